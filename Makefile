@@ -1,0 +1,31 @@
+# Set-up and everyday targets. `make demo` and `make test` each create .venv when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
+TORCH  ?= torch==2.13.0
+
+.PHONY: venv demo test test-slow bench-metafeatures clean
+
+$(BIN)/automl-meta: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check $(TORCH)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,benchmarks,openml]'
+	touch $@
+
+venv: $(BIN)/automl-meta
+
+demo: venv
+	$(BIN)/automl-meta metafeatures example:penguins
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+test-slow: venv
+	$(BIN)/python -m pytest -q -m slow
+
+bench-metafeatures: venv
+	$(BIN)/python benchmarks/bench_metafeatures.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

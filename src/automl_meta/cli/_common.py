@@ -1,0 +1,72 @@
+"""Helpers shared by the sub-commands: loading the DATA argument, printing tables and JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def add_data_arguments(parser) -> None:
+    parser.add_argument("data", metavar="DATA", help="a CSV (optionally .gz) or Parquet file, or example:NAME for a bundled example")
+    parser.add_argument("--target", "-t", help="the target column (optional for example:NAME)")
+    parser.add_argument("--kind", choices=["binary", "multiclass", "regression", "classification"], help="override the inferred task kind")
+    parser.add_argument("--metric", help="a scikit-learn scorer name (default: roc_auc, roc_auc_ovr or r2 by kind)")
+
+
+def load_task(args):
+    """Build the Task named by the DATA, --target, --kind and --metric arguments."""
+    import warnings
+
+    from automl_meta.data import DataWarning, Task
+    from automl_meta.errors import DataError
+    from automl_meta.examples import PREFIX, default_target, example_path
+
+    data = args.data
+    target = args.target
+    if data.startswith(PREFIX):
+        name = data[len(PREFIX):]
+        path = example_path(name)
+        target = target or default_target(name)
+    else:
+        path = data
+        if not target:
+            raise DataError(f"No target column given for {data!r}. Pass --target COLUMN.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        task = Task.from_file(path, target=target, kind=args.kind, metric=args.metric)
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            import sys
+
+            print(f"automl-meta: warning: {w.message}", file=sys.stderr)
+    return task
+
+
+def to_json(obj) -> str:
+    """JSON with NaN and infinities as null (strict JSON has no NaN)."""
+
+    def clean(o):
+        if isinstance(o, float) and not math.isfinite(o):
+            return None
+        if isinstance(o, dict):
+            return {k: clean(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [clean(v) for v in o]
+        return o
+
+    return json.dumps(clean(obj), indent=2, allow_nan=False)
+
+
+def format_table(rows: list[dict], columns: list[str]) -> str:
+    """A plain aligned text table."""
+
+    def cell(v):
+        if isinstance(v, float):
+            return "nan" if math.isnan(v) else f"{v:.4g}"
+        return "".join(ch if ch.isprintable() else " " for ch in str(v))
+
+    cells = [[cell(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)

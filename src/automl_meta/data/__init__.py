@@ -1,0 +1,31 @@
+"""Tasks: loading, validating and describing the user's data.
+
+>>> from automl_meta.data import Task
+>>> task = Task.from_csv("data.csv", target="y")  # doctest: +SKIP
+"""
+
+from automl_meta.data._corpus import default_manifest_path, iter_corpus, load_manifest, task_from_manifest_row
+from automl_meta.data._io import read_table
+from automl_meta.data._kinds import BINARY, DEFAULT_METRICS, KINDS, MULTICLASS, REGRESSION, infer_kind
+from automl_meta.data._openml import load_openml, task_from_openml_dataset
+from automl_meta.data._task import Task
+from automl_meta.data._validate import MIN_ROWS, DataWarning
+
+__all__ = [
+    "Task",
+    "DataWarning",
+    "infer_kind",
+    "read_table",
+    "load_manifest",
+    "iter_corpus",
+    "task_from_manifest_row",
+    "default_manifest_path",
+    "load_openml",
+    "task_from_openml_dataset",
+    "BINARY",
+    "MULTICLASS",
+    "REGRESSION",
+    "KINDS",
+    "DEFAULT_METRICS",
+    "MIN_ROWS",
+]

@@ -1,0 +1,96 @@
+"""Reading tables from files, with errors that say what is wrong with the file and how to fix it."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pandas as pd
+
+from automl_meta.errors import DataError
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip", ".tsv", ".tsv.gz", ".txt", ".data")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _checked_path(path) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataError(f"File {str(p)!r} does not exist. Check the path (relative paths start at {str(Path.cwd())!r}).")
+    if p.is_dir():
+        raise DataError(f"{str(p)!r} is a folder, not a file. Pass the path of a CSV or Parquet file inside it.")
+    return p
+
+
+def task_name_from_path(path) -> str:
+    name = Path(path).name
+    for suffix in sorted(_CSV_SUFFIXES + _PARQUET_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem
+
+
+def read_csv(path, **kwargs) -> pd.DataFrame:
+    """Read a UTF-8 CSV (or TSV by extension; compressed by extension too) into a DataFrame."""
+    p = _checked_path(path)
+    sep = "\t" if ".tsv" in p.name.lower() else ","
+    try:
+        frame = pd.read_csv(p, sep=kwargs.pop("sep", sep), encoding="utf-8", encoding_errors="strict", **kwargs)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{str(p)!r} is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position {exc.start}). "
+            "Re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{str(p)!r} is empty: no header and no rows. Pass a CSV with a header line and data rows.") from exc
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(
+            f"{str(p)!r} could not be parsed as CSV ({first}). Check the delimiter and quoting: every row needs "
+            "as many fields as the header."
+        ) from exc
+    except (OSError, EOFError, ValueError) as exc:  # a corrupt .gz, a binary file, ...
+        raise DataError(f"{str(p)!r} could not be read as CSV ({exc}). Pass a plain or gzip-compressed UTF-8 CSV.") from exc
+    if frame.shape[0] == 0:
+        raise DataError(
+            f"{str(p)!r} has a header ({frame.shape[1]} columns) but no data rows. Pass a file with data."
+        )
+    return frame
+
+
+def read_parquet(path) -> pd.DataFrame:
+    p = _checked_path(path)
+    try:
+        return pd.read_parquet(p)
+    except ImportError as exc:
+        raise DataError("Reading Parquet needs pyarrow: pip install 'automl-meta[parquet]'.") from exc
+    except Exception as exc:
+        raise DataError(f"{str(p)!r} could not be read as Parquet ({exc}). Pass a valid Parquet file or a CSV.") from exc
+
+
+def read_table(path) -> pd.DataFrame:
+    """Read a CSV or Parquet file, chosen by the extension (CSV when unknown)."""
+    name = str(path).lower()
+    if name.endswith(_PARQUET_SUFFIXES):
+        return read_parquet(path)
+    return read_csv(path)
+
+
+def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Split a frame into features and the ``target`` column, with a helpful error when it is absent."""
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"Expected a pandas DataFrame; got {type(frame).__name__}. Use Task(X, y) for arrays.")
+    if frame.shape[0] == 0:
+        raise DataError(f"The data is empty (0 rows, {frame.shape[1]} columns). Pass a table with rows.")
+    columns = [str(c) for c in frame.columns]
+    if target not in columns:
+        close = difflib.get_close_matches(str(target), columns, n=3, cutoff=0.4)
+        if close:
+            hint = f"Closest column names: {', '.join(map(repr, close))}."
+        else:
+            hint = f"Columns are: {', '.join(map(repr, columns[:10]))}{' ...' if len(columns) > 10 else ''}."
+        raise DataError(f"Target column {target!r} not found. {hint} Pass --target / target= with one of them.")
+    frame = frame.set_axis(columns, axis=1)
+    if columns.count(target) > 1:
+        raise DataError(f"Duplicate column names: {target!r}. Rename the columns so that each name is unique.")
+    return frame.drop(columns=[target]), frame[target]

@@ -1,0 +1,154 @@
+"""The :class:`Task`: one table of features, one target, and what it takes to score models on it."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from automl_meta.data import _validate as v
+from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_metric
+from automl_meta.errors import DataError
+
+
+class Task:
+    """A supervised learning task: features, target, kind and metric.
+
+    The features keep their types: string, category and bool columns stay categorical and missing values stay
+    missing, so that each model family can preprocess them its own way. The data is validated on construction;
+    repairs that do not change its meaning (rows with a missing target, all-missing or ID-like columns) are
+    made with a :class:`~automl_meta.data.DataWarning`, everything else raises
+    :class:`~automl_meta.errors.DataError`.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+        The features. Arrays get column names ``x0``, ``x1``, ...
+    y : pandas.Series or array-like of shape (n_samples,)
+        The target.
+    kind : {"binary", "multiclass", "regression", "classification"}, default=None
+        The task kind; inferred from the target when None (see :func:`~automl_meta.data.infer_kind`).
+        ``"classification"`` means binary or multiclass, by the number of classes.
+    metric : str, default=None
+        A scikit-learn scorer name; defaults to ``roc_auc`` (binary), ``roc_auc_ovr`` (multiclass, macro
+        averaged) or ``r2`` (regression).
+    name : str, default=None
+        A name for reports and the meta-dataset; ``"task"`` when None.
+    group : str, default=None
+        Tasks derived from the same source data share a group; held-out evaluations hold out whole groups.
+        Defaults to the name.
+    cv : int, default=5
+        The number of cross-validation folds the task will be scored with; every class needs this many rows.
+    target_name : str, default=None
+        The target's name in messages; the Series name (or ``"target"``) when None.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        The validated features.
+    y : pandas.Series
+        The validated target, aligned with ``X`` (index 0..n-1).
+    kind, metric, name, group, cv : as above, resolved.
+    """
+
+    def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None):
+        if not isinstance(cv, (int, np.integer)) or cv < 2:
+            raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
+        frame = v.as_frame(X)
+        target = v.as_target(y, len(frame))
+        target_name = str(target_name or (target.name if target.name is not None else "target"))
+        kind = normalize_kind(kind)
+        frame, target = v.drop_missing_target(frame.reset_index(drop=True), target.reset_index(drop=True), target_name)
+        v.check_row_count(len(frame))
+        v.check_finite(frame, target, target_name)
+        frame = v.drop_useless_columns(frame)
+        kind = v.resolve_kind(target, kind)
+        v.check_target(target, kind, target_name, int(cv))
+        if kind == REGRESSION:
+            target = target.astype(float)
+        self.X = frame
+        self.y = target.rename(target_name)
+        self.kind = kind
+        self.metric = resolve_metric(metric, kind)
+        self.name = str(name) if name is not None else "task"
+        self.group = str(group) if group is not None else self.name
+        self.cv = int(cv)
+        self.target_name = target_name
+
+    # -- constructors -------------------------------------------------------------------------------------
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, target: str, **kwargs) -> "Task":
+        """Build a task from a DataFrame holding the features and the ``target`` column."""
+        from automl_meta.data._io import split_target
+
+        X, y = split_target(frame, target)
+        return cls(X, y, target_name=target, **kwargs)
+
+    @classmethod
+    def from_csv(cls, path, target: str, *, name=None, **kwargs) -> "Task":
+        """Read a CSV file (``.csv``, ``.csv.gz``, ``.tsv``; UTF-8) and build a task; see :class:`Task`."""
+        from automl_meta.data._io import read_csv, task_name_from_path
+
+        return cls.from_frame(read_csv(path), target, name=name or task_name_from_path(path), **kwargs)
+
+    @classmethod
+    def from_parquet(cls, path, target: str, *, name=None, **kwargs) -> "Task":
+        """Read a Parquet file (needs ``pyarrow``) and build a task; see :class:`Task`."""
+        from automl_meta.data._io import read_parquet, task_name_from_path
+
+        return cls.from_frame(read_parquet(path), target, name=name or task_name_from_path(path), **kwargs)
+
+    @classmethod
+    def from_file(cls, path, target: str, **kwargs) -> "Task":
+        """Read a CSV or Parquet file, chosen by its extension, and build a task."""
+        from automl_meta.data._io import read_table, task_name_from_path
+
+        kwargs.setdefault("name", task_name_from_path(path))
+        return cls.from_frame(read_table(path), target, **kwargs)
+
+    # -- derived properties -------------------------------------------------------------------------------
+    @property
+    def n_rows(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def is_classification(self) -> bool:
+        return self.kind in (BINARY, MULTICLASS)
+
+    @cached_property
+    def categorical_columns(self) -> list[str]:
+        """Columns treated as categorical: strings, categories, booleans and other non-numeric types."""
+        return [c for c in self.X.columns if is_categorical_dtype(self.X[c].dtype)]
+
+    @cached_property
+    def numeric_columns(self) -> list[str]:
+        return [c for c in self.X.columns if not is_categorical_dtype(self.X[c].dtype)]
+
+    @cached_property
+    def classes(self) -> np.ndarray | None:
+        """Sorted class labels, or None for regression."""
+        if not self.is_classification:
+            return None
+        return np.asarray(sorted(self.y.unique(), key=lambda c: (str(type(c)), c)), dtype=object)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A SHA-256 of the features, target and kind: equal data gives an equal fingerprint."""
+        h = hashlib.sha256()
+        h.update(",".join(map(str, self.X.columns)).encode())
+        h.update(pd.util.hash_pandas_object(self.X, index=False).to_numpy().tobytes())
+        h.update(pd.util.hash_pandas_object(self.y, index=False).to_numpy().tobytes())
+        h.update(self.kind.encode())
+        return h.hexdigest()
+
+    def __repr__(self) -> str:
+        return (
+            f"Task(name={self.name!r}, group={self.group!r}, kind={self.kind!r}, metric={self.metric!r}, "
+            f"rows={self.n_rows}, features={self.n_features}, categorical={len(self.categorical_columns)})"
+        )

@@ -1,0 +1,205 @@
+"""Every check of user data, in one place.
+
+Each problem raises a :class:`~automl_meta.errors.DataError` naming the problem, the offending value and the
+fix. Problems that can be repaired without changing the meaning of the data (rows with a missing target,
+all-missing columns, ID-like text columns) are repaired with a :class:`DataWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from automl_meta.data._kinds import (
+    BINARY,
+    MULTICLASS,
+    REGRESSION,
+    infer_kind,
+    is_categorical_dtype,
+)
+from automl_meta.errors import DataError
+
+#: Fewer rows than this cannot be cross-validated meaningfully.
+MIN_ROWS = 10
+#: Default number of cross-validation folds; every class needs at least this many members.
+DEFAULT_CV_FOLDS = 5
+# A text column is only called ID-like when there are enough rows for "all distinct" to mean something.
+_MIN_ROWS_FOR_ID_CHECK = 20
+
+
+class DataWarning(UserWarning):
+    """The data was repaired (rows or columns dropped); the message says what and why."""
+
+
+def _repr(value) -> str:
+    """repr of a value as the user wrote it: numpy scalars shown as plain Python numbers."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _short(values, limit: int = 5) -> str:
+    values = list(values)
+    shown = ", ".join(_repr(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def as_frame(X) -> pd.DataFrame:
+    """Turn a DataFrame, 2-D array or list of rows into a DataFrame with string column names."""
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    else:
+        try:
+            arr = np.asarray(X)
+        except Exception as exc:  # ragged lists and the like
+            raise DataError(f"Features could not be read as a table ({exc}). Pass a pandas DataFrame or a 2-D array.") from exc
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.ndim != 2:
+            raise DataError(f"Features must be 2-D (rows x columns); got an array of shape {arr.shape}. Reshape it or pass a DataFrame.")
+        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise DataError(
+            f"The data is empty ({frame.shape[0]} rows x {frame.shape[1]} feature columns). "
+            "Pass a table with at least one feature column and some rows."
+        )
+    names = [str(c) for c in frame.columns]
+    duplicates = sorted(n for n, c in Counter(names).items() if c > 1)
+    if duplicates:
+        raise DataError(
+            f"Duplicate column names: {_short(duplicates)}. Rename the columns so that each name is unique."
+        )
+    if list(frame.columns) != names:
+        frame = frame.set_axis(names, axis=1)
+    return frame
+
+
+def as_target(y, n_rows: int) -> pd.Series:
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise DataError(f"The target must be one column; got {y.shape[1]} columns. Pass a single column.")
+        y = y.iloc[:, 0]
+    series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel() if np.ndim(y) > 1 else np.asarray(y))
+    if len(series) != n_rows:
+        raise DataError(
+            f"The target has {len(series)} values but the features have {n_rows} rows. Pass one target value per row."
+        )
+    return series
+
+
+def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
+    missing = y.isna().to_numpy()
+    if missing.all():
+        raise DataError(
+            f"The target {target_name!r} is missing in all {len(y)} rows. Choose a target column that has values."
+        )
+    if missing.any():
+        keep = ~missing
+        warnings.warn(
+            f"Dropped {int(missing.sum())} of {len(y)} rows whose target {target_name!r} is missing.",
+            DataWarning,
+            stacklevel=4,
+        )
+        X, y = X.loc[keep], y.loc[keep]
+    return X.reset_index(drop=True), y.reset_index(drop=True)
+
+
+def check_row_count(n_rows: int) -> None:
+    if n_rows < MIN_ROWS:
+        raise DataError(
+            f"Only {n_rows} usable rows; at least {MIN_ROWS} are needed to cross-validate. Provide more data."
+        )
+
+
+def check_finite(X: pd.DataFrame, y: pd.Series, target_name: str) -> None:
+    numeric = [c for c in X.columns if not is_categorical_dtype(X[c].dtype)]
+    if numeric:
+        values = X[numeric].to_numpy(dtype=float, na_value=np.nan)
+        inf_counts = np.isinf(values).sum(axis=0)
+        bad = [(c, int(n)) for c, n in zip(numeric, inf_counts) if n]
+        if bad:
+            where = ", ".join(f"{c!r} ({n} values)" for c, n in bad[:5])
+            raise DataError(
+                f"Infinite values in column(s) {where}. Replace them with a finite value or with NaN (missing)."
+            )
+    if not is_categorical_dtype(y.dtype):
+        n_inf = int(np.isinf(y.to_numpy(dtype=float, na_value=np.nan)).sum())
+        if n_inf:
+            raise DataError(
+                f"The target {target_name!r} has {n_inf} infinite values. Replace or drop those rows."
+            )
+
+
+def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
+    """Drop all-missing columns and ID-like text columns (a distinct value on every row), with a warning."""
+    all_missing = [c for c in X.columns if X[c].isna().all()]
+    if all_missing:
+        warnings.warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning, stacklevel=4)
+    id_like = []
+    if len(X) >= _MIN_ROWS_FOR_ID_CHECK:
+        for c in X.columns:
+            col = X[c]
+            if c in all_missing or pd.api.types.is_bool_dtype(col.dtype) or not is_categorical_dtype(col.dtype):
+                continue
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                continue  # the user declared it categorical: respect that
+            if col.notna().all() and col.nunique() == len(col):
+                id_like.append(c)
+    if id_like:
+        warnings.warn(
+            f"Dropped ID-like text column(s) with a distinct value on every row: {_short(id_like)}. "
+            "Such columns identify rows and cannot generalize; convert them to numbers if they carry meaning.",
+            DataWarning,
+            stacklevel=4,
+        )
+    dropped = set(all_missing) | set(id_like)
+    if dropped:
+        X = X.drop(columns=[c for c in X.columns if c in dropped])
+    if X.shape[1] == 0:
+        raise DataError(
+            "No usable feature column is left after dropping all-missing and ID-like columns "
+            f"({_short(sorted(dropped))}). Provide at least one informative feature."
+        )
+    return X
+
+
+def check_target(y: pd.Series, kind: str, target_name: str, cv_folds: int) -> None:
+    if kind == REGRESSION:
+        if is_categorical_dtype(y.dtype):
+            raise DataError(
+                f"The target {target_name!r} is not numeric (dtype {y.dtype}, e.g. {_repr(y.iloc[0])}) but kind='regression'. "
+                "Use kind='classification' or convert the target to numbers."
+            )
+        if y.nunique() <= 1:
+            raise DataError(
+                f"The regression target {target_name!r} is constant (every value is {_repr(y.iloc[0])}). "
+                "There is nothing to learn; choose another target."
+            )
+        return
+    counts = y.value_counts()
+    if len(counts) < 2:
+        raise DataError(
+            f"The target {target_name!r} has only one class ({_repr(counts.index[0])}). "
+            "Classification needs at least two classes; choose another target or add data of other classes."
+        )
+    if kind == BINARY and len(counts) > 2:
+        raise DataError(
+            f"kind='binary' but the target {target_name!r} has {len(counts)} classes ({_short(counts.index)}). "
+            "Use kind='multiclass' or leave kind=None."
+        )
+    rare = counts[counts < cv_folds]
+    if len(rare):
+        detail = ", ".join(f"{_repr(k)} ({v} rows)" for k, v in rare.items())
+        raise DataError(
+            f"Class(es) {detail} of target {target_name!r} have fewer members than the {cv_folds} "
+            "cross-validation folds. Merge or drop the rare classes, or use fewer folds (cv=...)."
+        )
+
+
+def resolve_kind(y: pd.Series, kind: str | None) -> str:
+    if kind is None:
+        return infer_kind(y)
+    if kind == "classification":
+        return BINARY if y.nunique() <= 2 else MULTICLASS
+    return kind

@@ -1,0 +1,73 @@
+"""The command line: output, one-line errors with exit code 2, --debug tracebacks, and a light start-up."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from automl_meta.cli import main
+from automl_meta.metafeatures import FEATURE_NAMES
+
+
+def test_metafeatures_json(capsys):
+    assert main(["metafeatures", "example:penguins", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["task"]["kind"] == "multiclass"
+    assert list(out["metafeatures"]) == list(FEATURE_NAMES)
+    assert len(out["metafeatures"]) >= 40
+
+
+def test_metafeatures_table(tmp_path, capsys, mixed_frame):
+    path = tmp_path / "d.csv"
+    mixed_frame.to_csv(path, index=False)
+    assert main(["metafeatures", str(path), "--target", "y_reg"]) == 0
+    out = capsys.readouterr().out
+    assert "kind='regression'" in out and "lm_tree" in out and "landmarking" in out
+
+
+def test_error_is_one_line_without_traceback(tmp_path, capsys):
+    assert main(["metafeatures", str(tmp_path / "missing.csv"), "--target", "y"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("automl-meta: error: File ") and "does not exist" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_target_argument(capsys):
+    assert main(["metafeatures", "data.csv"]) == 2
+    assert "Pass --target COLUMN" in capsys.readouterr().err
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "automl_meta.cli._main", "--debug", "metafeatures", str(tmp_path), "--target", "y"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "DataError" in proc.stderr and "is a folder" in proc.stderr
+
+
+def test_warnings_are_printed(tmp_path, capsys, mixed_frame):
+    path = tmp_path / "d.csv"
+    mixed_frame.assign(empty=None).to_csv(path, index=False)
+    assert main(["metafeatures", str(path), "--target", "y_reg"]) == 0
+    assert "warning: Dropped all-missing column(s): 'empty'" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "metafeatures" in capsys.readouterr().out
+
+
+def test_help_imports_nothing_heavy():
+    code = "import sys; from automl_meta.cli import build_parser; build_parser().format_help(); " \
+           "heavy = [m for m in ('pandas', 'numpy', 'sklearn', 'torch', 'optuna') if m in sys.modules]; print(heavy)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["metafeatures", "--help"]])
+def test_help_exits_zero(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0

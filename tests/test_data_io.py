@@ -1,0 +1,95 @@
+"""Reading files: CSV (plain, gzip, TSV), Parquet, and every way a file can be wrong."""
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from automl_meta.data import Task, read_table
+from automl_meta.errors import DataError
+
+
+@pytest.fixture
+def csv_path(tmp_path, mixed_frame):
+    path = tmp_path / "data.csv"
+    mixed_frame.to_csv(path, index=False)
+    return path
+
+
+def test_from_csv_keeps_text_and_missing(csv_path):
+    task = Task.from_csv(csv_path, target="y_reg")
+    assert task.name == "data"
+    assert {"color", "y_binary", "y_multi"} <= set(task.categorical_columns)
+    assert task.X["color"].isna().sum() > 0
+
+
+def test_gzip_and_tsv(tmp_path, mixed_frame):
+    gz = tmp_path / "data.csv.gz"
+    with gzip.open(gz, "wt", encoding="utf-8") as fh:
+        mixed_frame.to_csv(fh, index=False)
+    tsv = tmp_path / "data.tsv"
+    mixed_frame.to_csv(tsv, index=False, sep="\t")
+    assert Task.from_file(gz, target="y_binary").name == "data"
+    assert Task.from_file(tsv, target="y_binary").n_features == 8
+
+
+def test_parquet(tmp_path, mixed_frame):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "data.parquet"
+    mixed_frame.to_parquet(path)
+    task = Task.from_parquet(path, target="y_multi")
+    assert isinstance(task.X["size"].dtype, pd.CategoricalDtype)
+    assert Task.from_file(path, target="y_multi").kind == "multiclass"
+
+
+def test_path_does_not_exist(tmp_path):
+    with pytest.raises(DataError, match=r"File '.*nope\.csv' does not exist\. Check the path"):
+        Task.from_csv(tmp_path / "nope.csv", target="y")
+
+
+def test_path_is_a_folder(tmp_path):
+    with pytest.raises(DataError, match=r"is a folder, not a file\. Pass the path of a CSV or Parquet file"):
+        Task.from_csv(tmp_path, target="y")
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("name,y\ncaf\xe9,1\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"is not UTF-8 text \(byte b'\\xe9' at position \d+\)\. Re-save it as UTF-8"):
+        Task.from_csv(path, target="y")
+
+
+def test_csv_that_does_not_parse(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b,y\n1,2,3\n1,2,3,4,5\n")
+    with pytest.raises(DataError, match=r"could not be parsed as CSV \(.*\)\. Check the delimiter"):
+        Task.from_csv(path, target="y")
+
+
+def test_empty_csv(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(DataError, match=r"is empty: no header and no rows"):
+        Task.from_csv(path, target="y")
+
+
+def test_header_only_csv(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("a,b,y\n")
+    with pytest.raises(DataError, match=r"has a header \(3 columns\) but no data rows"):
+        Task.from_csv(path, target="y")
+
+
+def test_corrupt_gzip(tmp_path):
+    path = tmp_path / "broken.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(DataError, match=r"broken\.csv\.gz"):
+        read_table(path)
+
+
+def test_parquet_that_is_not(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "fake.parquet"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(DataError, match=r"could not be read as Parquet"):
+        read_table(path)

@@ -1,0 +1,139 @@
+"""Bad input: every case gives a DataError naming the problem, the value and the fix (or a repair with a
+DataWarning)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.data import DataWarning, Task
+from automl_meta.errors import DataError
+
+
+def frame(n=40, seed=0, **extra):
+    rng = np.random.default_rng(seed)
+    data = {"a": rng.normal(size=n), "b": rng.choice(["u", "v"], size=n), "y": np.tile(["p", "q"], n // 2)}
+    data.update(extra)
+    return pd.DataFrame(data)
+
+
+def test_empty_frame():
+    with pytest.raises(DataError, match=r"data is empty \(0 rows"):
+        Task.from_frame(pd.DataFrame({"a": [], "y": []}), target="y")
+
+
+def test_no_feature_columns():
+    with pytest.raises(DataError, match=r"data is empty \(20 rows x 0 feature columns\).*at least one feature"):
+        Task(pd.DataFrame(index=range(20)), np.arange(20) % 2)
+
+
+def test_missing_target_column_lists_closest_names():
+    with pytest.raises(DataError, match=r"Target column 'tarjet' not found\. Closest column names: 'target'.*--target"):
+        Task.from_frame(frame().rename(columns={"y": "target"}), target="tarjet")
+
+
+def test_missing_target_column_without_close_names_lists_columns():
+    with pytest.raises(DataError, match=r"Target column 'zzz' not found\. Columns are: 'a', 'b', 'y'"):
+        Task.from_frame(frame(), target="zzz")
+
+
+def test_target_all_missing():
+    with pytest.raises(DataError, match=r"target 'y' is missing in all 40 rows\. Choose a target column"):
+        Task.from_frame(frame().assign(y=np.nan), target="y")
+
+
+def test_rows_with_missing_target_are_dropped_with_a_warning():
+    f = frame()
+    f.loc[[0, 1, 2], "y"] = np.nan
+    with pytest.warns(DataWarning, match=r"Dropped 3 of 40 rows whose target 'y' is missing"):
+        task = Task.from_frame(f, target="y")
+    assert task.n_rows == 37
+
+
+def test_too_few_rows_after_dropping_missing_targets():
+    f = frame()
+    f.loc[5:, "y"] = np.nan
+    with pytest.warns(DataWarning), pytest.raises(DataError, match=r"Only 5 usable rows; at least 10"):
+        Task.from_frame(f, target="y")
+
+
+def test_one_class():
+    with pytest.raises(DataError, match=r"target 'y' has only one class \('p'\).*at least two classes"):
+        Task.from_frame(frame().assign(y="p"), target="y", kind="classification")
+
+
+def test_class_with_fewer_members_than_folds():
+    f = frame()
+    f.loc[[0, 1], "y"] = "rare"
+    with pytest.raises(DataError, match=r"'rare' \(2 rows\).*fewer members than the 5 cross-validation folds.*cv="):
+        Task.from_frame(f, target="y")
+    assert Task.from_frame(f, target="y", cv=2).n_rows == 40  # fewer folds: accepted
+
+
+def test_constant_regression_target():
+    with pytest.raises(DataError, match=r"regression target 'y' is constant \(every value is 3\.5\)"):
+        Task.from_frame(frame().assign(y=3.5), target="y", kind="regression")
+
+
+def test_infinite_feature_values():
+    f = frame()
+    f.loc[3, "a"] = np.inf
+    f.loc[4, "a"] = -np.inf
+    with pytest.raises(DataError, match=r"Infinite values in column\(s\) 'a' \(2 values\)\. Replace them"):
+        Task.from_frame(f, target="y")
+
+
+def test_infinite_target_values():
+    f = frame().assign(y=np.linspace(0, 1, 40))
+    f.loc[0, "y"] = np.inf
+    with pytest.raises(DataError, match=r"target 'y' has 1 infinite values"):
+        Task.from_frame(f, target="y")
+
+
+def test_all_missing_columns_are_dropped_with_a_warning():
+    with pytest.warns(DataWarning, match=r"Dropped all-missing column\(s\): 'empty'"):
+        task = Task.from_frame(frame(empty=np.nan), target="y")
+    assert "empty" not in task.X.columns
+
+
+def test_only_all_missing_columns():
+    with pytest.warns(DataWarning), pytest.raises(DataError, match=r"No usable feature column is left"):
+        Task(pd.DataFrame({"e": [np.nan] * 20}), np.arange(20) % 2)
+
+
+def test_duplicate_column_names():
+    f = pd.concat([frame()[["a", "a"]], frame()[["y"]]], axis=1)
+    with pytest.raises(DataError, match=r"Duplicate column names: 'a'\. Rename the columns"):
+        Task.from_frame(f, target="y")
+
+
+def test_id_like_text_column_is_dropped_with_a_warning():
+    f = frame(customer=[f"C{i:05d}" for i in range(40)])
+    with pytest.warns(DataWarning, match=r"Dropped ID-like text column\(s\).*'customer'"):
+        task = Task.from_frame(f, target="y")
+    assert list(task.X.columns) == ["a", "b"]
+
+
+def test_fewer_than_ten_rows():
+    with pytest.raises(DataError, match=r"Only 8 usable rows; at least 10 are needed.*Provide more data"):
+        Task.from_frame(frame(n=8), target="y", cv=2)
+
+
+def test_length_mismatch():
+    with pytest.raises(DataError, match=r"target has 5 values but the features have 40 rows"):
+        Task(frame().drop(columns="y"), [0, 1, 0, 1, 0])
+
+
+def test_binary_kind_with_three_classes():
+    f = frame(n=60).assign(y=np.tile(["p", "q", "r"], 20))
+    with pytest.raises(DataError, match=r"kind='binary' but the target 'y' has 3 classes"):
+        Task.from_frame(f, target="y", kind="binary")
+
+
+def test_text_target_as_regression():
+    with pytest.raises(DataError, match=r"target 'y' is not numeric.*kind='regression'"):
+        Task.from_frame(frame(), target="y", kind="regression")
+
+
+def test_bad_cv():
+    with pytest.raises(DataError, match=r"cv must be an integer of at least 2; got 1"):
+        Task.from_frame(frame(), target="y", cv=1)
