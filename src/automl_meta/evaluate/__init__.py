@@ -1,0 +1,12 @@
+"""Scoring strategies on tasks: cross-validation with a time limit; a failing model is a recorded failure.
+
+>>> from automl_meta.evaluate import Evaluator
+>>> with Evaluator(time_limit=60) as ev:          # doctest: +SKIP
+...     result = ev(Strategy.default("hist_gb"), task)
+"""
+
+from automl_meta.evaluate._cv import cross_validate
+from automl_meta.evaluate._evaluator import Evaluator, evaluate
+from automl_meta.evaluate._result import ERROR, NAN, OK, STATUSES, TIMEOUT, Evaluation
+
+__all__ = ["Evaluator", "evaluate", "cross_validate", "Evaluation", "OK", "ERROR", "NAN", "TIMEOUT", "STATUSES"]

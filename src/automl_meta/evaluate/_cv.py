@@ -1,0 +1,86 @@
+"""Cross-validated scoring of a strategy on a task, in the current process."""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+import warnings
+
+import numpy as np
+
+from automl_meta.evaluate._result import ERROR, NAN, OK, TIMEOUT, Evaluation
+from automl_meta.space import Strategy
+
+_MAX_ERROR_CHARS = 2000
+
+
+def splitter(task, cv: int, random_state: int):
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if task.is_classification:
+        return StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+    return KFold(n_splits=cv, shuffle=True, random_state=random_state)
+
+
+def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
+    """Rows used for the evaluation: all, or a seeded subsample (stratified, every class kept)."""
+    from automl_meta.models._wrappers import subsample_indices
+
+    if max_rows is None or task.n_rows <= max_rows:
+        return np.arange(task.n_rows)
+    return subsample_indices(task.y.to_numpy(), max_rows, task.is_classification, random_state)
+
+
+def cross_validate(
+    strategy: Strategy,
+    task,
+    *,
+    cv: int | None = None,
+    time_limit: float | None = None,
+    random_state: int = 0,
+    device: str = "auto",
+    n_jobs: int = 1,
+    max_rows: int | None = None,
+) -> Evaluation:
+    """Score ``strategy`` on ``task`` by (stratified) k-fold cross-validation; never raises for a model's fault.
+
+    The time limit is checked between folds here (a fold in progress cannot be interrupted in-process); the
+    isolated :class:`~automl_meta.evaluate.Evaluator` enforces it exactly by ending the worker process.
+    """
+    from sklearn.base import clone
+    from sklearn.metrics import get_scorer
+
+    from automl_meta.models import build_model
+
+    start = time.perf_counter()
+    cv = int(cv or task.cv)
+    rows = row_subsample(task, max_rows, random_state)
+    X, y = task.X.iloc[rows].reset_index(drop=True), task.y.iloc[rows].reset_index(drop=True)
+    result = Evaluation(strategy=strategy, metric=task.metric, status=OK, n_rows=len(rows))
+    try:
+        scorer = get_scorer(task.metric)
+        folds = list(splitter(task, cv, random_state).split(X, y))
+        template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
+        for train, test in folds:
+            if time_limit is not None and time.perf_counter() - start > time_limit:
+                result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"
+                break
+            model = clone(template)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
+                model.fit(X.iloc[train], y.iloc[train])
+                score = float(scorer(model, X.iloc[test], y.iloc[test]))
+            result.fold_scores.append(score)
+            if not math.isfinite(score):
+                result.status, result.error = NAN, f"the {task.metric} score of fold {len(result.fold_scores)} is {score}"
+                break
+    except Exception as exc:  # any failure of a model is a recorded result, never the caller's crash
+        result.status = ERROR
+        result.error = (f"{type(exc).__name__}: {exc}\n" + traceback.format_exc())[:_MAX_ERROR_CHARS]
+    result.fit_seconds = time.perf_counter() - start
+    if result.status == OK and time_limit is not None and result.fit_seconds > time_limit:
+        result.status, result.error = TIMEOUT, f"took {result.fit_seconds:.3g} s, over the time limit of {time_limit:.3g} s"
+    if result.status == OK:
+        result.score = float(np.mean(result.fold_scores))
+    return result

@@ -1,0 +1,105 @@
+"""Evaluations in a separate, long-lived worker process that is ended when it overruns its time limit.
+
+Python cannot interrupt a thread that is inside a C extension (a tree fit, a BLAS call), so a hard time limit
+needs a process. The worker is started once (a fresh interpreter, ``python -m automl_meta.evaluate._worker``: no inherited
+OpenMP or CUDA state, and unlike multiprocessing's "spawn" it does not re-run the user's main script) and reused; it is
+killed and restarted only after a time-out or a crash (segmentation fault, out-of-memory kill), which are
+recorded as failures like any other.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from multiprocessing.connection import Connection
+
+from automl_meta.errors import AutoMetaError
+from automl_meta.evaluate._result import ERROR, TIMEOUT, Evaluation
+
+# Seconds a new worker may take to import its libraries.
+_STARTUP_TIMEOUT = 300
+# Seconds allowed beyond a time limit for handing the result back before the worker is ended.
+_GRACE = 0.25
+
+
+class EvaluationWorker:
+    """One worker process. Not thread-safe: use one per thread."""
+
+    def __init__(self, memory_limit_mb: int | None = None):
+        self.memory_limit_mb = memory_limit_mb
+        self._proc = self._conn = self._send = None
+        self._task_key = None
+
+    def _start(self):
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        cmd = [sys.executable, "-m", "automl_meta.evaluate._worker_main", str(to_child_r), str(from_child_w), str(self.memory_limit_mb or 0)]
+        self._proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._send = Connection(to_child_w, readable=False)
+        self._conn = Connection(from_child_r, writable=False)
+        self._task_key = None
+        if not self._conn.poll(_STARTUP_TIMEOUT) or self._conn.recv() != "ready":
+            self.kill()
+            raise AutoMetaError("the evaluation worker process did not start; see its output above")
+
+    def close(self):
+        """Ask the worker to exit (ending it if it does not within 2 s)."""
+        if self._proc is not None:
+            try:
+                self._send.send(None)
+                self._proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    def kill(self):
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            self._send.close()
+            self._conn.close()
+        self._proc = self._conn = self._send = None
+
+    def evaluate(self, strategy, task, time_limit: float | None, **kwargs) -> Evaluation:
+        if self._proc is None or self._proc.poll() is not None:
+            if self._proc is not None:
+                self.kill()
+            self._start()
+        try:
+            if self._task_key != task.fingerprint:
+                self._send.send(("task", task.fingerprint, task))
+                self._task_key = task.fingerprint
+            start = time.perf_counter()
+            # the worker's own check between folds uses the same limit; the parent enforces it exactly
+            self._send.send(("eval", task.fingerprint, strategy.to_dict(), dict(kwargs, time_limit=time_limit)))
+            wait = None if time_limit is None else time_limit + _GRACE
+            if self._conn.poll(wait):
+                d = self._conn.recv()
+                if "strategy" in d:
+                    return Evaluation.from_dict(d)
+                return Evaluation(strategy, task.metric, d["status"], error=d["error"], fit_seconds=time.perf_counter() - start)
+            self.kill()
+            return Evaluation(
+                strategy, task.metric, TIMEOUT, fit_seconds=time.perf_counter() - start,
+                error=f"time limit of {time_limit:.3g} s exceeded: the evaluation was stopped",
+            )
+        except (EOFError, BrokenPipeError, ConnectionResetError, OSError) as exc:
+            start = locals().get("start", time.perf_counter())
+            code = self._proc.poll() if self._proc is not None else None
+            self.kill()
+            return Evaluation(
+                strategy, task.metric, ERROR, fit_seconds=time.perf_counter() - start,
+                error=f"the evaluation process died (exit code {code}): {type(exc).__name__}",
+            )
+
+    def __del__(self):
+        try:
+            self.kill()
+        except Exception:
+            pass
+

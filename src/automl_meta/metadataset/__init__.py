@@ -1,0 +1,11 @@
+"""The meta-dataset: tasks, their meta-features and every evaluation, in SQLite or any SQLAlchemy database.
+
+>>> from automl_meta.metadataset import MetaDataset
+>>> store = MetaDataset("my-metadataset.sqlite")   # doctest: +SKIP
+"""
+
+from automl_meta.metadataset._location import DEFAULT_FILENAME, HOME_ENV, data_home, resolve_url
+from automl_meta.metadataset._store import MetaDataset, TrainingData
+from automl_meta.metadataset._transfer import EXPORT_COLUMNS
+
+__all__ = ["MetaDataset", "TrainingData", "resolve_url", "data_home", "HOME_ENV", "DEFAULT_FILENAME", "EXPORT_COLUMNS"]

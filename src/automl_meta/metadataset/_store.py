@@ -1,0 +1,300 @@
+"""The :class:`MetaDataset`: tasks, their meta-features and every evaluation, in a SQL database."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from automl_meta.errors import StorageError
+from automl_meta.metadataset import _schema as S
+from automl_meta.metadataset._location import resolve_url
+
+# Concurrent SQLite writers wait this long for the write lock before giving up.
+_SQLITE_BUSY_MS = 120_000
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _json_floats(values) -> str:
+    return json.dumps([None if (v is None or not math.isfinite(v)) else float(v) for v in values])
+
+
+def _mf_json(metafeatures) -> str | None:
+    if metafeatures is None:
+        return None
+    return json.dumps({n: (None if not math.isfinite(v) else float(v)) for n, v in metafeatures.to_dict().items()})
+
+
+def _make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_setup(dbapi_conn, _record):
+            # Let SQLAlchemy, not the sqlite3 module, open transactions, so that each is BEGIN IMMEDIATE:
+            # a writer takes the write lock up front and waits for it (busy_timeout) instead of failing with
+            # "database is locked" when two deferred transactions try to upgrade at once.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class TrainingData:
+    """The meta-model's training arrays: one row per task, one per evaluation."""
+
+    task_ids: np.ndarray  # (T,)
+    task_names: np.ndarray  # (T,)
+    groups: np.ndarray  # (T,)
+    kinds: np.ndarray  # (T,)
+    metafeatures: np.ndarray  # (T, M), NaN where missing
+    feature_names: tuple
+    eval_task: np.ndarray  # (E,) index into the task arrays
+    strategies: list  # (E,) Strategy
+    encodings: np.ndarray  # (E, S)
+    scores: np.ndarray  # (E,) NaN for failures
+    fit_seconds: np.ndarray  # (E,)
+    status: np.ndarray  # (E,)
+    origin: np.ndarray  # (E,)
+
+
+class MetaDataset:
+    """A store of tasks (with meta-features) and evaluations of strategies on them.
+
+    Parameters
+    ----------
+    location : str or path, default=None
+        A SQLAlchemy URL (``postgresql://user@host/db`` for a shared store; needs ``automl-meta[postgres]``),
+        a path of a SQLite file, or None for the user's default file (see :func:`data_home`).
+
+    Every write is one transaction: a batch of evaluations is stored whole or not at all. SQLite files are
+    opened in WAL mode with immediate write transactions and a long busy timeout, so several processes can
+    record into one file at once.
+    """
+
+    def __init__(self, location=None):
+        self.url = resolve_url(location)
+        try:
+            self.engine = _make_engine(self.url)
+            S.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(S.info.c.value).where(S.info.c.key == "schema_version")).first() is None:
+                    conn.execute(sa.insert(S.info).values(key="schema_version", value=S.SCHEMA_VERSION))
+        except IntegrityError:
+            pass  # another process initialized it at the same moment
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"Cannot open the meta-dataset at {self._safe_url()!r}: {exc}. Check the path or URL and its permissions.") from exc
+
+    def _safe_url(self) -> str:
+        try:
+            return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        except Exception:
+            return "<url>"
+
+    def __repr__(self) -> str:
+        return f"MetaDataset({self._safe_url()!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _write(self):
+        """A write transaction, with database errors turned into StorageError."""
+        return _Transaction(self)
+
+    # -- tasks ----------------------------------------------------------------------------------------------
+    def add_task(self, task, metafeatures=None, source: str | None = None) -> int:
+        """Store a task (idempotent: the same data and metric give the same id) and return its id.
+
+        Meta-features are computed when not given; stored ones of an older version are replaced.
+        """
+        from automl_meta.metafeatures import VERSION, compute
+
+        existing = self.find_task(task)
+        if existing is not None and existing["mf_version"] == VERSION and metafeatures is None:
+            return int(existing["id"])
+        if metafeatures is None:
+            metafeatures = compute(task)
+        row = dict(
+            name=task.name, group_name=task.group, kind=task.kind, metric=task.metric, n_rows=task.n_rows,
+            n_features=task.n_features, n_classes=None if task.classes is None else len(task.classes),
+            fingerprint=task.fingerprint, mf_version=metafeatures.version, metafeatures=_mf_json(metafeatures),
+            source=source, created_at=_now(),
+        )
+        return self._upsert_task(row)
+
+    def _upsert_task(self, row: dict) -> int:
+        key = (S.tasks.c.fingerprint == row["fingerprint"]) & (S.tasks.c.metric == row["metric"])
+        for _ in range(2):  # a concurrent insert of the same task makes the first try fail; the second finds it
+            try:
+                with self._write() as conn:
+                    found = conn.execute(sa.select(S.tasks.c.id).where(key)).first()
+                    if found is not None:
+                        update = {k: row[k] for k in ("mf_version", "metafeatures") if row.get(k) is not None}
+                        if update:
+                            conn.execute(sa.update(S.tasks).where(S.tasks.c.id == found.id).values(**update))
+                        return int(found.id)
+                    return int(conn.execute(sa.insert(S.tasks).values(**row)).inserted_primary_key[0])
+            except StorageError as exc:
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        raise StorageError(f"Could not store task {row['name']!r}.")  # pragma: no cover
+
+    def find_task(self, task) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(S.tasks).where((S.tasks.c.fingerprint == task.fingerprint) & (S.tasks.c.metric == task.metric))
+            ).mappings().first()
+        return dict(row) if row is not None else None
+
+    def tasks(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.select(S.tasks).order_by(S.tasks.c.id), conn)
+
+    # -- evaluations ----------------------------------------------------------------------------------------
+    def add_evaluations(self, task_id: int, evaluations, origin: str) -> list[str]:
+        """Record evaluations of one task in one transaction; returns their uids."""
+        from automl_meta.space import SPACE_VERSION
+
+        rows = []
+        for ev in evaluations:
+            rows.append(dict(
+                uid=uuid.uuid4().hex, task_id=int(task_id), family=ev.strategy.family, strategy_key=ev.strategy.key,
+                params=json.dumps(ev.strategy.to_dict()["params"], sort_keys=True), space_version=SPACE_VERSION,
+                metric=ev.metric, score=ev.score if ev.ok and math.isfinite(ev.score) else None,
+                fold_scores=_json_floats(ev.fold_scores), fit_seconds=_finite_or_none(ev.fit_seconds),
+                status=ev.status, error=ev.error, origin=origin, n_rows=ev.n_rows, created_at=_now(),
+            ))
+        if rows:
+            with self._write() as conn:
+                conn.execute(sa.insert(S.evaluations), rows)
+        return [r["uid"] for r in rows]
+
+    def add_evaluation(self, task_id: int, evaluation, origin: str) -> str:
+        return self.add_evaluations(task_id, [evaluation], origin)[0]
+
+    def evaluations(self, task_id: int | None = None) -> pd.DataFrame:
+        query = sa.select(S.evaluations).order_by(S.evaluations.c.id)
+        if task_id is not None:
+            query = query.where(S.evaluations.c.task_id == int(task_id))
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    def evaluated_keys(self, task_id: int, origin: str | None = None) -> set[str]:
+        """Strategy keys already evaluated on a task (for resumable builds)."""
+        query = sa.select(S.evaluations.c.strategy_key).where(S.evaluations.c.task_id == int(task_id))
+        if origin is not None:
+            query = query.where(S.evaluations.c.origin == origin)
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(query)}
+
+    def count(self) -> tuple[int, int]:
+        """(tasks, evaluations)."""
+        with self.engine.connect() as conn:
+            n_tasks = conn.execute(sa.select(sa.func.count()).select_from(S.tasks)).scalar_one()
+            n_evals = conn.execute(sa.select(sa.func.count()).select_from(S.evaluations)).scalar_one()
+        return int(n_tasks), int(n_evals)
+
+    # -- provenance -----------------------------------------------------------------------------------------
+    def set_info(self, key: str, value) -> None:
+        text = value if isinstance(value, str) else json.dumps(value)
+        with self._write() as conn:
+            conn.execute(sa.delete(S.info).where(S.info.c.key == key))
+            conn.execute(sa.insert(S.info).values(key=key, value=text))
+
+    def get_info(self, key: str, default=None):
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(S.info.c.value).where(S.info.c.key == key)).first()
+        return default if row is None else row[0]
+
+    # -- the meta-model's view ------------------------------------------------------------------------------
+    def training_data(self, mf_version: str | None = None, space_version: str | None = None) -> TrainingData:
+        """Tasks with meta-features of ``mf_version`` and their evaluations of ``space_version`` (the current
+        versions by default), as arrays."""
+        from automl_meta.metafeatures import FEATURE_NAMES, VERSION
+        from automl_meta.space import SPACE_VERSION, Strategy, encode_many
+
+        mf_version = mf_version or VERSION
+        space_version = space_version or SPACE_VERSION
+        tasks = self.tasks()
+        tasks = tasks[tasks["mf_version"] == mf_version].reset_index(drop=True)
+        evals = self.evaluations()
+        evals = evals[(evals["space_version"] == space_version) & evals["task_id"].isin(tasks["id"])].reset_index(drop=True)
+        mf = np.array(
+            [[np.nan if (v := json.loads(text).get(n)) is None else v for n in FEATURE_NAMES] for text in tasks["metafeatures"]],
+            dtype=float,
+        ).reshape(len(tasks), len(FEATURE_NAMES))
+        index = {tid: i for i, tid in enumerate(tasks["id"])}
+        strategies = [Strategy(f, json.loads(p)) for f, p in zip(evals["family"], evals["params"])]
+        return TrainingData(
+            task_ids=tasks["id"].to_numpy(), task_names=tasks["name"].to_numpy(), groups=tasks["group_name"].to_numpy(),
+            kinds=tasks["kind"].to_numpy(), metafeatures=mf, feature_names=FEATURE_NAMES,
+            eval_task=np.array([index[t] for t in evals["task_id"]], dtype=int), strategies=strategies,
+            encodings=encode_many(strategies), scores=evals["score"].to_numpy(dtype=float),
+            fit_seconds=evals["fit_seconds"].to_numpy(dtype=float), status=evals["status"].to_numpy(),
+            origin=evals["origin"].to_numpy(),
+        )
+
+    # -- shipping and merging -------------------------------------------------------------------------------
+    def export(self, path) -> int:
+        """Write every task and evaluation to one flat file (``.parquet``, or CSV, gzip-compressed when the
+        name ends in ``.gz``); returns the number of rows. Tasks without evaluations get one row of their own."""
+        from automl_meta.metadataset._transfer import export_frame, write_frame
+
+        frame = export_frame(self.tasks(), self.evaluations())
+        write_frame(frame, path)
+        return len(frame)
+
+    def import_file(self, path) -> tuple[int, int]:
+        """Merge an exported file into this store (one transaction): tasks are matched by data fingerprint and
+        metric, evaluations by uid, so importing the same file twice adds nothing. Returns (new tasks, new
+        evaluations)."""
+        from automl_meta.metadataset._transfer import import_frame, read_frame
+
+        return import_frame(self, read_frame(path))
+
+
+def _finite_or_none(v):
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+class _Transaction:
+    def __init__(self, store: MetaDataset):
+        self.store = store
+
+    def __enter__(self):
+        try:
+            self._ctx = self.store.engine.begin()
+            return self._ctx.__enter__()
+        except OperationalError as exc:
+            raise StorageError(f"Cannot write to the meta-dataset {self.store._safe_url()!r}: {exc.orig}. Check that it is writable.") from exc
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            result = self._ctx.__exit__(exc_type, exc, tb)
+        except (OperationalError, IntegrityError) as err:
+            raise StorageError(f"Writing to the meta-dataset {self.store._safe_url()!r} failed: {err.orig}") from err
+        if isinstance(exc, (OperationalError, IntegrityError)):
+            raise StorageError(f"Writing to the meta-dataset {self.store._safe_url()!r} failed: {exc.orig}") from exc
+        return result

@@ -1,0 +1,21 @@
+"""Models: a ready scikit-learn estimator (encoding + model) for any strategy; the PyTorch MLP family.
+
+>>> from automl_meta.models import build_model
+>>> from automl_meta.space import Strategy
+>>> pipe = build_model(Strategy.default("hist_gb"), "binary")
+"""
+
+from automl_meta.models._build import ENCODING, build_model
+from automl_meta.models._device import cuda_available, resolve_device
+from automl_meta.models._encoding import TabularEncoder
+from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
+
+__all__ = [
+    "build_model",
+    "ENCODING",
+    "TabularEncoder",
+    "TorchMLPClassifier",
+    "TorchMLPRegressor",
+    "resolve_device",
+    "cuda_available",
+]

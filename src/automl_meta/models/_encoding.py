@@ -1,0 +1,153 @@
+"""Preprocessing of a raw feature table (numbers, text, categories, booleans, NaN) into what a family needs.
+
+One transformer, three outputs, so every family sees the same treatment of missing values, rare levels,
+unseen levels and changed column types:
+
+* ``onehot``: numeric columns median-imputed and standardized, plus a missing indicator for each numeric
+  column that had missing values in training; categorical columns one-hot encoded over their ``max_levels``
+  most frequent levels (missing is a level; other and unseen levels share one "other" column). For linear
+  models, k-NN, SVMs and the MLP.
+* ``ordinal``: numeric columns median-imputed, categorical columns as integer codes (missing and unseen -1).
+  For random forests and extra trees.
+* ``native``: a DataFrame with numeric columns as floats (NaN kept) and categorical columns as pandas
+  categoricals of integer codes, which HistGradientBoosting, LightGBM and XGBoost handle natively.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from automl_meta.errors import DataError
+
+_MISSING = "__missing__"
+OUTPUTS = ("onehot", "ordinal", "native")
+#: Default number of levels kept per categorical column, by output.
+DEFAULT_MAX_LEVELS = {"onehot": 32, "ordinal": 250, "native": 250}
+
+
+def _is_categorical(dtype) -> bool:
+    return pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
+
+
+def _as_strings(col: pd.Series) -> np.ndarray:
+    """Values as Python strings, missing as ``_MISSING`` (booleans, numbers and categories alike)."""
+    values = col.astype(object).to_numpy()
+    missing = pd.isna(values)
+    out = values.astype(str)
+    out[missing] = _MISSING
+    return out
+
+
+class TabularEncoder(TransformerMixin, BaseEstimator):
+    """Encode a raw feature table for a model family (see the module docstring for the three ``output``s).
+
+    Parameters
+    ----------
+    output : {"onehot", "ordinal", "native"}, default="onehot"
+    max_levels : int, default=None
+        Most frequent levels kept per categorical column; None uses 32 (onehot) or 250 (ordinal, native).
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+    numeric_columns_, categorical_columns_ : list of str
+    levels_ : dict of column -> ndarray of str
+        The kept levels; ``has_other_[column]`` says whether other levels were pooled.
+    """
+
+    def __init__(self, output="onehot", max_levels=None):
+        self.output = output
+        self.max_levels = max_levels
+
+    def fit(self, X, y=None):
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}; got {self.output!r}")
+        X = self._as_frame(X, fitting=True)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.categorical_columns_ = [c for c in X.columns if _is_categorical(X[c].dtype)]
+        self.numeric_columns_ = [c for c in X.columns if c not in self.categorical_columns_]
+        max_levels = self.max_levels or DEFAULT_MAX_LEVELS[self.output]
+        num = self._numeric(X)
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(num, axis=0) if num.shape[1] else np.zeros(0)
+        self.medians_ = np.nan_to_num(med)
+        self.missing_indicator_ = np.isnan(num).any(axis=0) if num.shape[1] else np.zeros(0, dtype=bool)
+        filled = np.where(np.isnan(num), self.medians_, num)
+        self.means_ = filled.mean(axis=0) if num.shape[1] else np.zeros(0)
+        std = filled.std(axis=0) if num.shape[1] else np.zeros(0)
+        self.scales_ = np.where(std > 0, std, 1.0)
+        self.levels_, self.has_other_ = {}, {}
+        for c in self.categorical_columns_:
+            counts = pd.Series(_as_strings(X[c])).value_counts(sort=True)
+            self.levels_[c] = counts.index.to_numpy(dtype=object)[:max_levels]
+            self.has_other_[c] = len(counts) > max_levels
+        return self
+
+    # -- transform ------------------------------------------------------------------------------------------
+    def transform(self, X):
+        check_is_fitted(self, "levels_")
+        X = self._as_frame(X, fitting=False)
+        num = self._numeric(X)
+        codes = [self._codes(X[c], c) for c in self.categorical_columns_]
+        if self.output == "native":
+            frame = pd.DataFrame(num, columns=[f"num_{i}" for i in range(num.shape[1])])
+            for i, (c, code) in enumerate(zip(self.categorical_columns_, codes)):
+                n_levels = len(self.levels_[c]) + int(self.has_other_[c])
+                frame[f"cat_{i}"] = pd.Categorical.from_codes(code, categories=list(range(n_levels)))
+            return frame
+        filled = np.where(np.isnan(num), self.medians_, num)
+        if self.output == "ordinal":
+            cat = np.column_stack(codes).astype(float) if codes else np.zeros((len(X), 0))
+            return np.hstack([filled, cat])
+        blocks = [(filled - self.means_) / self.scales_, np.isnan(num[:, self.missing_indicator_]).astype(float)]
+        for c, code in zip(self.categorical_columns_, codes):
+            width = len(self.levels_[c]) + int(self.has_other_[c])
+            onehot = np.zeros((len(X), width))
+            known = code >= 0
+            onehot[np.flatnonzero(known), code[known]] = 1.0
+            blocks.append(onehot)
+        return np.hstack(blocks)
+
+    def _codes(self, col: pd.Series, name: str) -> np.ndarray:
+        levels = self.levels_[name]
+        code = pd.Categorical(_as_strings(col), categories=levels).codes.astype(np.int64)
+        if self.has_other_[name]:
+            code[code < 0] = len(levels)  # rare and unseen levels share the "other" code
+        return code
+
+    def _numeric(self, X: pd.DataFrame) -> np.ndarray:
+        if not self.numeric_columns_:
+            return np.zeros((len(X), 0))
+        cols = []
+        for c in self.numeric_columns_:
+            col = X[c]
+            if _is_categorical(col.dtype):  # the type changed since fit: read what parses as a number
+                col = pd.to_numeric(col.astype(object), errors="coerce")
+            cols.append(col.to_numpy(dtype=float, na_value=np.nan))
+        out = np.column_stack(cols)
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    def _as_frame(self, X, fitting: bool) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            arr = np.asarray(X)
+            if arr.ndim != 2:
+                raise DataError(f"Features must be 2-D; got shape {arr.shape}. Pass a DataFrame or a 2-D array.")
+            X = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+            if arr.dtype == object:
+                X = X.infer_objects()
+        X = X.set_axis([str(c) for c in X.columns], axis=1)
+        if fitting:
+            return X
+        expected = list(self.feature_names_in_)
+        missing = [c for c in expected if c not in X.columns]
+        if missing:
+            raise DataError(
+                f"Column(s) {', '.join(map(repr, missing[:5]))} seen in training are missing at prediction. "
+                "Pass the same columns as in training (extra columns are ignored, order does not matter)."
+            )
+        return X[expected]

@@ -1,0 +1,184 @@
+"""A scikit-learn compatible PyTorch multilayer perceptron, on CUDA when available.
+
+Takes a numeric matrix (use it after :class:`~automl_meta.models.TabularEncoder`). Training: AdamW with
+weight decay, ReLU layers of equal width with dropout, mini-batches, and early stopping on a held-out
+validation split (the best epoch's weights are kept). Seeded and deterministic on the CPU.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from automl_meta.models._device import resolve_device
+
+# Below this many rows no validation split is held out: training runs for max_epochs on everything.
+_MIN_ROWS_FOR_EARLY_STOPPING = 30
+
+
+class _TorchMLP(BaseEstimator):
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        weight_decay=1e-4,
+        width=128,
+        depth=2,
+        dropout=0.1,
+        batch_size=128,
+        max_epochs=100,
+        patience=10,
+        validation_fraction=0.1,
+        device="auto",
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.width = width
+        self.depth = depth
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # Subclasses define _targets(y) -> (array, n_outputs) and _loss().
+    def fit(self, X, y):
+        import torch
+
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D array; got shape {X.shape}")
+        self.n_features_in_ = X.shape[1]
+        target, n_out = self._targets(np.asarray(y))
+        self.device_ = resolve_device(self.device)
+        seed = int(np.random.RandomState(self.random_state).randint(0, 2**31 - 1))
+        devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
+        threads = torch.get_num_threads()
+        if self.n_jobs:  # small networks run fastest on one thread: thread start-up dominates
+            torch.set_num_threads(int(self.n_jobs))
+        try:
+            self._fit_seeded(X, target, n_out, seed, devices)
+        finally:
+            torch.set_num_threads(threads)
+        return self
+
+    def _fit_seeded(self, X, target, n_out, seed, devices):
+        import torch
+        from torch import nn
+
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            layers, width_in = [], X.shape[1]
+            for _ in range(int(self.depth)):
+                layers += [nn.Linear(width_in, int(self.width)), nn.ReLU(), nn.Dropout(float(self.dropout))]
+                width_in = int(self.width)
+            layers.append(nn.Linear(width_in, n_out))
+            net = nn.Sequential(*layers).to(self.device_)
+            self.n_epochs_, self.best_loss_ = self._train(net, X, target, seed)
+        self.model_ = net.eval()
+
+    def _train(self, net, X, target, seed):
+        import torch
+
+        n = len(X)
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(n)
+        n_val = int(round(self.validation_fraction * n)) if n >= _MIN_ROWS_FOR_EARLY_STOPPING else 0
+        val_idx, train_idx = order[:n_val], order[n_val:]
+        dev = self.device_
+        Xt = torch.as_tensor(X, device=dev)
+        yt = torch.as_tensor(target, device=dev)
+        loss_fn = self._loss()
+        opt = torch.optim.AdamW(net.parameters(), lr=float(self.learning_rate), weight_decay=float(self.weight_decay))
+        batch = max(1, min(int(self.batch_size), len(train_idx)))
+        best, best_state, since_best, epochs = np.inf, None, 0, 0
+        train_t = torch.as_tensor(train_idx, device=dev)
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        for epoch in range(int(self.max_epochs)):
+            epochs = epoch + 1
+            net.train()
+            perm = train_t[torch.randperm(len(train_idx), generator=gen).to(dev)]
+            for start in range(0, len(perm), batch):
+                idx = perm[start : start + batch]
+                if len(idx) < 2 and len(perm) >= 2:
+                    continue  # a batch of one row carries no useful gradient for dropout nets
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(net(Xt[idx]), yt[idx])
+                loss.backward()
+                opt.step()
+            if n_val:
+                net.eval()
+                with torch.no_grad():
+                    val = float(loss_fn(net(Xt[val_idx]), yt[val_idx]))
+                if not np.isfinite(val):
+                    break
+                if val < best - 1e-6:
+                    best, since_best = val, 0
+                    best_state = copy.deepcopy(net.state_dict())
+                else:
+                    since_best += 1
+                    if since_best >= int(self.patience):
+                        break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        return epochs, best
+
+    def _forward(self, X):
+        import torch
+
+        check_is_fitted(self, "model_")
+        X = np.asarray(X, dtype=np.float32)
+        threads = torch.get_num_threads()
+        if self.n_jobs:
+            torch.set_num_threads(int(self.n_jobs))
+        try:
+            with torch.no_grad():
+                return self.model_(torch.as_tensor(X, device=self.device_))
+        finally:
+            torch.set_num_threads(threads)
+
+
+class TorchMLPClassifier(ClassifierMixin, _TorchMLP):
+    """PyTorch MLP classifier (cross-entropy). See the module docstring; ``device_`` is the device used."""
+
+    def _targets(self, y):
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        return codes.astype(np.int64), len(self.classes_)
+
+    def _loss(self):
+        from torch import nn
+
+        return nn.CrossEntropyLoss()
+
+    def predict_proba(self, X):
+        import torch
+
+        return torch.softmax(self._forward(X), dim=1).cpu().numpy().astype(np.float64)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class TorchMLPRegressor(RegressorMixin, _TorchMLP):
+    """PyTorch MLP regressor (mean squared error on the standardized target)."""
+
+    def _targets(self, y):
+        y = y.astype(np.float64)
+        self.y_mean_, std = float(y.mean()), float(y.std())
+        self.y_scale_ = std if std > 0 else 1.0
+        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)[:, None], 1
+
+    def _loss(self):
+        from torch import nn
+
+        return nn.MSELoss()
+
+    def predict(self, X):
+        return self._forward(X).cpu().numpy()[:, 0].astype(np.float64) * self.y_scale_ + self.y_mean_

@@ -1,0 +1,95 @@
+"""Small scikit-learn meta-estimators that adapt a library model to the strategy space."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+
+def subsample_indices(y, max_rows: int, classification: bool, random_state) -> np.ndarray:
+    """At most ``max_rows`` row indices, seeded; stratified by class (every class kept) for classification."""
+    n = len(y)
+    if n <= max_rows:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    if not classification:
+        return np.sort(rng.choice(n, max_rows, replace=False))
+    _, codes = np.unique(y, return_inverse=True)
+    chosen = []
+    for c in np.unique(codes):
+        members = np.flatnonzero(codes == c)
+        take = min(len(members), max(2, int(round(max_rows * len(members) / n))))
+        chosen.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+class _RBFSVM(BaseEstimator):
+    """An RBF SVM with ``gamma = gamma_scale / n_features``, trained on at most ``max_rows`` rows."""
+
+    def __init__(self, C=1.0, gamma_scale=1.0, max_rows=2000, random_state=None):
+        self.C = C
+        self.gamma_scale = gamma_scale
+        self.max_rows = max_rows
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        idx = subsample_indices(y, self.max_rows, self._classification, self.random_state)
+        self.n_features_in_ = X.shape[1]
+        self.n_train_rows_ = len(idx)
+        self.model_ = self._make(gamma=self.gamma_scale / max(X.shape[1], 1)).fit(X[idx], y[idx])
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self, "model_")
+        return self.model_.predict(np.asarray(X, dtype=float))
+
+
+class RBFSVMClassifier(ClassifierMixin, _RBFSVM):
+    _classification = True
+
+    def _make(self, gamma):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import SVC
+
+        # Probabilities (for ROC AUC over several classes, log loss, ...) by Platt scaling on internal
+        # 3-fold predictions, then one SVC refit on all rows: scikit-learn's replacement of probability=True.
+        return CalibratedClassifierCV(SVC(C=self.C, gamma=gamma), method="sigmoid", cv=3, ensemble=False)
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(np.asarray(X, dtype=float))
+
+
+class RBFSVMRegressor(RegressorMixin, _RBFSVM):
+    _classification = False
+
+    def _make(self, gamma):
+        from sklearn.svm import SVR
+
+        return SVR(C=self.C, gamma=gamma)
+
+
+class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):
+    """Fit a classifier that needs labels 0..k-1 (XGBoost) on any labels; ``classes_`` are the originals."""
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.estimator_ = clone(self.estimator).fit(X, codes)
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -1,0 +1,29 @@
+"""The strategy space: model families, their hyperparameters, and strategies with their encodings.
+
+>>> from automl_meta.space import Strategy, encode, decode
+>>> s = Strategy("hist_gb", {"learning_rate": 0.05})
+>>> decode(encode(s)).family
+'hist_gb'
+"""
+
+from automl_meta.space._families import FAMILIES, SPACE_VERSION, SVM_MAX_ROWS, Family, available_families
+from automl_meta.space._params import Categorical, Float, Int
+from automl_meta.space._strategy import ENCODING_NAMES, Strategy, decode, encode, encode_many, sample, suggest
+
+__all__ = [
+    "Strategy",
+    "Family",
+    "FAMILIES",
+    "SPACE_VERSION",
+    "SVM_MAX_ROWS",
+    "available_families",
+    "encode",
+    "encode_many",
+    "decode",
+    "sample",
+    "suggest",
+    "ENCODING_NAMES",
+    "Float",
+    "Int",
+    "Categorical",
+]
