@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 # torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
 TORCH  ?= torch==2.13.0
 
-.PHONY: venv demo test test-slow bench-metafeatures clean
+.PHONY: venv demo test test-slow bench-metafeatures bench-search-budget clean
 
 $(BIN)/automl-meta: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check $(TORCH)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,benchmarks,openml]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,benchmarks,openml,boosting]'
 	touch $@
 
 venv: $(BIN)/automl-meta
@@ -26,6 +26,9 @@ test-slow: venv
 
 bench-metafeatures: venv
 	$(BIN)/python benchmarks/bench_metafeatures.py
+
+bench-search-budget: venv
+	$(BIN)/python benchmarks/bench_search_budget.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

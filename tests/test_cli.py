@@ -71,3 +71,32 @@ def test_help_exits_zero(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 0
+
+
+def test_search_prints_a_leaderboard_and_records_trials(tmp_path, capsys):
+    store = tmp_path / "md.sqlite"
+    argv = ["search", "example:penguins", "--trials", "3", "--families", "linear,knn", "--cv", "3",
+            "--metadataset", str(store), "--no-progress"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "3 trials in" in captured.out and "rank" in captured.out and "roc_auc_ovr" in captured.out
+    assert "recorded 3 evaluations" in captured.err
+    from automl_meta.metadataset import MetaDataset
+
+    assert MetaDataset(store).count() == (1, 3)
+    assert main(argv[:-1] + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["leaderboard"]) == 3 and out["leaderboard"][0]["rank"] == 1
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [(["--trials", "0"], "n_trials must be a positive integer; got 0"),
+     ([], "Give n_trials, time_budget or both"),
+     (["--trials", "2", "--time-budget", "-5"], "time_budget must be a positive number of seconds; got -5.0"),
+     (["--trials", "2", "--families", "lgbm"], "Did you mean 'lightgbm'")],
+)
+def test_search_bad_arguments(extra, message, capsys, tmp_path):
+    assert main(["search", "example:penguins", "--metadataset", str(tmp_path / "m.sqlite"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from automl_meta.cli import _metafeatures
+from automl_meta.cli import _metafeatures, _search
 
 #: Sub-command modules: each has ``register(subparsers)`` which sets ``func`` on its parser.
-COMMANDS = (_metafeatures,)
+COMMANDS = (_metafeatures, _search)
 
 EXIT_USAGE = 2  # bad input or configuration, as argparse uses for bad arguments
 

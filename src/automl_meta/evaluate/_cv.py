@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 import traceback
 import warnings
@@ -13,6 +14,7 @@ from automl_meta.evaluate._result import ERROR, NAN, OK, TIMEOUT, Evaluation
 from automl_meta.space import Strategy
 
 _MAX_ERROR_CHARS = 2000
+_NON_FINITE_INPUT = re.compile(r"contains (NaN|infinity)", re.IGNORECASE)
 
 
 def splitter(task, cv: int, random_state: int):
@@ -70,7 +72,14 @@ def cross_validate(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
                 model.fit(X.iloc[train], y.iloc[train])
-                score = float(scorer(model, X.iloc[test], y.iloc[test]))
+                try:
+                    score = float(scorer(model, X.iloc[test], y.iloc[test]))
+                except ValueError as exc:
+                    if not _NON_FINITE_INPUT.search(str(exc)):
+                        raise
+                    # scikit-learn refuses to score NaN or infinite predictions: the model "returned NaN"
+                    result.status, result.error = NAN, f"the model predicted non-finite values on fold {len(result.fold_scores) + 1}: {exc}"
+                    break
             result.fold_scores.append(score)
             if not math.isfinite(score):
                 result.status, result.error = NAN, f"the {task.metric} score of fold {len(result.fold_scores)} is {score}"

@@ -57,6 +57,13 @@ class Evaluator:
             self._worker = EvaluationWorker(self.memory_limit_mb)
         return self._worker.evaluate(strategy, task, limit, **kwargs)
 
+    def prepare(self, task) -> None:
+        """Start the worker and hand it the task now, so that neither counts against the next time limit."""
+        if self.isolate:
+            if self._worker is None:
+                self._worker = EvaluationWorker(self.memory_limit_mb)
+            self._worker.prepare(task)
+
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()

@@ -65,15 +65,19 @@ class EvaluationWorker:
             self._conn.close()
         self._proc = self._conn = self._send = None
 
-    def evaluate(self, strategy, task, time_limit: float | None, **kwargs) -> Evaluation:
+    def prepare(self, task) -> None:
+        """Start the process if needed and send it the task (once per task)."""
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
                 self.kill()
             self._start()
+        if self._task_key != task.fingerprint:
+            self._send.send(("task", task.fingerprint, task))
+            self._task_key = task.fingerprint
+
+    def evaluate(self, strategy, task, time_limit: float | None, **kwargs) -> Evaluation:
         try:
-            if self._task_key != task.fingerprint:
-                self._send.send(("task", task.fingerprint, task))
-                self._task_key = task.fingerprint
+            self.prepare(task)
             start = time.perf_counter()
             # the worker's own check between folds uses the same limit; the parent enforces it exactly
             self._send.send(("eval", task.fingerprint, strategy.to_dict(), dict(kwargs, time_limit=time_limit)))

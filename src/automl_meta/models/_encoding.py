@@ -114,7 +114,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _codes(self, col: pd.Series, name: str) -> np.ndarray:
         levels = self.levels_[name]
-        code = pd.Categorical(_as_strings(col), categories=levels).codes.astype(np.int64)
+        code = pd.Index(levels).get_indexer(_as_strings(col)).astype(np.int64)  # -1: not a kept level
         if self.has_other_[name]:
             code[code < 0] = len(levels)  # rare and unseen levels share the "other" code
         return code

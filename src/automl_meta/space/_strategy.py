@@ -221,7 +221,8 @@ def sample(n: int, kind: str | None = None, families=None, random_state=0, metho
         if method == "sobol":
             from scipy.stats import qmc
 
-            points = qmc.Sobol(d=width, scramble=True, seed=rng).random(count)
+            # Sobol' points are balanced in blocks of 2^m: draw the enclosing block, keep the first `count`
+            points = qmc.Sobol(d=width, scramble=True, seed=rng).random_base2(max(0, math.ceil(math.log2(count))))[:count]
         else:
             points = rng.random((count, width))
         for row in points:

@@ -1,0 +1,97 @@
+"""Scoring a strategy: cross-validation, and every way a model can fail recorded as a failure."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from automl_meta.errors import ConfigError
+from automl_meta.evaluate import ERROR, NAN, OK, TIMEOUT, Evaluator, evaluate
+from automl_meta.models import _build
+from automl_meta.space import Strategy
+
+
+def test_ok_evaluation(tasks_by_kind):
+    task = tasks_by_kind["binary"]
+    ev = evaluate(Strategy.default("linear"), task, cv=3)
+    assert ev.status == OK and ev.metric == "roc_auc" and len(ev.fold_scores) == 3
+    assert ev.score == pytest.approx(np.mean(ev.fold_scores)) and 0.5 < ev.score <= 1
+    assert ev.fit_seconds > 0 and ev.n_rows == task.n_rows and ev.error is None
+
+
+def test_same_seed_same_folds(tasks_by_kind):
+    a = evaluate(Strategy.default("extra_trees"), tasks_by_kind["regression"], cv=3, random_state=5)
+    b = evaluate(Strategy.default("extra_trees"), tasks_by_kind["regression"], cv=3, random_state=5)
+    assert a.fold_scores == b.fold_scores
+
+
+def test_row_cap_subsamples(tasks_by_kind):
+    ev = evaluate(Strategy.default("linear"), tasks_by_kind["multiclass"], cv=3, max_rows=60)
+    assert ev.status == OK and ev.n_rows <= 62
+
+
+class _Raises(BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("this model always fails")
+
+
+class _NaNPredictor(RegressorMixin, BaseEstimator):
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+def test_exception_is_a_recorded_error(tasks_by_kind, monkeypatch):
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Raises())
+    ev = evaluate(Strategy.default("knn"), tasks_by_kind["binary"], cv=3)
+    assert ev.status == ERROR and not ev.ok and math.isnan(ev.score)
+    assert ev.error.startswith("RuntimeError: this model always fails")
+
+
+def test_nan_score_is_a_recorded_failure(tasks_by_kind, monkeypatch):
+    monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: _NaNPredictor())
+    ev = evaluate(Strategy.default("linear"), tasks_by_kind["regression"], cv=3)
+    assert ev.status == NAN and math.isnan(ev.score) and "predicted non-finite values on fold 1" in ev.error
+
+
+def test_isolated_time_limit_ends_the_evaluation(tasks_by_kind):
+    slow = Strategy("random_forest", {"n_estimators": 512, "min_samples_leaf": 1, "max_features": 1.0})
+    with Evaluator(cv=5) as ev:
+        result = ev(slow, tasks_by_kind["regression"], time_limit=0.05)
+        assert result.status == TIMEOUT and "time limit" in result.error
+        # the worker was ended and is replaced: the next evaluation works
+        after = ev(Strategy.default("linear"), tasks_by_kind["regression"])
+        assert after.status == OK
+
+
+def test_isolated_results_match_in_process(tasks_by_kind):
+    task = tasks_by_kind["multiclass"]
+    with Evaluator(cv=3) as ev:
+        isolated = ev(Strategy.default("hist_gb"), task)
+    assert isolated.fold_scores == evaluate(Strategy.default("hist_gb"), task, cv=3).fold_scores
+
+
+def test_in_process_time_limit_is_checked_between_folds(tasks_by_kind, monkeypatch):
+    import time
+
+    class _Slow(_NaNPredictor):
+        def fit(self, X, y):
+            time.sleep(0.2)
+            return super().fit(X, y)
+
+        def predict(self, X):
+            return np.zeros(len(X))
+
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Slow())
+    ev = evaluate(Strategy.default("knn"), tasks_by_kind["regression"], cv=5, time_limit=0.1)
+    assert ev.status == TIMEOUT and "after 1 of 5 folds" in ev.error
+
+
+@pytest.mark.parametrize("kwargs, message", [({"time_limit": 0}, "time_limit must be a positive"), ({"cv": 1}, "cv must be an integer")])
+def test_bad_configuration(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        Evaluator(**kwargs)

@@ -1,0 +1,148 @@
+"""The meta-dataset store: tasks, evaluations, training arrays, export/import, transactions, concurrency."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.errors import StorageError
+from automl_meta.evaluate import Evaluation
+from automl_meta.metadataset import MetaDataset, data_home, resolve_url
+from automl_meta.metafeatures import FEATURE_NAMES
+from automl_meta.space import ENCODING_NAMES, Strategy
+
+
+def fake_evaluations(n, metric="roc_auc", seed=0):
+    """Evaluations with made-up scores (the store does not care how they were obtained)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        s = Strategy("knn", {"n_neighbors": int(rng.integers(1, 100))})
+        if i % 5 == 4:
+            out.append(Evaluation(s, metric, "error", error="ValueError: boom", fit_seconds=0.1))
+        else:
+            folds = list(rng.random(3))
+            out.append(Evaluation(s, metric, "ok", score=float(np.mean(folds)), fold_scores=folds, fit_seconds=0.5, n_rows=100))
+    return out
+
+
+@pytest.fixture
+def store(tmp_path):
+    return MetaDataset(tmp_path / "md.sqlite")
+
+
+def test_tasks_are_stored_once_with_metafeatures(store, tasks_by_kind):
+    task = tasks_by_kind["binary"]
+    tid = store.add_task(task, source="test")
+    assert store.add_task(task) == tid
+    assert store.add_task(tasks_by_kind["regression"]) != tid
+    row = store.tasks().iloc[0]
+    assert (row["name"], row["kind"], row["metric"], row["n_rows"], row["fingerprint"]) == ("bin", "binary", "roc_auc", 150, task.fingerprint)
+    assert list(json.loads(row["metafeatures"])) == list(FEATURE_NAMES)
+
+
+def test_evaluations_and_failures_are_recorded(store, tasks_by_kind):
+    tid = store.add_task(tasks_by_kind["binary"])
+    uids = store.add_evaluations(tid, fake_evaluations(10), origin="test")
+    assert len(set(uids)) == 10
+    evals = store.evaluations(tid)
+    assert len(evals) == 10 and (evals["status"] == "error").sum() == 2
+    assert evals.loc[evals["status"] == "error", "score"].isna().all()
+    assert evals.loc[evals["status"] == "error", "error"].iloc[0] == "ValueError: boom"
+    assert store.evaluated_keys(tid) == {e.strategy.key for e in fake_evaluations(10)}
+
+
+def test_training_data(store, tasks_by_kind):
+    for i, task in enumerate(tasks_by_kind.values()):
+        store.add_evaluations(store.add_task(task), fake_evaluations(5, metric=task.metric, seed=i), origin="test")
+    data = store.training_data()
+    assert data.metafeatures.shape == (3, len(FEATURE_NAMES))
+    assert data.encodings.shape == (15, len(ENCODING_NAMES))
+    assert list(data.eval_task) == [0] * 5 + [1] * 5 + [2] * 5
+    assert np.isnan(data.scores[4]) and data.status[4] == "error"
+    assert set(data.kinds) == {"binary", "multiclass", "regression"}
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".parquet"])
+def test_export_and_import_merge_without_duplicates(store, tasks_by_kind, tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    tid = store.add_task(tasks_by_kind["binary"])
+    store.add_evaluations(tid, fake_evaluations(7), origin="test")
+    store.add_task(tasks_by_kind["regression"])  # a task without evaluations is exported too
+    path = tmp_path / f"export{suffix}"
+    assert store.export(path) == 8
+    other = MetaDataset(tmp_path / "other.sqlite")
+    assert other.import_file(path) == (2, 7)
+    assert other.import_file(path) == (0, 0)  # the same file again adds nothing
+    a, b = store.evaluations(), other.evaluations()
+    cols = ["uid", "family", "params", "score", "status", "error", "origin", "fold_scores"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    assert store.import_file(path) == (0, 0)
+
+
+def test_import_of_something_else(tmp_path, store):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(StorageError, match="is not a meta-dataset export: it lacks the column"):
+        store.import_file(path)
+
+
+def test_a_failing_batch_writes_nothing(store, tasks_by_kind):
+    tid = store.add_task(tasks_by_kind["binary"])
+    good = fake_evaluations(3)
+    bad = Evaluation(Strategy.default("knn"), None, "ok", score=0.5)  # metric NULL violates the schema
+    with pytest.raises(StorageError, match="Writing to the meta-dataset"):
+        store.add_evaluations(tid, good + [bad], origin="test")
+    assert len(store.evaluations()) == 0
+
+
+def test_locations(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOML_META_HOME", str(tmp_path / "home"))
+    assert data_home() == tmp_path / "home"
+    assert resolve_url() == f"sqlite:///{tmp_path / 'home' / 'metadataset.sqlite'}"
+    assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert resolve_url(tmp_path / "a" / "b.sqlite") == f"sqlite:///{tmp_path / 'a' / 'b.sqlite'}"
+    with pytest.raises(StorageError, match="is a folder"):
+        resolve_url(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StorageError, match="Cannot create the folder of the meta-dataset"):
+        resolve_url(blocker / "sub" / "md.sqlite")
+
+
+def test_default_store_lives_in_the_data_home():
+    store = MetaDataset()
+    assert str(data_home()) in store.url
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.metadataset import MetaDataset
+    from automl_meta.space import Strategy
+    store, tid, who, n = MetaDataset(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    for i in range(n):  # one transaction per evaluation: as much contention as possible
+        ev = Evaluation(Strategy("knn", {"n_neighbors": 1 + i % 100}), "roc_auc", "ok", score=i / n, fold_scores=[i / n])
+        ev.error = f"{who}-{i}"  # a marker to find lost or duplicated rows
+        store.add_evaluation(tid, ev, origin=who)
+""")
+
+
+def test_four_processes_write_1000_evaluations_at_once(tmp_path, tasks_by_kind):
+    path = tmp_path / "shared.sqlite"
+    tid = MetaDataset(path).add_task(tasks_by_kind["binary"])
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(tid), f"p{k}", "250"], stderr=subprocess.PIPE, text=True)
+        for k in range(4)
+    ]
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()
+    evals = MetaDataset(path).evaluations()
+    assert len(evals) == 1000
+    assert evals["uid"].is_unique and evals["error"].is_unique
+    assert set(evals["error"]) == {f"p{k}-{i}" for k in range(4) for i in range(250)}

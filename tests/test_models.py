@@ -1,0 +1,137 @@
+"""Every family fits and predicts on every kind, with categoricals and missing values; encoding; the MLP."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.errors import ConfigError, DataError
+from automl_meta.models import TabularEncoder, TorchMLPClassifier, TorchMLPRegressor, build_model, resolve_device
+from automl_meta.space import FAMILIES, Strategy, available_families
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_every_family_fits_and_predicts(family, kind, tasks_by_kind):
+    if family not in available_families(kind):
+        pytest.skip(f"{family} needs {FAMILIES[family].requires}, which is not installed")
+    task = tasks_by_kind[kind]
+    X_train, y_train = task.X.iloc[:120], task.y.iloc[:120]
+    X_test = task.X.iloc[120:]
+    model = build_model(Strategy.default(family), kind, n_rows=120, device="cpu").fit(X_train, y_train)
+    pred = model.predict(X_test)
+    assert len(pred) == len(X_test)
+    if kind == "regression":
+        assert np.isfinite(pred).all()
+        assert model.score(task.X, task.y) > 0  # it learned something
+    else:
+        proba = model.predict_proba(X_test)
+        assert proba.shape == (len(X_test), task.y.nunique())
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+        assert set(pred) <= set(task.y)
+
+
+def test_unknown_family_and_unavailable_kind():
+    with pytest.raises(ConfigError, match="Expected a Strategy"):
+        build_model("knn", "binary")
+
+
+def test_knn_neighbours_are_capped_by_rows():
+    model = build_model(Strategy("knn", {"n_neighbors": 100}), "binary", n_rows=40)
+    assert model[-1].n_neighbors == 39
+
+
+class TestTabularEncoder:
+    def frame(self):
+        return pd.DataFrame({
+            "num": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0],
+            "cat": ["a", "b", "a", None, "c", "a"],
+            "flag": [True, False, True, True, False, True],
+        })
+
+    def test_onehot(self):
+        enc = TabularEncoder("onehot").fit(self.frame())
+        out = enc.transform(self.frame())
+        # num (scaled), num missing indicator, cat: a b c missing, flag: True False
+        assert out.shape == (6, 1 + 1 + 4 + 2)
+        assert np.isfinite(out).all()
+        np.testing.assert_allclose(out[:, 0].mean(), 0, atol=1e-12)
+
+    def test_unseen_levels_reordered_and_extra_columns(self):
+        enc = TabularEncoder("onehot").fit(self.frame())
+        new = pd.DataFrame({"extra": [1, 2], "flag": [False, True], "cat": ["zzz", "a"], "num": [3.0, 1.0]})
+        out = enc.transform(new)
+        cat_block = out[:, 2:6]
+        assert cat_block[0].sum() == 0 and cat_block[1].sum() == 1  # unseen level: no column set
+
+    def test_missing_column_is_a_clear_error(self):
+        enc = TabularEncoder("ordinal").fit(self.frame())
+        with pytest.raises(DataError, match=r"Column\(s\) 'cat' seen in training are missing at prediction"):
+            enc.transform(self.frame().drop(columns="cat"))
+
+    def test_type_changed_at_predict_time(self):
+        enc = TabularEncoder("ordinal").fit(self.frame())
+        changed = self.frame().assign(num=["1.5", "oops", "3", None, "5", "6"])
+        out = enc.transform(changed)
+        assert out[0, 0] == 1.5 and out[1, 0] == enc.medians_[0]  # unparsable -> missing -> median
+
+    def test_native_keeps_missing_and_categories(self):
+        out = TabularEncoder("native").fit(self.frame()).transform(self.frame())
+        assert out["num_0"].isna().sum() == 1
+        assert isinstance(out["cat_0"].dtype, pd.CategoricalDtype)
+
+    def test_rare_levels_are_pooled(self):
+        frame = pd.DataFrame({"c": [f"v{i % 10}" for i in range(100)]})
+        enc = TabularEncoder("onehot", max_levels=3).fit(frame)
+        assert enc.has_other_["c"] and enc.transform(frame).shape == (100, 4)
+
+
+class TestTorchMLP:
+    def data(self, seed=0):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(200, 5))
+        return X, (X[:, 0] + X[:, 1] > 0).astype(int), X[:, 0] * 3 - X[:, 2]
+
+    def test_auto_device_is_cpu_without_cuda(self, monkeypatch):
+        import torch
+
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        assert resolve_device("auto") == "cpu"
+        X, y, _ = self.data()
+        assert TorchMLPClassifier(max_epochs=3).fit(X, y).device_ == "cpu"
+
+    def test_auto_device_picks_cuda_when_present(self, monkeypatch):
+        import torch
+
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        assert resolve_device("auto") == "cuda"
+        assert resolve_device("cpu") == "cpu"
+
+    def test_cuda_without_a_gpu_is_an_error(self, monkeypatch):
+        import torch
+
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        with pytest.raises(ConfigError, match=r"device='cuda' but no CUDA device is available"):
+            resolve_device("cuda")
+        with pytest.raises(ConfigError, match=r"Unknown device 'tpu'"):
+            resolve_device("tpu")
+
+    def test_deterministic_on_cpu_and_learns(self):
+        X, y, target = self.data()
+        a = TorchMLPClassifier(random_state=1, device="cpu").fit(X, y).predict_proba(X)
+        b = TorchMLPClassifier(random_state=1, device="cpu").fit(X, y).predict_proba(X)
+        np.testing.assert_array_equal(a, b)
+        c = TorchMLPClassifier(random_state=2, device="cpu").fit(X, y).predict_proba(X)
+        assert not np.array_equal(a, c)
+        assert TorchMLPClassifier(random_state=1, device="cpu").fit(X, y).score(X, y) > 0.9
+        assert TorchMLPRegressor(random_state=1, device="cpu", learning_rate=1e-2).fit(X, target).score(X, target) > 0.9
+
+    def test_early_stopping_stops(self):
+        X, y, _ = self.data()
+        model = TorchMLPClassifier(max_epochs=500, patience=3, learning_rate=3e-2, random_state=0, device="cpu").fit(X, y)
+        assert model.n_epochs_ < 500
+
+    def test_string_labels(self):
+        X, y, _ = self.data()
+        labels = np.array(["neg", "pos"])[y]
+        model = TorchMLPClassifier(max_epochs=5, device="cpu").fit(X, labels)
+        assert set(model.predict(X)) <= {"neg", "pos"} and list(model.classes_) == ["neg", "pos"]

@@ -1,0 +1,90 @@
+"""The Optuna search: warm starts first, every trial recorded, failures recorded, resumable, budgets."""
+
+import numpy as np
+import optuna
+import pytest
+
+from automl_meta.errors import ConfigError
+from automl_meta.evaluate import Evaluator
+from automl_meta.metadataset import MetaDataset
+from automl_meta.models import _build
+from automl_meta.search import search
+from automl_meta.space import Strategy
+
+from test_evaluate import _NaNPredictor, _Raises
+
+
+def test_search_records_every_trial_with_its_origin(tasks_by_kind, tmp_path):
+    task = tasks_by_kind["binary"]
+    store = MetaDataset(tmp_path / "md.sqlite")
+    warm = [Strategy.default("linear"), Strategy("extra_trees", {"n_estimators": 40})]
+    result = search(task, n_trials=6, enqueue=warm, metadataset=store, families=["linear", "knn", "extra_trees"],
+                    evaluator=Evaluator(cv=3, isolate=False))
+    assert len(result.evaluations) == 6 and len(result.study.trials) == 6
+    assert [e.strategy for e in result.evaluations[:2]] == warm
+    assert result.origins[:2] == ["warm_start", "warm_start"] and set(result.origins[2:]) == {"sampler"}
+    evals = store.evaluations()
+    assert len(evals) == 6 and list(evals["origin"][:2]) == ["warm_start", "warm_start"]
+    board = result.leaderboard
+    assert board["score"].is_monotonic_decreasing and board.index[0] == 1
+    assert result.best.score == board["score"].iloc[0]
+    assert result.study.best_value == pytest.approx(result.best.score)
+
+
+def test_failures_are_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
+    import time
+
+    class _Slow(_NaNPredictor):
+        def fit(self, X, y):
+            time.sleep(0.3)
+            return super().fit(X, y)
+
+        def predict(self, X):
+            return np.zeros(len(X))
+
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Raises())
+    monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: _NaNPredictor())
+    monkeypatch.setitem(_build._MAKERS, "svm_rbf", lambda *a: _Slow())
+    store = MetaDataset(tmp_path / "md.sqlite")
+    failing = [Strategy.default("knn"), Strategy.default("linear"), Strategy.default("svm_rbf")]
+    result = search(tasks_by_kind["regression"], n_trials=6, enqueue=failing, metadataset=store,
+                    families=["knn", "linear", "svm_rbf", "extra_trees"],
+                    evaluator=Evaluator(cv=3, isolate=False, time_limit=0.2))
+    evals = store.evaluations()
+    assert len(evals) == 6
+    assert list(evals["status"][:3]) == ["error", "nan", "timeout"]
+    assert "this model always fails" in evals["error"][0]
+    states = [t.state for t in result.study.trials]
+    assert states[:3] == [optuna.trial.TrialState.FAIL] * 3 and len(states) == 6
+
+
+def test_study_resumes_from_storage(tasks_by_kind, tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    kwargs = dict(storage=storage, study_name="resume", metadataset=False, families=["linear", "knn"],
+                  evaluator=Evaluator(cv=3, isolate=False))
+    search(tasks_by_kind["binary"], n_trials=3, **kwargs)
+    result = search(tasks_by_kind["binary"], n_trials=2, **kwargs)
+    assert len(optuna.load_study(study_name="resume", storage=storage).trials) == 5
+    assert len(result.evaluations) == 2
+
+
+def test_time_budget_ends_a_trial_that_would_overrun_it(tasks_by_kind):
+    slow = Strategy("random_forest", {"n_estimators": 512, "max_features": 1.0})
+    result = search(tasks_by_kind["regression"], time_budget=3, enqueue=[slow], metadataset=False,
+                    families=["random_forest"], evaluator=Evaluator(cv=5))
+    assert result.evaluations[0].status == "timeout"
+    assert result.study.user_attrs["task"] == "reg"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({}, "Give n_trials, time_budget or both"),
+        ({"n_trials": 0}, "n_trials must be a positive integer; got 0"),
+        ({"time_budget": -1}, "time_budget must be a positive number of seconds; got -1"),
+        ({"n_trials": 2, "families": ["knn", "xgb"]}, "Unknown model family 'xgb'"),
+    ],
+)
+def test_bad_arguments(tasks_by_kind, kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        search(tasks_by_kind["binary"], metadataset=False, **kwargs)
