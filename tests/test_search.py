@@ -68,12 +68,18 @@ def test_study_resumes_from_storage(tasks_by_kind, tmp_path):
     assert len(result.evaluations) == 2
 
 
-def test_time_budget_ends_a_trial_that_would_overrun_it(tasks_by_kind):
-    slow = Strategy("random_forest", {"n_estimators": 512, "max_features": 1.0})
-    result = search(tasks_by_kind["regression"], time_budget=3, enqueue=[slow], metadataset=False,
-                    families=["random_forest"], evaluator=Evaluator(cv=5))
-    assert result.evaluations[0].status == "timeout"
-    assert result.study.user_attrs["task"] == "reg"
+def test_time_budget_ends_a_trial_that_would_overrun_it():
+    from automl_meta.data import Task
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6000, 20))
+    task = Task(X, X[:, 0] + rng.normal(size=6000), name="big")
+    # 5 folds of 512 fully grown trees on 4,800 rows: far more than the budget on any machine
+    slow = Strategy("random_forest", {"n_estimators": 512, "max_features": 1.0, "min_samples_leaf": 1})
+    result = search(task, time_budget=8, enqueue=[slow], metadataset=False, families=["random_forest"],
+                    evaluator=Evaluator(cv=5))
+    assert result.evaluations[0].status == "timeout" and "time limit" in result.evaluations[0].error
+    assert result.study.user_attrs["task"] == "big"
 
 
 @pytest.mark.parametrize(

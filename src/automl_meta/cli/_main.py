@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from automl_meta.cli import _metafeatures, _search
+from automl_meta.cli import _metadataset, _metafeatures, _search
 
 #: Sub-command modules: each has ``register(subparsers)`` which sets ``func`` on its parser.
-COMMANDS = (_metafeatures, _search)
+COMMANDS = (_metafeatures, _search, _metadataset)
 
 EXIT_USAGE = 2  # bad input or configuration, as argparse uses for bad arguments
 
@@ -38,7 +38,9 @@ def _version() -> str:
 
 def main(argv=None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # for provenance records
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

@@ -64,6 +64,14 @@ class Evaluator:
                 self._worker = EvaluationWorker(self.memory_limit_mb)
             self._worker.prepare(task)
 
+    def startup_cost(self) -> float:
+        """Seconds the next evaluation will spend starting a worker first: 0 when one is running (or
+        in-process), else the last measured start-up (a guess of 5 s before the first)."""
+        if not self.isolate or (self._worker is not None and self._worker.alive):
+            return 0.0
+        measured = self._worker.startup_seconds if self._worker is not None else None
+        return measured if measured is not None else 5.0
+
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()

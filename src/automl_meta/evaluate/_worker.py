@@ -21,7 +21,7 @@ from automl_meta.evaluate._result import ERROR, TIMEOUT, Evaluation
 # Seconds a new worker may take to import its libraries.
 _STARTUP_TIMEOUT = 300
 # Seconds allowed beyond a time limit for handing the result back before the worker is ended.
-_GRACE = 0.25
+GRACE_SECONDS = 0.25
 
 
 class EvaluationWorker:
@@ -31,8 +31,14 @@ class EvaluationWorker:
         self.memory_limit_mb = memory_limit_mb
         self._proc = self._conn = self._send = None
         self._task_key = None
+        self.startup_seconds = None  # measured at the first start
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     def _start(self):
+        started = time.perf_counter()
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         cmd = [sys.executable, "-m", "automl_meta.evaluate._worker_main", str(to_child_r), str(from_child_w), str(self.memory_limit_mb or 0)]
@@ -45,15 +51,11 @@ class EvaluationWorker:
         if not self._conn.poll(_STARTUP_TIMEOUT) or self._conn.recv() != "ready":
             self.kill()
             raise AutoMetaError("the evaluation worker process did not start; see its output above")
+        self.startup_seconds = time.perf_counter() - started
 
     def close(self):
-        """Ask the worker to exit (ending it if it does not within 2 s)."""
-        if self._proc is not None:
-            try:
-                self._send.send(None)
-                self._proc.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """End the worker. It holds no state worth a graceful exit, and an interpreter with torch and
+        scikit-learn loaded can take a second to shut down: time a search's budget should not pay."""
         self.kill()
 
     def kill(self):
@@ -81,7 +83,7 @@ class EvaluationWorker:
             start = time.perf_counter()
             # the worker's own check between folds uses the same limit; the parent enforces it exactly
             self._send.send(("eval", task.fingerprint, strategy.to_dict(), dict(kwargs, time_limit=time_limit)))
-            wait = None if time_limit is None else time_limit + _GRACE
+            wait = None if time_limit is None else time_limit + GRACE_SECONDS
             if self._conn.poll(wait):
                 d = self._conn.recv()
                 if "strategy" in d:

@@ -16,12 +16,13 @@ import pandas as pd
 
 from automl_meta.errors import ConfigError
 from automl_meta.evaluate import Evaluation, Evaluator
+from automl_meta.evaluate._worker import GRACE_SECONDS
 from automl_meta.search._progress import SearchProgress
 from automl_meta.space import FAMILIES, Strategy, available_families, suggest
 
 #: Trial user attribute naming where a trial came from ("warm_start", "sampler", or the caller's name).
 ORIGIN_ATTR = "origin"
-# Below this many seconds left, no new trial is started: it could not finish a fold.
+# Below this many seconds left (plus, after a time-out, the worker's restart), no new trial is started.
 _MIN_TRIAL_SECONDS = 0.5
 
 
@@ -186,9 +187,13 @@ def search(
         trial.set_user_attr(ORIGIN_ATTR, trial_origin)
         limit = None
         if deadline is not None:
+            if deadline - time.perf_counter() < _MIN_TRIAL_SECONDS + evaluator.startup_cost():
+                trial.study.stop()
+                raise optuna.TrialPruned("time budget spent")
             if evaluator.isolate:
                 evaluator.prepare(task)  # (re)start the worker first: its start-up is not the model's time
-            limit = deadline - time.perf_counter()
+            # the evaluation may overrun its limit by the worker's grace period before it is ended
+            limit = deadline - time.perf_counter() - GRACE_SECONDS
             if limit < _MIN_TRIAL_SECONDS:
                 trial.study.stop()
                 raise optuna.TrialPruned("time budget spent")

@@ -1,0 +1,57 @@
+"""Time-budget compliance of `search` (issue 3): wall-clock seconds of whole searches against their budget.
+
+For each task and budget, run a search with only a time budget (no trial count) and report the seconds it
+took, the overshoot in percent of the budget, and the trials completed. Tasks: the bundled penguins example,
+plus corpus tasks when the shared corpus is present.
+
+Usage: python benchmarks/bench_search_budget.py [--budgets 10 30] [--tasks keel/breast uci_regression/autompg]
+Writes benchmarks/results/search_budget.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _machine import machine_stamp  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budgets", type=float, nargs="+", default=[10, 30])
+    parser.add_argument("--tasks", nargs="+", default=["keel/breast", "keel/segment", "uci_regression/autompg", "uci_regression/bike"])
+    args = parser.parse_args()
+    from automl_meta.data import default_manifest_path, iter_corpus
+    from automl_meta.examples import load_example
+    from automl_meta.search import search
+
+    tasks = [load_example()]
+    if default_manifest_path() is not None:
+        tasks += list(iter_corpus(names=args.tasks))
+    rows = []
+    print(f"machine: {machine_stamp()}")
+    for task in tasks:
+        for budget in args.budgets:
+            start = time.perf_counter()
+            result = search(task, time_budget=budget, metadataset=False, random_state=0)
+            seconds = time.perf_counter() - start
+            statuses = pd.Series([e.status for e in result.evaluations]).value_counts().to_dict()
+            rows.append({"task": task.name, "rows": task.n_rows, "budget_s": budget, "seconds": seconds,
+                         "overshoot_pct": 100 * (seconds - budget) / budget, "trials": len(result.evaluations),
+                         "timeouts": statuses.get("timeout", 0)})
+            print(rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    out = HERE / "results" / "search_budget.csv"
+    frame.to_csv(out, index=False)
+    print(f"\n{machine_stamp()}\n" + frame.to_markdown(index=False, floatfmt=".2f"))
+    print(f"\nworst overshoot: {frame.overshoot_pct.max():.2f}% of the budget")
+
+
+if __name__ == "__main__":
+    main()
