@@ -5,7 +5,7 @@
 """
 
 from automl_meta.metadataset._location import DEFAULT_FILENAME, HOME_ENV, data_home, resolve_url
-from automl_meta.metadataset._store import MetaDataset, TrainingData
+from automl_meta.metadataset._store import SHIPPED_FILE, MetaDataset, TrainingData, shipped_path
 from automl_meta.metadataset._transfer import EXPORT_COLUMNS
 
-__all__ = ["MetaDataset", "TrainingData", "resolve_url", "data_home", "HOME_ENV", "DEFAULT_FILENAME", "EXPORT_COLUMNS"]
+__all__ = ["MetaDataset", "TrainingData", "shipped_path", "SHIPPED_FILE", "resolve_url", "data_home", "HOME_ENV", "DEFAULT_FILENAME", "EXPORT_COLUMNS"]

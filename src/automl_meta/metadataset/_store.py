@@ -7,6 +7,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from automl_meta.errors import StorageError
 from automl_meta.metadataset import _schema as S
 from automl_meta.metadataset._location import resolve_url
+
+#: The meta-dataset shipped in the package (built from the corpus by ``automl-meta metadataset build``).
+SHIPPED_FILE = Path(__file__).resolve().parent.parent / "assets" / "metadataset.csv.gz"
+
+
+def shipped_path() -> Path | None:
+    """The shipped meta-dataset export, or None in a checkout that has not got one yet."""
+    return SHIPPED_FILE if SHIPPED_FILE.is_file() else None
+
 
 # Concurrent SQLite writers wait this long for the write lock before giving up.
 _SQLITE_BUSY_MS = 120_000
@@ -96,6 +106,7 @@ class MetaDataset:
 
     def __init__(self, location=None):
         self.url = resolve_url(location)
+        first_use = location is None and not Path(self.url.removeprefix("sqlite:///")).exists()
         try:
             self.engine = _make_engine(self.url)
             S.metadata.create_all(self.engine)
@@ -106,6 +117,10 @@ class MetaDataset:
             pass  # another process initialized it at the same moment
         except (SQLAlchemyError, OSError) as exc:
             raise StorageError(f"Cannot open the meta-dataset at {self._safe_url()!r}: {exc}. Check the path or URL and its permissions.") from exc
+        if first_use and shipped_path() is not None:
+            # The user's store starts as a copy of the meta-dataset shipped in the package (imports are
+            # idempotent, so two processes doing this at once add it once).
+            self.import_file(shipped_path())
 
     def _safe_url(self) -> str:
         try:
