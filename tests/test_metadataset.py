@@ -146,3 +146,18 @@ def test_four_processes_write_1000_evaluations_at_once(tmp_path, tasks_by_kind):
     assert len(evals) == 1000
     assert evals["uid"].is_unique and evals["error"].is_unique
     assert set(evals["error"]) == {f"p{k}-{i}" for k in range(4) for i in range(250)}
+
+
+def test_default_store_starts_from_the_shipped_export(tmp_path, tasks_by_kind, monkeypatch):
+    import automl_meta.metadataset._store as store_module
+
+    source = MetaDataset(tmp_path / "source.sqlite")
+    store_tid = source.add_task(tasks_by_kind["binary"])
+    source.add_evaluations(store_tid, fake_evaluations(4), origin="common")
+    shipped = tmp_path / "metadataset.csv.gz"
+    source.export(shipped)
+    monkeypatch.setattr(store_module, "SHIPPED_FILE", shipped)
+    monkeypatch.setenv("AUTOML_META_HOME", str(tmp_path / "fresh-home"))
+    assert MetaDataset().count() == (1, 4)  # first use: a copy of the shipped meta-dataset
+    assert MetaDataset().count() == (1, 4)  # later uses: the user's own store, not a second copy
+    assert MetaDataset(tmp_path / "explicit.sqlite").count() == (0, 0)  # an explicit location starts empty

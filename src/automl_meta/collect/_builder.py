@@ -1,4 +1,5 @@
-"""Building a meta-dataset from a corpus: every task gets the common strategies and a short TPE run.
+"""Building a meta-dataset from a corpus: every task gets the common strategies and a short TPE run (every
+third of its trials drawn at random instead).
 
 Resumable: what is stored is skipped (common strategies by key, TPE trials by count, the TPE study re-seeded
 with everything stored for the task). Parallel: ``jobs`` threads, each driving its own isolated evaluation
@@ -24,7 +25,7 @@ from automl_meta.collect._design import common_strategies
 from automl_meta.data import Task, load_manifest, task_from_manifest_row
 from automl_meta.evaluate import Evaluator
 from automl_meta.evaluate._cv import row_subsample
-from automl_meta.space import Strategy, available_families, suggest
+from automl_meta.space import Strategy, available_families, sample, suggest
 
 COMMON, TPE = "common", "tpe"
 log = logging.getLogger("automl_meta.collect")
@@ -109,7 +110,11 @@ def _build_task(row, store, config: BuildConfig, common, on_eval, task_seed: int
         for family, params, status, score in stored[["family", "params", "status", "score"]].itertuples(index=False):
             if family in families:  # everything known about this task guides the sampler
                 study.add_trial(_trial_for(Strategy(family, json.loads(params)), status, score, families))
-        for _ in range(config.n_specific - n_tpe):
+        for i in range(n_tpe, config.n_specific):
+            if i % 3 == 0:
+                # every third one uniformly at random in the space: TPE alone piles up near-copies of the
+                # incumbent, and the meta-model learns as much from the rest of the space
+                study.enqueue_trial(sample(1, task.kind, families=families, random_state=task_seed * 1000 + i)[0].to_trial_params())
             trial = study.ask()
             strategy = suggest(trial, families)
             ev = evaluator(strategy, task)
