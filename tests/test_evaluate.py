@@ -1,6 +1,7 @@
 """Scoring a strategy: cross-validation, and every way a model can fail recorded as a failure."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -75,17 +76,18 @@ def test_isolated_results_match_in_process(tasks_by_kind):
     assert isolated.fold_scores == evaluate(Strategy.default("hist_gb"), task, cv=3).fold_scores
 
 
+class _Slow(_NaNPredictor):
+    """Takes 0.3 s to fit, then predicts zeros."""
+
+    def fit(self, X, y):
+        time.sleep(0.3)
+        return super().fit(X, y)
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
 def test_in_process_time_limit_is_checked_between_folds(tasks_by_kind, monkeypatch):
-    import time
-
-    class _Slow(_NaNPredictor):
-        def fit(self, X, y):
-            time.sleep(0.2)
-            return super().fit(X, y)
-
-        def predict(self, X):
-            return np.zeros(len(X))
-
     monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Slow())
     ev = evaluate(Strategy.default("knn"), tasks_by_kind["regression"], cv=5, time_limit=0.1)
     assert ev.status == TIMEOUT and "after 1 of 5 folds" in ev.error

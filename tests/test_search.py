@@ -11,7 +11,7 @@ from automl_meta.models import _build
 from automl_meta.search import search
 from automl_meta.space import Strategy
 
-from test_evaluate import _NaNPredictor, _Raises
+from test_evaluate import _NaNPredictor, _Raises, _Slow
 
 
 def test_search_records_every_trial_with_its_origin(tasks_by_kind, tmp_path):
@@ -32,16 +32,6 @@ def test_search_records_every_trial_with_its_origin(tasks_by_kind, tmp_path):
 
 
 def test_failures_are_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
-    import time
-
-    class _Slow(_NaNPredictor):
-        def fit(self, X, y):
-            time.sleep(0.3)
-            return super().fit(X, y)
-
-        def predict(self, X):
-            return np.zeros(len(X))
-
     monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Raises())
     monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: _NaNPredictor())
     monkeypatch.setitem(_build._MAKERS, "svm_rbf", lambda *a: _Slow())
