@@ -100,3 +100,25 @@ def test_search_bad_arguments(extra, message, capsys, tmp_path):
     assert main(["search", "example:penguins", "--metadataset", str(tmp_path / "m.sqlite"), *extra]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_metamodel_train(tmp_path, capsys):
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.metadataset import MetaDataset
+    from automl_meta.metamodel import MetaModel
+    from automl_meta.space import Strategy
+
+    from conftest import make_mixed_frame
+    from automl_meta.data import Task
+
+    store = MetaDataset(tmp_path / "md.sqlite")
+    for seed in range(3):
+        frame = make_mixed_frame(n=60, seed=seed)
+        tid = store.add_task(Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_binary"], name=f"t{seed}"))
+        evs = [Evaluation(Strategy("knn", {"n_neighbors": k}), "roc_auc", "ok", score=0.5 + k / 100, fit_seconds=0.1) for k in (1, 5, 20)]
+        store.add_evaluations(tid, evs, origin="common")
+    out = tmp_path / "model" / "mm.pt"
+    assert main(["metamodel", "train", "--metadataset", str(tmp_path / "md.sqlite"), "--out", str(out),
+                 "--members", "2", "--epochs", "5"]) == 0
+    assert "trained on 3 tasks and 9 evaluations" in capsys.readouterr().out
+    assert MetaModel.load(out).n_members == 2

@@ -6,6 +6,7 @@ import datetime
 import json
 import math
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from automl_meta.errors import StorageError
+from automl_meta.errors import ConfigError, StorageError
 from automl_meta.metadataset import _schema as S
 from automl_meta.metadataset._location import resolve_url
 
@@ -88,6 +89,21 @@ class TrainingData:
     fit_seconds: np.ndarray  # (E,)
     status: np.ndarray  # (E,)
     origin: np.ndarray  # (E,)
+
+    def subset(self, task_indices) -> "TrainingData":
+        """The same data restricted to some tasks (by index), with evaluations re-indexed."""
+        task_indices = np.asarray(task_indices, dtype=int)
+        remap = np.full(len(self.task_ids), -1)
+        remap[task_indices] = np.arange(len(task_indices))
+        keep = np.flatnonzero(remap[self.eval_task] >= 0)
+        return TrainingData(
+            task_ids=self.task_ids[task_indices], task_names=self.task_names[task_indices],
+            groups=self.groups[task_indices], kinds=self.kinds[task_indices],
+            metafeatures=self.metafeatures[task_indices], feature_names=self.feature_names,
+            eval_task=remap[self.eval_task[keep]], strategies=[self.strategies[i] for i in keep],
+            encodings=self.encodings[keep], scores=self.scores[keep], fit_seconds=self.fit_seconds[keep],
+            status=self.status[keep], origin=self.origin[keep],
+        )
 
 
 class MetaDataset:
@@ -256,12 +272,20 @@ class MetaDataset:
         tasks = tasks[tasks["mf_version"] == mf_version].reset_index(drop=True)
         evals = self.evaluations()
         evals = evals[(evals["space_version"] == space_version) & evals["task_id"].isin(tasks["id"])].reset_index(drop=True)
+        strategies, valid = [], np.ones(len(evals), dtype=bool)
+        for i, (family, params) in enumerate(zip(evals["family"], evals["params"])):
+            try:
+                strategies.append(Strategy(family, json.loads(params)))
+            except (ConfigError, ValueError):  # a row outside this space (mislabelled version): unusable
+                valid[i] = False
+        if not valid.all():
+            warnings.warn(f"Skipped {int((~valid).sum())} evaluations whose strategies do not fit space v{space_version}.", RuntimeWarning, stacklevel=2)
+            evals = evals[valid].reset_index(drop=True)
         mf = np.array(
             [[np.nan if (v := json.loads(text).get(n)) is None else v for n in FEATURE_NAMES] for text in tasks["metafeatures"]],
             dtype=float,
         ).reshape(len(tasks), len(FEATURE_NAMES))
         index = {tid: i for i, tid in enumerate(tasks["id"])}
-        strategies = [Strategy(f, json.loads(p)) for f, p in zip(evals["family"], evals["params"])]
         return TrainingData(
             task_ids=tasks["id"].to_numpy(), task_names=tasks["name"].to_numpy(), groups=tasks["group_name"].to_numpy(),
             kinds=tasks["kind"].to_numpy(), metafeatures=mf, feature_names=FEATURE_NAMES,

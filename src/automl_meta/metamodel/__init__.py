@@ -1,0 +1,10 @@
+"""The neural meta-model: which strategies will do well on a task, with uncertainty and fit time.
+
+>>> from automl_meta.metamodel import MetaModel
+>>> model = MetaModel().fit(MetaDataset().training_data())       # doctest: +SKIP
+>>> model.recommend(task, k=5)                                    # doctest: +SKIP
+"""
+
+from automl_meta.metamodel._model import MetaModel, Recommendation
+
+__all__ = ["MetaModel", "Recommendation"]

@@ -1,0 +1,337 @@
+"""The :class:`MetaModel`: an ensemble of scoring networks trained with a within-task ranking loss."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from automl_meta.errors import ConfigError, MetaModelError
+from automl_meta.metamodel._scaling import QuantileScaler
+from automl_meta.metamodel._targets import log_seconds, normalized_scores
+
+FORMAT = "automl-meta-metamodel"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Recommendation:
+    """A recommended strategy with the meta-model's predictions for the task."""
+
+    strategy: object
+    predicted_score: float  # predicted normalized score in [0, 1] (1: the best of the candidates it knows)
+    uncertainty: float  # standard deviation of the ensemble members' predictions
+    predicted_seconds: float  # predicted cross-validation fit seconds (on the scale of the training tasks)
+
+    def to_dict(self) -> dict:
+        return {"strategy": self.strategy.to_dict(), "predicted_score": self.predicted_score,
+                "uncertainty": self.uncertainty, "predicted_seconds": self.predicted_seconds}
+
+
+class MetaModel:
+    """Predicts, for a task's meta-features, how well each strategy will do (and how long it will take).
+
+    Parameters
+    ----------
+    n_members : int, default=5
+        Ensemble size; each member is trained on a bootstrap sample of the training tasks with its own seed,
+        and the spread of their predictions is the uncertainty.
+    epochs : int, default=60
+    hidden, embedding : int
+        Widths of the towers and the head.
+    dropout : float, default=0.1
+    learning_rate, weight_decay : float
+    temperature : float, default=0.1
+        Sharpness of the listwise target: softmax(normalized score / temperature) within each task.
+    tasks_per_batch : int, default=16
+    random_state : int, default=0
+    """
+
+    def __init__(self, n_members=5, epochs=60, hidden=128, embedding=64, dropout=0.1, learning_rate=1e-3,
+                 weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0):
+        self.n_members = n_members
+        self.epochs = epochs
+        self.hidden = hidden
+        self.embedding = embedding
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.temperature = temperature
+        self.tasks_per_batch = tasks_per_batch
+        self.random_state = random_state
+
+    def _config(self) -> dict:
+        return {k: getattr(self, k) for k in ("n_members", "epochs", "hidden", "embedding", "dropout", "learning_rate",
+                                              "weight_decay", "temperature", "tasks_per_batch", "random_state")}
+
+    # -- training -------------------------------------------------------------------------------------------
+    def fit(self, data) -> "MetaModel":
+        """Train on a :class:`~automl_meta.metadataset.TrainingData` (``MetaDataset.training_data()``)."""
+        import torch
+
+        from automl_meta.metafeatures import FEATURE_NAMES, VERSION
+        from automl_meta.space import ENCODING_NAMES, SPACE_VERSION
+
+        n_tasks = len(data.task_ids)
+        if n_tasks < 2 or len(data.scores) == 0:
+            raise ConfigError(f"A meta-model needs evaluations on at least 2 tasks; got {n_tasks} tasks and "
+                              f"{len(data.scores)} evaluations. Build or import a meta-dataset first.")
+        start = time.perf_counter()
+        self.scaler_ = QuantileScaler().fit(data.metafeatures)
+        task_x = self.scaler_.transform(data.metafeatures).astype(np.float32)
+        y = normalized_scores(data.eval_task, data.scores, n_tasks).astype(np.float32)
+        t = log_seconds(data.fit_seconds).astype(np.float32)
+        enc = data.encodings.astype(np.float32)
+        groups = [np.flatnonzero(data.eval_task == i) for i in range(n_tasks)]
+        groups = [g for g in groups if len(g) >= 2]
+        self.members_ = []
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # small networks: one thread is fastest, and leaves cores to evaluations
+        try:
+            for m in range(self.n_members):
+                self.members_.append(self._train_member(task_x, enc, y, t, data.eval_task, groups, seed=self.random_state * 1000 + m))
+        finally:
+            torch.set_num_threads(threads)
+        self.metafeatures_version_, self.space_version_ = VERSION, SPACE_VERSION
+        self.feature_names_, self.encoding_names_ = list(FEATURE_NAMES), list(ENCODING_NAMES)
+        # candidates for recommend(): every distinct strategy of the meta-dataset
+        seen, cands = set(), []
+        for s in data.strategies:
+            if s.key not in seen:
+                seen.add(s.key)
+                cands.append(s)
+        self.candidates_ = cands
+        self.train_metafeatures_ = data.metafeatures.copy()
+        self.train_task_names_ = [str(n) for n in data.task_names]
+        self.training_summary_ = {"tasks": n_tasks, "evaluations": int(len(data.scores)), "seconds": time.perf_counter() - start}
+        return self
+
+    def _train_member(self, task_x, enc, y, t, eval_task, groups, seed):
+        import torch
+
+        from automl_meta.metamodel._network import ScoreNet
+
+        rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        net = ScoreNet(task_x.shape[1], enc.shape[1], self.hidden, self.embedding, self.dropout)
+        opt = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        # bootstrap of tasks: diversity for the ensemble
+        chosen = [groups[i] for i in rng.integers(0, len(groups), size=len(groups))] if self.n_members > 1 else groups
+        width = max(len(g) for g in chosen)
+        T = torch.as_tensor(task_x)
+        E = torch.as_tensor(enc)
+        Y = torch.as_tensor(y)
+        L = torch.as_tensor(t)
+        padded = np.zeros((len(chosen), width), dtype=np.int64)
+        mask = np.zeros((len(chosen), width), dtype=bool)
+        for i, g in enumerate(chosen):
+            padded[i, : len(g)] = g
+            mask[i, : len(g)] = True
+        P, M = torch.as_tensor(padded), torch.as_tensor(mask)
+        task_of = torch.as_tensor(eval_task)
+        net.train()
+        for _ in range(self.epochs):
+            order = rng.permutation(len(chosen))
+            for b in range(0, len(order), self.tasks_per_batch):
+                rows = torch.as_tensor(order[b : b + self.tasks_per_batch])
+                idx, m = P[rows], M[rows]
+                logit, log_time = net(T[task_of[idx]], E[idx])
+                target = Y[idx]
+                neg = torch.finfo(logit.dtype).min
+                # listwise: cross-entropy between softmax(target / temperature) and softmax(prediction), per task
+                p_target = torch.softmax(torch.where(m, target / self.temperature, neg), dim=1)
+                log_p = torch.log_softmax(torch.where(m, logit, neg), dim=1)
+                listwise = -(p_target * torch.where(m, log_p, 0.0)).sum(dim=1).mean()
+                pointwise = ((torch.sigmoid(logit) - target) ** 2)[m].mean()
+                lt = L[idx]
+                tm = m & ~torch.isnan(lt)
+                time_loss = ((log_time - torch.nan_to_num(lt)) ** 2)[tm].mean() if tm.any() else logit.sum() * 0
+                loss = listwise + pointwise + 0.1 * time_loss
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        net.eval()
+        return net
+
+    # -- prediction -----------------------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not getattr(self, "members_", None):
+            raise MetaModelError("This MetaModel is not trained. Call fit(...) or MetaModel.load(path).")
+
+    def predict(self, metafeatures, strategies) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For one task's meta-features (a MetaFeatures or a vector) and a list of strategies: the predicted
+        normalized scores (ensemble mean), their uncertainty (ensemble standard deviation) and fit seconds."""
+        import torch
+
+        from automl_meta.space import encode_many
+
+        self._check_fitted()
+        values = getattr(metafeatures, "values", metafeatures)
+        version = getattr(metafeatures, "version", self.metafeatures_version_)
+        if version != self.metafeatures_version_:
+            raise MetaModelError(f"Meta-features of version {version!r} given to a meta-model trained on version "
+                                 f"{self.metafeatures_version_!r}. Recompute them or retrain the meta-model.")
+        x = self.scaler_.transform(np.asarray(values, dtype=float)[None, :]).astype(np.float32)
+        enc = torch.as_tensor(encode_many(strategies).astype(np.float32))
+        tx = torch.as_tensor(x).expand(len(enc), -1)
+        scores, times = [], []
+        with torch.no_grad():
+            for net in self.members_:
+                logit, log_time = net(tx, enc)
+                scores.append(torch.sigmoid(logit).numpy())
+                times.append(log_time.numpy())
+        scores, times = np.array(scores), np.array(times)
+        return scores.mean(axis=0), scores.std(axis=0), np.expm1(np.clip(times.mean(axis=0), 0, 20))
+
+    def similar_tasks(self, metafeatures, n: int = 3) -> list[tuple[str, float]]:
+        """The training tasks closest in scaled meta-features (L1 distance), as the reason for a recommendation."""
+        self._check_fitted()
+        values = np.asarray(getattr(metafeatures, "values", metafeatures), dtype=float)
+        a = self.scaler_.transform(values[None, :])
+        b = self.scaler_.transform(self.train_metafeatures_)
+        d = np.abs(b - a).mean(axis=1)
+        order = np.argsort(d)[:n]
+        return [(self.train_task_names_[i], float(d[i])) for i in order]
+
+    def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, time_budget: float | None = None,
+                  kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5) -> list[Recommendation]:
+        """The ``k`` best strategies for a task, ranked, and diverse (not near-copies of each other).
+
+        Parameters
+        ----------
+        task_or_metafeatures : Task, MetaFeatures or array
+            A Task (its meta-features are computed) or its meta-features.
+        k : int, default=5
+        candidates : list of Strategy, optional
+            Defaults to every strategy of the training meta-dataset plus ``n_fresh`` fresh Sobol samples.
+        time_budget : float, optional
+            Drop candidates whose predicted fit seconds exceed it (all kept if none fits).
+        kind : str, optional
+            The task kind (taken from a Task); restricts candidates to families serving it.
+        diversity : float, default=0.5
+            Weight of the penalty for resembling an already chosen strategy (maximal marginal relevance).
+        """
+        from automl_meta.space import FAMILIES, available_families, encode_many, sample
+
+        self._check_fitted()
+        if not isinstance(k, int) or k < 1:
+            raise ConfigError(f"k must be a positive integer; got {k!r}.")
+        if time_budget is not None and not time_budget > 0:
+            raise ConfigError(f"time_budget must be a positive number of seconds; got {time_budget!r}.")
+        mf = task_or_metafeatures
+        if hasattr(task_or_metafeatures, "X"):
+            from automl_meta.metafeatures import compute
+
+            kind = task_or_metafeatures.kind
+            mf = compute(task_or_metafeatures)
+        families = set(available_families(kind))
+        if candidates is None:
+            candidates = list(self.candidates_) + sample(n_fresh, kind, random_state=self.random_state, method="sobol")
+        candidates = [c for c in candidates if c.family in families and c.family in FAMILIES]
+        if not candidates:
+            raise ConfigError("No candidate strategy is available for this task (check the installed families).")
+        mean, std, seconds = self.predict(mf, candidates)
+        keep = np.arange(len(candidates))
+        if time_budget is not None:
+            fits = np.flatnonzero(seconds <= time_budget)
+            keep = fits if len(fits) else keep
+        enc = encode_many([candidates[i] for i in keep])
+        chosen: list[int] = []
+        relevance = mean[keep]
+        max_sim = np.zeros(len(keep))
+        for _ in range(min(k, len(keep))):
+            value = relevance - diversity * max_sim
+            value[chosen] = -np.inf
+            best = int(np.argmax(value))
+            chosen.append(best)
+            # similarity: 1 for an identical encoding, 0 for another family (no shared columns)
+            dist = np.abs(enc - enc[best]).sum(axis=1) / 2.0
+            max_sim = np.maximum(max_sim, np.clip(1.0 - dist, 0.0, 1.0))
+        return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]))
+                for i in chosen]
+
+    # -- persistence ----------------------------------------------------------------------------------------
+    def save(self, path) -> Path:
+        """Write ``path`` (tensors: the members' state dicts and the scaler, loadable with weights_only) and
+        ``path.json`` (versions, configuration, candidates, training summary). No pickle of Python objects."""
+        import torch
+
+        self._check_fitted()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tensors = {f"member{i}.{k}": v for i, net in enumerate(self.members_) for k, v in net.state_dict().items()}
+        scaler = self.scaler_.state()
+        tensors.update({"scaler.sorted": torch.as_tensor(scaler["sorted"]), "scaler.counts": torch.as_tensor(scaler["counts"]),
+                        "scaler.missing_columns": torch.as_tensor(scaler["missing_columns"]),
+                        "train_metafeatures": torch.as_tensor(self.train_metafeatures_)})
+        torch.save(tensors, path)
+        meta = {
+            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "metafeatures_version": self.metafeatures_version_, "space_version": self.space_version_,
+            "feature_names": self.feature_names_, "encoding_names": self.encoding_names_,
+            "n_task_inputs": int(self.scaler_.n_outputs), "config": self._config(),
+            "candidates": [c.to_dict() for c in self.candidates_], "train_task_names": self.train_task_names_,
+            "training": self.training_summary_,
+        }
+        _meta_path(path).write_text(json.dumps(meta))
+        return path
+
+    @classmethod
+    def load(cls, path) -> "MetaModel":
+        """Load a saved meta-model; refuses a missing, corrupted or version-mismatched file with a clear error."""
+        import torch
+
+        from automl_meta.metafeatures import VERSION
+        from automl_meta.metamodel._network import ScoreNet
+        from automl_meta.space import SPACE_VERSION, Strategy
+
+        path = Path(path)
+        meta_path = _meta_path(path)
+        for p in (path, meta_path):
+            if not p.is_file():
+                raise MetaModelError(f"Meta-model file {str(p)!r} does not exist. Train one with `automl-meta metamodel train`.")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MetaModelError(f"{str(meta_path)!r} is not a meta-model description ({exc}). Retrain or re-download the model.") from exc
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise MetaModelError(f"{str(meta_path)!r} is not an automl-meta meta-model description.")
+        if meta.get("metafeatures_version") != VERSION or meta.get("space_version") != SPACE_VERSION:
+            raise MetaModelError(
+                f"Meta-model {str(path)!r} was trained for meta-features v{meta.get('metafeatures_version')} and space "
+                f"v{meta.get('space_version')}; this automl-meta has v{VERSION} and v{SPACE_VERSION}. "
+                "Retrain it with `automl-meta metamodel train`."
+            )
+        try:
+            tensors = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise MetaModelError(f"{str(path)!r} is not a readable meta-model weights file ({type(exc).__name__}). "
+                                 "Retrain it or restore the file.") from exc
+        obj = cls(**meta["config"])
+        try:
+            obj.scaler_ = QuantileScaler.from_state({
+                "sorted": tensors["scaler.sorted"].numpy(), "counts": tensors["scaler.counts"].numpy(),
+                "missing_columns": tensors["scaler.missing_columns"].numpy()})
+            obj.members_ = []
+            for i in range(obj.n_members):
+                net = ScoreNet(meta["n_task_inputs"], len(meta["encoding_names"]), obj.hidden, obj.embedding, obj.dropout)
+                prefix = f"member{i}."
+                net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+                obj.members_.append(net.eval())
+            obj.train_metafeatures_ = tensors["train_metafeatures"].numpy()
+        except (KeyError, RuntimeError) as exc:
+            raise MetaModelError(f"{str(path)!r} does not match its description {str(meta_path)!r} ({exc}). Retrain it.") from exc
+        obj.metafeatures_version_, obj.space_version_ = meta["metafeatures_version"], meta["space_version"]
+        obj.feature_names_, obj.encoding_names_ = meta["feature_names"], meta["encoding_names"]
+        obj.candidates_ = [Strategy.from_dict(c) for c in meta["candidates"]]
+        obj.train_task_names_ = meta["train_task_names"]
+        obj.training_summary_ = meta.get("training", {})
+        return obj
+
+
+def _meta_path(path: Path) -> Path:
+    return path.with_name(path.name + ".json")

@@ -1,0 +1,166 @@
+"""The meta-model: it learns which strategies win where, predicts with uncertainty, recommends diverse
+strategies, and saves/loads without pickle, refusing mismatched or corrupted files."""
+
+import json
+
+import numpy as np
+import pytest
+
+from automl_meta.errors import ConfigError, MetaModelError
+from automl_meta.metadataset import TrainingData
+from automl_meta.metafeatures import FEATURE_NAMES
+from automl_meta.metamodel import MetaModel
+from automl_meta.metamodel._baselines import NearestTasks, StaticPortfolio, common_matrix
+from automl_meta.metamodel._scaling import QuantileScaler
+from automl_meta.space import Strategy, encode_many
+
+LINEAR = [Strategy("linear", {"reg_strength": r}) for r in (0.01, 1.0, 100.0)]
+KNN = [Strategy("knn", {"n_neighbors": k}) for k in (3, 10, 30)]
+FOREST = [Strategy("extra_trees", {"min_samples_leaf": m}) for m in (1, 8)]
+STRATEGIES = LINEAR + KNN + FOREST
+
+
+def synthetic_data(n_tasks=40, seed=0) -> TrainingData:
+    """Tasks whose first meta-feature decides the winner: linear when positive, k-NN when negative;
+    the forest is always in between (the best static choice, but never the best on a task)."""
+    rng = np.random.default_rng(seed)
+    mf = rng.normal(size=(n_tasks, len(FEATURE_NAMES)))
+    mf[:, 5] = np.nan  # a feature that is always missing
+    eval_task, strategies, scores, seconds = [], [], [], []
+    for t in range(n_tasks):
+        for s in STRATEGIES:
+            base = {"linear": mf[t, 0], "knn": -mf[t, 0], "extra_trees": 0.6 * abs(mf[t, 0])}[s.family]
+            eval_task.append(t)
+            strategies.append(s)
+            scores.append(0.5 + 0.1 * base + 0.01 * rng.normal())
+            seconds.append({"linear": 0.1, "knn": 0.2, "extra_trees": 3.0}[s.family])
+    n = len(scores)
+    return TrainingData(
+        task_ids=np.arange(n_tasks), task_names=np.array([f"t{i}" for i in range(n_tasks)]),
+        groups=np.array([f"g{i // 2}" for i in range(n_tasks)]), kinds=np.array(["binary"] * n_tasks),
+        metafeatures=mf, feature_names=FEATURE_NAMES, eval_task=np.array(eval_task), strategies=strategies,
+        encodings=encode_many(strategies), scores=np.array(scores), fit_seconds=np.array(seconds),
+        status=np.array(["ok"] * n), origin=np.array(["common"] * n),
+    )
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return MetaModel(n_members=3, epochs=60, random_state=0).fit(synthetic_data())
+
+
+def vector(first: float) -> np.ndarray:
+    v = np.zeros(len(FEATURE_NAMES))
+    v[0] = first
+    v[5] = np.nan
+    return v
+
+
+def test_learns_which_family_wins_where(trained):
+    for first, family in [(2.0, "linear"), (-2.0, "knn")]:
+        mean, std, seconds = trained.predict(vector(first), STRATEGIES)
+        assert STRATEGIES[int(np.argmax(mean))].family == family
+        assert mean.shape == std.shape == seconds.shape == (len(STRATEGIES),)
+        assert (std >= 0).all() and ((mean >= 0) & (mean <= 1)).all()
+    _, _, seconds = trained.predict(vector(0.0), STRATEGIES)
+    assert seconds[-1] > 5 * seconds[0]  # the forest is predicted slower than the linear model
+
+
+def test_recommend_is_ranked_diverse_and_respects_a_time_budget(trained):
+    recs = trained.recommend(vector(2.0), k=4, candidates=STRATEGIES, kind="binary")
+    assert recs[0].strategy.family == "linear"
+    assert [r.predicted_score for r in recs[:1]] >= [r.predicted_score for r in recs[1:2]]
+    assert len({r.strategy for r in recs}) == 4 and len({r.strategy.family for r in recs}) >= 2
+    fast = trained.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary", time_budget=1.0)
+    assert all(r.strategy.family != "extra_trees" for r in fast)
+    with pytest.raises(ConfigError, match="k must be a positive integer"):
+        trained.recommend(vector(0.0), k=0)
+
+
+def test_default_candidates_include_stored_and_fresh(trained):
+    recs = trained.recommend(vector(1.0), k=5, kind="binary")
+    assert len(recs) == 5 and len(trained.candidates_) == len(STRATEGIES)
+
+
+def test_save_and_load_round_trip(trained, tmp_path):
+    path = trained.save(tmp_path / "mm.pt")
+    loaded = MetaModel.load(path)
+    a, b = trained.predict(vector(1.0), STRATEGIES), loaded.predict(vector(1.0), STRATEGIES)
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-6)
+    assert loaded.candidates_ == trained.candidates_
+    assert loaded.similar_tasks(vector(1.0), n=2) == trained.similar_tasks(vector(1.0), n=2)
+
+
+def test_load_refuses_other_versions(trained, tmp_path):
+    path = trained.save(tmp_path / "mm.pt")
+    meta_path = tmp_path / "mm.pt.json"
+    meta = json.loads(meta_path.read_text())
+    meta["metafeatures_version"] = "0"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(MetaModelError, match=r"trained for meta-features v0 .* Retrain it"):
+        MetaModel.load(path)
+
+
+def test_load_refuses_corrupted_or_missing_files(trained, tmp_path):
+    path = trained.save(tmp_path / "mm.pt")
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(MetaModelError, match="is not a readable meta-model weights file"):
+        MetaModel.load(path)
+    with pytest.raises(MetaModelError, match="does not exist"):
+        MetaModel.load(tmp_path / "nope.pt")
+    (tmp_path / "x.pt.json").write_text("{not json")
+    (tmp_path / "x.pt").write_bytes(b"")
+    with pytest.raises(MetaModelError, match="is not a meta-model description"):
+        MetaModel.load(tmp_path / "x.pt")
+
+
+def test_load_never_unpickles_objects(trained, tmp_path):
+    import pickle
+
+    path = trained.save(tmp_path / "mm.pt")
+
+    class Evil:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('pwned')",))
+
+    path.write_bytes(pickle.dumps({"member0.x": Evil()}))
+    with pytest.raises(MetaModelError, match="is not a readable meta-model weights file"):
+        MetaModel.load(path)
+
+
+def test_untrained_model_and_too_little_data():
+    with pytest.raises(MetaModelError, match="not trained"):
+        MetaModel().predict(vector(0.0), STRATEGIES)
+    with pytest.raises(ConfigError, match="needs evaluations on at least 2 tasks"):
+        MetaModel().fit(synthetic_data().subset([0]))
+
+
+def test_mismatched_metafeature_version(trained):
+    from automl_meta.metafeatures import MetaFeatures
+
+    mf = MetaFeatures(vector(1.0), version="0")
+    with pytest.raises(MetaModelError, match="version '0'"):
+        trained.predict(mf, STRATEGIES)
+
+
+def test_quantile_scaler():
+    X = np.array([[1.0, np.nan], [2.0, 5.0], [2.0, 6.0], [3.0, np.nan]])
+    out = QuantileScaler().fit(X).transform(X)
+    np.testing.assert_allclose(out[:, 0], [0.125, 0.5, 0.5, 0.875])
+    np.testing.assert_allclose(out[:, 1], [0.5, 0.25, 0.75, 0.5])
+    np.testing.assert_allclose(out[:, 2], [1, 0, 0, 1])  # missing indicator
+
+
+def test_baselines():
+    data = synthetic_data()
+    matrix, common = common_matrix(data)
+    assert matrix.shape == (40, len(STRATEGIES))
+    portfolio = StaticPortfolio().fit(data)
+    # the forest is best on average (0.8 normalized on every task); then one strategy for each regime
+    picks = portfolio.recommend(k=3)
+    assert picks[0].family == "extra_trees" and {s.family for s in picks[1:]} == {"linear", "knn"}
+    knn = NearestTasks().fit(data)
+    for t in range(5):  # a training task's own meta-features: its nearest task is itself
+        expected = "linear" if data.metafeatures[t, 0] > 0 else "knn"
+        assert knn.recommend(data.metafeatures[t], k=1)[0].family == expected
+        assert knn.neighbours(data.metafeatures[t])[0] == t
