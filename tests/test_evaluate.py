@@ -97,3 +97,19 @@ def test_in_process_time_limit_is_checked_between_folds(tasks_by_kind, monkeypat
 def test_bad_configuration(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         Evaluator(**kwargs)
+
+
+def test_a_crashed_worker_is_a_recorded_error_and_is_replaced(tasks_by_kind):
+    import signal
+    import threading
+
+    slow = Strategy("random_forest", {"n_estimators": 512, "max_features": 1.0})
+    with Evaluator(cv=5) as ev:
+        ev.prepare(tasks_by_kind["regression"])
+        pid = ev._worker._proc.pid
+        killer = threading.Timer(0.5, lambda: __import__("os").kill(pid, signal.SIGKILL))
+        killer.start()
+        result = ev(slow, tasks_by_kind["regression"])
+        killer.join()
+        assert result.status == ERROR and "the evaluation process died (exit code -9)" in result.error
+        assert ev(Strategy.default("linear"), tasks_by_kind["regression"]).status == OK

@@ -1,10 +1,10 @@
 """Evaluations in a separate, long-lived worker process that is ended when it overruns its time limit.
 
 Python cannot interrupt a thread that is inside a C extension (a tree fit, a BLAS call), so a hard time limit
-needs a process. The worker is started once (a fresh interpreter, ``python -m automl_meta.evaluate._worker``: no inherited
-OpenMP or CUDA state, and unlike multiprocessing's "spawn" it does not re-run the user's main script) and reused; it is
-killed and restarted only after a time-out or a crash (segmentation fault, out-of-memory kill), which are
-recorded as failures like any other.
+needs a process. The worker is started once (a fresh interpreter, ``python -m automl_meta.evaluate._worker_main``:
+no inherited OpenMP or CUDA state, and unlike multiprocessing's "spawn" it does not re-run the user's main
+script) and reused; it is killed and restarted only after a time-out or a crash (segmentation fault,
+out-of-memory kill), which are recorded as failures like any other.
 """
 
 from __future__ import annotations
@@ -78,9 +78,10 @@ class EvaluationWorker:
             self._task_key = task.fingerprint
 
     def evaluate(self, strategy, task, time_limit: float | None, **kwargs) -> Evaluation:
+        start = time.perf_counter()
         try:
             self.prepare(task)
-            start = time.perf_counter()
+            start = time.perf_counter()  # the limit runs from here: start-up and task transfer are not the model's
             # the worker's own check between folds uses the same limit; the parent enforces it exactly
             self._send.send(("eval", task.fingerprint, strategy.to_dict(), dict(kwargs, time_limit=time_limit)))
             wait = None if time_limit is None else time_limit + GRACE_SECONDS
@@ -95,7 +96,6 @@ class EvaluationWorker:
                 error=f"time limit of {time_limit:.3g} s exceeded: the evaluation was stopped",
             )
         except (EOFError, BrokenPipeError, ConnectionResetError, OSError) as exc:
-            start = locals().get("start", time.perf_counter())
             code = self._proc.poll() if self._proc is not None else None
             self.kill()
             return Evaluation(
