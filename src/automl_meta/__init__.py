@@ -19,6 +19,12 @@ _LAZY = {
     "DataWarning": "automl_meta.data",
     "MetaFeatures": "automl_meta.metafeatures",
     "compute_metafeatures": ("automl_meta.metafeatures", "compute"),
+    "AutoMetaClassifier": "automl_meta.estimator",
+    "AutoMetaRegressor": "automl_meta.estimator",
+    "MetaModel": "automl_meta.metamodel",
+    "MetaDataset": "automl_meta.metadataset",
+    "Strategy": "automl_meta.space",
+    "search": ("automl_meta.search", "search"),
 }
 
 __all__ = ["AutoMetaError", "ConfigError", "DataError", "MetaModelError", "StorageError", "__version__", *_LAZY]

@@ -5,6 +5,7 @@
 >>> model.recommend(task, k=5)                                    # doctest: +SKIP
 """
 
+from automl_meta.metamodel._default import SHIPPED_MODEL, default_metamodel_path, resolve_metamodel
 from automl_meta.metamodel._model import MetaModel, Recommendation
 
-__all__ = ["MetaModel", "Recommendation"]
+__all__ = ["MetaModel", "Recommendation", "resolve_metamodel", "default_metamodel_path", "SHIPPED_MODEL"]

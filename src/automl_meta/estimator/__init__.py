@@ -1,0 +1,10 @@
+"""scikit-learn estimators over the warm-started search.
+
+>>> from automl_meta.estimator import AutoMetaClassifier
+>>> clf = AutoMetaClassifier(time_budget=120).fit(X, y)    # doctest: +SKIP
+>>> clf.leaderboard_.head()                                # doctest: +SKIP
+"""
+
+from automl_meta.estimator._base import AutoMetaClassifier, AutoMetaRegressor
+
+__all__ = ["AutoMetaClassifier", "AutoMetaRegressor"]

@@ -1,0 +1,241 @@
+"""``AutoMetaClassifier`` and ``AutoMetaRegressor``: scikit-learn estimators over the warm-started search."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from automl_meta.errors import ConfigError
+
+log = logging.getLogger("automl_meta.estimator")
+
+# Share of the time budget kept for the final refit of the best strategy on all the data.
+_REFIT_SHARE = 0.15
+
+
+class _AutoMetaBase(BaseEstimator):
+    def __init__(self, n_trials=30, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
+                 storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=1,
+                 time_limit=None, families=None, progress=False):
+        self.n_trials = n_trials
+        self.time_budget = time_budget
+        self.warm_start = warm_start
+        self.n_warm_start = n_warm_start
+        self.cv = cv
+        self.metric = metric
+        self.storage = storage
+        self.metadataset = metadataset
+        self.metamodel = metamodel
+        self.device = device
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.time_limit = time_limit
+        self.families = families
+        self.progress = progress
+
+    # -- fitting --------------------------------------------------------------------------------------------
+    def _make_task(self, X, y):
+        from automl_meta.data import Task
+
+        kind = "regression" if self._kind == "regression" else "classification"
+        if isinstance(X, pd.DataFrame):
+            frame = X
+        else:
+            arr = np.asarray(X)
+            if arr.ndim != 2:
+                raise ValueError(f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data.")
+            frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        return Task(frame, y, kind=kind, metric=self.metric, name=type(self).__name__, cv=self.cv)
+
+    def fit(self, X, y):
+        """Search strategies for (X, y) — warm-started with the meta-model's recommendations — then refit the
+        best on all of the data. Returns self."""
+        from automl_meta.evaluate import Evaluator
+        from automl_meta.metafeatures import compute
+        from automl_meta.models import build_model
+        from automl_meta.search import search
+        from automl_meta.space import Strategy
+
+        start = time.perf_counter()
+        self._validate_params_values()
+        task = self._make_task(X, y)
+        self.n_features_in_ = task.n_features
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.task_kind_ = task.kind
+        self.metric_ = task.metric
+        self.metafeatures_ = compute(task, random_state=self._seed())
+        self.recommendations_ = self._recommend(task) if self.warm_start else []
+        for r in self.recommendations_:
+            log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
+        search_budget = None
+        if self.time_budget is not None:
+            search_budget = self.time_budget * (1 - _REFIT_SHARE) - (time.perf_counter() - start)
+            if search_budget <= 1:
+                raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
+                                  "meta-features. Give a larger budget.")
+        isolate = self.time_budget is not None or self.time_limit is not None
+        evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=isolate, device=self.device,
+                              n_jobs=self.n_jobs, random_state=self._seed())
+        try:
+            result = search(
+                task, n_trials=None if (self.time_budget is not None and self.n_trials is None) else self.n_trials,
+                time_budget=search_budget, enqueue=[r.strategy for r in self.recommendations_], storage=self.storage,
+                random_state=self._seed(), families=self.families, metadataset=self.metadataset, evaluator=evaluator,
+                progress=self.progress,
+            )
+        finally:
+            evaluator.close()
+        self.study_ = result.study
+        self.leaderboard_ = result.leaderboard
+        if result.best is not None:
+            best = self._refit_choice(result, start)
+            strategy, self.best_score_ = best.strategy, best.score
+        elif self.time_budget is not None and all(e.status == "timeout" for e in result.evaluations):
+            # nothing finished within the budget: a model is still owed, so fit the cheapest sound one
+            strategy, self.best_score_ = Strategy.default("linear"), float("nan")
+            warnings.warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} without "
+                          "cross-validation. Give a larger budget for a searched model.", UserWarning, stacklevel=2)
+        else:
+            raise ConfigError(
+                f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first error: "
+                f"{(result.evaluations[0].error or '').splitlines()[0] if result.evaluations else 'no trial ran'}. "
+                "See leaderboard_ for all of them."
+            )
+        self.best_strategy_ = strategy
+        self.best_estimator_ = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device,
+                                           random_state=self._seed(), n_jobs=self.n_jobs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.best_estimator_.fit(task.X, task.y)
+        if task.is_classification:
+            self.classes_ = self.best_estimator_.classes_
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def _refit_choice(self, result, start):
+        """The best strategy whose refit on all rows is expected to fit in what is left of the budget."""
+        ok = sorted((e for e in result.evaluations if e.ok), key=lambda e: -e.score)
+        if self.time_budget is None:
+            return ok[0]
+        left = self.time_budget - (time.perf_counter() - start)
+        folds = self.cv
+        for e in ok:
+            # one fit on all rows costs about one fold's fit scaled by folds / (folds - 1)
+            if e.fit_seconds / folds * folds / max(folds - 1, 1) <= left:
+                return e
+        return min(ok, key=lambda e: e.fit_seconds)
+
+    def _recommend(self, task):
+        from automl_meta.errors import MetaModelError
+        from automl_meta.metamodel import resolve_metamodel
+
+        try:
+            model = resolve_metamodel(self.metamodel)
+        except MetaModelError:
+            if self.metamodel is not None:
+                raise
+            model = None
+        if model is None:
+            warnings.warn("No meta-model is available (none shipped or trained): the search starts cold. "
+                          "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=3)
+            return []
+        budget = None if self.time_budget is None else self.time_budget / 4
+        return model.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, time_budget=budget)
+
+    def _validate_params_values(self):
+        if self.n_trials is None and self.time_budget is None:
+            raise ConfigError("Give n_trials, time_budget or both.")
+        if self.n_trials is not None and (isinstance(self.n_trials, bool) or not isinstance(self.n_trials, (int, np.integer)) or self.n_trials < 1):
+            raise ConfigError(f"n_trials must be a positive integer; got {self.n_trials!r}.")
+        if self.time_budget is not None and not (isinstance(self.time_budget, (int, float)) and math.isfinite(self.time_budget) and self.time_budget > 0):
+            raise ConfigError(f"time_budget must be a positive number of seconds; got {self.time_budget!r}.")
+        if not isinstance(self.n_warm_start, (int, np.integer)) or self.n_warm_start < 0:
+            raise ConfigError(f"n_warm_start must be a non-negative integer; got {self.n_warm_start!r}.")
+
+    def _seed(self) -> int:
+        if self.random_state is None:
+            return 0
+        if isinstance(self.random_state, (int, np.integer)):
+            return int(self.random_state)
+        return int(np.random.RandomState(self.random_state).randint(0, 2**31 - 1))
+
+    # -- prediction -----------------------------------------------------------------------------------------
+    def _input(self, X):
+        check_is_fitted(self, "best_estimator_")
+        if isinstance(X, pd.DataFrame):
+            return X
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise ValueError(f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data.")
+        if arr.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {arr.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
+        names = getattr(self, "feature_names_in_", None)
+        columns = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
+        return pd.DataFrame(arr, columns=columns)
+
+    def predict(self, X):
+        return self.best_estimator_.predict(self._input(X))
+
+
+class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
+    """Meta-learning AutoML classifier: meta-features -> meta-model recommendations -> warm-started Optuna
+    search over model families and hyperparameters -> the best strategy refitted on all the data.
+
+    Parameters
+    ----------
+    n_trials : int or None, default=30
+        Trials of the search (the warm starts included). With ``time_budget`` and None: as many as fit.
+    time_budget : float, optional
+        Seconds for the whole ``fit`` (meta-features, search and refit); honoured within a few percent.
+    warm_start : bool, default=True
+        Start the search with the meta-model's recommendations.
+    n_warm_start : int, default=5
+    cv : int, default=5
+        Cross-validation folds of each trial.
+    metric : str, optional
+        A scikit-learn scorer name; ROC AUC (macro one-vs-rest for several classes) by default.
+    storage : str, optional
+        Optuna storage URL to keep the study (resumable; optuna-dashboard reads it).
+    metadataset : MetaDataset, str, None or False
+        Where trials are recorded (the learning loop): None for the user's store, False for nowhere.
+    metamodel : MetaModel or path, optional
+        Defaults to the user's retrained meta-model, else the shipped one.
+    device : {"auto", "cpu", "cuda"}, default="auto"
+    random_state : int, optional
+    n_jobs : int, default=1
+        Threads per model.
+    time_limit : float, optional
+        Seconds per trial.
+    families : list of str, optional
+        Restrict the search to these model families.
+    progress : bool, default=False
+
+    Attributes
+    ----------
+    best_strategy_, best_score_, best_estimator_ : the winner, its cross-validated score and the refitted model
+    recommendations_ : list of Recommendation (the warm starts, with predicted score, uncertainty and seconds)
+    metafeatures_ : MetaFeatures
+    study_ : optuna.Study
+    leaderboard_ : pandas.DataFrame, one row per trial, best first
+    classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
+    """
+
+    _kind = "classification"
+
+    def predict_proba(self, X):
+        return self.best_estimator_.predict_proba(self._input(X))
+
+
+class AutoMetaRegressor(RegressorMixin, _AutoMetaBase):
+    """Meta-learning AutoML regressor; parameters and attributes as :class:`AutoMetaClassifier` (the default
+    metric is R²)."""
+
+    _kind = "regression"

@@ -1,0 +1,87 @@
+"""AutoMetaClassifier / AutoMetaRegressor: fit, predict, warm starts, attributes, persistence."""
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.errors import ConfigError
+from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+from automl_meta.metadataset import MetaDataset
+
+FAST = dict(n_trials=3, cv=3, families=["linear", "knn"], metadataset=False, random_state=0)
+
+
+def test_classifier_on_a_frame_with_categoricals_and_missing(tasks_by_kind, tmp_path):
+    task = tasks_by_kind["multiclass"]
+    store = MetaDataset(tmp_path / "md.sqlite")
+    clf = AutoMetaClassifier(**dict(FAST, metadataset=store), warm_start=False).fit(task.X, task.y)
+    assert clf.best_strategy_.family in {"linear", "knn"} and 0 < clf.best_score_ <= 1
+    assert list(clf.classes_) == sorted(task.y.unique())
+    proba = clf.predict_proba(task.X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert set(clf.predict(task.X)) <= set(task.y) and clf.score(task.X, task.y) > 0.5
+    assert len(clf.leaderboard_) == 3 and len(clf.study_.trials) == 3
+    assert clf.metafeatures_["n_classes"] == 3 and clf.metric_ == "roc_auc_ovr"
+    assert store.count() == (1, 3)  # the learning loop: every trial recorded
+
+
+def test_regressor_on_numpy_arrays():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4))
+    y = X[:, 0] * 3 + rng.normal(scale=0.1, size=80)
+    reg = AutoMetaRegressor(**FAST, warm_start=False).fit(X, y)
+    assert reg.n_features_in_ == 4 and reg.score(X, y) > 0.8
+    assert reg.predict(X[:5]).shape == (5,)
+    with pytest.raises(ValueError, match="X has 3 features, but AutoMetaRegressor is expecting 4"):
+        reg.predict(X[:, :3])
+
+
+def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path):
+    from test_metamodel import STRATEGIES, synthetic_data
+
+    from automl_meta.metamodel import MetaModel
+
+    model = MetaModel(n_members=2, epochs=10).fit(synthetic_data())
+    path = model.save(tmp_path / "mm.pt")
+    clf = AutoMetaClassifier(**dict(FAST, n_trials=4), metamodel=path, n_warm_start=2).fit(tasks_by_kind["binary"].X, tasks_by_kind["binary"].y)
+    assert len(clf.recommendations_) == 2
+    origins = clf.leaderboard_.sort_values("trial")["origin"].tolist()
+    assert origins[:2] == ["warm_start", "warm_start"]
+    warm = [r.strategy for r in clf.recommendations_ if r.strategy.family in {"linear", "knn"}]
+    tried = clf.leaderboard_.sort_values("trial")["strategy"].tolist()
+    assert [str(s) for s in warm] == tried[: len(warm)]
+
+
+def test_joblib_round_trip(tasks_by_kind, tmp_path):
+    task = tasks_by_kind["binary"]
+    clf = AutoMetaClassifier(**FAST, warm_start=False).fit(task.X, task.y)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    loaded = joblib.load(tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(task.X), clf.predict_proba(task.X))
+
+
+def test_no_metamodel_warns_and_searches_cold(tasks_by_kind, monkeypatch):
+    import automl_meta.metamodel._default as default
+
+    monkeypatch.setattr(default, "SHIPPED_MODEL", default.SHIPPED_MODEL.with_name("absent.pt"))
+    task = tasks_by_kind["binary"]
+    with pytest.warns(UserWarning, match="No meta-model is available"):
+        clf = AutoMetaClassifier(**FAST).fit(task.X, task.y)
+    assert clf.recommendations_ == []
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [({"n_trials": 0}, "n_trials must be a positive integer"), ({"n_trials": None}, "Give n_trials, time_budget or both"),
+     ({"time_budget": 0}, "time_budget must be a positive number"), ({"metric": "r2"}, "does not fit a binary task")],
+)
+def test_bad_parameters(tasks_by_kind, params, message):
+    task = tasks_by_kind["binary"]
+    with pytest.raises(ConfigError, match=message):
+        AutoMetaClassifier(**dict(FAST, warm_start=False, **params)).fit(task.X, task.y)
+
+
+def test_init_only_stores_parameters():
+    clf = AutoMetaClassifier(n_trials=-5, metric="nonsense")
+    assert clf.get_params()["n_trials"] == -5 and clf.get_params()["metric"] == "nonsense"
