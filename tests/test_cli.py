@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from automl_meta.cli import main
@@ -122,3 +123,64 @@ def test_metamodel_train(tmp_path, capsys):
                  "--members", "2", "--epochs", "5"]) == 0
     assert "trained on 3 tasks and 9 evaluations" in capsys.readouterr().out
     assert MetaModel.load(out).n_members == 2
+
+
+@pytest.fixture
+def saved_metamodel(tmp_path):
+    from test_metamodel import synthetic_data
+
+    from automl_meta.metamodel import MetaModel
+
+    return MetaModel(n_members=2, epochs=5).fit(synthetic_data()).save(tmp_path / "mm.pt")
+
+
+def test_recommend(saved_metamodel, capsys):
+    assert main(["recommend", "example:penguins", "--metamodel", str(saved_metamodel), "--top", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["recommendations"]) == 3 and out["recommendations"][0]["rank"] == 1
+    assert {"strategy", "predicted_score", "uncertainty", "predicted_seconds"} <= set(out["recommendations"][0])
+    assert len(out["similar_tasks"]) == 3
+    assert main(["recommend", "example:penguins", "--metamodel", str(saved_metamodel)]) == 0
+    assert "most similar known tasks: t" in capsys.readouterr().out
+
+
+def test_recommend_without_a_metamodel(capsys, monkeypatch):
+    import automl_meta.metamodel._default as default
+
+    monkeypatch.setattr(default, "SHIPPED_MODEL", default.SHIPPED_MODEL.with_name("absent.pt"))
+    assert main(["recommend", "example:penguins"]) == 2
+    assert "No meta-model is available" in capsys.readouterr().err
+
+
+def test_fit_then_predict(tmp_path, capsys, mixed_frame):
+    data = tmp_path / "train.csv"
+    mixed_frame.drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
+    model = tmp_path / "model.joblib"
+    assert main(["fit", str(data), "--target", "y_binary", "--trials", "2", "--cv", "3", "--out", str(model),
+                 "--no-warm-start", "--no-progress", "--metadataset", str(tmp_path / "md.sqlite")]) == 0
+    assert "2 trials in" in capsys.readouterr().out
+    new = tmp_path / "new.csv"
+    mixed_frame.drop(columns=["y_binary", "y_multi", "y_reg"]).iloc[:25].to_csv(new, index=False)
+    pred = tmp_path / "pred.csv"
+    assert main(["predict", str(model), str(new), "--out", str(pred), "--proba"]) == 0
+    out = pd.read_csv(pred)
+    assert len(out) == 25 and set(out["prediction"]) <= {"yes", "no"} and {"proba_no", "proba_yes"} <= set(out.columns)
+    assert main(["predict", str(new), str(new), "--out", str(pred)]) == 2  # a CSV is not a model
+    assert "is not a model saved by `automl-meta fit`" in capsys.readouterr().err
+
+
+def test_metamodel_update_writes_the_users_model():
+    from automl_meta.metadataset import MetaDataset, data_home
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.space import Strategy
+    from automl_meta.data import Task
+    from conftest import make_mixed_frame
+
+    store = MetaDataset()
+    for seed in range(2):
+        frame = make_mixed_frame(n=60, seed=seed)
+        tid = store.add_task(Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_reg"], name=f"r{seed}"))
+        store.add_evaluations(tid, [Evaluation(Strategy("linear", {"reg_strength": r}), "r2", "ok", score=r / 10, fit_seconds=0.1)
+                                    for r in (0.1, 1.0, 10.0)], origin="search")
+    assert main(["metamodel", "update", "--members", "1", "--epochs", "2"]) == 0
+    assert (data_home() / "metamodel.pt").is_file() and (data_home() / "metamodel.pt.json").is_file()

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from automl_meta.cli import _metadataset, _metafeatures, _metamodel, _search
+from automl_meta.cli import _fit, _metadataset, _metafeatures, _metamodel, _recommend, _search
 
 #: Sub-command modules: each has ``register(subparsers)`` which sets ``func`` on its parser.
-COMMANDS = (_metafeatures, _search, _metadataset, _metamodel)
+COMMANDS = (_metafeatures, _recommend, _search, _fit, _metadataset, _metamodel)
 
 EXIT_USAGE = 2  # bad input or configuration, as argparse uses for bad arguments
 

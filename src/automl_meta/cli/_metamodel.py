@@ -13,6 +13,12 @@ def register(sub) -> None:
     t.add_argument("--epochs", type=int, default=60)
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=run_train)
+    u = msub.add_parser("update", help="retrain from the user's meta-dataset (shipped plus recorded) into the user's model")
+    u.add_argument("--metadataset", metavar="URL", help="meta-dataset path or URL (default: the user's store)")
+    u.add_argument("--members", type=int, default=5)
+    u.add_argument("--epochs", type=int, default=60)
+    u.add_argument("--seed", type=int, default=0)
+    u.set_defaults(func=run_train, out=None)
 
 
 def run_train(args) -> int:

@@ -248,9 +248,7 @@ class MetaModel:
             value[chosen] = -np.inf
             best = int(np.argmax(value))
             chosen.append(best)
-            # similarity: 1 for an identical encoding, 0 for another family (no shared columns)
-            dist = np.abs(enc - enc[best]).sum(axis=1) / 2.0
-            max_sim = np.maximum(max_sim, np.clip(1.0 - dist, 0.0, 1.0))
+            max_sim = np.maximum(max_sim, _similarity(enc, enc[best]))
         return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]))
                 for i in chosen]
 
@@ -331,6 +329,19 @@ class MetaModel:
         obj.train_task_names_ = meta["train_task_names"]
         obj.training_summary_ = meta.get("training", {})
         return obj
+
+
+def _similarity(encodings: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """How alike each strategy is to a chosen one: 0 for another family; for the same family between 0.5
+    (hyperparameters at opposite ends) and 1 (identical), by the mean difference of the family's own columns."""
+    from automl_meta.space import FAMILIES
+
+    n_families = len(FAMILIES)
+    same = encodings[:, :n_families] @ chosen[:n_families]
+    own = (encodings[:, n_families:] != 0) | (chosen[n_families:] != 0)[None, :]
+    diff = np.abs(encodings[:, n_families:] - chosen[n_families:])
+    mean_diff = (diff * own).sum(axis=1) / np.maximum(own.sum(axis=1), 1)
+    return same * (1.0 - 0.5 * np.clip(mean_diff, 0.0, 1.0))
 
 
 def _meta_path(path: Path) -> Path:

@@ -1,0 +1,107 @@
+"""``automl-meta fit DATA --target COL --out MODEL`` and ``automl-meta predict MODEL DATA --out PRED.csv``."""
+
+from __future__ import annotations
+
+import sys
+
+from automl_meta.cli._common import add_data_arguments, format_table, load_task
+
+
+def register(sub) -> None:
+    p = sub.add_parser("fit", help="search, warm-started by the meta-model, and save the best model", description=__doc__)
+    add_data_arguments(p)
+    p.add_argument("--out", required=True, metavar="MODEL", help="where to save the fitted model (joblib)")
+    p.add_argument("--trials", type=int, default=None, help="number of trials (default 30 without --time-budget)")
+    p.add_argument("--time-budget", type=float, metavar="S", help="seconds for the whole fit")
+    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per trial")
+    p.add_argument("--storage", metavar="URL", help="Optuna storage URL to keep the study")
+    p.add_argument("--metadataset", metavar="URL", help="where trials are recorded (default: the user's store)")
+    p.add_argument("--metamodel", metavar="PATH", help="meta-model for the warm start (default: the user's, else the shipped one)")
+    p.add_argument("--no-warm-start", action="store_true", help="search cold")
+    p.add_argument("--cv", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_fit)
+
+    q = sub.add_parser("predict", help="predict with a model saved by `fit`", description=__doc__)
+    q.add_argument("model", metavar="MODEL", help="a model file written by `automl-meta fit` (only load files you trust)")
+    q.add_argument("data", metavar="DATA", help="CSV or Parquet with the training columns (the target may be absent)")
+    q.add_argument("--out", required=True, metavar="PRED.csv", help="one row per input row")
+    q.add_argument("--proba", action="store_true", help="also write class probabilities")
+    q.set_defaults(func=run_predict)
+
+
+def run_fit(args) -> int:
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+
+    task = load_task(args)
+    cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
+    n_trials = args.trials if args.trials is not None or args.time_budget is not None else 30
+    est = cls(n_trials=n_trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
+              cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
+              metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress)
+    est.fit(task.X, task.y)
+    est.target_name_ = task.target_name
+    for i, r in enumerate(est.recommendations_):
+        print(f"warm start {i + 1}: {r.strategy} (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})", file=sys.stderr)
+    board = est.leaderboard_.head(10).reset_index().to_dict(orient="records")
+    print(f"{task!r}\n{len(est.leaderboard_)} trials in {est.fit_seconds_:.1f} s; best {est.best_strategy_} "
+          f"({task.metric} {est.best_score_:.4f} in cross-validation), refitted on all {task.n_rows} rows")
+    print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]))
+    _save(est, args.out)
+    print(f"saved the model to {args.out}")
+    return 0
+
+
+def _save(est, path) -> None:
+    import joblib
+
+    from automl_meta.errors import StorageError
+
+    try:
+        joblib.dump(est, path)
+    except OSError as exc:
+        raise StorageError(f"Cannot write the model to {str(path)!r} ({exc.strerror or exc}). Choose a writable path.") from exc
+
+
+def run_predict(args) -> int:
+    import pandas as pd
+
+    from automl_meta.data import read_table
+    from automl_meta.errors import DataError
+
+    est = _load_model(args.model)
+    frame = read_table(args.data)
+    target = getattr(est, "target_name_", None)
+    X = frame.drop(columns=[target]) if target in frame.columns else frame
+    pred = est.predict(X)
+    out = pd.DataFrame({"prediction": pred})
+    if args.proba:
+        if not hasattr(est, "predict_proba"):
+            raise DataError("--proba needs a classification model; this one is a regressor. Drop --proba.")
+        proba = est.predict_proba(X)
+        for j, c in enumerate(est.classes_):
+            out[f"proba_{c}"] = proba[:, j]
+    out.to_csv(args.out, index=False)
+    print(f"wrote {len(out)} predictions to {args.out}")
+    return 0
+
+
+def _load_model(path):
+    import pathlib
+
+    import joblib
+
+    from automl_meta.errors import DataError
+    from automl_meta.estimator._base import _AutoMetaBase
+
+    p = pathlib.Path(path)
+    if not p.is_file():
+        raise DataError(f"Model file {str(p)!r} does not exist. Pass the file written by `automl-meta fit --out`.")
+    try:
+        est = joblib.load(p)
+    except Exception as exc:
+        raise DataError(f"{str(p)!r} is not a model saved by `automl-meta fit` ({type(exc).__name__}). Fit one with `automl-meta fit`.") from exc
+    if not isinstance(est, _AutoMetaBase):
+        raise DataError(f"{str(p)!r} holds a {type(est).__name__}, not a model saved by `automl-meta fit`.")
+    return est
