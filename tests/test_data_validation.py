@@ -52,7 +52,7 @@ def test_rows_with_missing_target_are_dropped_with_a_warning():
 def test_too_few_rows_after_dropping_missing_targets():
     f = frame()
     f.loc[5:, "y"] = np.nan
-    with pytest.warns(DataWarning), pytest.raises(DataError, match=r"Only 5 usable rows; at least 10"):
+    with pytest.warns(DataWarning), pytest.raises(DataError, match=r"Only 5 usable rows \(n_samples=5\); at least 10"):
         Task.from_frame(f, target="y")
 
 
@@ -114,7 +114,7 @@ def test_id_like_text_column_is_dropped_with_a_warning():
 
 
 def test_fewer_than_ten_rows():
-    with pytest.raises(DataError, match=r"Only 8 usable rows; at least 10 are needed.*Provide more data"):
+    with pytest.raises(DataError, match=r"Only 8 usable rows \(n_samples=8\); at least 10 are needed.*Provide more data"):
         Task.from_frame(frame(n=8), target="y", cv=2)
 
 
@@ -137,3 +137,13 @@ def test_text_target_as_regression():
 def test_bad_cv():
     with pytest.raises(DataError, match=r"cv must be an integer of at least 2; got 1"):
         Task.from_frame(frame(), target="y", cv=1)
+
+
+def test_cells_that_are_containers():
+    from automl_meta.errors import DataTypeError
+
+    f = frame()
+    f["b"] = f["b"].astype(object)
+    f.at[3, "b"] = {"nested": 1}
+    with pytest.raises(DataTypeError, match=r"column 'b' holds a dict .* in row 3\. Flatten such values"):
+        Task.from_frame(f, target="y")

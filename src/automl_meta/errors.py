@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AutoMetaError",
     "DataError",
+    "DataTypeError",
     "ConfigError",
     "StorageError",
     "MetaModelError",
@@ -22,6 +23,10 @@ class AutoMetaError(Exception):
 
 class DataError(AutoMetaError, ValueError):
     """The user's data cannot be used as given (missing target, bad file, too few rows, ...)."""
+
+
+class DataTypeError(DataError, TypeError):
+    """A cell of the user's data is of a type no model can use (a dict, a list, ...)."""
 
 
 class ConfigError(AutoMetaError, ValueError):

@@ -20,7 +20,7 @@ from automl_meta.data._kinds import (
     infer_kind,
     is_categorical_dtype,
 )
-from automl_meta.errors import DataError
+from automl_meta.errors import DataError, DataTypeError
 
 #: Fewer rows than this cannot be cross-validated meaningfully.
 MIN_ROWS = 10
@@ -72,7 +72,29 @@ def as_frame(X) -> pd.DataFrame:
         )
     if list(frame.columns) != names:
         frame = frame.set_axis(names, axis=1)
+    check_cell_types(frame)
     return frame
+
+
+_SCALAR_TYPES = (str, bytes, int, float, bool, np.generic, type(None), pd.Timestamp, pd.Timedelta)
+
+
+def check_cell_types(frame: pd.DataFrame) -> None:
+    """Object columns may hold strings, numbers, booleans and missing values, not containers."""
+    for c in frame.columns:
+        col = frame[c]
+        if col.dtype != object:
+            continue
+        # infer_dtype runs in C; only columns it cannot name as one scalar type are inspected cell by cell
+        if pd.api.types.infer_dtype(col, skipna=True) not in ("mixed", "mixed-integer", "unknown-array"):
+            continue
+        bad = col[~col.map(lambda v: isinstance(v, _SCALAR_TYPES) or v is pd.NA)]
+        if len(bad):
+            value = bad.iloc[0]
+            raise DataTypeError(
+                f"argument must be a string or a number: column {c!r} holds a {type(value).__name__} "
+                f"({str(value)[:50]!r}) in row {bad.index[0]!r}. Flatten such values into columns of strings or numbers."
+            )
 
 
 def as_target(y, n_rows: int) -> pd.Series:
@@ -108,7 +130,7 @@ def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tupl
 def check_row_count(n_rows: int) -> None:
     if n_rows < MIN_ROWS:
         raise DataError(
-            f"Only {n_rows} usable rows; at least {MIN_ROWS} are needed to cross-validate. Provide more data."
+            f"Only {n_rows} usable rows (n_samples={n_rows}); at least {MIN_ROWS} are needed to cross-validate. Provide more data."
         )
 
 

@@ -41,17 +41,34 @@ class _AutoMetaBase(BaseEstimator):
         self.progress = progress
 
     # -- fitting --------------------------------------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are handled by every family's encoding
+        return tags
+
     def _make_task(self, X, y):
+        """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task."""
+        from sklearn.utils.validation import check_array, column_or_1d
+
         from automl_meta.data import Task
 
-        kind = "regression" if self._kind == "regression" else "classification"
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if isinstance(X, pd.DataFrame):
             frame = X
         else:
-            arr = np.asarray(X)
-            if arr.ndim != 2:
-                raise ValueError(f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data.")
-            frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+            arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False, ensure_min_samples=1)
+            frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])]).infer_objects()
+        if not isinstance(y, pd.Series):
+            y = column_or_1d(y, warn=True)
+        from sklearn.utils.multiclass import type_of_target
+
+        target_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if self._kind == "classification":
+            if target_type in ("continuous", "continuous-multioutput"):
+                raise ValueError(f"Unknown label type: {target_type}. AutoMetaClassifier needs class labels; "
+                                 "use AutoMetaRegressor for a continuous target.")
+        kind = "regression" if self._kind == "regression" else "classification"
         return Task(frame, y, kind=kind, metric=self.metric, name=type(self).__name__, cv=self.cv)
 
     def fit(self, X, y):
@@ -148,7 +165,7 @@ class _AutoMetaBase(BaseEstimator):
                           "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=3)
             return []
         budget = None if self.time_budget is None else self.time_budget / 4
-        return model.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, time_budget=budget)
+        return model.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, time_budget=budget, families=self.families)
 
     def _validate_params_values(self):
         if self.n_trials is None and self.time_budget is None:
@@ -169,20 +186,21 @@ class _AutoMetaBase(BaseEstimator):
 
     # -- prediction -----------------------------------------------------------------------------------------
     def _input(self, X):
+        from sklearn.utils.validation import check_array
+
         check_is_fitted(self, "best_estimator_")
         if isinstance(X, pd.DataFrame):
             return X
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise ValueError(f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data.")
+        arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
         if arr.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {arr.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
         names = getattr(self, "feature_names_in_", None)
         columns = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
-        return pd.DataFrame(arr, columns=columns)
+        return pd.DataFrame(arr, columns=columns).infer_objects()
 
     def predict(self, X):
-        return self.best_estimator_.predict(self._input(X))
+        X = self._input(X)
+        return self.best_estimator_.predict(X)
 
 
 class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
@@ -231,7 +249,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     _kind = "classification"
 
     def predict_proba(self, X):
-        return self.best_estimator_.predict_proba(self._input(X))
+        X = self._input(X)
+        return self.best_estimator_.predict_proba(X)
 
 
 class AutoMetaRegressor(RegressorMixin, _AutoMetaBase):

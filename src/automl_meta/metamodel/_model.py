@@ -198,7 +198,7 @@ class MetaModel:
         return [(self.train_task_names_[i], float(d[i])) for i in order]
 
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, time_budget: float | None = None,
-                  kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5) -> list[Recommendation]:
+                  kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None) -> list[Recommendation]:
         """The ``k`` best strategies for a task, ranked, and diverse (not near-copies of each other).
 
         Parameters
@@ -214,6 +214,8 @@ class MetaModel:
             The task kind (taken from a Task); restricts candidates to families serving it.
         diversity : float, default=0.5
             Weight of the penalty for resembling an already chosen strategy (maximal marginal relevance).
+        families : list of str, optional
+            Only strategies of these families.
         """
         from automl_meta.space import FAMILIES, available_families, encode_many, sample
 
@@ -228,7 +230,7 @@ class MetaModel:
 
             kind = task_or_metafeatures.kind
             mf = compute(task_or_metafeatures)
-        families = set(available_families(kind))
+        families = set(available_families(kind)) & (set(families) if families is not None else set(FAMILIES))
         if candidates is None:
             candidates = list(self.candidates_) + sample(n_fresh, kind, random_state=self.random_state, method="sobol")
         candidates = [c for c in candidates if c.family in families and c.family in FAMILIES]
