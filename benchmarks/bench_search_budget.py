@@ -1,11 +1,12 @@
-"""Time-budget compliance of `search` (issue 3): wall-clock seconds of whole searches against their budget.
+"""Time-budget compliance (issues 3 and 6): wall-clock seconds of whole searches, or of whole estimator
+fits (meta-features, warm start, search and refit), against their budget.
 
-For each task and budget, run a search with only a time budget (no trial count) and report the seconds it
-took, the overshoot in percent of the budget, and the trials completed. Tasks: the bundled penguins example,
-plus corpus tasks when the shared corpus is present.
+For each task and budget, run with only a time budget (no trial count) and report the seconds it took, the
+overshoot in percent of the budget, and the trials completed. Tasks: the bundled penguins example, plus
+corpus tasks when the shared corpus is present.
 
-Usage: python benchmarks/bench_search_budget.py [--budgets 10 30] [--tasks keel/breast uci_regression/autompg]
-Writes benchmarks/results/search_budget.csv.
+Usage: python benchmarks/bench_search_budget.py [--mode search|fit] [--budgets 10 30] [--tasks keel/breast ...]
+Writes benchmarks/results/search_budget.csv (or fit_budget.csv).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from _machine import machine_stamp  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budgets", type=float, nargs="+", default=[10, 30])
+    parser.add_argument("--mode", choices=["search", "fit"], default="search")
     parser.add_argument("--tasks", nargs="+", default=["keel/breast", "keel/segment", "uci_regression/autompg", "uci_regression/bike"])
     args = parser.parse_args()
     from automl_meta.data import default_manifest_path, iter_corpus
@@ -39,15 +41,23 @@ def main() -> None:
     for task in tasks:
         for budget in args.budgets:
             start = time.perf_counter()
-            result = search(task, time_budget=budget, metadataset=False, random_state=0)
+            if args.mode == "search":
+                evaluations = search(task, time_budget=budget, metadataset=False, random_state=0).evaluations
+                statuses = pd.Series([e.status for e in evaluations]).value_counts().to_dict()
+            else:
+                from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+
+                cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
+                est = cls(n_trials=None, time_budget=budget, metadataset=False, random_state=0).fit(task.X, task.y)
+                evaluations = est.leaderboard_["status"]
+                statuses = evaluations.value_counts().to_dict()
             seconds = time.perf_counter() - start
-            statuses = pd.Series([e.status for e in result.evaluations]).value_counts().to_dict()
             rows.append({"task": task.name, "rows": task.n_rows, "budget_s": budget, "seconds": seconds,
-                         "overshoot_pct": 100 * (seconds - budget) / budget, "trials": len(result.evaluations),
+                         "overshoot_pct": 100 * (seconds - budget) / budget, "trials": len(evaluations),
                          "timeouts": statuses.get("timeout", 0)})
             print(rows[-1], flush=True)
     frame = pd.DataFrame(rows)
-    out = HERE / "results" / "search_budget.csv"
+    out = HERE / "results" / f"{args.mode}_budget.csv"
     frame.to_csv(out, index=False)
     print(f"\n{machine_stamp()}\n" + frame.to_markdown(index=False, floatfmt=".2f"))
     print(f"\nworst overshoot: {frame.overshoot_pct.max():.2f}% of the budget")
