@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -52,6 +53,7 @@ def cross_validate(
     """
     from sklearn.base import clone
     from sklearn.metrics import get_scorer
+    from threadpoolctl import threadpool_limits
 
     from automl_meta.models import build_model
 
@@ -69,7 +71,8 @@ def cross_validate(
                 result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"
                 break
             model = clone(template)
-            with warnings.catch_warnings():
+            # BLAS/OpenMP threads as many as the model's n_jobs (HistGradientBoosting would take every core)
+            with threadpool_limits(limits=n_jobs) if n_jobs else contextlib.nullcontext(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
                 model.fit(X.iloc[train], y.iloc[train])
                 try:

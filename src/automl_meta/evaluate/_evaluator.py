@@ -54,14 +54,14 @@ class Evaluator:
         if not self.isolate:
             return cross_validate(strategy, task, time_limit=limit, **kwargs)
         if self._worker is None:
-            self._worker = EvaluationWorker(self.memory_limit_mb)
+            self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
         return self._worker.evaluate(strategy, task, limit, **kwargs)
 
     def prepare(self, task) -> None:
         """Start the worker and hand it the task now, so that neither counts against the next time limit."""
         if self.isolate:
             if self._worker is None:
-                self._worker = EvaluationWorker(self.memory_limit_mb)
+                self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
             self._worker.prepare(task)
 
     def startup_cost(self) -> float:

@@ -27,8 +27,9 @@ GRACE_SECONDS = 0.25
 class EvaluationWorker:
     """One worker process. Not thread-safe: use one per thread."""
 
-    def __init__(self, memory_limit_mb: int | None = None):
+    def __init__(self, memory_limit_mb: int | None = None, threads: int | None = None):
         self.memory_limit_mb = memory_limit_mb
+        self.threads = threads
         self._proc = self._conn = self._send = None
         self._task_key = None
         self.startup_seconds = None  # measured at the first start
@@ -42,7 +43,13 @@ class EvaluationWorker:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         cmd = [sys.executable, "-m", "automl_meta.evaluate._worker_main", str(to_child_r), str(from_child_w), str(self.memory_limit_mb or 0)]
-        self._proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL)
+        env = dict(os.environ)
+        if self.threads:
+            # OpenMP (HistGradientBoosting, LightGBM, XGBoost) and BLAS otherwise start one thread per core in
+            # every worker; with several workers they oversubscribe the cores and spin-wait each other
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[var] = str(self.threads)
+        self._proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, env=env)
         os.close(to_child_r)
         os.close(from_child_w)
         self._send = Connection(to_child_w, readable=False)
@@ -96,7 +103,12 @@ class EvaluationWorker:
                 error=f"time limit of {time_limit:.3g} s exceeded: the evaluation was stopped",
             )
         except (EOFError, BrokenPipeError, ConnectionResetError, OSError) as exc:
-            code = self._proc.poll() if self._proc is not None else None
+            code = None
+            if self._proc is not None:
+                try:  # the pipe closes a moment before the process can be reaped
+                    code = self._proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
             self.kill()
             return Evaluation(
                 strategy, task.metric, ERROR, fit_seconds=time.perf_counter() - start,
