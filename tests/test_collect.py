@@ -78,6 +78,7 @@ def test_stats_cli(small_corpus, tmp_path, capsys, monkeypatch):
 
     st = json.loads(capsys.readouterr().out)
     assert st["tasks"] == 2 and st["evaluations"] == 8 and st["common_per_task_min"] == 3
-    assert st["provenance"]["config"]["max_rows"] == 100 and "metadataset build" in st["provenance"]["command"]
+    build_record = st["provenance"]["builds"][-1]
+    assert build_record["config"]["max_rows"] == 100 and "metadataset build" in build_record["command"]
     assert main(["metadataset", "stats", "--metadataset", md]) == 0
     assert "evaluations per task: min 4" in capsys.readouterr().out

@@ -85,6 +85,19 @@ def test_export_and_import_merge_without_duplicates(store, tasks_by_kind, tmp_pa
     assert store.import_file(path) == (0, 0)
 
 
+def test_provenance_travels_with_the_export(store, tasks_by_kind, tmp_path):
+    store.add_evaluations(store.add_task(tasks_by_kind["binary"]), fake_evaluations(2), origin="common")
+    store.set_info("provenance", {"corpus": "test corpus"})
+    store.set_info("build_seconds", "12.5")
+    store.export(tmp_path / "e.csv.gz")
+    other = MetaDataset(tmp_path / "other.sqlite")
+    other.import_file(tmp_path / "e.csv.gz")
+    assert json.loads(other.get_info("provenance")) == {"corpus": "test corpus"}
+    assert float(other.get_info("build_seconds")) == 12.5
+    other.import_file(tmp_path / "e.csv.gz")  # nothing new: the build time is not counted twice
+    assert float(other.get_info("build_seconds")) == 12.5
+
+
 def test_import_of_something_else(tmp_path, store):
     path = tmp_path / "x.csv"
     path.write_text("a,b\n1,2\n")

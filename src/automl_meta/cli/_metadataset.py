@@ -74,8 +74,12 @@ def run_stats(args) -> int:
     print(f"best - median score per task: mean {st['best_minus_median']['mean']:.4f}, median {st['best_minus_median']['median']:.4f}")
     rows = [{"family": f, **v} for f, v in st["families"].items()]
     print(format_table(rows, ["family", "evaluations", "failures", "tasks", "mean_seconds"]))
-    for key, value in st.get("provenance", {}).items():
-        print(f"{key}: {value}")
+    prov = st.get("provenance", {})
+    for key in ("corpus", "metafeatures_version", "space_version"):
+        if key in prov:
+            print(f"{key}: {prov[key]}")
+    for build in prov.get("builds", []):
+        print(f"build {build['date']}: {build['command']}")
     return 0
 
 

@@ -9,18 +9,21 @@ import numpy as np
 
 
 def record_provenance(store, config, manifest, command: str) -> None:
+    """Record a build in the store's provenance: what it was built from, with which versions, and every build
+    command run on it (a resumed build adds one)."""
     from dataclasses import asdict
 
     from automl_meta.metafeatures import VERSION
     from automl_meta.space import SPACE_VERSION
 
+    existing = json.loads(store.get_info("provenance") or "{}")
+    builds = existing.get("builds", [])
+    builds.append({"date": datetime.date.today().isoformat(), "command": command, "config": asdict(config)})
     store.set_info("provenance", {
         "corpus": str(manifest or "shared corpus (../shared/datasets/manifest.csv)"),
-        "date": datetime.date.today().isoformat(),
         "metafeatures_version": VERSION,
         "space_version": SPACE_VERSION,
-        "command": command,
-        "config": asdict(config),
+        "builds": builds,
     })
 
 

@@ -303,6 +303,9 @@ class MetaDataset:
 
         frame = export_frame(self.tasks(), self.evaluations())
         write_frame(frame, path)
+        with self.engine.connect() as conn:
+            info = {r.key: r.value for r in conn.execute(sa.select(S.info))}
+        Path(str(path) + ".json").write_text(json.dumps({"info": info}, indent=1))
         return len(frame)
 
     def import_file(self, path) -> tuple[int, int]:
@@ -311,7 +314,17 @@ class MetaDataset:
         evaluations)."""
         from automl_meta.metadataset._transfer import import_frame, read_frame
 
-        return import_frame(self, read_frame(path))
+        counts = import_frame(self, read_frame(path))
+        sidecar = Path(str(path) + ".json")
+        if sidecar.is_file():  # provenance and build time travel beside the export
+            info = json.loads(sidecar.read_text()).get("info", {})
+            for key, value in info.items():
+                if key == "build_seconds":
+                    total = float(self.get_info(key, 0) or 0) + (float(value) if counts[1] else 0.0)
+                    self.set_info(key, f"{total:.1f}")
+                elif key != "schema_version" and self.get_info(key) is None:
+                    self.set_info(key, value)
+        return counts
 
 
 def _finite_or_none(v):
