@@ -166,9 +166,20 @@ def build(manifest=None, store=None, config: BuildConfig | None = None, names=No
     def run(i, row):
         return _build_task(row, store, config, common, on_eval, task_seed=config.random_state * 100_003 + i)
 
+    last_recorded = start
+
+    def record_time():
+        # the build time is added up as tasks finish, so that an interrupted build still accounts for itself
+        nonlocal last_recorded
+        now = time.perf_counter()
+        previous = float(store.get_info("build_seconds", 0) or 0)
+        store.set_info("build_seconds", f"{previous + now - last_recorded:.1f}")
+        last_recorded = now
+
     with ThreadPoolExecutor(max_workers=config.jobs) as pool:
         futures = {pool.submit(run, i, row): row["name"] for i, (_, row) in enumerate(frame.iterrows())}
         for fut in as_completed(futures):
+            record_time()
             try:
                 added = fut.result()
             except Exception as exc:  # a task that cannot be loaded is reported; the build goes on
@@ -179,7 +190,6 @@ def build(manifest=None, store=None, config: BuildConfig | None = None, names=No
             report.evaluations_added += added
     if bar is not None:
         bar.close()
+    record_time()
     report.seconds = time.perf_counter() - start
-    previous = float(store.get_info("build_seconds", 0) or 0)
-    store.set_info("build_seconds", f"{previous + report.seconds:.1f}")
     return report
