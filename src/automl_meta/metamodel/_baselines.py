@@ -13,6 +13,8 @@ on a new task they can know about.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from automl_meta.metamodel._targets import normalized_scores
@@ -56,7 +58,9 @@ class NearestTasks:
     def fit(self, data) -> "NearestTasks":
         matrix, strategies = common_matrix(data)
         mf = np.asarray(data.metafeatures, dtype=float)
-        self.median_ = np.nan_to_num(np.nanmedian(mf, axis=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a feature missing on every task: median 0
+            self.median_ = np.nan_to_num(np.nanmedian(mf, axis=0))
         filled = np.where(np.isnan(mf), self.median_, mf)
         self.low_, span = filled.min(axis=0), filled.max(axis=0) - filled.min(axis=0)
         self.span_ = np.where(span > 0, span, 1.0)

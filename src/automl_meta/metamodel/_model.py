@@ -12,10 +12,10 @@ import numpy as np
 
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
-from automl_meta.metamodel._targets import log_seconds, normalized_scores
+from automl_meta.metamodel._targets import StrategyPrior, log_seconds, normalized_scores
 
 FORMAT = "automl-meta-metamodel"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the strategy prior
 
 
 @dataclass
@@ -86,6 +86,8 @@ class MetaModel:
         y = normalized_scores(data.eval_task, data.scores, n_tasks).astype(np.float32)
         t = log_seconds(data.fit_seconds).astype(np.float32)
         enc = data.encodings.astype(np.float32)
+        self.prior_ = StrategyPrior().fit(data, y)
+        prior = self.prior_.leave_one_task_out(enc, data.eval_task)
         groups = [np.flatnonzero(data.eval_task == i) for i in range(n_tasks)]
         groups = [g for g in groups if len(g) >= 2]
         self.members_ = []
@@ -93,7 +95,7 @@ class MetaModel:
         torch.set_num_threads(1)  # small networks: one thread is fastest, and leaves cores to evaluations
         try:
             for m in range(self.n_members):
-                self.members_.append(self._train_member(task_x, enc, y, t, data.eval_task, groups, seed=self.random_state * 1000 + m))
+                self.members_.append(self._train_member(task_x, enc, prior, y, t, data.eval_task, groups, seed=self.random_state * 1000 + m))
         finally:
             torch.set_num_threads(threads)
         self.metafeatures_version_, self.space_version_ = VERSION, SPACE_VERSION
@@ -110,14 +112,14 @@ class MetaModel:
         self.training_summary_ = {"tasks": n_tasks, "evaluations": int(len(data.scores)), "seconds": time.perf_counter() - start}
         return self
 
-    def _train_member(self, task_x, enc, y, t, eval_task, groups, seed):
+    def _train_member(self, task_x, enc, prior, y, t, eval_task, groups, seed):
         import torch
 
         from automl_meta.metamodel._network import ScoreNet
 
         rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-        net = ScoreNet(task_x.shape[1], enc.shape[1], self.hidden, self.embedding, self.dropout)
+        net = ScoreNet(task_x.shape[1], enc.shape[1] + 1, self.hidden, self.embedding, self.dropout)
         opt = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         # bootstrap of tasks: diversity for the ensemble
         chosen = [groups[i] for i in rng.integers(0, len(groups), size=len(groups))] if self.n_members > 1 else groups
@@ -125,6 +127,7 @@ class MetaModel:
         T = torch.as_tensor(task_x)
         E = torch.as_tensor(enc)
         Y = torch.as_tensor(y)
+        PR = torch.as_tensor(prior)
         L = torch.as_tensor(t)
         padded = np.zeros((len(chosen), width), dtype=np.int64)
         mask = np.zeros((len(chosen), width), dtype=bool)
@@ -139,7 +142,7 @@ class MetaModel:
             for b in range(0, len(order), self.tasks_per_batch):
                 rows = torch.as_tensor(order[b : b + self.tasks_per_batch])
                 idx, m = P[rows], M[rows]
-                logit, log_time = net(T[task_of[idx]], E[idx])
+                logit, log_time = net(T[task_of[idx]], E[idx], PR[idx])
                 target = Y[idx]
                 neg = torch.finfo(logit.dtype).min
                 # listwise: cross-entropy between softmax(target / temperature) and softmax(prediction), per task
@@ -176,12 +179,14 @@ class MetaModel:
             raise MetaModelError(f"Meta-features of version {version!r} given to a meta-model trained on version "
                                  f"{self.metafeatures_version_!r}. Recompute them or retrain the meta-model.")
         x = self.scaler_.transform(np.asarray(values, dtype=float)[None, :]).astype(np.float32)
-        enc = torch.as_tensor(encode_many(strategies).astype(np.float32))
+        enc_np = encode_many(strategies).astype(np.float32)
+        prior = torch.as_tensor(self.prior_.predict(enc_np))
+        enc = torch.as_tensor(enc_np)
         tx = torch.as_tensor(x).expand(len(enc), -1)
         scores, times = [], []
         with torch.no_grad():
             for net in self.members_:
-                logit, log_time = net(tx, enc)
+                logit, log_time = net(tx, enc, prior)
                 scores.append(torch.sigmoid(logit).numpy())
                 times.append(log_time.numpy())
         scores, times = np.array(scores), np.array(times)
@@ -267,7 +272,9 @@ class MetaModel:
         scaler = self.scaler_.state()
         tensors.update({"scaler.sorted": torch.as_tensor(scaler["sorted"]), "scaler.counts": torch.as_tensor(scaler["counts"]),
                         "scaler.missing_columns": torch.as_tensor(scaler["missing_columns"]),
-                        "train_metafeatures": torch.as_tensor(self.train_metafeatures_)})
+                        "train_metafeatures": torch.as_tensor(self.train_metafeatures_),
+                        "prior.encodings": torch.as_tensor(self.prior_.encodings_),
+                        "prior.values": torch.as_tensor(self.prior_.values_)})
         torch.save(tensors, path)
         meta = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
@@ -300,6 +307,9 @@ class MetaModel:
             raise MetaModelError(f"{str(meta_path)!r} is not a meta-model description ({exc}). Retrain or re-download the model.") from exc
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise MetaModelError(f"{str(meta_path)!r} is not an automl-meta meta-model description.")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise MetaModelError(f"Meta-model {str(path)!r} has file format {meta.get('format_version')}; this automl-meta "
+                                 f"reads format {FORMAT_VERSION}. Retrain it with `automl-meta metamodel train`.")
         if meta.get("metafeatures_version") != VERSION or meta.get("space_version") != SPACE_VERSION:
             raise MetaModelError(
                 f"Meta-model {str(path)!r} was trained for meta-features v{meta.get('metafeatures_version')} and space "
@@ -318,11 +328,14 @@ class MetaModel:
                 "missing_columns": tensors["scaler.missing_columns"].numpy()})
             obj.members_ = []
             for i in range(obj.n_members):
-                net = ScoreNet(meta["n_task_inputs"], len(meta["encoding_names"]), obj.hidden, obj.embedding, obj.dropout)
+                net = ScoreNet(meta["n_task_inputs"], len(meta["encoding_names"]) + 1, obj.hidden, obj.embedding, obj.dropout)
                 prefix = f"member{i}."
                 net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
                 obj.members_.append(net.eval())
             obj.train_metafeatures_ = tensors["train_metafeatures"].numpy()
+            obj.prior_ = StrategyPrior()
+            obj.prior_.encodings_ = tensors["prior.encodings"].numpy()
+            obj.prior_.values_ = tensors["prior.values"].numpy()
         except (KeyError, RuntimeError) as exc:
             raise MetaModelError(f"{str(path)!r} does not match its description {str(meta_path)!r} ({exc}). Retrain it.") from exc
         obj.metafeatures_version_, obj.space_version_ = meta["metafeatures_version"], meta["space_version"]
