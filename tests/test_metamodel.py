@@ -164,3 +164,20 @@ def test_baselines():
         expected = "linear" if data.metafeatures[t, 0] > 0 else "knn"
         assert knn.recommend(data.metafeatures[t], k=1)[0].family == expected
         assert knn.neighbours(data.metafeatures[t])[0] == t
+
+
+def test_strategy_prior_is_the_mean_without_the_own_task():
+    from automl_meta.metamodel._targets import StrategyPrior, normalized_scores
+
+    data = synthetic_data(n_tasks=6)
+    y = normalized_scores(data.eval_task, data.scores, 6)
+    prior = StrategyPrior().fit(data, y)
+    matrix, _ = prior.matrix_, None
+    np.testing.assert_allclose(prior.values_, matrix.mean(axis=0), rtol=1e-6)
+    loo = prior.leave_one_task_out(data.encodings, data.eval_task)
+    j = prior.nearest(data.encodings)
+    expected = (matrix.sum(axis=0)[j] - matrix[data.eval_task, j]) / 5
+    np.testing.assert_allclose(loo, expected, rtol=1e-6)
+    # a strategy never evaluated takes the prior of the nearest evaluated one
+    unseen = Strategy("linear", {"reg_strength": 0.0101})
+    assert prior.predict(encode_many([unseen]))[0] == pytest.approx(prior.values_[prior.nearest(encode_many(LINEAR[:1]))[0]])
