@@ -16,7 +16,7 @@ $(BIN)/automl-meta: pyproject.toml
 venv: $(BIN)/automl-meta
 
 demo: venv
-	$(BIN)/automl-meta metafeatures example:penguins
+	$(BIN)/automl-meta recommend example:penguins
 
 test: venv
 	$(BIN)/python -m pytest -q
