@@ -50,7 +50,7 @@ def held_out_rows(data, model_factory, groups_todo):
 
     rows = []
     matrix, common = common_matrix(data)
-    common_keys = [s.key for s in common]
+    col = {s.key: j for j, s in enumerate(common)}
     for g in groups_todo:
         test = np.flatnonzero(data.groups == g)
         train = np.flatnonzero(data.groups != g)
@@ -61,7 +61,6 @@ def held_out_rows(data, model_factory, groups_todo):
         knn = NearestTasks().fit(train_data)
         for t in test:
             y = matrix[t]  # this task's normalized scores of the common strategies
-            col = {k: j for j, k in enumerate(common_keys)}
             mean, _, _ = model.predict(data.metafeatures[t], common)
             ranked = {
                 "metamodel": [common[j] for j in np.argsort(-mean, kind="stable")[:5]],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 import warnings
 
@@ -168,12 +167,9 @@ class _AutoMetaBase(BaseEstimator):
         return model.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, time_budget=budget, families=self.families)
 
     def _validate_params_values(self):
-        if self.n_trials is None and self.time_budget is None:
-            raise ConfigError("Give n_trials, time_budget or both.")
-        if self.n_trials is not None and (isinstance(self.n_trials, bool) or not isinstance(self.n_trials, (int, np.integer)) or self.n_trials < 1):
-            raise ConfigError(f"n_trials must be a positive integer; got {self.n_trials!r}.")
-        if self.time_budget is not None and not (isinstance(self.time_budget, (int, float)) and math.isfinite(self.time_budget) and self.time_budget > 0):
-            raise ConfigError(f"time_budget must be a positive number of seconds; got {self.time_budget!r}.")
+        from automl_meta.search._study import validate_stopping
+
+        validate_stopping(self.n_trials, self.time_budget)
         if not isinstance(self.n_warm_start, (int, np.integer)) or self.n_warm_start < 0:
             raise ConfigError(f"n_warm_start must be a non-negative integer; got {self.n_warm_start!r}.")
 

@@ -12,6 +12,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from automl_meta.errors import ConfigError
@@ -59,10 +60,11 @@ class SearchResult:
         return frame
 
 
-def _validate(n_trials, time_budget):
+def validate_stopping(n_trials, time_budget) -> None:
+    """The one check of when a search (or an estimator's fit) stops: trials, a budget, or both."""
     if n_trials is None and time_budget is None:
         raise ConfigError("Give n_trials, time_budget or both, so that the search knows when to stop.")
-    if n_trials is not None and (not isinstance(n_trials, int) or isinstance(n_trials, bool) or n_trials < 1):
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1):
         raise ConfigError(f"n_trials must be a positive integer; got {n_trials!r}. Use for example n_trials=30.")
     if time_budget is not None and not (isinstance(time_budget, (int, float)) and math.isfinite(time_budget) and time_budget > 0):
         raise ConfigError(f"time_budget must be a positive number of seconds; got {time_budget!r}. Use for example time_budget=60.")
@@ -152,7 +154,7 @@ def search(
     """
     import optuna
 
-    _validate(n_trials, time_budget)
+    validate_stopping(n_trials, time_budget)
     families = _resolve_families(families, task.kind)
     log = logger or logging.getLogger("automl_meta.search")
     store = _open_metadataset(metadataset)
