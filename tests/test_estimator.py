@@ -85,3 +85,18 @@ def test_bad_parameters(tasks_by_kind, params, message):
 def test_init_only_stores_parameters():
     clf = AutoMetaClassifier(n_trials=-5, metric="nonsense")
     assert clf.get_params()["n_trials"] == -5 and clf.get_params()["metric"] == "nonsense"
+
+
+def test_a_time_budget_searches_on_a_row_subsample():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=3000, n_features=5, random_state=0)
+    model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["linear"], cv=3,
+                               random_state=0, metadataset=False).fit(X, y)
+    assert model.search_rows_ == 2000  # max(2000, 6 s x 300 rows/s)
+    assert model.n_rows_ == 3000
+    assert model.best_estimator_[-1].n_features_in_ == 5
+    # without a budget every row is searched
+    unbounded = AutoMetaClassifier(n_trials=1, warm_start=False, families=["linear"], cv=3, random_state=0,
+                                   metadataset=False).fit(X, y)
+    assert unbounded.search_rows_ == 3000

@@ -17,6 +17,16 @@ log = logging.getLogger("automl_meta.estimator")
 
 # Share of the time budget kept for the final refit of the best strategy on all the data.
 _REFIT_SHARE = 0.15
+# Under a time budget, trials score strategies on a seeded stratified subsample of at most this many rows per
+# second of budget (at least _MIN_SEARCH_ROWS): 5-fold CV of a 500-tree ensemble on 20,000 rows takes longer
+# than a 30 s budget, and a strategy's rank on ~10,000 rows rarely differs from its rank on all of them
+# (FLAML also searches on a growing sample). The refit of the chosen strategy uses every row.
+_SEARCH_ROWS_PER_SECOND = 300
+_MIN_SEARCH_ROWS = 2000
+# The meta-dataset times strategies on tasks of at most this many rows with this many folds; predicted fit
+# times are scaled from there (linearly in rows: exact for most families, optimistic for the kernel SVM, which
+# subsamples to 2,000 rows anyway).
+_METADATA_ROWS, _METADATA_FOLDS = 1000, 3
 
 
 class _AutoMetaBase(BaseEstimator):
@@ -83,12 +93,13 @@ class _AutoMetaBase(BaseEstimator):
         self._validate_params_values()
         task = self._make_task(X, y)
         self.n_features_in_ = task.n_features
+        self.n_rows_ = task.n_rows
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.task_kind_ = task.kind
         self.metric_ = task.metric
         self.metafeatures_ = compute(task, random_state=self._seed())
-        self.recommendations_ = self._recommend(task) if self.warm_start else []
+        self.recommendations_ = self._recommend(task, self._search_rows(task.n_rows)) if self.warm_start else []
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         search_budget = None
@@ -98,8 +109,10 @@ class _AutoMetaBase(BaseEstimator):
                 raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
                                   "meta-features. Give a larger budget.")
         isolate = self.time_budget is not None or self.time_limit is not None
+        self.search_rows_ = self._search_rows(task.n_rows)
         evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=isolate, device=self.device,
-                              n_jobs=self.n_jobs, random_state=self._seed())
+                              n_jobs=self.n_jobs, random_state=self._seed(),
+                              max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_)
         try:
             result = search(
                 task, n_trials=None if (self.time_budget is not None and self.n_trials is None) else self.n_trials,
@@ -143,13 +156,20 @@ class _AutoMetaBase(BaseEstimator):
             return ok[0]
         left = self.time_budget - (time.perf_counter() - start)
         folds = self.cv
+        rows_factor = max(1.0, self.n_rows_ / self.search_rows_)
         for e in ok:
-            # one fit on all rows costs about one fold's fit scaled by folds / (folds - 1)
-            if e.fit_seconds / folds * folds / max(folds - 1, 1) <= left:
+            # one fit on all rows costs about one fold's fit scaled by folds / (folds - 1) and by the rows the
+            # search left out
+            if e.fit_seconds / max(folds - 1, 1) * rows_factor <= left:
                 return e
         return min(ok, key=lambda e: e.fit_seconds)
 
-    def _recommend(self, task):
+    def _search_rows(self, n_rows: int) -> int:
+        if self.time_budget is None:
+            return n_rows
+        return min(n_rows, max(_MIN_SEARCH_ROWS, int(self.time_budget * _SEARCH_ROWS_PER_SECOND)))
+
+    def _recommend(self, task, search_rows: int):
         from automl_meta.errors import MetaModelError
         from automl_meta.metamodel import resolve_metamodel
 
@@ -163,7 +183,12 @@ class _AutoMetaBase(BaseEstimator):
             warnings.warn("No meta-model is available (none shipped or trained): the search starts cold. "
                           "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=3)
             return []
-        budget = None if self.time_budget is None else self.time_budget / 4
+        budget = None
+        if self.time_budget is not None:
+            # a warm start may take a quarter of the budget; predictions are for the meta-dataset's task size
+            folds = self.cv if isinstance(self.cv, (int, np.integer)) else 5
+            scale = max(1.0, search_rows / _METADATA_ROWS) * folds / _METADATA_FOLDS
+            budget = self.time_budget / 4 / scale
         return model.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, time_budget=budget, families=self.families)
 
     def _validate_params_values(self):

@@ -1,0 +1,131 @@
+"""Held-out groups shared by the anytime and end-to-end benchmarks (DESIGN.md protocols 2 and 3).
+
+A seeded sample of task groups is held out; the sample is split into folds, and for each fold the meta-model
+and the baselines are trained on every *other* group of the meta-dataset. One task per held-out group is
+evaluated (several tasks of one group are near-copies of one source dataset; counting each would weight that
+dataset several times). Nothing of a held-out group — meta-features, evaluations, strategies found by search
+on it — reaches the methods that are evaluated on it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+MODEL_CACHE = HERE.parent / "build" / "heldout_models"
+
+
+@dataclass
+class HeldOut:
+    """The evaluated tasks (indices into ``data``), their fold, and per-fold trained methods."""
+
+    data: object
+    tasks: list[int]
+    fold_of_group: dict
+    store: object
+    build_config: dict
+    _fitted: dict = field(default_factory=dict)
+
+    def fold(self, t: int) -> int:
+        return self.fold_of_group[str(self.data.groups[t])]
+
+    def train_indices(self, fold: int) -> np.ndarray:
+        held = {g for g, f in self.fold_of_group.items() if f == fold}
+        return np.flatnonzero(~np.isin(self.data.groups.astype(str), list(held)))
+
+    def methods(self, fold: int, members: int = 5, epochs: int = 60, cache: Path | None = MODEL_CACHE):
+        """(meta-model, {kind class: portfolio}, {kind class: nearest tasks}) trained without the fold's groups.
+
+        The meta-model is saved under ``cache`` (keyed by fold, sample and training size) so the end-to-end
+        benchmark and a resumed run use the very same model."""
+        if fold in self._fitted:
+            return self._fitted[fold]
+        from automl_meta.metamodel import MetaModel
+        from automl_meta.metamodel._baselines import NearestTasks, StaticPortfolio
+
+        train = self.train_indices(fold)
+        sub = self.data.subset(train)
+        key = f"fold{fold}_of{len(set(self.fold_of_group.values()))}_{len(self.tasks)}tasks_{len(train)}train_{members}m{epochs}e"
+        path = None if cache is None else cache / f"{key}.pt"
+        if path is not None and path.exists():
+            model = MetaModel.load(path)
+        else:
+            model = MetaModel(n_members=members, epochs=epochs).fit(sub)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                model.save(path)
+        portfolios, nearest = {}, {}
+        for kind_class in ("classification", "regression"):
+            rows = np.flatnonzero(_kind_class(sub.kinds) == kind_class)
+            if len(rows):
+                portfolios[kind_class] = StaticPortfolio().fit(sub.subset(rows))
+                nearest[kind_class] = NearestTasks().fit(sub.subset(rows))
+        self._fitted[fold] = (model, portfolios, nearest, path)
+        return self._fitted[fold]
+
+    def corpus_task(self, t: int, capped: bool = True):
+        """The corpus task behind meta-dataset task ``t``: as the meta-dataset evaluated it (capped) or whole."""
+        from automl_meta.collect._builder import capped_task
+        from automl_meta.data import load_manifest, task_from_manifest_row
+
+        manifest = load_manifest()
+        name = str(self.data.task_names[t])
+        row = manifest[manifest["name"] == name]
+        if row.empty:
+            raise SystemExit(f"task {name!r} is in the meta-dataset but not in the corpus manifest")
+        cfg = self.build_config
+        full = task_from_manifest_row(row.iloc[0], cv=int(cfg["cv"]))
+        return capped_task(full, int(cfg["max_rows"]), int(cfg["cv"]), int(cfg["random_state"])) if capped else full
+
+
+def _kind_class(kinds) -> np.ndarray:
+    return np.where(np.asarray(kinds).astype(str) == "regression", "regression", "classification")
+
+
+def kind_class(kind: str) -> str:
+    return "regression" if kind == "regression" else "classification"
+
+
+def open_store(location: str | None):
+    from automl_meta.metadataset import MetaDataset, shipped_path
+
+    if location:
+        return MetaDataset(location)
+    store = MetaDataset(Path(tempfile.mkdtemp()) / "md.sqlite")
+    store.import_file(shipped_path())
+    return store
+
+
+def build_config(store) -> dict:
+    import json
+
+    prov = store.get_info("provenance")
+    prov = json.loads(prov) if isinstance(prov, str) else (prov or {})
+    builds = prov.get("builds") or [{}]
+    cfg = {"max_rows": 1000, "cv": 3, "time_limit": 30.0, "random_state": 0}
+    cfg.update({k: v for k, v in (builds[-1].get("config") or {}).items() if k in cfg})
+    return cfg
+
+
+def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, seed: int = 0) -> HeldOut:
+    """A seeded sample of ``n_tasks`` groups (about ``regression_share`` of them regression), one task each,
+    dealt into ``n_folds`` folds."""
+    data = store.training_data()
+    rng = np.random.default_rng(seed)
+    groups = np.asarray(data.groups).astype(str)
+    classes = _kind_class(data.kinds)
+    by_class = {}
+    for g in dict.fromkeys(groups):
+        by_class.setdefault(classes[np.flatnonzero(groups == g)[0]], []).append(g)
+    n_reg = min(len(by_class.get("regression", [])), int(round(n_tasks * regression_share)))
+    n_cls = min(len(by_class.get("classification", [])), n_tasks - n_reg)
+    chosen = list(rng.permutation(by_class.get("classification", []))[:n_cls]) + \
+        list(rng.permutation(by_class.get("regression", []))[:n_reg])
+    chosen = [str(g) for g in rng.permutation(chosen)]
+    fold_of_group = {g: i % n_folds for i, g in enumerate(chosen)}
+    tasks = [int(rng.choice(np.flatnonzero(groups == g))) for g in chosen]
+    return HeldOut(data=data, tasks=tasks, fold_of_group=fold_of_group, store=store, build_config=build_config(store))

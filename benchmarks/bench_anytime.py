@@ -1,0 +1,224 @@
+"""Anytime benchmark (DESIGN.md protocol 2, issue 7): how fast does each search find a good strategy?
+
+On held-out groups (see _heldout.py: the meta-model and the baselines are trained without them) every method
+runs a real Optuna search of ``--trials`` trials on the task as the meta-dataset evaluated it (at most
+``max_rows`` rows, 3-fold CV, the same per-trial time limit):
+
+* ``metamodel``: the meta-model's top-5 recommendations enqueued first, then TPE (what ``search`` does);
+* ``portfolio``: the static portfolio's first 5 (auto-sklearn 2.0), then TPE;
+* ``knn``: the best strategies of the 5 nearest training tasks (auto-sklearn 1.0), then TPE;
+* ``tpe``: cold multivariate TPE (Optuna's default start: 10 random trials);
+* ``random``: uniform random search.
+
+The incumbent after n trials is the best inner-CV score among the first n (a failed trial adds nothing).
+Normalized regret (HPO-B) = (best - incumbent) / (best - worst), best and worst over every trial of every
+method on the task; 1 when nothing has succeeded yet. Average rank: the methods ranked by incumbent per task
+(ties share the mean rank), averaged.
+
+Writes (resumable: finished task/method pairs are kept):
+  benchmarks/results/anytime_trials.csv   every trial: task, group, kind, method, trial, score, status, seconds
+  benchmarks/results/anytime.csv          task, group, kind, method, n_trials, regret
+  benchmarks/results/anytime.md           tables; anytime_regret.png, anytime_rank.png
+
+Usage: python benchmarks/bench_anytime.py [--tasks 24] [--folds 4] [--trials 50] [--metadataset PATH]
+       [--smoke]   (1 task, 6 trials, small meta-model; what CI runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _heldout import kind_class, open_store, select  # noqa: E402
+from _machine import machine_stamp  # noqa: E402
+
+METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
+CHECKPOINTS = [1, 3, 5, 10, 20, 50]
+TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds"]
+
+
+def warm_starts(method: str, held, t: int, k: int = 5):
+    model, portfolios, nearest, _ = held.methods(held.fold(t), **held.model_args)
+    kind = str(held.data.kinds[t])
+    mf = held.data.metafeatures[t]
+    if method == "metamodel":
+        return [r.strategy for r in model.recommend(mf, k=k, kind=kind)]
+    if method == "portfolio":
+        return portfolios[kind_class(kind)].recommend(k=k)
+    if method == "knn":
+        return nearest[kind_class(kind)].recommend(mf, k=k)
+    return []
+
+
+def run_search(method: str, task, enqueue, n_trials: int, evaluator, seed: int) -> list[dict]:
+    import optuna
+
+    from automl_meta.search import search
+
+    sampler = optuna.samplers.RandomSampler(seed=seed) if method == "random" else None
+    result = search(task, n_trials=n_trials, enqueue=enqueue, sampler=sampler, random_state=seed,
+                    metadataset=False, evaluator=evaluator)
+    return [{"trial": i, "score": ev.score if ev.ok else np.nan, "status": ev.status, "seconds": ev.fit_seconds}
+            for i, ev in enumerate(result.evaluations)]
+
+
+def incumbent_curves(trials: pd.DataFrame, checkpoints) -> pd.DataFrame:
+    """Per task, method and checkpoint n: the normalized regret of the best score among the first n trials."""
+    rows = []
+    for task, tsub in trials.groupby("task", sort=False):
+        ok = tsub["score"].astype(float).dropna()
+        best, worst = (ok.max(), ok.min()) if len(ok) else (np.nan, np.nan)
+        span = best - worst if len(ok) and best > worst else 1.0
+        for method, msub in tsub.groupby("method", sort=False):
+            scores = msub.sort_values("trial")["score"].to_numpy(dtype=float)
+            for n in checkpoints:
+                if n > len(scores) and n != checkpoints[0]:
+                    continue
+                seen = scores[:n]
+                inc = np.nanmax(seen) if np.isfinite(seen).any() else np.nan
+                regret = 1.0 if np.isnan(inc) else float((best - inc) / span)
+                rows.append({"task": task, "group": msub["group"].iloc[0], "kind": msub["kind"].iloc[0],
+                             "method": method, "n_trials": n, "regret": regret})
+    return pd.DataFrame(rows, columns=["task", "group", "kind", "method", "n_trials", "regret"])
+
+
+def average_ranks(curves: pd.DataFrame) -> pd.DataFrame:
+    """Mean rank (1 = lowest regret, ties averaged) of each method per checkpoint, over tasks."""
+    ranks = curves.copy()
+    ranks["rank"] = ranks.groupby(["task", "n_trials"])["regret"].rank(method="average")
+    return ranks.pivot_table(index="n_trials", columns="method", values="rank", aggfunc="mean")
+
+
+def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str) -> str:
+    lines = [f"## Anytime performance on held-out groups ({stamp})", "", f"Command: `{command}`", ""]
+    for label, mask in (("all", slice(None)), ("classification", curves["kind"] != "regression"),
+                        ("regression", curves["kind"] == "regression")):
+        sub = curves[mask] if not isinstance(mask, slice) else curves
+        if sub.empty:
+            continue
+        n_tasks = sub["task"].nunique()
+        med = sub.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="median")
+        mean = sub.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="mean")
+        order = [m for m in METHODS if m in med.columns]
+        lines += [f"### {label} ({n_tasks} tasks)", "", "median normalized regret (mean in brackets)", ""]
+        table = pd.DataFrame({m: [f"{med.loc[n, m]:.3f} ({mean.loc[n, m]:.3f})" for n in med.index] for m in order},
+                             index=med.index)
+        lines += [table.to_markdown(), "", "average rank (1 = best)", ""]
+        lines += [average_ranks(sub)[order].round(2).to_markdown(), ""]
+    med = curves.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="median")
+    if {"metamodel", "tpe"} <= set(med.columns) and 5 in med.index:
+        last = int(med.index.max())
+        m5, tl = med.loc[5, "metamodel"], med.loc[last, "tpe"]
+        verdict = "MET" if m5 <= tl else "MISSED"
+        lines += [f"Target (metamodel's median regret after 5 trials <= tpe's after {last}): {m5:.3f} vs {tl:.3f}: "
+                  f"**{verdict}**", ""]
+    plot(curves, out_dir)
+    return "\n".join(lines)
+
+
+def plot(curves: pd.DataFrame, out_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    med = curves.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="median")
+    mean = curves.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="mean")
+    ranks = average_ranks(curves)
+    for name, frame, ylabel in (("anytime_regret.png", (med, mean), "normalized regret"),
+                                ("anytime_rank.png", (ranks,), "average rank (1 = best)")):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for m in METHODS:
+            if m not in frame[0].columns:
+                continue
+            line, = ax.plot(frame[0].index, frame[0][m], marker="o", label=m)
+            if len(frame) > 1:
+                ax.plot(frame[1].index, frame[1][m], linestyle=":", color=line.get_color())
+        ax.set_xscale("log")
+        ax.set_xticks(frame[0].index, [str(n) for n in frame[0].index])
+        ax.set_xlabel("trials")
+        ax.set_ylabel(ylabel + (" (median; dotted: mean)" if len(frame) > 1 else ""))
+        ax.set_title(f"held-out tasks: {curves['task'].nunique()}")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out_dir / name, dpi=120)
+        plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
+    parser.add_argument("--tasks", type=int, default=24)
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--only", help="run only these task names (comma-separated); for parallel runs")
+    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--smoke", action="store_true", help="1 task, 6 trials, a small meta-model")
+    parser.add_argument("--summarize-only", action="store_true")
+    args = parser.parse_args()
+    if args.smoke:
+        args.tasks, args.folds, args.trials, args.members, args.epochs = 1, 1, 6, 1, 3
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trials_path = out_dir / "anytime_trials.csv"
+    methods = [m for m in args.methods.split(",") if m]
+    checkpoints = [n for n in CHECKPOINTS if n <= args.trials] or [args.trials]
+
+    from automl_meta.evaluate import Evaluator
+
+    logging.getLogger("automl_meta").setLevel(logging.WARNING)
+    done = pd.read_csv(trials_path) if trials_path.exists() else pd.DataFrame(columns=TRIAL_COLUMNS)
+    if not args.summarize_only:
+        store = open_store(args.metadataset)
+        held = select(store, args.tasks, args.folds)
+        held.model_args = {"members": args.members, "epochs": args.epochs,
+                           "cache": None if args.smoke else HERE.parent / "build" / "heldout_models"}
+        cfg = held.build_config
+        names = [str(held.data.task_names[t]) for t in held.tasks]
+        print(f"machine: {machine_stamp()}\n{len(names)} held-out tasks in {args.folds} folds: {names}", flush=True)
+        todo = [t for t in sorted(held.tasks, key=held.fold)
+                if not args.only or str(held.data.task_names[t]) in args.only.split(",")]
+        for t in todo:
+            name = str(held.data.task_names[t])
+            have = set(done.loc[done["task"] == name, "method"])
+            missing = [m for m in methods if m not in have]
+            if not missing:
+                continue
+            task = held.corpus_task(t)
+            with Evaluator(cv=int(cfg["cv"]), time_limit=float(cfg["time_limit"]), n_jobs=1,
+                           random_state=int(cfg["random_state"])) as evaluator:
+                for method in missing:
+                    t0 = time.perf_counter()
+                    rows = run_search(method, task, warm_starts(method, held, t), args.trials, evaluator, seed=0)
+                    meta = {"task": name, "group": str(held.data.groups[t]), "kind": task.kind, "method": method}
+                    done = pd.concat([done, pd.DataFrame([{**meta, **r} for r in rows])], ignore_index=True)
+                    done.to_csv(trials_path, index=False)  # after every method: a stopped run loses little
+                    best = np.nanmax(pd.DataFrame(rows)["score"]) if rows else np.nan
+                    print(f"{name} [{method}] {len(rows)} trials, best {best:.4f}, {time.perf_counter() - t0:.0f} s",
+                          flush=True)
+    trials = done[done["method"].isin(methods)]
+    complete = trials.groupby("task")["method"].nunique()
+    trials = trials[trials["task"].isin(complete[complete == len(methods)].index)]  # compare like with like
+    curves = incumbent_curves(trials, checkpoints)
+    curves.to_csv(out_dir / "anytime.csv", index=False)
+    command = "python benchmarks/bench_anytime.py" + (" --smoke" if args.smoke else
+                                                      f" --tasks {args.tasks} --folds {args.folds} --trials {args.trials}")
+    report = summarize(curves, out_dir, machine_stamp(), command)
+    (out_dir / "anytime.md").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

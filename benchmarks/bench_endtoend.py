@@ -1,0 +1,233 @@
+"""End-to-end benchmark (DESIGN.md protocol 3, issue 7): the product against its peers at equal budgets.
+
+For held-out tasks (the same sample and folds as bench_anytime.py; the meta-model used on a task was trained
+without its group): an outer 75/25 split (stratified for classification, seeded), each method fitted on the
+75% within a wall-clock budget, scored on the 25% with the task's metric (ROC AUC, one-vs-rest for multiclass;
+R² for regression). The whole task (not the meta-dataset's 1,000-row subsample) is used. Every method gets
+one core (n_jobs=1).
+
+* ``automl_meta``: ``AutoMetaClassifier``/``AutoMetaRegressor(time_budget=B)``, warm-started by the held-out
+  meta-model, trials recorded into a scratch meta-dataset;
+* ``flaml_automl``: ``flaml.AutoML().fit(time_budget=B, metric=<same>)``;
+* ``flaml_zeroshot``: ``flaml.default.LGBMClassifier``/``LGBMRegressor`` (FLAML's zero-shot, data-dependent
+  defaults; no search, budget not used);
+* ``hgb_default``, ``rf_default``, ``linear_default``: scikit-learn defaults (logistic regression / ridge)
+  after the usual preprocessing (median / most-frequent imputation, one-hot categories, scaling for linear).
+
+A method that raises is recorded with its error and, for ranks, given the score of a constant predictor
+(AUC 0.5, R² 0) — failures count against it, as in the AutoML Benchmark.
+
+Writes benchmarks/results/endtoend.csv (task, kind, method, budget_s, test_metric, seconds, error; resumable)
+and endtoend.md (mean rank and win/tie/loss of automl_meta against each peer, per kind and budget).
+
+Usage: python benchmarks/bench_endtoend.py [--tasks 16] [--budgets 30,120] [--metadataset PATH] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _heldout import open_store, select  # noqa: E402
+from _machine import machine_stamp  # noqa: E402
+
+METHODS = ["automl_meta", "flaml_automl", "flaml_zeroshot", "hgb_default", "rf_default", "linear_default"]
+COLUMNS = ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error"]
+FAILED_SCORE = {"roc_auc": 0.5, "roc_auc_ovr": 0.5, "r2": 0.0}
+TIE = 1e-4  # test metrics closer than this count as a tie
+
+
+def outer_split(task, seed: int = 0):
+    from sklearn.model_selection import train_test_split
+
+    strat = task.y if task.is_classification else None
+    return train_test_split(task.X, task.y, test_size=0.25, random_state=seed, stratify=strat)
+
+
+def test_score(metric: str, model, X, y) -> float:
+    from sklearn.metrics import r2_score, roc_auc_score
+
+    if metric == "r2":
+        return float(r2_score(y, model.predict(X)))
+    proba = np.asarray(model.predict_proba(X))
+    classes = list(model.classes_)
+    if metric == "roc_auc":
+        return float(roc_auc_score(np.asarray(y) == classes[1], proba[:, 1]))
+    return float(roc_auc_score(np.asarray(y), proba, multi_class="ovr", labels=classes))
+
+
+def preprocessing(scale: bool):
+    from sklearn.compose import make_column_selector, make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric = make_pipeline(SimpleImputer(strategy="median"), *([StandardScaler()] if scale else []))
+    categorical = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+    return make_column_transformer(
+        (numeric, make_column_selector(dtype_include="number")),
+        (categorical, make_column_selector(dtype_exclude="number")),
+    )
+
+
+def make_method(method: str, task, budget: float, metamodel_path, scratch: Path):
+    """A fit-able model for the method; classification and regression differ only in the class chosen."""
+    clf = task.is_classification
+    if method == "automl_meta":
+        from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+
+        cls = AutoMetaClassifier if clf else AutoMetaRegressor
+        return cls(n_trials=None, time_budget=budget, metamodel=metamodel_path, metric=task.metric,
+                   metadataset=str(scratch / "recorded.sqlite"), random_state=0, n_jobs=1)
+    if method == "flaml_automl":
+        from flaml import AutoML
+
+        class FlamlAutoML(AutoML):
+            def fit(self, X, y):
+                return super().fit(X, y, task="classification" if clf else "regression", time_budget=budget,
+                                   metric=task.metric, n_jobs=1, verbose=0, seed=0)
+
+        return FlamlAutoML()
+    if method == "flaml_zeroshot":
+        import flaml.default as fd
+
+        return fd.LGBMClassifier(n_jobs=1) if clf else fd.LGBMRegressor(n_jobs=1)
+    from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+                                  RandomForestClassifier, RandomForestRegressor)
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+
+    model = {
+        "hgb_default": (HistGradientBoostingClassifier(random_state=0), HistGradientBoostingRegressor(random_state=0)),
+        "rf_default": (RandomForestClassifier(random_state=0, n_jobs=1), RandomForestRegressor(random_state=0, n_jobs=1)),
+        "linear_default": (LogisticRegression(max_iter=1000), Ridge()),
+    }[method][0 if clf else 1]
+    return make_pipeline(preprocessing(scale=method == "linear_default"), model)
+
+
+def run_one(method, task, budget, metamodel_path, scratch, split):
+    X_train, X_test, y_train, y_test = split
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = make_method(method, task, budget, metamodel_path, scratch)
+            model.fit(X_train, y_train)
+            seconds = time.perf_counter() - t0
+            return test_score(task.metric, model, X_test, y_test), seconds, ""
+    except Exception as exc:  # a failure is a result: recorded, counted against the method
+        traceback.print_exc()
+        return np.nan, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+
+
+def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
+    lines = [f"## End to end on held-out tasks ({stamp})", "", f"Command: `{command}`", ""]
+    frame = frame.copy()
+    frame["filled"] = frame["test_metric"].fillna(frame["kind"].map(
+        lambda k: FAILED_SCORE["r2" if k == "regression" else "roc_auc"]))
+    verdicts = []
+    for budget in sorted(frame["budget_s"].unique()):
+        for label, mask in (("classification", frame["kind"] != "regression"), ("regression", frame["kind"] == "regression"),
+                            ("all", frame["kind"].notna())):
+            sub = frame[mask & (frame["budget_s"] == budget)]
+            pivot = sub.pivot_table(index="task", columns="method", values="filled").dropna()
+            if pivot.empty:
+                continue
+            order = [m for m in METHODS if m in pivot.columns]
+            ranks = pivot[order].rank(axis=1, ascending=False, method="average")
+            secs = sub.pivot_table(index="task", columns="method", values="seconds")
+            fails = sub.assign(failed=sub["error"].fillna("").astype(str) != "").pivot_table(
+                index="task", columns="method", values="failed", aggfunc="sum")
+            table = pd.DataFrame({
+                "mean rank": ranks.mean(),
+                "mean test metric": pivot[order].mean(),
+                "median seconds": secs[order].median(),
+                "max seconds": secs[order].max(),
+                "failures": fails[order].sum().astype(int),
+            }).loc[order]
+            wtl = []
+            if "automl_meta" in pivot:
+                for peer in order:
+                    if peer == "automl_meta":
+                        continue
+                    d = pivot["automl_meta"] - pivot[peer]
+                    wtl.append(f"{peer} {int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}")
+            lines += [f"### budget {budget:g} s, {label} ({len(pivot)} tasks)", "", table.round(3).to_markdown(), "",
+                      "automl_meta win/tie/loss vs " + ", ".join(wtl), ""]
+            if label == "all":
+                best = ranks.mean().idxmin()
+                verdicts.append(f"{budget:g} s: best mean rank {best} ({ranks.mean().min():.2f}; automl_meta "
+                                f"{ranks.mean().get('automl_meta', float('nan')):.2f}): "
+                                f"{'MET' if best == 'automl_meta' else 'MISSED'}")
+    lines += ["Target (automl_meta has the best mean rank at both budgets): " + "; ".join(verdicts), ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
+    parser.add_argument("--tasks", type=int, default=16, help="the first N of bench_anytime's held-out sample")
+    parser.add_argument("--sample", type=int, default=24, help="held-out sample size (as bench_anytime --tasks)")
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--budgets", default="30,120")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
+    parser.add_argument("--summarize-only", action="store_true")
+    args = parser.parse_args()
+    members, epochs, cache = 5, 60, HERE.parent / "build" / "heldout_models"
+    if args.smoke:
+        args.tasks, args.sample, args.folds, args.budgets = 1, 1, 1, "10"
+        members, epochs, cache = 1, 3, None
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "endtoend.csv"
+    methods = [m for m in args.methods.split(",") if m]
+    budgets = [float(b) for b in args.budgets.split(",")]
+    done = pd.read_csv(out, keep_default_na=False, na_values=[""]) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    if not args.summarize_only:
+        store = open_store(args.metadataset)
+        held = select(store, args.sample, args.folds)
+        scratch = Path(tempfile.mkdtemp())
+        print(f"machine: {machine_stamp()}", flush=True)
+        for t in held.tasks[: args.tasks]:
+            _, _, _, path = held.methods(held.fold(t), members=members, epochs=epochs, cache=cache)
+            if path is None:
+                path = held.methods(held.fold(t), members=members, epochs=epochs, cache=None)[0].save(scratch / "m.pt")
+            task = held.corpus_task(t, capped=False)
+            split = outer_split(task)
+            for budget in budgets:
+                for method in methods:
+                    have = done[(done["task"] == task.name) & (done["method"] == method) & (done["budget_s"] == budget)]
+                    if len(have):
+                        continue
+                    if method not in ("automl_meta", "flaml_automl") and budget != budgets[0]:
+                        # no search: the budget does not change what they fit; the first budget's result stands
+                        first = done[(done["task"] == task.name) & (done["method"] == method) & (done["budget_s"] == budgets[0])]
+                        row = first.iloc[0].to_dict() | {"budget_s": budget}
+                    else:
+                        score, seconds, error = run_one(method, task, budget, path, scratch, split)
+                        row = {"task": task.name, "kind": task.kind, "method": method, "budget_s": budget,
+                               "test_metric": score, "seconds": seconds, "error": error}
+                        print(f"{task.name} {budget:g}s {method}: {score:.4f} in {seconds:.1f} s {error}", flush=True)
+                    done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+                    done.to_csv(out, index=False)
+    command = "python benchmarks/bench_endtoend.py" + (" --smoke" if args.smoke else f" --tasks {args.tasks} --budgets {args.budgets}")
+    report = summarize(done[done["method"].isin(methods)], machine_stamp(), command)
+    (out_dir / "endtoend.md").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
