@@ -3,14 +3,15 @@
 A task's meta-features go to a learned meta-model, which recommends learning strategies; those warm-start an
 Optuna study whose every trial is recorded back into the meta-dataset.
 
-Heavy modules are imported lazily, so ``import automl_meta`` and ``automl-meta --help`` stay fast.
+The search function is ``automl_meta.search.search`` (``automl_meta.search`` is its subpackage, so it is not
+re-exported here under the same name). Heavy modules are imported lazily, so ``import automl_meta`` and ``automl-meta --help`` stay fast.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from automl_meta.errors import AutoMetaError, ConfigError, DataError, MetaModelError, StorageError
+from automl_meta.errors import AutoMetaError, ConfigError, DataError, MetaModelError, StorageError, UntrustedFileError
 
 __version__ = "0.1.0"
 
@@ -24,10 +25,11 @@ _LAZY = {
     "MetaModel": "automl_meta.metamodel",
     "MetaDataset": "automl_meta.metadataset",
     "Strategy": "automl_meta.space",
-    "search": ("automl_meta.search", "search"),
+    "save_model": ("automl_meta.estimator", "save_model"),
+    "load_model": ("automl_meta.estimator", "load_model"),
 }
 
-__all__ = ["AutoMetaError", "ConfigError", "DataError", "MetaModelError", "StorageError", "__version__", *_LAZY]
+__all__ = ["AutoMetaError", "ConfigError", "DataError", "MetaModelError", "StorageError", "UntrustedFileError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str):

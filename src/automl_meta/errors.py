@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "StorageError",
     "MetaModelError",
+    "UntrustedFileError",
 ]
 
 
@@ -39,3 +40,7 @@ class StorageError(AutoMetaError, OSError):
 
 class MetaModelError(AutoMetaError):
     """A meta-model file is missing, corrupted or of an incompatible version."""
+
+
+class UntrustedFileError(AutoMetaError):
+    """A file that would run code when loaded (a pickled model) was not written by this user's automl-meta."""

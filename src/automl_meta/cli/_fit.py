@@ -10,7 +10,7 @@ from automl_meta.cli._common import add_data_arguments, format_table, load_task
 def register(sub) -> None:
     p = sub.add_parser("fit", help="search, warm-started by the meta-model, and save the best model", description=__doc__)
     add_data_arguments(p)
-    p.add_argument("--out", required=True, metavar="MODEL", help="where to save the fitted model (joblib)")
+    p.add_argument("--out", required=True, metavar="MODEL", help="where to save the fitted model (signed joblib)")
     p.add_argument("--trials", type=int, default=None, help="number of trials (default 30 without --time-budget)")
     p.add_argument("--time-budget", type=float, metavar="S", help="seconds for the whole fit")
     p.add_argument("--time-limit", type=float, metavar="S", help="seconds per trial")
@@ -24,10 +24,12 @@ def register(sub) -> None:
     p.set_defaults(func=run_fit)
 
     q = sub.add_parser("predict", help="predict with a model saved by `fit`", description=__doc__)
-    q.add_argument("model", metavar="MODEL", help="a model file written by `automl-meta fit` (only load files you trust)")
+    q.add_argument("model", metavar="MODEL", help="a model file written by your `automl-meta fit` (signed; see --trust)")
     q.add_argument("data", metavar="DATA", help="CSV or Parquet with the training columns (the target may be absent)")
     q.add_argument("--out", required=True, metavar="PRED.csv", help="one row per input row")
     q.add_argument("--proba", action="store_true", help="also write class probabilities")
+    q.add_argument("--trust", action="store_true",
+                   help="load a model file another user wrote (loading runs code from it: only files you trust)")
     q.set_defaults(func=run_predict)
 
 
@@ -54,54 +56,51 @@ def run_fit(args) -> int:
 
 
 def _save(est, path) -> None:
-    import joblib
+    from automl_meta.estimator import save_model
 
-    from automl_meta.errors import StorageError
-
-    try:
-        joblib.dump(est, path)
-    except OSError as exc:
-        raise StorageError(f"Cannot write the model to {str(path)!r} ({exc.strerror or exc}). Choose a writable path.") from exc
+    save_model(est, path)
 
 
 def run_predict(args) -> int:
+    import warnings
+
     import pandas as pd
 
-    from automl_meta.data import read_table
+    from automl_meta.data import DataWarning, read_table
     from automl_meta.errors import DataError
+    from automl_meta.estimator import load_model
 
-    est = _load_model(args.model)
+    est = load_model(args.model, trust=args.trust)
     frame = read_table(args.data)
     target = getattr(est, "target_name_", None)
     X = frame.drop(columns=[target]) if target in frame.columns else frame
-    pred = est.predict(X)
-    out = pd.DataFrame({"prediction": pred})
-    if args.proba:
-        if not hasattr(est, "predict_proba"):
-            raise DataError("--proba needs a classification model; this one is a regressor. Drop --proba.")
-        proba = est.predict_proba(X)
-        for j, c in enumerate(est.classes_):
-            out[f"proba_{c}"] = proba[:, j]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        pred = est.predict(X)
+        out = pd.DataFrame({"prediction": pred})
+        if args.proba:
+            if not hasattr(est, "predict_proba"):
+                raise DataError("--proba needs a classification model; this one is a regressor. Drop --proba.")
+            proba = est.predict_proba(X)
+            for j, c in enumerate(est.classes_):
+                out[f"proba_{c}"] = proba[:, j]
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            print(f"automl-meta: warning: {w.message}", file=sys.stderr)
+    out = out.rename(columns=lambda c: _spreadsheet_safe(c))
+    out["prediction"] = out["prediction"].map(_spreadsheet_safe) if out["prediction"].dtype == object else out["prediction"]
     out.to_csv(args.out, index=False)
     print(f"wrote {len(out)} predictions to {args.out}")
     return 0
 
 
-def _load_model(path):
-    import pathlib
-
-    import joblib
-
-    from automl_meta.errors import DataError
-    from automl_meta.estimator._base import _AutoMetaBase
-
-    p = pathlib.Path(path)
-    if not p.is_file():
-        raise DataError(f"Model file {str(p)!r} does not exist. Pass the file written by `automl-meta fit --out`.")
-    try:
-        est = joblib.load(p)
-    except Exception as exc:
-        raise DataError(f"{str(p)!r} is not a model saved by `automl-meta fit` ({type(exc).__name__}). Fit one with `automl-meta fit`.") from exc
-    if not isinstance(est, _AutoMetaBase):
-        raise DataError(f"{str(p)!r} holds a {type(est).__name__}, not a model saved by `automl-meta fit`.")
-    return est
+def _spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe
+    (OWASP's advice for CSV injection); numbers and other text are written as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+            return value  # a signed number, not a formula
+        except ValueError:
+            return "'" + value
+    return value

@@ -30,9 +30,26 @@ def task_name_from_path(path) -> str:
     return Path(name).stem
 
 
+def _check_gzip(p: Path) -> None:
+    """Read a .gz file through to its end-of-stream marker: pandas' parser stops quietly at the end of a
+    truncated stream and returns the rows it got, losing the rest without a word."""
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(p, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{str(p)!r} is not a complete gzip file ({exc}). It may be truncated: copy or download it "
+                        "again, or pass the uncompressed CSV.") from exc
+
+
 def read_csv(path, **kwargs) -> pd.DataFrame:
     """Read a UTF-8 CSV (or TSV by extension; compressed by extension too) into a DataFrame."""
     p = _checked_path(path)
+    if p.name.lower().endswith(".gz"):
+        _check_gzip(p)
     sep = "\t" if ".tsv" in p.name.lower() else ","
     try:
         frame = pd.read_csv(p, sep=kwargs.pop("sep", sep), encoding="utf-8", encoding_errors="strict", **kwargs)

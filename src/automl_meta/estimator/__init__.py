@@ -6,5 +6,6 @@
 """
 
 from automl_meta.estimator._base import AutoMetaClassifier, AutoMetaRegressor
+from automl_meta.estimator._persist import load_model, save_model
 
-__all__ = ["AutoMetaClassifier", "AutoMetaRegressor"]
+__all__ = ["AutoMetaClassifier", "AutoMetaRegressor", "load_model", "save_model"]

@@ -72,7 +72,12 @@ class _AutoMetaBase(BaseEstimator):
             y = column_or_1d(y, warn=True)
         from sklearn.utils.multiclass import type_of_target
 
-        target_type = type_of_target(y, input_name="y", raise_unknown=True)
+        present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
+        if present.empty:
+            from automl_meta.errors import DataError
+
+            raise DataError(f"The target is missing in all {len(y)} rows. Pass y with known values.")
+        target_type = type_of_target(present.to_numpy(), input_name="y", raise_unknown=True)
         if self._kind == "classification":
             if target_type in ("continuous", "continuous-multioutput"):
                 raise ValueError(f"Unknown label type: {target_type}. AutoMetaClassifier needs class labels; "

@@ -126,7 +126,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         for c in self.numeric_columns_:
             col = X[c]
             if _is_categorical(col.dtype):  # the type changed since fit: read what parses as a number
-                col = pd.to_numeric(col.astype(object), errors="coerce")
+                parsed = pd.to_numeric(col.astype(object), errors="coerce")
+                bad = parsed.isna() & col.notna()
+                if bad.any():
+                    import warnings
+
+                    from automl_meta.data import DataWarning
+
+                    warnings.warn(
+                        f"Column {c!r} was numeric in training, but {int(bad.sum())} of its values at prediction are "
+                        f"not numbers (e.g. {str(col[bad].iloc[0])[:40]!r}); they are treated as missing. Check the "
+                        "column's values.", DataWarning, stacklevel=4)
+                col = parsed
             cols.append(col.to_numpy(dtype=float, na_value=np.nan))
         out = np.column_stack(cols)
         out[~np.isfinite(out)] = np.nan
