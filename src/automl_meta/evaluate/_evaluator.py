@@ -64,6 +64,12 @@ class Evaluator:
                 self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
             self._worker.prepare(task)
 
+    def interrupt(self) -> None:
+        """End the evaluation in progress (if isolated) at once; its result comes back as an error. Safe to
+        call from a signal handler: it only sends the worker SIGKILL."""
+        if self._worker is not None:
+            self._worker.interrupt()
+
     def startup_cost(self) -> float:
         """Seconds the next evaluation will spend starting a worker first: 0 when one is running (or
         in-process), else the last measured start-up (a guess of 5 s before the first)."""

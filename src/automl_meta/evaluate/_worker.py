@@ -65,6 +65,10 @@ class EvaluationWorker:
         scikit-learn loaded can take a second to shut down: time a search's budget should not pay."""
         self.kill()
 
+    def interrupt(self):
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+
     def kill(self):
         if self._proc is not None:
             if self._proc.poll() is None:

@@ -12,6 +12,10 @@ from automl_meta.evaluate._result import ERROR
 
 
 def _serve(conn, reply, memory_limit_mb) -> None:  # runs in the child
+    import signal
+
+    # A terminal's Ctrl-C reaches the whole process group; the parent decides (it ends this worker itself).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_mb:
         import resource
 

@@ -6,8 +6,12 @@ Optuna sampler and storage work, and optuna-dashboard can read a study stored in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import signal
+import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -183,7 +187,12 @@ def search(
     start = time.perf_counter()
     deadline = None if time_budget is None else start + time_budget
 
+    interrupted = threading.Event()
+
     def objective(trial):
+        if interrupted.is_set():
+            trial.study.stop()
+            raise optuna.TrialPruned("interrupted")
         strategy = suggest(trial, families)
         trial_origin = trial.user_attrs.get(ORIGIN_ATTR, origin)
         trial.set_user_attr(ORIGIN_ATTR, trial_origin)
@@ -200,6 +209,10 @@ def search(
                 trial.study.stop()
                 raise optuna.TrialPruned("time budget spent")
         ev = evaluator(strategy, task, time_limit=limit)
+        if interrupted.is_set():
+            # the evaluation was cut short by the user, not by the strategy: nothing to learn, nothing recorded
+            trial.study.stop()
+            raise optuna.TrialPruned("interrupted")
         trial.set_user_attr("status", ev.status)
         trial.set_user_attr("fit_seconds", ev.fit_seconds)
         if ev.error:
@@ -216,7 +229,8 @@ def search(
         return ev.score if ev.ok else float("nan")  # NaN: Optuna records the trial as failed and goes on
 
     try:
-        with SearchProgress(n_trials, time_budget, enabled=progress) as bar:
+        with SearchProgress(n_trials, time_budget, enabled=progress) as bar, \
+                _graceful_interrupt(interrupted, evaluator, log):
             if evaluator.isolate:
                 evaluator.prepare(task)
             study.optimize(objective, n_trials=n_trials, timeout=time_budget, catch=(), gc_after_trial=False)
@@ -224,4 +238,31 @@ def search(
         if own_evaluator:
             evaluator.close()
     result.seconds = time.perf_counter() - start
+    if interrupted.is_set():
+        raise KeyboardInterrupt(f"search interrupted after {len(result.evaluations)} recorded trials; run it again "
+                                "with the same storage to resume the study")
     return result
+
+
+@contextlib.contextmanager
+def _graceful_interrupt(interrupted: threading.Event, evaluator, log):
+    """Turn Ctrl-C into a clean stop: the evaluation in progress is ended (and not recorded), Optuna and the
+    meta-dataset finish what they are writing, and ``search`` then raises KeyboardInterrupt. A KeyboardInterrupt
+    raised at an arbitrary point could land inside a storage write (Optuna itself then fails with an unrelated
+    error). A second Ctrl-C interrupts at once. Only in the main thread, and only over Python's default
+    handler (a caller's own handler is left alone)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def handler(signum, frame):
+        interrupted.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print("\nautoml-meta: interrupted: ending the current trial (Ctrl-C again to stop at once)", file=sys.stderr)
+        evaluator.interrupt()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

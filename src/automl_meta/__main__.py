@@ -1,0 +1,7 @@
+"""``python -m automl_meta``: the same as the ``automl-meta`` command."""
+
+import sys
+
+from automl_meta.cli._main import main
+
+sys.exit(main())

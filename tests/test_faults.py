@@ -1,0 +1,120 @@
+"""Faults (issue 8): failing trials, Ctrl-C during a fit, SIGKILL during meta-dataset writes.
+
+(A trial that raises, returns NaN or overruns its time limit: tests/test_search.py::
+test_failures_are_recorded_and_the_search_goes_on; a worker killed mid-evaluation, as the kernel's
+out-of-memory killer would: tests/test_evaluate.py::test_a_crashed_worker_is_a_recorded_error_and_is_replaced.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from automl_meta.evaluate import Evaluator
+from automl_meta.metadataset import MetaDataset
+from automl_meta.models import _build
+from automl_meta.search import search
+from automl_meta.space import Strategy
+
+from conftest import make_mixed_frame
+
+WORKERS = str(Path(__file__).resolve().parent / "_workers.py")
+
+
+class _Hog(ClassifierMixin, BaseEstimator):
+    """A model whose fit asks for 8 TiB."""
+
+    def fit(self, X, y):
+        self.buffer_ = np.ones(2**40)
+        return self
+
+
+def test_a_trial_that_allocates_too_much_memory_is_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Hog())
+    store = MetaDataset(tmp_path / "md.sqlite")
+    result = search(tasks_by_kind["binary"], n_trials=3, enqueue=[Strategy.default("knn")], metadataset=store,
+                    families=["knn", "linear"], evaluator=Evaluator(cv=3, isolate=False))
+    evals = store.evaluations()
+    assert len(evals) == 3
+    assert evals["status"].iloc[0] == "error" and "MemoryError" in evals["error"].iloc[0]
+    assert result.study.trials[0].state == optuna.trial.TrialState.FAIL
+    assert (evals["status"].iloc[1:] == "ok").any()
+
+
+def _count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def _integrity(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.013, 0.031])
+def test_sigkill_in_the_middle_of_writes_leaves_no_partial_batch(tmp_path, delay):
+    db = tmp_path / "md.sqlite"
+    proc = subprocess.Popen([sys.executable, WORKERS, "write", str(db)], stdout=subprocess.PIPE, text=True)
+    for _ in range(4):  # four batches committed, the fifth (or later) in flight
+        assert proc.stdout.readline(), "the writer ended early"
+    time.sleep(delay)
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    assert _integrity(db) == "ok"
+    evals = MetaDataset(db).evaluations()
+    sizes = evals.groupby("origin").size()
+    assert len(sizes) >= 4 and (sizes == 50).all(), sizes.to_dict()  # every batch whole, none half-written
+    assert evals["uid"].is_unique
+
+
+def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_study(tmp_path):
+    data = tmp_path / "train.csv"
+    make_mixed_frame(n=200, seed=5).drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
+    db, study_db = tmp_path / "md.sqlite", tmp_path / "study.db"
+    storage = f"sqlite:///{study_db}"
+    argv = [sys.executable, "-m", "automl_meta", "fit", str(data), "--target", "y_binary", "--cv", "3",
+            "--no-warm-start", "--no-progress", "--time-limit", "30", "--storage", storage, "--metadataset", str(db),
+            "--out", str(tmp_path / "model.amm")]
+    # a terminal's Ctrl-C reaches the whole foreground process group: the CLI and its evaluation worker
+    proc = subprocess.Popen(argv + ["--trials", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if db.exists() and _count(db, "SELECT COUNT(*) FROM evaluations") >= 3:
+                break
+        except sqlite3.OperationalError:
+            pass  # the store is being created
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.stderr.read()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+
+    assert _integrity(db) == "ok"
+    recorded = _count(db, "SELECT COUNT(*) FROM evaluations")
+    (name,) = optuna.get_all_study_names(storage)
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert not [t for t in study.trials if t.state == optuna.trial.TrialState.RUNNING]
+    # every trial that finished is in the meta-dataset, and nothing else is
+    finished = [t for t in study.trials if "status" in t.user_attrs]
+    assert len(finished) == recorded >= 3
+    n_before = len(study.trials)
+
+    rerun = subprocess.run(argv + ["--trials", "3"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert len(study.trials) == n_before + 3
+    assert _count(db, "SELECT COUNT(*) FROM evaluations") == recorded + 3
+    assert _count(db, "SELECT COUNT(*) FROM tasks") == 1
