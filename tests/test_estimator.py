@@ -100,3 +100,15 @@ def test_a_time_budget_searches_on_a_row_subsample():
     unbounded = AutoMetaClassifier(n_trials=1, warm_start=False, families=["linear"], cv=3, random_state=0,
                                    metadataset=False).fit(X, y)
     assert unbounded.search_rows_ == 3000
+
+
+def test_when_no_trial_finishes_in_the_budget_the_default_linear_model_is_fitted_with_a_warning():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    with pytest.warns(UserWarning, match="No trial finished within time_budget"):
+        model = AutoMetaClassifier(n_trials=3, time_budget=30, time_limit=0.001, warm_start=False,
+                                   families=["random_forest"], cv=3, metadataset=False).fit(X, y)
+    assert model.best_strategy_.family == "linear" and np.isnan(model.best_score_)
+    assert set(model.leaderboard_["status"]) == {"timeout"}
+    assert model.predict(X).shape == (300,)

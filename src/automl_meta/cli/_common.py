@@ -38,8 +38,14 @@ def load_task(args):
         if issubclass(w.category, DataWarning):
             import sys
 
-            print(f"automl-meta: warning: {w.message}", file=sys.stderr)
+            print(f"automl-meta: warning: {safe_text(w.message)}", file=sys.stderr)
     return task
+
+
+def safe_text(value) -> str:
+    """One line of printable text: data (column names, labels, file names) may hold escape sequences or
+    line breaks that would rewrite the user's terminal or forge output lines."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(value))
 
 
 def to_json(obj) -> str:
@@ -63,7 +69,7 @@ def format_table(rows: list[dict], columns: list[str]) -> str:
     def cell(v):
         if isinstance(v, float):
             return "nan" if math.isnan(v) else f"{v:.4g}"
-        return "".join(ch if ch.isprintable() else " " for ch in str(v))
+        return safe_text(v)
 
     cells = [[cell(r.get(c, "")) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from automl_meta.cli._common import add_data_arguments, format_table, load_task
+from automl_meta.cli._common import add_data_arguments, format_table, load_task, safe_text
 
 
 def register(sub) -> None:
@@ -51,7 +51,7 @@ def run_fit(args) -> int:
           f"({task.metric} {est.best_score_:.4f} in cross-validation), refitted on all {task.n_rows} rows")
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]))
     _save(est, args.out)
-    print(f"saved the model to {args.out}")
+    print(f"saved the model to {safe_text(args.out)}")
     return 0
 
 
@@ -86,11 +86,12 @@ def run_predict(args) -> int:
                 out[f"proba_{c}"] = proba[:, j]
     for w in caught:
         if issubclass(w.category, DataWarning):
-            print(f"automl-meta: warning: {w.message}", file=sys.stderr)
+            print(f"automl-meta: warning: {safe_text(w.message)}", file=sys.stderr)
     out = out.rename(columns=lambda c: _spreadsheet_safe(c))
-    out["prediction"] = out["prediction"].map(_spreadsheet_safe) if out["prediction"].dtype == object else out["prediction"]
+    if not pd.api.types.is_numeric_dtype(out["prediction"]):
+        out["prediction"] = out["prediction"].map(_spreadsheet_safe)
     out.to_csv(args.out, index=False)
-    print(f"wrote {len(out)} predictions to {args.out}")
+    print(f"wrote {len(out)} predictions to {safe_text(args.out)}")
     return 0
 
 

@@ -60,7 +60,9 @@ def main(argv=None) -> int:
 
 def _one_line(text: str) -> str:
     """Messages go to a terminal: no control characters, no line breaks (data may contain anything)."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    from automl_meta.cli._common import safe_text
+
+    return safe_text(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import time
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from automl_meta.errors import ConfigError, StorageError
 from automl_meta.metadataset import _schema as S
@@ -125,18 +126,29 @@ class MetaDataset:
         first_use = location is None and not Path(self.url.removeprefix("sqlite:///")).exists()
         try:
             self.engine = _make_engine(self.url)
-            S.metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                if conn.execute(sa.select(S.info.c.value).where(S.info.c.key == "schema_version")).first() is None:
-                    conn.execute(sa.insert(S.info).values(key="schema_version", value=S.SCHEMA_VERSION))
-        except IntegrityError:
-            pass  # another process initialized it at the same moment
+            self._create_schema()
         except (SQLAlchemyError, OSError) as exc:
             raise StorageError(f"Cannot open the meta-dataset at {self._safe_url()!r}: {exc}. Check the path or URL and its permissions.") from exc
         if first_use and shipped_path() is not None:
             # The user's store starts as a copy of the meta-dataset shipped in the package (imports are
             # idempotent, so two processes doing this at once add it once).
             self.import_file(shipped_path())
+
+    def _create_schema(self, attempts: int = 5) -> None:
+        """Create the tables and the schema version, once, even when several processes (on several machines)
+        open a new database at the same moment: PostgreSQL then fails the losers' CREATE TABLE (DuplicateTable,
+        a ProgrammingError) or their insert (IntegrityError); they try again and find everything there."""
+        for attempt in range(attempts):
+            try:
+                S.metadata.create_all(self.engine)
+                with self.engine.begin() as conn:
+                    if conn.execute(sa.select(S.info.c.value).where(S.info.c.key == "schema_version")).first() is None:
+                        conn.execute(sa.insert(S.info).values(key="schema_version", value=S.SCHEMA_VERSION))
+                return
+            except (IntegrityError, ProgrammingError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _safe_url(self) -> str:
         try:

@@ -170,12 +170,14 @@ def search(
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group` is stable in use
             sampler = optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are reported by us, with their reason
-    study = optuna.create_study(
-        storage=storage, study_name=study_name or f"automl-meta-{task.name}", direction="maximize",
-        sampler=sampler, load_if_exists=True,
-    )
+    study, created = _create_or_load(optuna, storage, study_name or f"automl-meta-{task.name}", sampler)
     study.set_user_attr("task", task.name)
     study.set_user_attr("metric", task.metric)
+    if not created and not _may_enqueue(optuna, study):
+        # Several processes share this study (Optuna's distributed mode): the one that created it enqueues the
+        # warm starts, so they are tried once, not once per process.
+        log.info("warm starts left to the process that created study %r", study.study_name)
+        enqueue = ()
     for strategy in enqueue:
         if strategy.family not in families:
             log.info("warm start skipped (family %s not searched): %s", strategy.family, strategy)
@@ -242,6 +244,39 @@ def search(
         raise KeyboardInterrupt(f"search interrupted after {len(result.evaluations)} recorded trials; run it again "
                                 "with the same storage to resume the study")
     return result
+
+
+def _open_storage(optuna, storage, attempts: int = 5):
+    """Optuna's storage for a URL. A new database opened by several processes at once (a team starting
+    together) makes all but one fail while creating Optuna's tables or their version row; they try again and
+    find them there."""
+    if not isinstance(storage, str):
+        return storage
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.get_storage(storage)
+        except SQLAlchemyError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _create_or_load(optuna, storage, name: str, sampler):
+    """The study, and whether this call created it (creation is atomic in the storage: one process wins)."""
+    storage = _open_storage(optuna, storage)
+    try:
+        return optuna.create_study(storage=storage, study_name=name, direction="maximize", sampler=sampler), True
+    except optuna.exceptions.DuplicatedStudyError:
+        return optuna.load_study(study_name=name, storage=storage, sampler=sampler), False
+
+
+def _may_enqueue(optuna, study) -> bool:
+    """A study that exists may take new warm starts only when it is being resumed: it has trials, and none is
+    waiting or running (then no other process is working on it, and no creator is still enqueueing)."""
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    return bool(states) and not any(s in (optuna.trial.TrialState.WAITING, optuna.trial.TrialState.RUNNING) for s in states)
 
 
 @contextlib.contextmanager
