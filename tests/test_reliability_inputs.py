@@ -259,6 +259,18 @@ CASES = {
         None,
         None,
     ),
+    "unknown Optuna storage URL": (
+        StorageError, "Cannot open the Optuna storage",
+        lambda c: _search(Task(c.X, c.y), n_trials=1, storage="foo:///x.db", metadataset=False),
+        lambda c: AutoMetaClassifier(**FAST | {"storage": "foo:///x.db"}).fit(c.X, c.y),
+        lambda c: _fit_cli(c, "--storage", "foo:///x.db"),
+    ),
+    "Optuna storage in a folder that does not exist": (
+        StorageError, "Cannot open the Optuna storage",
+        lambda c: _search(Task(c.X, c.y), n_trials=1, storage=f"sqlite:///{c.tmp}/absent/study.db", metadataset=False),
+        lambda c: AutoMetaClassifier(**FAST | {"storage": f"sqlite:///{c.tmp}/absent/study.db"}).fit(c.X, c.y),
+        lambda c: _fit_cli(c, "--storage", f"sqlite:///{c.tmp}/absent/study.db"),
+    ),
     "truncated meta-model file": (
         MetaModelError, "",
         lambda c: __import__("automl_meta").MetaModel.load(_truncate(c.metamodel_file)),

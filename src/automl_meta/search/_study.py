@@ -252,15 +252,32 @@ def _open_storage(optuna, storage, attempts: int = 5):
     find them there."""
     if not isinstance(storage, str):
         return storage
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+
+    from automl_meta.errors import StorageError
 
     for attempt in range(attempts):
         try:
             return optuna.storages.get_storage(storage)
-        except SQLAlchemyError:
+        except (IntegrityError, ProgrammingError):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+        except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StorageError(
+                f"Cannot open the Optuna storage {_safe_url(storage)!r} ({reason}). Give a storage URL such as "
+                "sqlite:///study.db (in a folder that exists) or postgresql://user@host/database."
+            ) from exc
+
+
+def _safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<storage URL>"
 
 
 def _create_or_load(optuna, storage, name: str, sampler):
