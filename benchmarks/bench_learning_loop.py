@@ -8,7 +8,11 @@
 4. Update: retrain the meta-model on that copy (the old tasks plus the recorded runs).
 5. Zero-shot, after: the same measure on the held half.
 
-Usage: python benchmarks/bench_learning_loop.py [--group ecoli] [--trials 20] [--metadataset PATH]
+Each group is half fitted, half held out. A control retrains the before-model with the "after" seed on the
+same data without the recorded runs: the gap after - control is the effect of the recorded runs, and
+control - before is what retraining alone moves (seed noise).
+
+Usage: python benchmarks/bench_learning_loop.py [--groups ecoli,yeast] [--trials 20] [--metadataset PATH]
 Writes benchmarks/results/learning_loop.csv.
 """
 
@@ -28,67 +32,89 @@ from _machine import machine_stamp  # noqa: E402
 
 
 def zero_shot(model, data, tasks) -> dict:
+    """Per held task: normalized score (over all its stored evaluations) of the model's top-1 and best of top-5
+    among the task's common-set strategies."""
     from automl_meta.metamodel._baselines import common_matrix
 
     matrix, common = common_matrix(data)
     out = {}
     for t in tasks:
         mean, _, _ = model.predict(data.metafeatures[t], common)
-        out[str(data.task_names[t])] = float(matrix[t, int(np.argmax(mean))])
+        order = np.argsort(-mean, kind="stable")
+        out[str(data.task_names[t])] = (float(matrix[t, order[0]]), float(matrix[t, order[:5]].max()))
     return out
+
+
+def run_group(group, source, data, args, tmp, machine) -> list[dict]:
+    from automl_meta.data import iter_corpus
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+    from automl_meta.metadataset import MetaDataset
+    from automl_meta.metamodel import MetaModel
+
+    in_group = np.flatnonzero(data.groups == group)
+    if len(in_group) < 2:
+        raise SystemExit(f"group {group!r} has {len(in_group)} tasks in the meta-dataset; need at least 2")
+    fit_tasks, held_tasks = in_group[::2], in_group[1::2]
+    others = np.flatnonzero(data.groups != group)
+
+    # a store without the group: export everything, import, then delete the group's tasks
+    copy = MetaDataset(tmp / f"without_{group}.sqlite")
+    export = tmp / "export.csv.gz"
+    source.export(export)
+    frame = pd.read_csv(export)
+    frame[frame["task_group_name"] != group].to_csv(export, index=False)
+    copy.import_file(export)
+
+    factory = lambda seed: MetaModel(n_members=args.members, epochs=args.epochs, random_state=seed)  # noqa: E731
+    before_model = factory(0).fit(data.subset(others))
+    before = zero_shot(before_model, data, held_tasks)
+    # control: the same training data, another seed — how much retraining alone moves the numbers
+    control = zero_shot(factory(1).fit(data.subset(others)), data, held_tasks)
+    path = before_model.save(tmp / f"before_{group}.pt")
+
+    names = [str(data.task_names[t]) for t in fit_tasks]
+    print(f"machine: {machine}\ngroup {group}: fitting {names}, holding out {list(before)}", flush=True)
+    for task in iter_corpus(names=names):
+        cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
+        cls(n_trials=args.trials, metadataset=copy, metamodel=path, random_state=0).fit(task.X, task.y)
+        print(f"  fitted {task.name}: {copy.count()[1]} evaluations in the store", flush=True)
+    after = zero_shot(factory(1).fit(copy.training_data()), data, held_tasks)  # seed 1: compare with control
+    return [{"task": t, "group": group, "before_top1": before[t][0], "control_top1": control[t][0],
+             "after_top1": after[t][0], "before_top5": before[t][1], "control_top5": control[t][1],
+             "after_top5": after[t][1]} for t in before]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--group", default="ecoli")
+    parser.add_argument("--groups", default="ecoli,yeast")
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--metadataset", help="default: the shipped meta-dataset")
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=60)
     args = parser.parse_args()
 
-    from automl_meta.data import iter_corpus
-    from automl_meta.estimator import AutoMetaClassifier
     from automl_meta.metadataset import MetaDataset, shipped_path
-    from automl_meta.metamodel import MetaModel
 
     tmp = Path(tempfile.mkdtemp())
     source = MetaDataset(args.metadataset) if args.metadataset else MetaDataset(tmp / "full.sqlite")
     if not args.metadataset:
         source.import_file(shipped_path())
     data = source.training_data()
-    in_group = np.flatnonzero(data.groups == args.group)
-    if len(in_group) < 2:
-        raise SystemExit(f"group {args.group!r} has {len(in_group)} tasks in the meta-dataset; need at least 2")
-    fit_tasks, held_tasks = in_group[::2], in_group[1::2]
-    others = np.flatnonzero(data.groups != args.group)
-
-    # a store without the group: export everything, import, then delete the group's tasks
-    copy = MetaDataset(tmp / "without_group.sqlite")
-    export = tmp / "export.csv.gz"
-    source.export(export)
-    frame = pd.read_csv(export)
-    frame[frame["task_group_name"] != args.group].to_csv(export, index=False)
-    copy.import_file(export)
-
-    factory = lambda: MetaModel(n_members=args.members, epochs=args.epochs)  # noqa: E731
-    before_model = factory().fit(data.subset(others))
-    before = zero_shot(before_model, data, held_tasks)
-    path = before_model.save(tmp / "before.pt")
-
-    names = [str(data.task_names[t]) for t in fit_tasks]
-    print(f"machine: {machine_stamp()}\ngroup {args.group}: fitting {names}, holding out {list(before)}")
-    for task in iter_corpus(names=names):
-        AutoMetaClassifier(n_trials=args.trials, metadataset=copy, metamodel=path, random_state=0).fit(task.X, task.y)
-        print(f"  fitted {task.name}: {copy.count()[1]} evaluations in the store", flush=True)
-    after_model = factory().fit(copy.training_data())
-    after = zero_shot(after_model, data, held_tasks)
-    rows = [{"task": t, "group": args.group, "before": before[t], "after": after[t]} for t in before]
+    out_path = HERE / "results" / "learning_loop.csv"
+    rows = []
+    for group in args.groups.split(","):
+        rows += run_group(group, source, data, args, tmp, machine_stamp())
+        pd.DataFrame(rows).to_csv(out_path, index=False)
     out = pd.DataFrame(rows)
-    out.to_csv(HERE / "results" / "learning_loop.csv", index=False)
     print(out.to_markdown(index=False, floatfmt=".3f"))
-    print(f"\nmean zero-shot normalized score on held-out {args.group} tasks: before {out.before.mean():.3f}, "
-          f"after {out.after.mean():.3f} ({len(out)} tasks)")
+    print(f"\n## Learning loop ({machine_stamp()}); command: `python benchmarks/bench_learning_loop.py --groups "
+          f"{args.groups} --trials {args.trials}`\n")
+    summary = out.groupby("group")[[c for c in out.columns if c.endswith(("top1", "top5"))]].mean()
+    summary.loc["all"] = out[summary.columns].mean()
+    print(summary.round(3).to_markdown())
+    d = out["after_top1"] - out["control_top1"]
+    print(f"\nafter vs control (same seed, without the recorded runs), top-1 win/tie/loss: "
+          f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())} over {len(out)} held-out tasks")
 
 
 if __name__ == "__main__":

@@ -84,3 +84,15 @@ def test_time_budget_ends_a_trial_that_would_overrun_it():
 def test_bad_arguments(tasks_by_kind, kwargs, message):
     with pytest.raises(ConfigError, match=message):
         search(tasks_by_kind["binary"], metadataset=False, **kwargs)
+
+
+def test_a_reserve_keeps_part_of_the_time_budget_free(tasks_by_kind):
+    seen = []
+
+    def reserve(evaluations):
+        seen.append(len(evaluations))
+        return 0.0 if not evaluations else 1e6  # after the first trial, keep everything free
+
+    result = search(tasks_by_kind["binary"], time_budget=20, reserve=reserve, metadataset=False, families=["linear"],
+                    evaluator=Evaluator(cv=3, isolate=False))
+    assert len(result.evaluations) == 1 and seen[0] == 0

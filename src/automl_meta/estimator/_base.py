@@ -15,8 +15,13 @@ from automl_meta.errors import ConfigError
 
 log = logging.getLogger("automl_meta.estimator")
 
-# Share of the time budget kept for the final refit of the best strategy on all the data.
-_REFIT_SHARE = 0.15
+# Under a time budget the search keeps free what the refit of its best strategy on all rows is expected to take
+# (its cross-validation time scaled to one fit on every row) times this safety factor, plus _REFIT_SLACK
+# seconds and _REFIT_SLACK_SHARE of the budget; before any trial has succeeded it keeps _FALLBACK_SHARE of the budget for the fallback model.
+_REFIT_SAFETY = 1.5
+_REFIT_SLACK = 0.3
+_REFIT_SLACK_SHARE = 0.02
+_FALLBACK_SHARE = 0.05
 # Under a time budget, trials score strategies on a seeded stratified subsample of at most this many rows per
 # second of budget (at least _MIN_SEARCH_ROWS): 5-fold CV of a 500-tree ensemble on 20,000 rows takes longer
 # than a 30 s budget, and a strategy's rank on ~10,000 rows rarely differs from its rank on all of them
@@ -89,10 +94,6 @@ class _AutoMetaBase(BaseEstimator):
         """Search strategies for (X, y) — warm-started with the meta-model's recommendations — then refit the
         best on all of the data. Returns self."""
         from automl_meta.evaluate import Evaluator
-        from automl_meta.metafeatures import compute
-        from automl_meta.models import build_model
-        from automl_meta.search import search
-        from automl_meta.space import Strategy
 
         start = time.perf_counter()
         self._validate_params_values()
@@ -103,30 +104,41 @@ class _AutoMetaBase(BaseEstimator):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.task_kind_ = task.kind
         self.metric_ = task.metric
-        self.metafeatures_ = compute(task, random_state=self._seed())
-        self.recommendations_ = self._recommend(task, self._search_rows(task.n_rows)) if self.warm_start else []
-        for r in self.recommendations_:
-            log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
-        search_budget = None
-        if self.time_budget is not None:
-            search_budget = self.time_budget * (1 - _REFIT_SHARE) - (time.perf_counter() - start)
-            if search_budget <= 1:
-                raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
-                                  "meta-features. Give a larger budget.")
         isolate = self.time_budget is not None or self.time_limit is not None
         self.search_rows_ = self._search_rows(task.n_rows)
         evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=isolate, device=self.device,
                               n_jobs=self.n_jobs, random_state=self._seed(),
                               max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_)
+        evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         try:
-            result = search(
-                task, n_trials=None if (self.time_budget is not None and self.n_trials is None) else self.n_trials,
-                time_budget=search_budget, enqueue=[r.strategy for r in self.recommendations_], storage=self.storage,
-                random_state=self._seed(), families=self.families, metadataset=self.metadataset, evaluator=evaluator,
-                progress=self.progress,
-            )
+            self._search_and_refit(task, evaluator, start)
         finally:
             evaluator.close()
+        return self
+
+    def _search_and_refit(self, task, evaluator, start) -> None:
+        from automl_meta.metafeatures import compute
+        from automl_meta.models import build_model
+        from automl_meta.search import search
+        from automl_meta.space import Strategy
+
+        self.metafeatures_ = compute(task, random_state=self._seed())
+        self.recommendations_ = self._recommend(task, self.search_rows_) if self.warm_start else []
+        for r in self.recommendations_:
+            log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
+        search_budget = None
+        if self.time_budget is not None:
+            search_budget = self.time_budget - (time.perf_counter() - start)
+            if search_budget <= 1 + _FALLBACK_SHARE * self.time_budget:
+                raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
+                                  "meta-features. Give a larger budget.")
+        result = search(
+            task, n_trials=None if (self.time_budget is not None and self.n_trials is None) else self.n_trials,
+            time_budget=search_budget, enqueue=[r.strategy for r in self.recommendations_], storage=self.storage,
+            random_state=self._seed(), families=self.families, metadataset=self.metadataset, evaluator=evaluator,
+            progress=self.progress, reserve=None if self.time_budget is None else self._refit_reserve,
+        )
+        evaluator.close()  # before the refit: the worker's memory and cores go back
         self.study_ = result.study
         self.leaderboard_ = result.leaderboard
         if result.best is not None:
@@ -152,7 +164,19 @@ class _AutoMetaBase(BaseEstimator):
         if task.is_classification:
             self.classes_ = self.best_estimator_.classes_
         self.fit_seconds_ = time.perf_counter() - start
-        return self
+
+    def _refit_seconds(self, evaluation) -> float:
+        """Expected seconds to fit ``evaluation``'s strategy on every row: one fold's fit is about the CV time
+        over (folds - 1), on the share of rows the search used."""
+        folds = self.cv if isinstance(self.cv, (int, np.integer)) else 5
+        return evaluation.fit_seconds / max(folds - 1, 1) * max(1.0, self.n_rows_ / self.search_rows_)
+
+    def _refit_reserve(self, evaluations) -> float:
+        ok = [e for e in evaluations if e.ok]
+        if not ok:
+            return _FALLBACK_SHARE * self.time_budget
+        best = max(ok, key=lambda e: e.score)
+        return _REFIT_SAFETY * self._refit_seconds(best) + _REFIT_SLACK + _REFIT_SLACK_SHARE * self.time_budget
 
     def _refit_choice(self, result, start):
         """The best strategy whose refit on all rows is expected to fit in what is left of the budget."""
@@ -160,12 +184,8 @@ class _AutoMetaBase(BaseEstimator):
         if self.time_budget is None:
             return ok[0]
         left = self.time_budget - (time.perf_counter() - start)
-        folds = self.cv
-        rows_factor = max(1.0, self.n_rows_ / self.search_rows_)
         for e in ok:
-            # one fit on all rows costs about one fold's fit scaled by folds / (folds - 1) and by the rows the
-            # search left out
-            if e.fit_seconds / max(folds - 1, 1) * rows_factor <= left:
+            if self._refit_seconds(e) <= left:
                 return e
         return min(ok, key=lambda e: e.fit_seconds)
 

@@ -64,6 +64,14 @@ class Evaluator:
                 self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
             self._worker.prepare(task)
 
+    def spawn(self) -> None:
+        """Start the isolated worker now, in the background (its imports take a few seconds); the first
+        evaluation waits for it. Nothing to do in-process."""
+        if self.isolate:
+            if self._worker is None:
+                self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
+            self._worker.spawn()
+
     def interrupt(self) -> None:
         """End the evaluation in progress (if isolated) at once; its result comes back as an error. Safe to
         call from a signal handler: it only sends the worker SIGKILL."""

@@ -33,13 +33,26 @@ class EvaluationWorker:
         self._proc = self._conn = self._send = None
         self._task_key = None
         self.startup_seconds = None  # measured at the first start
+        self._ready = False
 
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def spawn(self):
+        """Start the process without waiting for it to be ready (its imports take seconds: the caller can
+        compute meanwhile); ``prepare`` waits."""
+        if self._proc is None or self._proc.poll() is not None:
+            if self._proc is not None:
+                self.kill()
+            self._spawn()
+
     def _start(self):
-        started = time.perf_counter()
+        self._spawn()
+        self._wait_ready()
+
+    def _spawn(self):
+        self._started = time.perf_counter()
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         cmd = [sys.executable, "-m", "automl_meta.evaluate._worker_main", str(to_child_r), str(from_child_w), str(self.memory_limit_mb or 0)]
@@ -55,10 +68,17 @@ class EvaluationWorker:
         self._send = Connection(to_child_w, readable=False)
         self._conn = Connection(from_child_r, writable=False)
         self._task_key = None
+        self._ready = False
+
+    def _wait_ready(self):
+        if self._ready:
+            return
         if not self._conn.poll(_STARTUP_TIMEOUT) or self._conn.recv() != "ready":
             self.kill()
             raise AutoMetaError("the evaluation worker process did not start; see its output above")
-        self.startup_seconds = time.perf_counter() - started
+        self._ready = True
+        if self.startup_seconds is None:  # the cost of a cold start (a spawned one may have overlapped other work)
+            self.startup_seconds = time.perf_counter() - self._started
 
     def close(self):
         """End the worker. It holds no state worth a graceful exit, and an interpreter with torch and
@@ -84,6 +104,7 @@ class EvaluationWorker:
             if self._proc is not None:
                 self.kill()
             self._start()
+        self._wait_ready()
         if self._task_key != task.fingerprint:
             self._send.send(("task", task.fingerprint, task))
             self._task_key = task.fingerprint

@@ -118,6 +118,7 @@ def search(
     n_jobs: int = 1,
     progress: bool = False,
     logger: logging.Logger | None = None,
+    reserve=None,
 ) -> SearchResult:
     """Search the strategy space for a task with Optuna.
 
@@ -151,6 +152,10 @@ def search(
         Show a progress bar on standard error.
     logger : logging.Logger, optional
         Receives one line per enqueued strategy and per trial.
+    reserve : callable, optional
+        ``reserve(evaluations) -> seconds`` of the time budget to keep free after the search, given the
+        evaluations so far (the estimators keep what the refit of the best one needs). Trials start and are
+        limited only within ``time_budget - reserve``.
 
     Returns
     -------
@@ -191,6 +196,11 @@ def search(
 
     interrupted = threading.Event()
 
+    def search_deadline() -> float | None:
+        if deadline is None:
+            return None
+        return deadline - (reserve(result.evaluations) if reserve is not None else 0.0)
+
     def objective(trial):
         if interrupted.is_set():
             trial.study.stop()
@@ -199,14 +209,15 @@ def search(
         trial_origin = trial.user_attrs.get(ORIGIN_ATTR, origin)
         trial.set_user_attr(ORIGIN_ATTR, trial_origin)
         limit = None
-        if deadline is not None:
-            if deadline - time.perf_counter() < _MIN_TRIAL_SECONDS + evaluator.startup_cost():
+        end = search_deadline()
+        if end is not None:
+            if end - time.perf_counter() < _MIN_TRIAL_SECONDS + evaluator.startup_cost():
                 trial.study.stop()
                 raise optuna.TrialPruned("time budget spent")
             if evaluator.isolate:
                 evaluator.prepare(task)  # (re)start the worker first: its start-up is not the model's time
             # the evaluation may overrun its limit by the worker's grace period before it is ended
-            limit = deadline - time.perf_counter() - GRACE_SECONDS
+            limit = end - time.perf_counter() - GRACE_SECONDS
             if limit < _MIN_TRIAL_SECONDS:
                 trial.study.stop()
                 raise optuna.TrialPruned("time budget spent")
@@ -226,7 +237,8 @@ def search(
         bar.update(ev)
         log.info("trial %d [%s] %s -> %s %s", trial.number, trial_origin, strategy, ev.status,
                  f"{ev.score:.5f}" if ev.ok else (ev.error or "").splitlines()[0][:120])
-        if deadline is not None and deadline - time.perf_counter() < _MIN_TRIAL_SECONDS:
+        end = search_deadline()
+        if end is not None and end - time.perf_counter() < _MIN_TRIAL_SECONDS:
             trial.study.stop()
         return ev.score if ev.ok else float("nan")  # NaN: Optuna records the trial as failed and goes on
 
