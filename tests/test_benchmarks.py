@@ -1,0 +1,52 @@
+"""The benchmark commands at their smoke sizes (what CI runs of them): each writes its results in the
+documented columns. The full runs are in benchmarks/results/ (see the README)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _run(script: str, *args: str, timeout: int = 600) -> str:
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_anytime_smoke(corpus_manifest, tmp_path):
+    out = _run("bench_anytime.py", "--smoke", "--out-dir", str(tmp_path))
+    curves = pd.read_csv(tmp_path / "anytime.csv")
+    assert list(curves.columns) == ["task", "group", "kind", "method", "n_trials", "regret"]
+    assert set(curves["method"]) == {"metamodel", "portfolio", "knn", "tpe", "random"}
+    assert curves["regret"].between(0, 1).all() and (curves.groupby("n_trials")["regret"].min() == 0).any()
+    trials = pd.read_csv(tmp_path / "anytime_trials.csv")
+    assert len(trials) == 5 * 6  # every method ran its 6 trials
+    assert (tmp_path / "anytime_regret.png").stat().st_size > 0 and (tmp_path / "anytime_rank.png").stat().st_size > 0
+    assert "Target (metamodel's median regret after 5 trials" in out
+    # resumable: a second run finds everything done and only summarizes
+    again = _run("bench_anytime.py", "--smoke", "--out-dir", str(tmp_path))
+    assert "trials, best" not in again and len(pd.read_csv(tmp_path / "anytime_trials.csv")) == 30
+
+
+def test_endtoend_smoke(corpus_manifest, tmp_path):
+    pytest.importorskip("flaml")
+    out = _run("bench_endtoend.py", "--smoke", "--out-dir", str(tmp_path))
+    frame = pd.read_csv(tmp_path / "endtoend.csv")
+    assert list(frame.columns) == ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error"]
+    assert set(frame["method"]) == {"automl_meta", "flaml_automl", "flaml_zeroshot", "hgb_default", "rf_default",
+                                    "linear_default"}
+    assert frame["test_metric"].notna().all()
+    assert "mean rank" in out and "win/tie/loss" in out
+
+
+def test_scale_smoke(tmp_path):
+    out = _run("bench_scale.py", "--sizes", "11000,22000", "--epochs", "1", "--out", str(tmp_path / "scale.csv"))
+    frame = pd.read_csv(tmp_path / "scale.csv")
+    assert frame["evaluations"].tolist()[1] == 2 * frame["evaluations"].tolist()[0]
+    assert (frame["recommend_ms_median"] > 0).all() and "seconds_per_member_epoch" in out
