@@ -22,6 +22,14 @@ _REFIT_SAFETY = 1.5
 _REFIT_SLACK = 0.3
 _REFIT_SLACK_SHARE = 0.02
 _FALLBACK_SHARE = 0.05
+# The library each family's refit imports in this process (the evaluation worker imported it in its own), and
+# the seconds allowed for that import when it has not happened yet: the refit of a hist_gb was seen to take
+# three times its estimate for want of it.
+_FAMILY_LIBRARY = {"linear": "sklearn.linear_model", "knn": "sklearn.neighbors", "svm_rbf": "sklearn.svm",
+                   "random_forest": "sklearn.ensemble", "extra_trees": "sklearn.ensemble",
+                   "hist_gb": "sklearn.ensemble", "mlp": "torch", "lightgbm": "lightgbm", "xgboost": "xgboost"}
+_IMPORT_ALLOWANCE = {"torch": 4.0}
+_DEFAULT_IMPORT_ALLOWANCE = 1.0
 # Under a time budget, trials score strategies on a seeded stratified subsample of at most this many rows per
 # second of budget (at least _MIN_SEARCH_ROWS): 5-fold CV of a 500-tree ensemble on 20,000 rows takes longer
 # than a 30 s budget, and a strategy's rank on ~10,000 rows rarely differs from its rank on all of them
@@ -32,6 +40,24 @@ _MIN_SEARCH_ROWS = 2000
 # times are scaled from there (linearly in rows: exact for most families, optimistic for the kernel SVM, which
 # subsamples to 2,000 rows anyway).
 _METADATA_ROWS, _METADATA_FOLDS = 1000, 3
+
+
+def _import_in_background(families) -> None:
+    """Import the model libraries of ``families`` (all by default) in a daemon thread: this process waits on
+    the evaluation worker during the search, so the imports cost the budget nothing there."""
+    import importlib
+    import threading
+
+    libraries = sorted({lib for fam, lib in _FAMILY_LIBRARY.items() if families is None or fam in families})
+
+    def run():
+        for name in libraries:
+            try:
+                importlib.import_module(name)
+            except Exception:  # an optional family not installed: its refit never happens
+                pass
+
+    threading.Thread(target=run, name="automl-meta-imports", daemon=True).start()
 
 
 class _AutoMetaBase(BaseEstimator):
@@ -110,6 +136,8 @@ class _AutoMetaBase(BaseEstimator):
                               n_jobs=self.n_jobs, random_state=self._seed(),
                               max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
+        if self.time_budget is not None:
+            _import_in_background(self.families)  # so that the final refit does not pay for the imports
         try:
             self._search_and_refit(task, evaluator, start)
         finally:
@@ -158,7 +186,12 @@ class _AutoMetaBase(BaseEstimator):
         self.best_strategy_ = strategy
         self.best_estimator_ = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device,
                                            random_state=self._seed(), n_jobs=self.n_jobs)
-        with warnings.catch_warnings():
+        from threadpoolctl import threadpool_limits
+
+        # OpenMP/BLAS threads as many as n_jobs, as in the trials: with more, HistGradientBoosting and the
+        # boosters spin-wait on a busy machine (a 0.5 s refit was seen to take 3.4 s)
+        with threadpool_limits(limits=self.n_jobs if self.n_jobs and self.n_jobs > 0 else None), \
+                warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.best_estimator_.fit(task.X, task.y)
         if task.is_classification:
@@ -168,8 +201,14 @@ class _AutoMetaBase(BaseEstimator):
     def _refit_seconds(self, evaluation) -> float:
         """Expected seconds to fit ``evaluation``'s strategy on every row: one fold's fit is about the CV time
         over (folds - 1), on the share of rows the search used."""
+        import sys
+
         folds = self.cv if isinstance(self.cv, (int, np.integer)) else 5
-        return evaluation.fit_seconds / max(folds - 1, 1) * max(1.0, self.n_rows_ / self.search_rows_)
+        seconds = evaluation.fit_seconds / max(folds - 1, 1) * max(1.0, self.n_rows_ / self.search_rows_)
+        library = _FAMILY_LIBRARY.get(evaluation.strategy.family)
+        if library is not None and library not in sys.modules:
+            seconds += _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
+        return seconds
 
     def _refit_reserve(self, evaluations) -> float:
         ok = [e for e in evaluations if e.ok]
