@@ -297,7 +297,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     n_trials : int or None, default=30
         Trials of the search (the warm starts included). With ``time_budget`` and None: as many as fit.
     time_budget : float, optional
-        Seconds for the whole ``fit`` (meta-features, search and refit); honoured within a few percent.
+        Seconds for the whole ``fit`` (meta-features, search and refit); honoured within a few percent. Trials
+        then score strategies on a stratified subsample of at most 300 rows per second of budget (at least
+        2,000; ``search_rows_``), and the search keeps free what the refit of its best strategy on every row is
+        expected to take.
     warm_start : bool, default=True
         Start the search with the meta-model's recommendations.
     n_warm_start : int, default=5
@@ -329,6 +332,12 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     study_ : optuna.Study
     leaderboard_ : pandas.DataFrame, one row per trial, best first
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
+    n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
+
+    Notes
+    -----
+    Ctrl-C during ``fit`` ends the trial in progress cleanly (nothing half-written to the meta-dataset or the
+    study) and raises ``KeyboardInterrupt``; with ``storage`` set, fitting again resumes the study.
     """
 
     _kind = "classification"
