@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
 TORCH  ?= torch==2.13.0
 
-.PHONY: venv demo test test-slow bench-metafeatures bench-search-budget clean
+.PHONY: venv demo test test-slow bench-metafeatures bench-search-budget bench-metalevel bench-anytime bench-endtoend bench-scale clean
 
 $(BIN)/automl-meta: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,18 @@ bench-metafeatures: venv
 
 bench-search-budget: venv
 	$(BIN)/python benchmarks/bench_search_budget.py
+
+bench-metalevel: venv
+	$(BIN)/python benchmarks/bench_metalevel.py
+
+bench-anytime: venv  # hours; resumable
+	$(BIN)/python benchmarks/bench_anytime.py --tasks 24 --folds 4 --trials 50
+
+bench-endtoend: venv  # hours; resumable
+	$(BIN)/python benchmarks/bench_endtoend.py --tasks 12 --budgets 30,120
+
+bench-scale: venv
+	$(BIN)/python benchmarks/bench_scale.py --sizes 11000,100000,1000000 --epochs 2
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
