@@ -145,8 +145,10 @@ class MetaDataset:
                     if conn.execute(sa.select(S.info.c.value).where(S.info.c.key == "schema_version")).first() is None:
                         conn.execute(sa.insert(S.info).values(key="schema_version", value=S.SCHEMA_VERSION))
                 return
-            except (IntegrityError, ProgrammingError):
-                if attempt == attempts - 1:
+            except SQLAlchemyError as exc:
+                # SQLite reports the lost race as an OperationalError "table ... already exists"
+                raced = isinstance(exc, (IntegrityError, ProgrammingError)) or "already exists" in str(exc)
+                if not raced or attempt == attempts - 1:
                     raise
                 time.sleep(0.1 * (attempt + 1))
 

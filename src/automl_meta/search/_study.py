@@ -266,21 +266,27 @@ def _open_storage(optuna, storage, attempts: int = 5):
         return storage
     from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
-    from automl_meta.errors import StorageError
-
     for attempt in range(attempts):
         try:
             return optuna.storages.get_storage(storage)
-        except (IntegrityError, ProgrammingError):
-            if attempt == attempts - 1:
-                raise
+        except SQLAlchemyError as exc:
+            # lost a race to create the tables: PostgreSQL says so with an IntegrityError or ProgrammingError
+            # (DuplicateTable), SQLite with an OperationalError "table ... already exists" or "locked"
+            raced = isinstance(exc, (IntegrityError, ProgrammingError)) or any(
+                word in str(exc) for word in ("already exists", "database is locked"))
+            if not raced or attempt == attempts - 1:
+                raise _storage_error(storage, exc) from exc
             time.sleep(0.2 * (attempt + 1))
-        except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise StorageError(
-                f"Cannot open the Optuna storage {_safe_url(storage)!r} ({reason}). Give a storage URL such as "
-                "sqlite:///study.db (in a folder that exists) or postgresql://user@host/database."
-            ) from exc
+        except (ImportError, ValueError, OSError) as exc:
+            raise _storage_error(storage, exc) from exc
+
+
+def _storage_error(storage: str, exc: Exception):
+    from automl_meta.errors import StorageError
+
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return StorageError(f"Cannot open the Optuna storage {_safe_url(storage)!r} ({reason}). Give a storage URL such "
+                        "as sqlite:///study.db (in a folder that exists) or postgresql://user@host/database.")
 
 
 def _safe_url(url: str) -> str:
