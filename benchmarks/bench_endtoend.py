@@ -166,10 +166,13 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
             lines += [f"### budget {budget:g} s, {label} ({len(pivot)} tasks)", "", table.round(3).to_markdown(), "",
                       "automl_meta win/tie/loss vs " + ", ".join(wtl), ""]
             if label == "all":
-                best = ranks.mean().idxmin()
-                verdicts.append(f"{budget:g} s: best mean rank {best} ({ranks.mean().min():.2f}; automl_meta "
-                                f"{ranks.mean().get('automl_meta', float('nan')):.2f}): "
-                                f"{'MET' if best == 'automl_meta' else 'MISSED'}")
+                mean_rank = ranks.mean()
+                best = mean_rank[mean_rank <= mean_rank.min() + 1e-9].index.tolist()
+                ours = mean_rank.get("automl_meta", float("nan"))
+                verdict = "MISSED" if "automl_meta" not in best else "MET" if len(best) == 1 else \
+                    "MET, tied with " + ", ".join(m for m in best if m != "automl_meta")
+                verdicts.append(f"{budget:g} s: automl_meta {ours:.2f}, best {mean_rank.min():.2f} "
+                                f"({', '.join(best)}): {verdict}")
     lines += ["Target (automl_meta has the best mean rank at both budgets): " + "; ".join(verdicts), ""]
     return "\n".join(lines)
 

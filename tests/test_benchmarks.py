@@ -50,3 +50,9 @@ def test_scale_smoke(tmp_path):
     frame = pd.read_csv(tmp_path / "scale.csv")
     assert frame["evaluations"].tolist()[1] == 2 * frame["evaluations"].tolist()[0]
     assert (frame["recommend_ms_median"] > 0).all() and "seconds_per_member_epoch" in out
+
+
+def test_the_readme_shows_the_committed_results():
+    """The README's generated blocks match benchmarks/results/*.md (python benchmarks/readme_results.py)."""
+    proc = subprocess.run([sys.executable, str(BENCH / "readme_results.py"), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, "README.md is out of date: run python benchmarks/readme_results.py"
