@@ -30,7 +30,8 @@ def overall(markdown: str) -> str:
     body = [line for line in body if not line.startswith("## ")]  # the README has its own heading
     lines = body + [""]
     for s in keep:
-        lines += [s.strip().replace("### ", "#### ", 1), ""]
+        section = "\n".join(line for line in s.strip().splitlines() if not line.startswith("Target"))
+        lines += [section.strip().replace("### ", "#### ", 1), ""]
     return "\n".join(lines + target).strip()
 
 
