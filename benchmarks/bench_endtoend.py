@@ -147,7 +147,7 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
             order = [m for m in METHODS if m in pivot.columns]
             ranks = pivot[order].rank(axis=1, ascending=False, method="average")
             secs = sub.pivot_table(index="task", columns="method", values="seconds")
-            fails = sub.assign(failed=sub["error"].fillna("").astype(str) != "").pivot_table(
+            fails = sub.assign(failed=sub["error"].notna() & (sub["error"].astype(str).str.len() > 0)).pivot_table(
                 index="task", columns="method", values="failed", aggfunc="sum")
             table = pd.DataFrame({
                 "mean rank": ranks.mean(),
@@ -175,6 +175,34 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
                                 f"({', '.join(best)}): {verdict}")
     lines += ["Target (automl_meta has the best mean rank at both budgets): " + "; ".join(verdicts), ""]
     return "\n".join(lines)
+
+
+def plot(frame: pd.DataFrame, path: Path) -> None:
+    """Mean rank of each method per budget (all tasks), as grouped bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = frame.assign(filled=frame["test_metric"].fillna(frame["kind"].map(
+        lambda k: FAILED_SCORE["r2" if k == "regression" else "roc_auc"])))
+    budgets = sorted(frame["budget_s"].unique())
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    width = 0.8 / max(len(budgets), 1)
+    for i, budget in enumerate(budgets):
+        pivot = frame[frame["budget_s"] == budget].pivot_table(index="task", columns="method", values="filled").dropna()
+        order = [m for m in METHODS if m in pivot.columns]
+        ranks = pivot[order].rank(axis=1, ascending=False, method="average").mean()
+        x = np.arange(len(order)) + (i - (len(budgets) - 1) / 2) * width
+        ax.bar(x, ranks.to_numpy(), width=width, label=f"{budget:g} s ({len(pivot)} tasks)")
+    ax.set_xticks(np.arange(len(order)), order, rotation=20)
+    ax.set_ylabel("mean rank (1 = best)")
+    ax.set_title("end to end on held-out tasks, equal wall-clock budgets")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main() -> None:
@@ -229,6 +257,7 @@ def main() -> None:
     command = "python benchmarks/bench_endtoend.py" + (" --smoke" if args.smoke else f" --tasks {args.tasks} --budgets {args.budgets}")
     report = summarize(done[done["method"].isin(methods)], machine_stamp(), command)
     (out_dir / "endtoend.md").write_text(report + "\n")
+    plot(done[done["method"].isin(methods)], out_dir / "endtoend_rank.png")
     print(report)
 
 

@@ -43,6 +43,7 @@ def test_endtoend_smoke(corpus_manifest, tmp_path):
                                     "linear_default"}
     assert frame["test_metric"].notna().all()
     assert "mean rank" in out and "win/tie/loss" in out
+    assert (tmp_path / "endtoend_rank.png").stat().st_size > 0
 
 
 def test_scale_smoke(tmp_path):
