@@ -21,14 +21,19 @@ MODEL_CACHE = HERE.parent / "build" / "heldout_models"
 
 @dataclass
 class HeldOut:
-    """The evaluated tasks (indices into ``data``), their fold, and per-fold trained methods."""
+    """The evaluated tasks (indices into ``data``), their fold, and per-fold trained methods (a meta-model of
+    ``members`` x ``epochs``, cached under ``cache`` when given)."""
 
     data: object
     tasks: list[int]
     fold_of_group: dict
     store: object
     build_config: dict
+    members: int = 5
+    epochs: int = 60
+    cache: Path | None = MODEL_CACHE
     _fitted: dict = field(default_factory=dict)
+    _manifest: object = None
 
     def fold(self, t: int) -> int:
         return self.fold_of_group[str(self.data.groups[t])]
@@ -37,7 +42,7 @@ class HeldOut:
         held = {g for g, f in self.fold_of_group.items() if f == fold}
         return np.flatnonzero(~np.isin(self.data.groups.astype(str), list(held)))
 
-    def methods(self, fold: int, members: int = 5, epochs: int = 60, cache: Path | None = MODEL_CACHE):
+    def methods(self, fold: int):
         """(meta-model, {kind class: portfolio}, {kind class: nearest tasks}) trained without the fold's groups.
 
         The meta-model is saved under ``cache`` (keyed by fold, sample and training size) so the end-to-end
@@ -49,8 +54,9 @@ class HeldOut:
 
         train = self.train_indices(fold)
         sub = self.data.subset(train)
+        members, epochs = self.members, self.epochs
         key = f"fold{fold}_of{len(set(self.fold_of_group.values()))}_{len(self.tasks)}tasks_{len(train)}train_{members}m{epochs}e"
-        path = None if cache is None else cache / f"{key}.pt"
+        path = None if self.cache is None else self.cache / f"{key}.pt"
         if path is not None and path.exists():
             model = MetaModel.load(path)
         else:
@@ -72,7 +78,9 @@ class HeldOut:
         from automl_meta.collect._builder import capped_task
         from automl_meta.data import load_manifest, task_from_manifest_row
 
-        manifest = load_manifest()
+        if self._manifest is None:
+            self._manifest = load_manifest()
+        manifest = self._manifest
         name = str(self.data.task_names[t])
         row = manifest[manifest["name"] == name]
         if row.empty:
@@ -111,9 +119,9 @@ def build_config(store) -> dict:
     return cfg
 
 
-def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, seed: int = 0) -> HeldOut:
+def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, seed: int = 0, **methods) -> HeldOut:
     """A seeded sample of ``n_tasks`` groups (about ``regression_share`` of them regression), one task each,
-    dealt into ``n_folds`` folds."""
+    dealt into ``n_folds`` folds; ``methods``: ``members``, ``epochs`` and ``cache`` of :class:`HeldOut`."""
     data = store.training_data()
     rng = np.random.default_rng(seed)
     groups = np.asarray(data.groups).astype(str)
@@ -128,4 +136,5 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
     chosen = [str(g) for g in rng.permutation(chosen)]
     fold_of_group = {g: i % n_folds for i, g in enumerate(chosen)}
     tasks = [int(rng.choice(np.flatnonzero(groups == g))) for g in chosen]
-    return HeldOut(data=data, tasks=tasks, fold_of_group=fold_of_group, store=store, build_config=build_config(store))
+    return HeldOut(data=data, tasks=tasks, fold_of_group=fold_of_group, store=store, build_config=build_config(store),
+                   **methods)

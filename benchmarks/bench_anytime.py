@@ -37,7 +37,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _heldout import kind_class, open_store, select  # noqa: E402
+from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
@@ -46,7 +46,7 @@ TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", 
 
 
 def warm_starts(method: str, held, t: int, k: int = 5):
-    model, portfolios, nearest, _ = held.methods(held.fold(t), **held.model_args)
+    model, portfolios, nearest, _ = held.methods(held.fold(t))
     kind = str(held.data.kinds[t])
     mf = held.data.metafeatures[t]
     if method == "metamodel":
@@ -182,9 +182,8 @@ def main() -> None:
     done = pd.read_csv(trials_path) if trials_path.exists() else pd.DataFrame(columns=TRIAL_COLUMNS)
     if not args.summarize_only:
         store = open_store(args.metadataset)
-        held = select(store, args.tasks, args.folds)
-        held.model_args = {"members": args.members, "epochs": args.epochs,
-                           "cache": None if args.smoke else HERE.parent / "build" / "heldout_models"}
+        held = select(store, args.tasks, args.folds, members=args.members, epochs=args.epochs,
+                      cache=None if args.smoke else MODEL_CACHE)
         cfg = held.build_config
         names = [str(held.data.task_names[t]) for t in held.tasks]
         print(f"machine: {machine_stamp()}\n{len(names)} held-out tasks in {args.folds} folds: {names}", flush=True)

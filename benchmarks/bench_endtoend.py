@@ -38,7 +38,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _heldout import open_store, select  # noqa: E402
+from _heldout import MODEL_CACHE, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["automl_meta", "flaml_automl", "flaml_zeroshot", "hgb_default", "rf_default", "linear_default"]
@@ -131,21 +131,30 @@ def run_one(method, task, budget, metamodel_path, scratch, split):
         return np.nan, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
 
+def _with_failures_scored(frame: pd.DataFrame) -> pd.DataFrame:
+    """``filled``: the test metric, or a constant predictor's score where the method failed."""
+    return frame.assign(filled=frame["test_metric"].fillna(frame["kind"].map(
+        lambda k: FAILED_SCORE["r2" if k == "regression" else "roc_auc"])))
+
+
+def _ranks(sub: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Per task (complete rows only): the scores, the methods' ranks (1 = best, ties averaged), the methods."""
+    pivot = sub.pivot_table(index="task", columns="method", values="filled").dropna()
+    order = [m for m in METHODS if m in pivot.columns]
+    return pivot, pivot[order].rank(axis=1, ascending=False, method="average"), order
+
+
 def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
     lines = [f"## End to end on held-out tasks ({stamp})", "", f"Command: `{command}`", ""]
-    frame = frame.copy()
-    frame["filled"] = frame["test_metric"].fillna(frame["kind"].map(
-        lambda k: FAILED_SCORE["r2" if k == "regression" else "roc_auc"]))
+    frame = _with_failures_scored(frame)
     verdicts = []
     for budget in sorted(frame["budget_s"].unique()):
         for label, mask in (("classification", frame["kind"] != "regression"), ("regression", frame["kind"] == "regression"),
                             ("all", frame["kind"].notna())):
             sub = frame[mask & (frame["budget_s"] == budget)]
-            pivot = sub.pivot_table(index="task", columns="method", values="filled").dropna()
+            pivot, ranks, order = _ranks(sub)
             if pivot.empty:
                 continue
-            order = [m for m in METHODS if m in pivot.columns]
-            ranks = pivot[order].rank(axis=1, ascending=False, method="average")
             secs = sub.pivot_table(index="task", columns="method", values="seconds")
             fails = sub.assign(failed=sub["error"].notna() & (sub["error"].astype(str).str.len() > 0)).pivot_table(
                 index="task", columns="method", values="failed", aggfunc="sum")
@@ -184,17 +193,14 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    frame = frame.assign(filled=frame["test_metric"].fillna(frame["kind"].map(
-        lambda k: FAILED_SCORE["r2" if k == "regression" else "roc_auc"])))
+    frame = _with_failures_scored(frame)
     budgets = sorted(frame["budget_s"].unique())
     fig, ax = plt.subplots(figsize=(7, 3.8))
     width = 0.8 / max(len(budgets), 1)
     for i, budget in enumerate(budgets):
-        pivot = frame[frame["budget_s"] == budget].pivot_table(index="task", columns="method", values="filled").dropna()
-        order = [m for m in METHODS if m in pivot.columns]
-        ranks = pivot[order].rank(axis=1, ascending=False, method="average").mean()
+        pivot, ranks, order = _ranks(frame[frame["budget_s"] == budget])
         x = np.arange(len(order)) + (i - (len(budgets) - 1) / 2) * width
-        ax.bar(x, ranks.to_numpy(), width=width, label=f"{budget:g} s ({len(pivot)} tasks)")
+        ax.bar(x, ranks.mean().to_numpy(), width=width, label=f"{budget:g} s ({len(pivot)} tasks)")
     ax.set_xticks(np.arange(len(order)), order, rotation=20)
     ax.set_ylabel("mean rank (1 = best)")
     ax.set_title("end to end on held-out tasks, equal wall-clock budgets")
@@ -217,7 +223,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
     parser.add_argument("--summarize-only", action="store_true")
     args = parser.parse_args()
-    members, epochs, cache = 5, 60, HERE.parent / "build" / "heldout_models"
+    members, epochs, cache = 5, 60, MODEL_CACHE
     if args.smoke:
         args.tasks, args.sample, args.folds, args.budgets = 1, 1, 1, "10"
         members, epochs, cache = 1, 3, None
@@ -229,13 +235,13 @@ def main() -> None:
     done = pd.read_csv(out, keep_default_na=False, na_values=[""]) if out.exists() else pd.DataFrame(columns=COLUMNS)
     if not args.summarize_only:
         store = open_store(args.metadataset)
-        held = select(store, args.sample, args.folds)
+        held = select(store, args.sample, args.folds, members=members, epochs=epochs, cache=cache)
         scratch = Path(tempfile.mkdtemp())
         print(f"machine: {machine_stamp()}", flush=True)
         for t in held.tasks[: args.tasks]:
-            _, _, _, path = held.methods(held.fold(t), members=members, epochs=epochs, cache=cache)
-            if path is None:
-                path = held.methods(held.fold(t), members=members, epochs=epochs, cache=None)[0].save(scratch / "m.pt")
+            model, _, _, path = held.methods(held.fold(t))
+            if path is None:  # not cached (smoke runs): the estimator takes the model from a file
+                path = model.save(scratch / "m.pt")
             task = held.corpus_task(t, capped=False)
             split = outer_split(task)
             for budget in budgets:

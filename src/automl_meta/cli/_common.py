@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 
@@ -15,9 +16,7 @@ def add_data_arguments(parser) -> None:
 
 def load_task(args):
     """Build the Task named by the DATA, --target, --kind and --metric arguments."""
-    import warnings
-
-    from automl_meta.data import DataWarning, Task
+    from automl_meta.data import Task
     from automl_meta.errors import DataError
     from automl_meta.examples import PREFIX, default_target, example_path
 
@@ -31,15 +30,25 @@ def load_task(args):
         path = data
         if not target:
             raise DataError(f"No target column given for {data!r}. Pass --target COLUMN.")
+    with reported_data_warnings():
+        return Task.from_file(path, target=target, kind=args.kind, metric=args.metric)
+
+
+@contextlib.contextmanager
+def reported_data_warnings():
+    """Collect the data warnings raised inside and print each as one line on standard error afterwards
+    (rather than Python's two-line form with a source location)."""
+    import sys
+    import warnings
+
+    from automl_meta.data import DataWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        task = Task.from_file(path, target=target, kind=args.kind, metric=args.metric)
+        yield
     for w in caught:
         if issubclass(w.category, DataWarning):
-            import sys
-
             print(f"automl-meta: warning: {safe_text(w.message)}", file=sys.stderr)
-    return task
 
 
 def safe_text(value) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from automl_meta.cli._common import add_data_arguments, format_table, load_task, safe_text
+from automl_meta.cli._common import add_data_arguments, format_table, load_task, reported_data_warnings, safe_text
 
 
 def register(sub) -> None:
@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def run_fit(args) -> int:
-    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, save_model
 
     task = load_task(args)
     cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
@@ -50,23 +50,15 @@ def run_fit(args) -> int:
     print(f"{task!r}\n{len(est.leaderboard_)} trials in {est.fit_seconds_:.1f} s; best {est.best_strategy_} "
           f"({task.metric} {est.best_score_:.4f} in cross-validation), refitted on all {task.n_rows} rows")
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]))
-    _save(est, args.out)
+    save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")
     return 0
 
 
-def _save(est, path) -> None:
-    from automl_meta.estimator import save_model
-
-    save_model(est, path)
-
-
 def run_predict(args) -> int:
-    import warnings
-
     import pandas as pd
 
-    from automl_meta.data import DataWarning, read_table
+    from automl_meta.data import read_table
     from automl_meta.errors import DataError
     from automl_meta.estimator import load_model
 
@@ -74,8 +66,7 @@ def run_predict(args) -> int:
     frame = read_table(args.data)
     target = getattr(est, "target_name_", None)
     X = frame.drop(columns=[target]) if target in frame.columns else frame
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DataWarning)
+    with reported_data_warnings():
         pred = est.predict(X)
         out = pd.DataFrame({"prediction": pred})
         if args.proba:
@@ -84,10 +75,7 @@ def run_predict(args) -> int:
             proba = est.predict_proba(X)
             for j, c in enumerate(est.classes_):
                 out[f"proba_{c}"] = proba[:, j]
-    for w in caught:
-        if issubclass(w.category, DataWarning):
-            print(f"automl-meta: warning: {safe_text(w.message)}", file=sys.stderr)
-    out = out.rename(columns=lambda c: _spreadsheet_safe(c))
+    out = out.rename(columns=_spreadsheet_safe)
     if not pd.api.types.is_numeric_dtype(out["prediction"]):
         out["prediction"] = out["prediction"].map(_spreadsheet_safe)
     out.to_csv(args.out, index=False)

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from automl_meta.cli import _fit, _metadataset, _metafeatures, _metamodel, _recommend, _search
+from automl_meta.cli._common import safe_text
 
 #: Sub-command modules: each has ``register(subparsers)`` which sets ``func`` on its parser.
 COMMANDS = (_metafeatures, _recommend, _search, _fit, _metadataset, _metamodel)
@@ -51,18 +52,12 @@ def main(argv=None) -> int:
     except AutoMetaError as exc:
         if args.debug:
             raise
-        print(f"automl-meta: error: {_one_line(str(exc))}", file=sys.stderr)
+        # one line of printable text: messages may quote data, which may contain anything
+        print(f"automl-meta: error: {safe_text(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("automl-meta: interrupted", file=sys.stderr)
         return 130
-
-
-def _one_line(text: str) -> str:
-    """Messages go to a terminal: no control characters, no line breaks (data may contain anything)."""
-    from automl_meta.cli._common import safe_text
-
-    return safe_text(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

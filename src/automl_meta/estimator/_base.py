@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from automl_meta.errors import ConfigError
+from automl_meta.errors import ConfigError, DataError
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -105,8 +105,6 @@ class _AutoMetaBase(BaseEstimator):
 
         present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
         if present.empty:
-            from automl_meta.errors import DataError
-
             raise DataError(f"The target is missing in all {len(y)} rows. Pass y with known values.")
         target_type = type_of_target(present.to_numpy(), input_name="y", raise_unknown=True)
         if self._kind == "classification":
@@ -186,12 +184,10 @@ class _AutoMetaBase(BaseEstimator):
         self.best_strategy_ = strategy
         self.best_estimator_ = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device,
                                            random_state=self._seed(), n_jobs=self.n_jobs)
-        from threadpoolctl import threadpool_limits
+        from automl_meta.evaluate._cv import limit_threads
 
-        # OpenMP/BLAS threads as many as n_jobs, as in the trials: with more, HistGradientBoosting and the
-        # boosters spin-wait on a busy machine (a 0.5 s refit was seen to take 3.4 s)
-        with threadpool_limits(limits=self.n_jobs if self.n_jobs and self.n_jobs > 0 else None), \
-                warnings.catch_warnings():
+        # the trials' thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
+        with limit_threads(self.n_jobs), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.best_estimator_.fit(task.X, task.y)
         if task.is_classification:
@@ -203,8 +199,7 @@ class _AutoMetaBase(BaseEstimator):
         over (folds - 1), on the share of rows the search used."""
         import sys
 
-        folds = self.cv if isinstance(self.cv, (int, np.integer)) else 5
-        seconds = evaluation.fit_seconds / max(folds - 1, 1) * max(1.0, self.n_rows_ / self.search_rows_)
+        seconds = evaluation.fit_seconds / max(self._folds() - 1, 1) * max(1.0, self.n_rows_ / self.search_rows_)
         library = _FAMILY_LIBRARY.get(evaluation.strategy.family)
         if library is not None and library not in sys.modules:
             seconds += _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
@@ -228,6 +223,10 @@ class _AutoMetaBase(BaseEstimator):
                 return e
         return min(ok, key=lambda e: e.fit_seconds)
 
+    def _folds(self) -> int:
+        """Folds of each trial's cross-validation (a splitter object given as ``cv``: counted as 5)."""
+        return self.cv if isinstance(self.cv, (int, np.integer)) else 5
+
     def _search_rows(self, n_rows: int) -> int:
         if self.time_budget is None:
             return n_rows
@@ -250,8 +249,7 @@ class _AutoMetaBase(BaseEstimator):
         budget = None
         if self.time_budget is not None:
             # a warm start may take a quarter of the budget; predictions are for the meta-dataset's task size
-            folds = self.cv if isinstance(self.cv, (int, np.integer)) else 5
-            scale = max(1.0, search_rows / _METADATA_ROWS) * folds / _METADATA_FOLDS
+            scale = max(1.0, search_rows / _METADATA_ROWS) * self._folds() / _METADATA_FOLDS
             budget = self.time_budget / 4 / scale
         return model.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, time_budget=budget, families=self.families)
 

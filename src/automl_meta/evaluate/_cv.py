@@ -35,6 +35,14 @@ def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
     return subsample_indices(task.y.to_numpy(), max_rows, task.is_classification, random_state)
 
 
+def limit_threads(n_jobs):
+    """OpenMP/BLAS threads as many as a model's ``n_jobs`` while it fits (no limit for 0 or None): left alone,
+    HistGradientBoosting and the boosters take every core and, on a busy machine, spin-wait each other."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=n_jobs) if n_jobs else contextlib.nullcontext()
+
+
 def cross_validate(
     strategy: Strategy,
     task,
@@ -53,7 +61,6 @@ def cross_validate(
     """
     from sklearn.base import clone
     from sklearn.metrics import get_scorer
-    from threadpoolctl import threadpool_limits
 
     from automl_meta.models import build_model
 
@@ -71,8 +78,7 @@ def cross_validate(
                 result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"
                 break
             model = clone(template)
-            # BLAS/OpenMP threads as many as the model's n_jobs (HistGradientBoosting would take every core)
-            with threadpool_limits(limits=n_jobs) if n_jobs else contextlib.nullcontext(), warnings.catch_warnings():
+            with limit_threads(n_jobs), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
                 model.fit(X.iloc[train], y.iloc[train])
                 try:

@@ -53,24 +53,23 @@ class Evaluator:
         kwargs = dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs, max_rows=self.max_rows)
         if not self.isolate:
             return cross_validate(strategy, task, time_limit=limit, **kwargs)
+        return self._get_worker().evaluate(strategy, task, limit, **kwargs)
+
+    def _get_worker(self) -> EvaluationWorker:
         if self._worker is None:
             self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
-        return self._worker.evaluate(strategy, task, limit, **kwargs)
+        return self._worker
 
     def prepare(self, task) -> None:
         """Start the worker and hand it the task now, so that neither counts against the next time limit."""
         if self.isolate:
-            if self._worker is None:
-                self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
-            self._worker.prepare(task)
+            self._get_worker().prepare(task)
 
     def spawn(self) -> None:
         """Start the isolated worker now, in the background (its imports take a few seconds); the first
         evaluation waits for it. Nothing to do in-process."""
         if self.isolate:
-            if self._worker is None:
-                self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
-            self._worker.spawn()
+            self._get_worker().spawn()
 
     def interrupt(self) -> None:
         """End the evaluation in progress (if isolated) at once; its result comes back as an error. Safe to

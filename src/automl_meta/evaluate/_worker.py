@@ -42,14 +42,9 @@ class EvaluationWorker:
     def spawn(self):
         """Start the process without waiting for it to be ready (its imports take seconds: the caller can
         compute meanwhile); ``prepare`` waits."""
-        if self._proc is None or self._proc.poll() is not None:
-            if self._proc is not None:
-                self.kill()
+        if not self.alive:
+            self.kill()  # reap a dead one (nothing to do when there was none)
             self._spawn()
-
-    def _start(self):
-        self._spawn()
-        self._wait_ready()
 
     def _spawn(self):
         self._started = time.perf_counter()
@@ -86,7 +81,7 @@ class EvaluationWorker:
         self.kill()
 
     def interrupt(self):
-        if self._proc is not None and self._proc.poll() is None:
+        if self.alive:
             self._proc.kill()
 
     def kill(self):
@@ -99,11 +94,8 @@ class EvaluationWorker:
         self._proc = self._conn = self._send = None
 
     def prepare(self, task) -> None:
-        """Start the process if needed and send it the task (once per task)."""
-        if self._proc is None or self._proc.poll() is not None:
-            if self._proc is not None:
-                self.kill()
-            self._start()
+        """Start the process if needed, wait until it is ready, and send it the task (once per task)."""
+        self.spawn()
         self._wait_ready()
         if self._task_key != task.fingerprint:
             self._send.send(("task", task.fingerprint, task))

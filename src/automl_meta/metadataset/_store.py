@@ -19,10 +19,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 
 from automl_meta.errors import ConfigError, StorageError
 from automl_meta.metadataset import _schema as S
-from automl_meta.metadataset._location import resolve_url
+from automl_meta.metadataset._location import resolve_url, safe_url
 
 #: The meta-dataset shipped in the package (built from the corpus by ``automl-meta metadataset build``).
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "assets" / "metadataset.csv.gz"
+
+
+def lost_creation_race(exc: Exception) -> bool:
+    """Whether a database error says another process created the same tables (or their first row) at the same
+    moment: PostgreSQL fails the loser's CREATE TABLE (DuplicateTable, a ProgrammingError) or insert
+    (IntegrityError); SQLite raises an OperationalError "table ... already exists"."""
+    return isinstance(exc, (IntegrityError, ProgrammingError)) or "already exists" in str(exc)
 
 
 def shipped_path() -> Path | None:
@@ -146,17 +153,12 @@ class MetaDataset:
                         conn.execute(sa.insert(S.info).values(key="schema_version", value=S.SCHEMA_VERSION))
                 return
             except SQLAlchemyError as exc:
-                # SQLite reports the lost race as an OperationalError "table ... already exists"
-                raced = isinstance(exc, (IntegrityError, ProgrammingError)) or "already exists" in str(exc)
-                if not raced or attempt == attempts - 1:
+                if not lost_creation_race(exc) or attempt == attempts - 1:
                     raise
                 time.sleep(0.1 * (attempt + 1))
 
     def _safe_url(self) -> str:
-        try:
-            return sa.engine.make_url(self.url).render_as_string(hide_password=True)
-        except Exception:
-            return "<url>"
+        return safe_url(self.url)
 
     def __repr__(self) -> str:
         return f"MetaDataset({self._safe_url()!r})"

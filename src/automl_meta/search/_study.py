@@ -244,7 +244,7 @@ def search(
 
     try:
         with SearchProgress(n_trials, time_budget, enabled=progress) as bar, \
-                _graceful_interrupt(interrupted, evaluator, log):
+                _graceful_interrupt(interrupted, evaluator):
             if evaluator.isolate:
                 evaluator.prepare(task)
             study.optimize(objective, n_trials=n_trials, timeout=time_budget, catch=(), gc_after_trial=False)
@@ -264,16 +264,16 @@ def _open_storage(optuna, storage, attempts: int = 5):
     find them there."""
     if not isinstance(storage, str):
         return storage
-    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from automl_meta.metadataset._store import lost_creation_race
 
     for attempt in range(attempts):
         try:
             return optuna.storages.get_storage(storage)
         except SQLAlchemyError as exc:
-            # lost a race to create the tables: PostgreSQL says so with an IntegrityError or ProgrammingError
-            # (DuplicateTable), SQLite with an OperationalError "table ... already exists" or "locked"
-            raced = isinstance(exc, (IntegrityError, ProgrammingError)) or any(
-                word in str(exc) for word in ("already exists", "database is locked"))
+            # lost the race to create Optuna's tables, or (SQLite) met the winner's write lock
+            raced = lost_creation_race(exc) or "database is locked" in str(exc)
             if not raced or attempt == attempts - 1:
                 raise _storage_error(storage, exc) from exc
             time.sleep(0.2 * (attempt + 1))
@@ -283,19 +283,11 @@ def _open_storage(optuna, storage, attempts: int = 5):
 
 def _storage_error(storage: str, exc: Exception):
     from automl_meta.errors import StorageError
+    from automl_meta.metadataset._location import safe_url
 
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return StorageError(f"Cannot open the Optuna storage {_safe_url(storage)!r} ({reason}). Give a storage URL such "
-                        "as sqlite:///study.db (in a folder that exists) or postgresql://user@host/database.")
-
-
-def _safe_url(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<storage URL>"
+    return StorageError(f"Cannot open the Optuna storage {safe_url(storage, '<storage URL>')!r} ({reason}). Give a "
+                        "storage URL such as sqlite:///study.db (in a folder that exists) or postgresql://user@host/database.")
 
 
 def _create_or_load(optuna, storage, name: str, sampler):
@@ -315,7 +307,7 @@ def _may_enqueue(optuna, study) -> bool:
 
 
 @contextlib.contextmanager
-def _graceful_interrupt(interrupted: threading.Event, evaluator, log):
+def _graceful_interrupt(interrupted: threading.Event, evaluator):
     """Turn Ctrl-C into a clean stop: the evaluation in progress is ended (and not recorded), Optuna and the
     meta-dataset finish what they are writing, and ``search`` then raises KeyboardInterrupt. A KeyboardInterrupt
     raised at an arbitrary point could land inside a storage write (Optuna itself then fails with an unrelated
