@@ -55,26 +55,38 @@ def _mf_json(metafeatures) -> str | None:
     return json.dumps({n: (None if not math.isfinite(v) else float(v)) for n, v in metafeatures.to_dict().items()})
 
 
+def serialize_sqlite_transactions(engine: sa.Engine) -> sa.Engine:
+    """Make every transaction on a SQLite engine BEGIN IMMEDIATE (WAL journal, long busy timeout): a transaction
+    takes the write lock up front and waits for it, instead of two deferred ones both reading a row and then
+    both writing it (an Optuna trial popped from the queue by two processes), or failing with "database is
+    locked" when they try to upgrade at once. Connections already pooled are dropped, so every one is set up."""
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_setup(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # SQLAlchemy, not the sqlite3 module, opens transactions
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()
+    return engine
+
+
 def _make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
+        engine = serialize_sqlite_transactions(sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000}))
 
         @event.listens_for(engine, "connect")
-        def _sqlite_setup(dbapi_conn, _record):
-            # Let SQLAlchemy, not the sqlite3 module, open transactions, so that each is BEGIN IMMEDIATE:
-            # a writer takes the write lock up front and waits for it (busy_timeout) instead of failing with
-            # "database is locked" when two deferred transactions try to upgrade at once.
-            dbapi_conn.isolation_level = None
+        def _store_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

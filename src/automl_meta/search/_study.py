@@ -266,10 +266,16 @@ def _open_storage(optuna, storage, attempts: int = 5):
         return storage
     from sqlalchemy.exc import SQLAlchemyError
 
-    from automl_meta.metadataset._store import lost_creation_race
+    from automl_meta.metadataset._store import lost_creation_race, serialize_sqlite_transactions
 
     for attempt in range(attempts):
         try:
+            if storage.startswith("sqlite"):
+                # Optuna's "SELECT ... FOR UPDATE" locks nothing in SQLite: without immediate transactions two
+                # processes can pop the same enqueued trial and both run it
+                rdb = optuna.storages.RDBStorage(storage)
+                serialize_sqlite_transactions(rdb.engine)
+                return optuna.storages.get_storage(rdb)
             return optuna.storages.get_storage(storage)
         except SQLAlchemyError as exc:
             # lost the race to create Optuna's tables, or (SQLite) met the winner's write lock
