@@ -7,7 +7,8 @@ import os
 import platform
 
 
-def machine_stamp() -> str:
+def machine_stamp(device: str = "cpu") -> str:
+    """Date, processor, cores, memory and Python; with a CUDA ``device``, the GPU's name too."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as fh:
@@ -22,4 +23,9 @@ def machine_stamp() -> str:
     except (ValueError, OSError):
         mem_gib = float("nan")
     date = datetime.date.today().isoformat()
-    return f"{date}, {cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+    stamp = f"{date}, {cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+    if str(device).startswith("cuda"):
+        import torch
+
+        stamp += f", {torch.cuda.get_device_name(torch.device(device))} (torch {torch.__version__})"
+    return stamp

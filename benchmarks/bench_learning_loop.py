@@ -8,6 +8,12 @@
 4. Update: retrain the meta-model on that copy (the old tasks plus the recorded runs).
 5. Zero-shot, after: the same measure on the held half.
 
+6. Evaluated, before and after: each model's five recommendations from its whole candidate set (which, after
+   the update, holds the strategies the search found on the fitted tasks) are cross-validated on each held
+   task with the meta-dataset's own protocol, and scored against the task's stored evaluations
+   ((score - worst) / (best - worst); above 1 means better than any stored strategy). This is what a user
+   meets: the warm starts of a new task resembling ones already fitted.
+
 Each group is half fitted, half held out. A control retrains the before-model with the "after" seed on the
 same data without the recorded runs: the gap after - control is the effect of the recorded runs, and
 control - before is what retraining alone moves (seed noise).
@@ -28,6 +34,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _heldout import build_config  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 
@@ -43,6 +50,38 @@ def zero_shot(model, data, tasks) -> dict:
         order = np.argsort(-mean, kind="stable")
         out[str(data.task_names[t])] = (float(matrix[t, order[0]]), float(matrix[t, order[:5]].max()))
     return out
+
+
+class RecommendationScorer:
+    """Cross-validates recommended strategies on held tasks (the meta-dataset's build protocol), each
+    (task, strategy) once, and normalizes against the task's stored evaluations."""
+
+    def __init__(self, data, tasks, config):
+        from automl_meta.data import iter_corpus
+        from automl_meta.evaluate import Evaluator
+
+        self.data = data
+        self.by_name = {t.name: t for t in iter_corpus(names=[str(data.task_names[i]) for i in tasks])}
+        self.evaluator = Evaluator(cv=int(config["cv"]), time_limit=float(config["time_limit"]), n_jobs=1,
+                                   random_state=int(config["random_state"]), max_rows=int(config["max_rows"]))
+        self.cache = {}
+
+    def __call__(self, model, tasks, k: int = 5) -> dict:
+        out = {}
+        for t in tasks:
+            name = str(self.data.task_names[t])
+            recs = model.recommend(self.data.metafeatures[t], k=k, kind=str(self.data.kinds[t]))
+            stored = self.data.scores[self.data.eval_task == t]
+            worst, best = np.nanmin(stored), np.nanmax(stored)
+            norm = []
+            for r in recs:
+                key = (name, r.strategy.key)
+                if key not in self.cache:
+                    ev = self.evaluator(r.strategy, self.by_name[name])
+                    self.cache[key] = ev.score if ev.ok else worst
+                norm.append((self.cache[key] - worst) / (best - worst) if best > worst else 1.0)
+            out[name] = (float(norm[0]), float(max(norm)))
+        return out
 
 
 def run_group(group, source, data, args, tmp, machine) -> list[dict]:
@@ -66,10 +105,14 @@ def run_group(group, source, data, args, tmp, machine) -> list[dict]:
     copy.import_file(export)
 
     factory = lambda seed: MetaModel(n_members=args.members, epochs=args.epochs, random_state=seed)  # noqa: E731
+    scorer = RecommendationScorer(data, held_tasks, build_config(source))
     before_model = factory(0).fit(data.subset(others))
     before = zero_shot(before_model, data, held_tasks)
+    before_eval = scorer(before_model, held_tasks)
     # control: the same training data, another seed — how much retraining alone moves the numbers
-    control = zero_shot(factory(1).fit(data.subset(others)), data, held_tasks)
+    control_model = factory(1).fit(data.subset(others))
+    control = zero_shot(control_model, data, held_tasks)
+    control_eval = scorer(control_model, held_tasks)
     path = before_model.save(tmp / f"before_{group}.pt")
 
     names = [str(data.task_names[t]) for t in fit_tasks]
@@ -78,10 +121,16 @@ def run_group(group, source, data, args, tmp, machine) -> list[dict]:
         cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
         cls(n_trials=args.trials, metadataset=copy, metamodel=path, random_state=0).fit(task.X, task.y)
         print(f"  fitted {task.name}: {copy.count()[1]} evaluations in the store", flush=True)
-    after = zero_shot(factory(1).fit(copy.training_data()), data, held_tasks)  # seed 1: compare with control
+    after_model = factory(1).fit(copy.training_data())  # seed 1: compare with control
+    after = zero_shot(after_model, data, held_tasks)
+    after_eval = scorer(after_model, held_tasks)
+    scorer.evaluator.close()
     return [{"task": t, "group": group, "before_top1": before[t][0], "control_top1": control[t][0],
              "after_top1": after[t][0], "before_top5": before[t][1], "control_top5": control[t][1],
-             "after_top5": after[t][1]} for t in before]
+             "after_top5": after[t][1],
+             "before_rec1": before_eval[t][0], "control_rec1": control_eval[t][0], "after_rec1": after_eval[t][0],
+             "before_rec5": before_eval[t][1], "control_rec5": control_eval[t][1], "after_rec5": after_eval[t][1]}
+            for t in before]
 
 
 def main() -> None:
@@ -91,6 +140,7 @@ def main() -> None:
     parser.add_argument("--metadataset", help="default: the shipped meta-dataset")
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--out", default=str(HERE / "results" / "learning_loop.csv"))
     args = parser.parse_args()
 
     from automl_meta.metadataset import MetaDataset, shipped_path
@@ -100,7 +150,7 @@ def main() -> None:
     if not args.metadataset:
         source.import_file(shipped_path())
     data = source.training_data()
-    out_path = HERE / "results" / "learning_loop.csv"
+    out_path = Path(args.out)
     rows = []
     for group in args.groups.split(","):
         rows += run_group(group, source, data, args, tmp, machine_stamp())
@@ -109,12 +159,13 @@ def main() -> None:
     print(out.to_markdown(index=False, floatfmt=".3f"))
     print(f"\n## Learning loop ({machine_stamp()}); command: `python benchmarks/bench_learning_loop.py --groups "
           f"{args.groups} --trials {args.trials}`\n")
-    summary = out.groupby("group")[[c for c in out.columns if c.endswith(("top1", "top5"))]].mean()
+    summary = out.groupby("group")[[c for c in out.columns if c.endswith(("top1", "top5", "rec1", "rec5"))]].mean()
     summary.loc["all"] = out[summary.columns].mean()
     print(summary.round(3).to_markdown())
-    d = out["after_top1"] - out["control_top1"]
-    print(f"\nafter vs control (same seed, without the recorded runs), top-1 win/tie/loss: "
-          f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())} over {len(out)} held-out tasks")
+    for measure in ("top1", "rec1", "rec5"):
+        d = out[f"after_{measure}"] - out[f"control_{measure}"]
+        print(f"\nafter vs control (same seed, without the recorded runs), {measure} win/tie/loss: "
+              f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())} over {len(out)} held-out tasks")
 
 
 if __name__ == "__main__":

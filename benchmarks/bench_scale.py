@@ -10,7 +10,9 @@ Meta-feature time against pymfe is benchmarks/bench_metafeatures.py.
 
 Writes benchmarks/results/scale.csv and prints a markdown table.
 
-Usage: python benchmarks/bench_scale.py [--sizes 11000,100000,1000000] [--epochs 2] [--metadataset PATH]
+With ``--device cuda`` the members are trained on the GPU (prediction stays on the CPU).
+
+Usage: python benchmarks/bench_scale.py [--sizes 11000,100000,1000000] [--epochs 2] [--metadataset PATH] [--device cpu]
 """
 
 from __future__ import annotations
@@ -58,21 +60,24 @@ def main() -> None:
     parser.add_argument("--metadataset")
     parser.add_argument("--sizes", default="11000,100000,1000000")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--out", default=str(HERE / "results" / "scale.csv"))
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: where the members are trained")
+    parser.add_argument("--out", help="CSV to write (default: benchmarks/results/scale.csv, scale_cuda.csv on a GPU)")
     args = parser.parse_args()
+    args.out = args.out or str(HERE / "results" / ("scale.csv" if args.device == "cpu" else "scale_cuda.csv"))
 
     from automl_meta.metamodel import MetaModel
 
     base = open_store(args.metadataset).training_data()
-    MetaModel(n_members=1, epochs=1).fit(base)  # warm-up: imports and first-call costs are not training
+    dev = args.device
+    MetaModel(n_members=1, epochs=1, device=dev).fit(base)  # warm-up: imports and first-call costs are not training
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
         data = grown(base, size)
         t0 = time.perf_counter()
-        zero = MetaModel(n_members=1, epochs=0).fit(data)  # the fixed cost: scaling, prior, candidates
+        zero = MetaModel(n_members=1, epochs=0, device=dev).fit(data)  # the fixed cost: scaling, prior, candidates
         fixed = time.perf_counter() - t0
         t0 = time.perf_counter()
-        model = MetaModel(n_members=1, epochs=args.epochs).fit(data)
+        model = MetaModel(n_members=1, epochs=args.epochs, device=dev).fit(data)
         trained = time.perf_counter() - t0
         per_epoch = max(trained - fixed, 0.0) / args.epochs
         mf, kind = data.metafeatures[0], str(data.kinds[0])
@@ -83,7 +88,7 @@ def main() -> None:
             model.recommend(mf, k=5, kind=kind)
             lat.append(time.perf_counter() - t)
         del zero
-        row = {"evaluations": len(data.scores), "tasks": len(data.task_ids), "fixed_s": round(fixed, 2),
+        row = {"device": dev, "evaluations": len(data.scores), "tasks": len(data.task_ids), "fixed_s": round(fixed, 2),
                "seconds_per_member_epoch": round(per_epoch, 3),
                "default_training_s_extrapolated": round(fixed + per_epoch * 5 * 60, 1),
                "recommend_ms_median": round(1000 * float(np.median(lat)), 1),
@@ -91,8 +96,8 @@ def main() -> None:
         rows.append(row)
         print(row, flush=True)
         pd.DataFrame(rows).to_csv(args.out, index=False)
-    print(f"\n## Scale ({machine_stamp()}); command: `python benchmarks/bench_scale.py --sizes {args.sizes} "
-          f"--epochs {args.epochs}`\n")
+    print(f"\n## Scale ({machine_stamp(dev)}); command: `python benchmarks/bench_scale.py --sizes {args.sizes} "
+          f"--epochs {args.epochs} --device {dev}`\n")
     print(pd.DataFrame(rows).to_markdown(index=False))
 
 

@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=["keel/breast", "keel/segment", "uci_regression/autompg", "uci_regression/bike"])
     args = parser.parse_args()
     from automl_meta.data import default_manifest_path, iter_corpus
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor  # imported outside the timed fits
     from automl_meta.examples import load_example
     from automl_meta.search import search
 
@@ -45,8 +46,6 @@ def main() -> None:
                 evaluations = search(task, time_budget=budget, metadataset=False, random_state=0).evaluations
                 statuses = pd.Series([e.status for e in evaluations]).value_counts().to_dict()
             else:
-                from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
-
                 cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
                 est = cls(n_trials=None, time_budget=budget, metadataset=False, random_state=0).fit(task.X, task.y)
                 evaluations = est.leaderboard_["status"]

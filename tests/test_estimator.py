@@ -112,3 +112,30 @@ def test_when_no_trial_finishes_in_the_budget_the_default_linear_model_is_fitted
     assert model.best_strategy_.family == "linear" and np.isnan(model.best_score_)
     assert set(model.leaderboard_["status"]) == {"timeout"}
     assert model.predict(X).shape == (300,)
+
+
+def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
+    """A pessimistic refit estimate ends the first search early; the time the refit did not use is searched."""
+    import logging
+
+    from sklearn.datasets import make_classification
+
+    from automl_meta.estimator._base import _AutoMetaBase
+
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    monkeypatch.setattr(_AutoMetaBase, "_refit_seconds", lambda self, evaluation: 2.0)  # the refit takes ~0.01 s
+    with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
+        model = AutoMetaClassifier(n_trials=None, time_budget=8, warm_start=False, families=["linear", "knn"], cv=3,
+                                   random_state=0, metadataset=False).fit(X, y)
+    assert "of the budget left after the refit: searching on" in caplog.text
+    assert len(model.leaderboard_) == len(model.study_.trials) - sum(t.state.name == "PRUNED" for t in model.study_.trials)
+    assert model.best_score_ in set(model.leaderboard_["score"])
+
+
+def test_top_up_respects_n_trials():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    model = AutoMetaClassifier(n_trials=3, time_budget=20, warm_start=False, families=["linear"], cv=3,
+                               random_state=0, metadataset=False).fit(X, y)
+    assert len(model.leaderboard_) == 3

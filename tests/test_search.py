@@ -96,3 +96,18 @@ def test_a_reserve_keeps_part_of_the_time_budget_free(tasks_by_kind):
     result = search(tasks_by_kind["binary"], time_budget=20, reserve=reserve, metadataset=False, families=["linear"],
                     evaluator=Evaluator(cv=3, isolate=False))
     assert len(result.evaluations) == 1 and seen[0] == 0
+
+
+def test_a_search_goes_on_with_a_given_study(tasks_by_kind):
+    task = tasks_by_kind["binary"]
+    evaluator = Evaluator(cv=3, isolate=False)
+    first = search(task, n_trials=3, enqueue=[Strategy.default("linear")], metadataset=False,
+                   families=["linear", "knn"], evaluator=evaluator)
+    more = search(task, n_trials=2, enqueue=[Strategy.default("knn")], study=first.study, metadataset=False,
+                  families=["linear", "knn"], evaluator=evaluator)
+    assert more.study is first.study
+    assert [t.number for t in first.study.trials] == [0, 1, 2, 3, 4]
+    assert len(more.evaluations) == 2
+    # the study has trials and none waiting: it is being resumed, so it takes the new warm start first
+    assert more.origins == ["warm_start", "sampler"]
+    assert more.evaluations[0].strategy == Strategy.default("knn")

@@ -96,7 +96,9 @@ class _TorchMLP(BaseEstimator):
         Xt = torch.as_tensor(X, device=dev)
         yt = torch.as_tensor(target, device=dev)
         loss_fn = self._loss()
-        opt = torch.optim.AdamW(net.parameters(), lr=float(self.learning_rate), weight_decay=float(self.weight_decay))
+        # on a GPU the fused optimizer is one kernel instead of one per parameter tensor and step
+        opt = torch.optim.AdamW(net.parameters(), lr=float(self.learning_rate), weight_decay=float(self.weight_decay),
+                                fused=str(dev).startswith("cuda"))
         batch = max(1, min(int(self.batch_size), len(train_idx)))
         best, best_state, since_best, epochs = np.inf, None, 0, 0
         train_t = torch.as_tensor(train_idx, device=dev)
@@ -129,6 +131,23 @@ class _TorchMLP(BaseEstimator):
         if best_state is not None:
             net.load_state_dict(best_state)
         return epochs, best
+
+    # A network fitted on a GPU is pickled from the CPU (joblib, model files): the file then loads on a machine
+    # without CUDA, where the network runs on the CPU; with CUDA it goes back to the device it was fitted on.
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: on Python >= 3.11 it may be this object's own __dict__
+        if "model_" in state and str(state.get("device_", "cpu")) != "cpu":
+            state["model_"] = copy.deepcopy(state["model_"]).cpu()
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        device = str(getattr(self, "device_", "cpu"))
+        if device != "cpu" and hasattr(self, "model_"):
+            from automl_meta.models._device import cuda_available
+
+            self.device_ = device if cuda_available() else "cpu"
+            self.model_ = self.model_.to(self.device_)
 
     def _forward(self, X):
         import torch

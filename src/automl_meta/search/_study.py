@@ -28,7 +28,7 @@ from automl_meta.space import FAMILIES, Strategy, available_families, suggest
 #: Trial user attribute naming where a trial came from ("warm_start", "sampler", or the caller's name).
 ORIGIN_ATTR = "origin"
 # Below this many seconds left (plus, after a time-out, the worker's restart), no new trial is started.
-_MIN_TRIAL_SECONDS = 0.5
+_MIN_TRIAL_SECONDS = 0.25
 
 
 @dataclass
@@ -119,6 +119,7 @@ def search(
     progress: bool = False,
     logger: logging.Logger | None = None,
     reserve=None,
+    study=None,
 ) -> SearchResult:
     """Search the strategy space for a task with Optuna.
 
@@ -156,6 +157,9 @@ def search(
         ``reserve(evaluations) -> seconds`` of the time budget to keep free after the search, given the
         evaluations so far (the estimators keep what the refit of the best one needs). Trials start and are
         limited only within ``time_budget - reserve``.
+    study : optuna.Study, optional
+        A study to go on with (``storage`` and ``study_name`` are then ignored): its sampler keeps what the
+        earlier trials taught it. The estimators use it to spend time left after their refit on more trials.
 
     Returns
     -------
@@ -175,10 +179,13 @@ def search(
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group` is stable in use
             sampler = optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are reported by us, with their reason
-    study, created = _create_or_load(optuna, storage, study_name or f"automl-meta-{task.name}", sampler)
-    study.set_user_attr("task", task.name)
-    study.set_user_attr("metric", task.metric)
-    if not created and not _may_enqueue(optuna, study):
+    if study is None:
+        study, created = _create_or_load(optuna, storage, study_name or f"automl-meta-{task.name}", sampler)
+        study.set_user_attr("task", task.name)
+        study.set_user_attr("metric", task.metric)
+    else:
+        created = False
+    if enqueue and not created and not _may_enqueue(optuna, study):
         # Several processes share this study (Optuna's distributed mode): the one that created it enqueues the
         # warm starts, so they are tried once, not once per process.
         log.info("warm starts left to the process that created study %r", study.study_name)
