@@ -5,6 +5,8 @@ runs a real Optuna search of ``--trials`` trials on the task as the meta-dataset
 ``max_rows`` rows, 3-fold CV, the same per-trial time limit):
 
 * ``metamodel``: the meta-model's top-5 recommendations enqueued first, then TPE (what ``search`` does);
+* ``guided``: the same warm starts, then TPE whose family the meta-model picks in half of the trials
+  (``MetaGuidedSampler``; not in the default set: ``--methods`` adds it);
 * ``portfolio``: the static portfolio's first 5 (auto-sklearn 2.0), then TPE;
 * ``knn``: the best strategies of the 5 nearest training tasks (auto-sklearn 1.0), then TPE;
 * ``tpe``: cold multivariate TPE (Optuna's default start: 10 random trials);
@@ -41,6 +43,7 @@ from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
+ORDER = METHODS[:1] + ["guided"] + METHODS[1:]  # how tables and plots list the methods run
 CHECKPOINTS = [1, 3, 5, 10, 20, 50]
 TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds"]
 
@@ -49,7 +52,7 @@ def warm_starts(method: str, held, t: int, k: int = 5):
     model, portfolios, nearest, _ = held.methods(held.fold(t))
     kind = str(held.data.kinds[t])
     mf = held.data.metafeatures[t]
-    if method == "metamodel":
+    if method in ("metamodel", "guided"):
         return [r.strategy for r in model.recommend(mf, k=k, kind=kind)]
     if method == "portfolio":
         return portfolios[kind_class(kind)].recommend(k=k)
@@ -58,12 +61,24 @@ def warm_starts(method: str, held, t: int, k: int = 5):
     return []
 
 
-def run_search(method: str, task, enqueue, n_trials: int, evaluator, seed: int) -> list[dict]:
+def make_sampler(method: str, held, t: int, seed: int):
+    """The method's Optuna sampler; None for search's default TPE."""
     import optuna
 
+    if method == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if method == "guided":
+        from automl_meta.search import MetaGuidedSampler, family_weights
+
+        model = held.methods(held.fold(t))[0]
+        weights = family_weights(model, held.data.metafeatures[t], str(held.data.kinds[t]))
+        return MetaGuidedSampler(weights, seed=seed)
+    return None
+
+
+def run_search(method: str, task, enqueue, n_trials: int, evaluator, seed: int, sampler=None) -> list[dict]:
     from automl_meta.search import search
 
-    sampler = optuna.samplers.RandomSampler(seed=seed) if method == "random" else None
     result = search(task, n_trials=n_trials, enqueue=enqueue, sampler=sampler, random_state=seed,
                     metadataset=False, evaluator=evaluator)
     return [{"trial": i, "score": ev.score if ev.ok else np.nan, "status": ev.status, "seconds": ev.fit_seconds}
@@ -107,7 +122,7 @@ def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str) -> 
         n_tasks = sub["task"].nunique()
         med = sub.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="median")
         mean = sub.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="mean")
-        order = [m for m in METHODS if m in med.columns]
+        order = [m for m in ORDER if m in med.columns]
         lines += [f"### {label} ({n_tasks} tasks)", "", "median normalized regret (mean in brackets)", ""]
         table = pd.DataFrame({m: [f"{med.loc[n, m]:.3f} ({mean.loc[n, m]:.3f})" for n in med.index] for m in order},
                              index=med.index)
@@ -136,7 +151,7 @@ def plot(curves: pd.DataFrame, out_dir: Path) -> None:
     for name, frame, ylabel in (("anytime_regret.png", (med, mean), "normalized regret"),
                                 ("anytime_rank.png", (ranks,), "average rank (1 = best)")):
         fig, ax = plt.subplots(figsize=(6, 4))
-        for m in METHODS:
+        for m in ORDER:
             if m not in frame[0].columns:
                 continue
             line, = ax.plot(frame[0].index, frame[0][m], marker="o", label=m)
@@ -200,7 +215,8 @@ def main() -> None:
                            random_state=int(cfg["random_state"])) as evaluator:
                 for method in missing:
                     t0 = time.perf_counter()
-                    rows = run_search(method, task, warm_starts(method, held, t), args.trials, evaluator, seed=0)
+                    rows = run_search(method, task, warm_starts(method, held, t), args.trials, evaluator, seed=0,
+                                      sampler=make_sampler(method, held, t, seed=0))
                     meta = {"task": name, "group": str(held.data.groups[t]), "kind": task.kind, "method": method}
                     done = pd.concat([done, pd.DataFrame([{**meta, **r} for r in rows])], ignore_index=True)
                     done.to_csv(trials_path, index=False)  # after every method: a stopped run loses little

@@ -74,7 +74,9 @@ def test_no_metamodel_warns_and_searches_cold(tasks_by_kind, monkeypatch):
 @pytest.mark.parametrize(
     "params, message",
     [({"n_trials": 0}, "n_trials must be a positive integer"), ({"n_trials": None}, "Give n_trials, time_budget or both"),
-     ({"time_budget": 0}, "time_budget must be a positive number"), ({"metric": "r2"}, "does not fit a binary task")],
+     ({"time_budget": 0}, "time_budget must be a positive number"), ({"metric": "r2"}, "does not fit a binary task"),
+     ({"sampler": "cmaes"}, "sampler must be 'tpe', 'guided' or an Optuna sampler; got 'cmaes'"),
+     ({"sampler": 3}, "sampler must be 'tpe', 'guided' or an Optuna sampler; got int")],
 )
 def test_bad_parameters(tasks_by_kind, params, message):
     task = tasks_by_kind["binary"]
@@ -139,3 +141,13 @@ def test_top_up_respects_n_trials():
     model = AutoMetaClassifier(n_trials=3, time_budget=20, warm_start=False, families=["linear"], cv=3,
                                random_state=0, metadataset=False).fit(X, y)
     assert len(model.leaderboard_) == 3
+
+
+def test_guided_sampler_fit(tasks_by_kind, caplog):
+    import logging
+
+    task = tasks_by_kind["binary"]
+    with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
+        clf = AutoMetaClassifier(**dict(FAST, n_trials=7, sampler="guided")).fit(task.X, task.y)
+    assert "guided sampler: family weights" in caplog.text
+    assert len(clf.leaderboard_) == 7 and clf.predict(task.X).shape == (len(task.X),)

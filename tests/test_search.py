@@ -111,3 +111,48 @@ def test_a_search_goes_on_with_a_given_study(tasks_by_kind):
     # the study has trials and none waiting: it is being resumed, so it takes the new warm start first
     assert more.origins == ["warm_start", "sampler"]
     assert more.evaluations[0].strategy == Strategy.default("knn")
+
+
+def test_family_weights_are_a_distribution_over_the_allowed_families(tasks_by_kind):
+    from automl_meta.metafeatures import compute
+    from automl_meta.metamodel import resolve_metamodel
+    from automl_meta.search import family_weights
+
+    task = tasks_by_kind["binary"]
+    model, mf = resolve_metamodel(None), compute(task)
+    weights = family_weights(model, mf, task.kind)
+    assert sum(weights.values()) == pytest.approx(1.0) and min(weights.values()) > 0
+    only = family_weights(model, mf, task.kind, families=["linear", "knn"])
+    assert set(only) == {"linear", "knn"}
+    # a lower temperature trusts the best family more
+    sharp = family_weights(model, mf, task.kind, temperature=0.001)
+    top = max(weights, key=weights.get)
+    assert sharp[top] >= weights[top]
+    with pytest.raises(ConfigError, match="temperature must be positive"):
+        family_weights(model, mf, task.kind, temperature=0)
+
+
+def test_guided_sampler_draws_the_family_from_the_weights(tasks_by_kind):
+    from automl_meta.search import MetaGuidedSampler
+
+    task = tasks_by_kind["binary"]
+    families = ["linear", "knn", "extra_trees"]
+    always = search(task, n_trials=6, sampler=MetaGuidedSampler({"knn": 1.0}, guidance=1.0, seed=0),
+                    metadataset=False, families=families, evaluator=Evaluator(cv=3, isolate=False))
+    assert [e.strategy.family for e in always.evaluations] == ["knn"] * 6
+    never = search(task, n_trials=8, sampler=MetaGuidedSampler({"knn": 1.0}, guidance=0.0, seed=0),
+                   metadataset=False, families=families, evaluator=Evaluator(cv=3, isolate=False))
+    assert len({e.strategy.family for e in never.evaluations}) > 1  # left to TPE's random start
+    # a family the weights name but the search does not allow is never forced
+    other = search(task, n_trials=3, sampler=MetaGuidedSampler({"svm_rbf": 1.0}, guidance=1.0, seed=0),
+                   metadataset=False, families=["linear"], evaluator=Evaluator(cv=3, isolate=False))
+    assert {e.strategy.family for e in other.evaluations} == {"linear"}
+
+
+@pytest.mark.parametrize("kwargs, message", [({"guidance": 1.5}, "guidance must be between 0 and 1"),
+                                             ({"weights": {}}, "at least one family a positive probability")])
+def test_guided_sampler_bad_arguments(kwargs, message):
+    from automl_meta.search import MetaGuidedSampler
+
+    with pytest.raises(ConfigError, match=message):
+        MetaGuidedSampler(**{"weights": {"knn": 1.0}, **kwargs})

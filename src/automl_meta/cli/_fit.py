@@ -18,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--metadataset", metavar="URL", help="where trials are recorded (default: the user's store)")
     p.add_argument("--metamodel", metavar="PATH", help="meta-model for the warm start (default: the user's, else the shipped one)")
     p.add_argument("--no-warm-start", action="store_true", help="search cold")
+    p.add_argument("--sampler", choices=["tpe", "guided"], default="tpe",
+                   help="after the warm starts: Optuna's TPE (default), or TPE whose family the meta-model picks in half of the trials")
     p.add_argument("--cv", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true")
@@ -41,7 +43,8 @@ def run_fit(args) -> int:
     n_trials = args.trials if args.trials is not None or args.time_budget is not None else 30
     est = cls(n_trials=n_trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
-              metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress)
+              metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
+              sampler=args.sampler)
     est.fit(task.X, task.y)
     est.target_name_ = task.target_name
     for i, r in enumerate(est.recommendations_):

@@ -67,7 +67,7 @@ def _import_in_background(families) -> None:
 class _AutoMetaBase(BaseEstimator):
     def __init__(self, n_trials=30, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
                  storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=1,
-                 time_limit=None, families=None, progress=False):
+                 time_limit=None, families=None, progress=False, sampler="tpe"):
         self.n_trials = n_trials
         self.time_budget = time_budget
         self.warm_start = warm_start
@@ -83,6 +83,7 @@ class _AutoMetaBase(BaseEstimator):
         self.time_limit = time_limit
         self.families = families
         self.progress = progress
+        self.sampler = sampler
 
     # -- fitting --------------------------------------------------------------------------------------------
     def __sklearn_tags__(self):
@@ -152,7 +153,8 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.space import Strategy
 
         self.metafeatures_ = compute(task, random_state=self._seed())
-        self.recommendations_ = self._recommend(task, self.search_rows_) if self.warm_start else []
+        metamodel = self._metamodel() if self.warm_start or self.sampler == "guided" else None
+        self.recommendations_ = self._recommend(metamodel, task, self.search_rows_) if self.warm_start and metamodel is not None else []
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         search_budget = None
@@ -166,6 +168,7 @@ class _AutoMetaBase(BaseEstimator):
             time_budget=search_budget, enqueue=[r.strategy for r in self.recommendations_], storage=self.storage,
             random_state=self._seed(), families=self.families, metadataset=self.metadataset, evaluator=evaluator,
             progress=self.progress, reserve=None if self.time_budget is None else self._refit_reserve,
+            sampler=self._make_sampler(metamodel, task),
         )
         self.study_ = result.study
         estimate = None
@@ -286,7 +289,8 @@ class _AutoMetaBase(BaseEstimator):
             return n_rows
         return min(n_rows, max(_MIN_SEARCH_ROWS, int(self.time_budget * _SEARCH_ROWS_PER_SECOND)))
 
-    def _recommend(self, task, search_rows: int):
+    def _metamodel(self):
+        """The meta-model to use, or None (with a warning) when none is available and none was asked for."""
         from automl_meta.errors import MetaModelError
         from automl_meta.metamodel import resolve_metamodel
 
@@ -298,8 +302,25 @@ class _AutoMetaBase(BaseEstimator):
             model = None
         if model is None:
             warnings.warn("No meta-model is available (none shipped or trained): the search starts cold. "
-                          "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=3)
-            return []
+                          "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=4)
+        return model
+
+    def _make_sampler(self, metamodel, task):
+        """None for Optuna's TPE (``search``'s default); the meta-model-guided TPE for "guided"; a sampler
+        object as given."""
+        if isinstance(self.sampler, str) and self.sampler == "tpe":
+            return None
+        if isinstance(self.sampler, str) and self.sampler == "guided":
+            if metamodel is None:
+                return None  # warned already: the search runs cold
+            from automl_meta.search import MetaGuidedSampler, family_weights
+
+            weights = family_weights(metamodel, self.metafeatures_, task.kind, families=self.families)
+            log.info("guided sampler: family weights %s", {f: round(w, 3) for f, w in weights.items()})
+            return MetaGuidedSampler(weights, seed=self._seed())
+        return self.sampler
+
+    def _recommend(self, model, task, search_rows: int):
         budget = None
         if self.time_budget is not None:
             # a warm start may take a quarter of the budget; predictions are for the meta-dataset's task size
@@ -311,6 +332,10 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.search._study import validate_stopping
 
         validate_stopping(self.n_trials, self.time_budget)
+        if isinstance(self.sampler, str) and self.sampler not in ("tpe", "guided"):
+            raise ConfigError(f"sampler must be 'tpe', 'guided' or an Optuna sampler; got {self.sampler!r}.")
+        if not isinstance(self.sampler, str) and not hasattr(self.sampler, "sample_independent"):
+            raise ConfigError(f"sampler must be 'tpe', 'guided' or an Optuna sampler; got {type(self.sampler).__name__}.")
         if not isinstance(self.n_warm_start, (int, np.integer)) or self.n_warm_start < 0:
             raise ConfigError(f"n_warm_start must be a non-negative integer; got {self.n_warm_start!r}.")
 
@@ -375,6 +400,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     families : list of str, optional
         Restrict the search to these model families.
     progress : bool, default=False
+    sampler : {"tpe", "guided"} or optuna.samplers.BaseSampler, default="tpe"
+        How trials after the warm starts are chosen: Optuna's multivariate TPE; "guided": TPE whose model family
+        is drawn, in half of the trials, from the meta-model's belief in each family
+        (:class:`~automl_meta.search.MetaGuidedSampler`); or any Optuna sampler.
 
     Attributes
     ----------

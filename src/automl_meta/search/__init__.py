@@ -7,4 +7,14 @@
 
 from automl_meta.search._study import ORIGIN_ATTR, SearchResult, search
 
-__all__ = ["search", "SearchResult", "ORIGIN_ATTR"]
+__all__ = ["search", "SearchResult", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
+
+
+def __getattr__(name: str):
+    # the guided sampler subclasses Optuna's BaseSampler: imported on first use, so that importing the search
+    # (and `automl-meta --help`) does not import Optuna
+    if name in ("MetaGuidedSampler", "family_weights"):
+        from automl_meta.search import _guided
+
+        return getattr(_guided, name)
+    raise AttributeError(f"module 'automl_meta.search' has no attribute {name!r}")
