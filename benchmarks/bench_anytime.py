@@ -23,6 +23,7 @@ Writes (resumable: finished task/method pairs are kept):
   benchmarks/results/anytime.md           tables; anytime_regret.png, anytime_rank.png
 
 Usage: python benchmarks/bench_anytime.py [--tasks 24] [--folds 4] [--trials 50] [--metadataset PATH]
+       [--methods metamodel,guided,portfolio,knn,tpe,random --tag guided]   (adds the guided sampler; its own summary files)
        [--smoke]   (1 task, 6 trials, small meta-model; what CI runs)
 """
 
@@ -112,7 +113,7 @@ def average_ranks(curves: pd.DataFrame) -> pd.DataFrame:
     return ranks.pivot_table(index="n_trials", columns="method", values="rank", aggfunc="mean")
 
 
-def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str) -> str:
+def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str, tag: str = "") -> str:
     lines = [f"## Anytime performance on held-out groups ({stamp})", "", f"Command: `{command}`", ""]
     for label, mask in (("all", slice(None)), ("classification", curves["kind"] != "regression"),
                         ("regression", curves["kind"] == "regression")):
@@ -135,11 +136,11 @@ def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str) -> 
         verdict = "MET" if m5 <= tl else "MISSED"
         lines += [f"Target (metamodel's median regret after 5 trials <= tpe's after {last}): {m5:.3f} vs {tl:.3f}: "
                   f"**{verdict}**", ""]
-    plot(curves, out_dir)
+    plot(curves, out_dir, tag)
     return "\n".join(lines)
 
 
-def plot(curves: pd.DataFrame, out_dir: Path) -> None:
+def plot(curves: pd.DataFrame, out_dir: Path, tag: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -148,8 +149,8 @@ def plot(curves: pd.DataFrame, out_dir: Path) -> None:
     med = curves.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="median")
     mean = curves.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="mean")
     ranks = average_ranks(curves)
-    for name, frame, ylabel in (("anytime_regret.png", (med, mean), "normalized regret"),
-                                ("anytime_rank.png", (ranks,), "average rank (1 = best)")):
+    for name, frame, ylabel in ((f"anytime{tag}_regret.png", (med, mean), "normalized regret"),
+                                (f"anytime{tag}_rank.png", (ranks,), "average rank (1 = best)")):
         fig, ax = plt.subplots(figsize=(6, 4))
         for m in ORDER:
             if m not in frame[0].columns:
@@ -182,6 +183,7 @@ def main() -> None:
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--smoke", action="store_true", help="1 task, 6 trials, a small meta-model")
     parser.add_argument("--summarize-only", action="store_true")
+    parser.add_argument("--tag", default="", help="suffix of the summary files (anytime_TAG.md ...): e.g. for another --methods set")
     args = parser.parse_args()
     if args.smoke:
         args.tasks, args.folds, args.trials, args.members, args.epochs = 1, 1, 6, 1, 3
@@ -227,11 +229,16 @@ def main() -> None:
     complete = trials.groupby("task")["method"].nunique()
     trials = trials[trials["task"].isin(complete[complete == len(methods)].index)]  # compare like with like
     curves = incumbent_curves(trials, checkpoints)
-    curves.to_csv(out_dir / "anytime.csv", index=False)
+    tag = f"_{args.tag}" if args.tag else ""
+    curves.to_csv(out_dir / f"anytime{tag}.csv", index=False)
     command = "python benchmarks/bench_anytime.py" + (" --smoke" if args.smoke else
                                                       f" --tasks {args.tasks} --folds {args.folds} --trials {args.trials}")
-    report = summarize(curves, out_dir, machine_stamp(), command)
-    (out_dir / "anytime.md").write_text(report + "\n")
+    if args.methods != ",".join(METHODS):
+        command += f" --methods {args.methods}"
+    if args.tag:
+        command += f" --tag {args.tag}"
+    report = summarize(curves, out_dir, machine_stamp(), command, tag)
+    (out_dir / f"anytime{tag}.md").write_text(report + "\n")
     print(report)
 
 

@@ -392,6 +392,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     metamodel : MetaModel or path, optional
         Defaults to the user's retrained meta-model, else the shipped one.
     device : {"auto", "cpu", "cuda"}, default="auto"
+        Where the MLP and XGBoost families train ("auto": CUDA when a GPU is visible). A model fitted on a GPU
+        is saved from the CPU and loads on machines without one.
     random_state : int, optional
     n_jobs : int, default=1
         Threads per model.
