@@ -99,8 +99,13 @@ def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_st
         time.sleep(0.1)
     assert proc.poll() is None, proc.stderr.read()
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "interrupted" in err
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+        pytest.fail(f"`automl-meta fit` did not stop within 60 s of Ctrl-C; the end of its stderr:\n{err[-3000:]}")
+    assert proc.returncode == 130 and "interrupted" in err, err[-3000:]
 
     assert _integrity(db) == "ok"
     recorded = _count(db, "SELECT COUNT(*) FROM evaluations")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import signal
-import sys
 import threading
 import time
 import warnings
@@ -333,8 +333,13 @@ def _graceful_interrupt(interrupted: threading.Event, evaluator):
     def handler(signum, frame):
         interrupted.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        print("\nautoml-meta: interrupted: ending the current trial (Ctrl-C again to stop at once)", file=sys.stderr)
         evaluator.interrupt()
+        # os.write, not print: the signal may land while this thread is writing to sys.stderr (a log line),
+        # and a second write into the same buffered stream from the handler raises "reentrant call"
+        try:
+            os.write(2, b"\nautoml-meta: interrupted: ending the current trial (Ctrl-C again to stop at once)\n")
+        except OSError:
+            pass
 
     signal.signal(signal.SIGINT, handler)
     try:
