@@ -184,3 +184,28 @@ def test_metamodel_update_writes_the_users_model():
                                     for r in (0.1, 1.0, 10.0)], origin="search")
     assert main(["metamodel", "update", "--members", "1", "--epochs", "2"]) == 0
     assert (data_home() / "metamodel.pt").is_file() and (data_home() / "metamodel.pt.json").is_file()
+
+
+def test_the_learning_loop_remembers_a_dataset_fitted_before(tmp_path, capsys, mixed_frame):
+    """fit records the trials into the user's store, metamodel update retrains, and recommend on the same data
+    then leads with what the fit found best."""
+    from automl_meta.metadataset import MetaDataset
+
+    data = tmp_path / "train.csv"
+    mixed_frame.drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
+    store = MetaDataset()  # the user's store: a copy of the shipped meta-dataset on first use
+    assert main(["fit", str(data), "--target", "y_binary", "--trials", "4", "--cv", "3", "--out", str(tmp_path / "m.amm"),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["metamodel", "update", "--members", "1", "--epochs", "2"]) == 0
+    capsys.readouterr()
+    assert main(["recommend", str(data), "--target", "y_binary", "--top", "3", "--json"]) == 0
+    recs = json.loads(capsys.readouterr().out)["recommendations"]
+    assert recs[0]["remembered"]
+    evals = store.evaluations()
+    recorded = evals[evals["task_id"] == evals["task_id"].max()]  # the task fitted last
+    best = recorded.sort_values("score").iloc[-1]
+    assert recs[0]["strategy"]["family"] == best["family"]
+    assert recs[0]["strategy"]["params"] == json.loads(best["params"])
+    assert main(["recommend", str(data), "--target", "y_binary", "--top", "3"]) == 0
+    assert "seen before:" in capsys.readouterr().out

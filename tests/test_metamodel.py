@@ -181,3 +181,32 @@ def test_strategy_prior_is_the_mean_without_the_own_task():
     # a strategy never evaluated takes the prior of the nearest evaluated one
     unseen = Strategy("linear", {"reg_strength": 0.0101})
     assert prior.predict(encode_many([unseen]))[0] == pytest.approx(prior.values_[prior.nearest(encode_many(LINEAR[:1]))[0]])
+
+
+def test_a_dataset_seen_before_gets_its_best_recorded_strategies_first(trained, tmp_path):
+    data = synthetic_data()
+    t = 7
+    rows = np.flatnonzero(data.eval_task == t)
+    best = data.strategies[rows[np.argmax(data.scores[rows])]]
+    remembered = trained.remembered(data.metafeatures[t])
+    assert remembered[0] == best
+    assert len({s.family for s in remembered}) == len(remembered) == 3  # the best of each of its 3 best families
+    recs = trained.recommend(data.metafeatures[t], k=5, kind="binary")
+    assert [r.strategy for r in recs[:3]] == remembered
+    # a slightly different version of the dataset is the same dataset; another dataset is not (with 40
+    # training tasks a quantile step is 1/40, so the radius here is wider than the default's 0.01)
+    import copy
+
+    wider = copy.copy(trained)
+    wider.memory_radius = 0.05
+    nudged = data.metafeatures[t] * 1.0001
+    assert wider.remembered(nudged)[0] == best
+    assert wider.remembered(vector(0.3)) == []
+    # memory off, and memory kept through save/load; files written before the memory load without it
+    assert MetaModel(n_members=1, epochs=1, memory_radius=0).fit(data).remembered(data.metafeatures[t]) == []
+    path = trained.save(tmp_path / "mm.pt")
+    assert MetaModel.load(path).remembered(data.metafeatures[t]) == remembered
+    meta = json.loads((tmp_path / "mm.pt.json").read_text())
+    del meta["task_best"]
+    (tmp_path / "mm.pt.json").write_text(json.dumps(meta))
+    assert MetaModel.load(path).remembered(data.metafeatures[t]) == []

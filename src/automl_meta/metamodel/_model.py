@@ -49,6 +49,11 @@ class MetaModel:
         Sharpness of the listwise target: softmax(normalized score / temperature) within each task.
     tasks_per_batch : int, default=16
     random_state : int, default=0
+    memory_radius : float, default=0.01
+        A training task this close to the query (mean absolute difference of the scaled meta-features; other
+        datasets of the corpus are at least 0.036 apart, near-identical versions of one dataset below 0.01)
+        is taken for the same dataset: its best recorded strategies lead the recommendations. This is how the
+        learning loop serves a user who comes back to a dataset, or to a new version of it. 0 turns it off.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where the members are trained. The networks are small: on a meta-dataset of the shipped size (about
         10,000 evaluations) the CPU is as fast; a GPU pays off from a few hundred thousand evaluations (see
@@ -57,7 +62,8 @@ class MetaModel:
     """
 
     def __init__(self, n_members=5, epochs=60, hidden=128, embedding=64, dropout=0.1, learning_rate=1e-3,
-                 weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0, device="cpu"):
+                 weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0, memory_radius=0.01,
+                 device="cpu"):
         self.n_members = n_members
         self.epochs = epochs
         self.hidden = hidden
@@ -68,11 +74,13 @@ class MetaModel:
         self.temperature = temperature
         self.tasks_per_batch = tasks_per_batch
         self.random_state = random_state
+        self.memory_radius = memory_radius
         self.device = device
 
     def _config(self) -> dict:
         return {k: getattr(self, k) for k in ("n_members", "epochs", "hidden", "embedding", "dropout", "learning_rate",
-                                              "weight_decay", "temperature", "tasks_per_batch", "random_state")}
+                                              "weight_decay", "temperature", "tasks_per_batch", "random_state",
+                                              "memory_radius")}
 
     # -- training -------------------------------------------------------------------------------------------
     def fit(self, data) -> "MetaModel":
@@ -116,6 +124,7 @@ class MetaModel:
                 seen.add(s.key)
                 cands.append(s)
         self.candidates_ = cands
+        self.task_best_ = _best_per_task(data, {c.key: i for i, c in enumerate(cands)}, n_tasks)
         self.train_metafeatures_ = data.metafeatures.copy()
         self.train_task_names_ = [str(n) for n in data.task_names]
         self.training_summary_ = {"tasks": n_tasks, "evaluations": int(len(data.scores)), "seconds": time.perf_counter() - start}
@@ -201,15 +210,36 @@ class MetaModel:
         scores, times = np.array(scores), np.array(times)
         return scores.mean(axis=0), scores.std(axis=0), np.expm1(np.clip(times.mean(axis=0), 0, 20))
 
-    def similar_tasks(self, metafeatures, n: int = 3) -> list[tuple[str, float]]:
-        """The training tasks closest in scaled meta-features (L1 distance), as the reason for a recommendation."""
-        self._check_fitted()
+    def _task_distances(self, metafeatures) -> np.ndarray:
+        """Mean absolute difference of the scaled meta-features between the query and every training task."""
         values = np.asarray(getattr(metafeatures, "values", metafeatures), dtype=float)
         a = self.scaler_.transform(values[None, :])
         b = self.scaler_.transform(self.train_metafeatures_)
-        d = np.abs(b - a).mean(axis=1)
+        return np.abs(b - a).mean(axis=1)
+
+    def similar_tasks(self, metafeatures, n: int = 3) -> list[tuple[str, float]]:
+        """The training tasks closest in scaled meta-features (L1 distance), as the reason for a recommendation."""
+        self._check_fitted()
+        d = self._task_distances(metafeatures)
         order = np.argsort(d)[:n]
         return [(self.train_task_names_[i], float(d[i])) for i in order]
+
+    def remembered(self, metafeatures) -> list:
+        """The best recorded strategies of the training tasks within ``memory_radius`` of the query (nearest
+        task first, each task's best first), without repeats."""
+        self._check_fitted()
+        if not self.memory_radius or not getattr(self, "task_best_", None):
+            return []
+        d = self._task_distances(metafeatures)
+        out, seen = [], set()
+        for t in np.argsort(d):
+            if d[t] > self.memory_radius:
+                break
+            for i in self.task_best_[t]:
+                if i not in seen:
+                    seen.add(i)
+                    out.append(self.candidates_[i])
+        return out
 
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, time_budget: float | None = None,
                   kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None) -> list[Recommendation]:
@@ -259,7 +289,14 @@ class MetaModel:
         chosen: list[int] = []
         relevance = mean[keep]
         max_sim = np.zeros(len(keep))
-        for _ in range(min(k, len(keep))):
+        # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
+        position = {candidates[j].key: p for p, j in enumerate(keep)}
+        for strategy in self.remembered(mf)[: (k + 1) // 2]:
+            p = position.get(strategy.key)
+            if p is not None and p not in chosen:
+                chosen.append(p)
+                max_sim = np.maximum(max_sim, _similarity(enc, enc[p]))
+        for _ in range(min(k, len(keep)) - len(chosen)):
             value = relevance - diversity * max_sim
             value[chosen] = -np.inf
             best = int(np.argmax(value))
@@ -291,7 +328,7 @@ class MetaModel:
             "feature_names": self.feature_names_, "encoding_names": self.encoding_names_,
             "n_task_inputs": int(self.scaler_.n_outputs), "config": self._config(),
             "candidates": [c.to_dict() for c in self.candidates_], "train_task_names": self.train_task_names_,
-            "training": self.training_summary_,
+            "task_best": self.task_best_, "training": self.training_summary_,
         }
         _meta_path(path).write_text(json.dumps(meta))
         return path
@@ -351,8 +388,27 @@ class MetaModel:
         obj.feature_names_, obj.encoding_names_ = meta["feature_names"], meta["encoding_names"]
         obj.candidates_ = [Strategy.from_dict(c) for c in meta["candidates"]]
         obj.train_task_names_ = meta["train_task_names"]
+        obj.task_best_ = meta.get("task_best") or [[] for _ in obj.train_task_names_]  # older files: no memory
         obj.training_summary_ = meta.get("training", {})
         return obj
+
+
+def _best_per_task(data, index_of: dict, n_tasks: int, n: int = 3) -> list[list[int]]:
+    """Per training task, the candidate indices of its best successful strategy in each of its ``n`` best
+    families, best first (three near-copies of one configuration would waste the warm starts)."""
+    best = [[] for _ in range(n_tasks)]
+    ok = np.flatnonzero(np.isfinite(data.scores))
+    for t in range(n_tasks):
+        rows = ok[data.eval_task[ok] == t]
+        families = set()
+        for r in rows[np.argsort(-data.scores[rows], kind="stable")]:
+            strategy = data.strategies[r]
+            if strategy.family not in families:
+                families.add(strategy.family)
+                best[t].append(int(index_of[strategy.key]))
+                if len(best[t]) == n:
+                    break
+    return best
 
 
 def _similarity(encodings: np.ndarray, chosen: np.ndarray) -> np.ndarray:
