@@ -208,4 +208,4 @@ def test_the_learning_loop_remembers_a_dataset_fitted_before(tmp_path, capsys, m
     assert recs[0]["strategy"]["family"] == best["family"]
     assert recs[0]["strategy"]["params"] == json.loads(best["params"])
     assert main(["recommend", str(data), "--target", "y_binary", "--top", "3"]) == 0
-    assert "seen before:" in capsys.readouterr().out
+    assert "seen before: train is this dataset" in capsys.readouterr().out  # recorded under the file's name

@@ -151,3 +151,14 @@ def test_guided_sampler_fit(tasks_by_kind, caplog):
         clf = AutoMetaClassifier(**dict(FAST, n_trials=7, sampler="guided")).fit(task.X, task.y)
     assert "guided sampler: family weights" in caplog.text
     assert len(clf.leaderboard_) == 7 and clf.predict(task.X).shape == (len(task.X),)
+
+
+def test_task_name_names_the_recorded_task(tasks_by_kind, tmp_path):
+    from automl_meta.metadataset import MetaDataset
+
+    task = tasks_by_kind["binary"]
+    store = MetaDataset(tmp_path / "md.sqlite")
+    AutoMetaClassifier(**dict(FAST, metadataset=store, n_trials=2)).fit(task.X, task.y, task_name="churn-2026")
+    assert list(store.tasks()["name"]) == ["churn-2026"]
+    with pytest.raises(ConfigError, match="task_name must be a non-empty string"):
+        AutoMetaClassifier(**FAST).fit(task.X, task.y, task_name="")

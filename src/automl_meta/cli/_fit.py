@@ -45,7 +45,7 @@ def run_fit(args) -> int:
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
               metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
               sampler=args.sampler)
-    est.fit(task.X, task.y)
+    est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
     for i, r in enumerate(est.recommendations_):
         print(f"warm start {i + 1}: {r.strategy} (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})", file=sys.stderr)

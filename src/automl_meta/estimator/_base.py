@@ -91,7 +91,7 @@ class _AutoMetaBase(BaseEstimator):
         tags.input_tags.allow_nan = True  # missing values are handled by every family's encoding
         return tags
 
-    def _make_task(self, X, y):
+    def _make_task(self, X, y, task_name=None):
         """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task."""
         from sklearn.utils.validation import check_array, column_or_1d
 
@@ -117,16 +117,22 @@ class _AutoMetaBase(BaseEstimator):
                 raise ValueError(f"Unknown label type: {target_type}. AutoMetaClassifier needs class labels; "
                                  "use AutoMetaRegressor for a continuous target.")
         kind = "regression" if self._kind == "regression" else "classification"
-        return Task(frame, y, kind=kind, metric=self.metric, name=type(self).__name__, cv=self.cv)
+        if task_name is not None and not (isinstance(task_name, str) and task_name.strip()):
+            raise ConfigError(f"task_name must be a non-empty string; got {task_name!r}.")
+        return Task(frame, y, kind=kind, metric=self.metric, name=task_name or type(self).__name__, cv=self.cv)
 
-    def fit(self, X, y):
+    def fit(self, X, y, task_name=None):
         """Search strategies for (X, y) — warm-started with the meta-model's recommendations — then refit the
-        best on all of the data. Returns self."""
+        best on all of the data. Returns self.
+
+        ``task_name`` names the task in the meta-dataset (and in the reasons ``recommend`` gives later); the
+        estimator's class name by default.
+        """
         from automl_meta.evaluate import Evaluator
 
         start = time.perf_counter()
         self._validate_params_values()
-        task = self._make_task(X, y)
+        task = self._make_task(X, y, task_name)
         self.n_features_in_ = task.n_features
         self.n_rows_ = task.n_rows
         if isinstance(X, pd.DataFrame):
