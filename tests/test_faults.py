@@ -87,8 +87,9 @@ def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_st
             "--no-warm-start", "--no-progress", "--time-limit", "30", "--storage", storage, "--metadataset", str(db),
             "--out", str(tmp_path / "model.amm")]
     # a terminal's Ctrl-C reaches the whole foreground process group: the CLI and its evaluation worker
+    # PYTHONFAULTHANDLER: should the CLI not stop, SIGABRT makes it print where each of its threads is
     proc = subprocess.Popen(argv + ["--trials", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env=dict(os.environ, PYTHONFAULTHANDLER="1"))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -102,6 +103,8 @@ def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_st
     try:
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGABRT)
+        time.sleep(3)
         os.killpg(proc.pid, signal.SIGKILL)
         _, err = proc.communicate()
         pytest.fail(f"`automl-meta fit` did not stop within 60 s of Ctrl-C; the end of its stderr:\n{err[-3000:]}")

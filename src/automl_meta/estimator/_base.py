@@ -253,7 +253,12 @@ class _AutoMetaBase(BaseEstimator):
         for e in better:
             if expected_refit(e) <= left:
                 log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, fitted)
-                self.best_estimator_, _ = self._refit(e.strategy, task)
+                try:
+                    self.best_estimator_, _ = self._refit(e.strategy, task)
+                except Exception as exc:  # the model fitted first is kept: nothing is lost
+                    log.warning("refit of %s failed (%s: %s); keeping %s", e.strategy, type(exc).__name__, exc,
+                                self.best_strategy_)
+                    return
                 self.best_strategy_, self.best_score_ = e.strategy, e.score
                 return
 
