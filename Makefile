@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
 TORCH  ?= torch==2.13.0
 
-.PHONY: venv demo test test-slow bench-metafeatures bench-search-budget bench-metalevel bench-anytime bench-endtoend bench-scale clean
+.PHONY: venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-scale bench-learning-loop bench-device clean
 
 $(BIN)/automl-meta: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ bench-endtoend: venv  # hours; resumable
 
 bench-scale: venv
 	$(BIN)/python benchmarks/bench_scale.py --sizes 11000,100000,1000000 --epochs 2
+
+bench-learning-loop: venv  # ~15 min; needs the corpus
+	$(BIN)/python benchmarks/bench_learning_loop.py --groups ecoli,yeast --trials 20
+
+bench-fit-budget: venv
+	$(BIN)/python benchmarks/bench_search_budget.py --mode fit
+
+bench-device: venv  # CPU against CUDA where a GPU is visible
+	$(BIN)/python benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128,512x512
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
