@@ -319,9 +319,9 @@ class _AutoMetaBase(BaseEstimator):
     def _make_sampler(self, metamodel, task):
         """None for Optuna's TPE (``search``'s default); the meta-model-guided TPE for "guided"; a sampler
         object as given."""
-        if isinstance(self.sampler, str) and self.sampler == "tpe":
+        if self.sampler == "tpe":
             return None
-        if isinstance(self.sampler, str) and self.sampler == "guided":
+        if self.sampler == "guided":
             if metamodel is None:
                 return None  # warned already: the search runs cold
             from automl_meta.search import MetaGuidedSampler, family_weights

@@ -241,6 +241,16 @@ class MetaModel:
                     out.append(self.candidates_[i])
         return out
 
+    def default_candidates(self, kind: str | None = None, n_fresh: int = 256, families=None) -> list:
+        """The strategies ``recommend`` chooses among: every distinct strategy of the training meta-dataset plus
+        ``n_fresh`` seeded Sobol samples, of the families that serve ``kind`` (and are in ``families``)."""
+        from automl_meta.space import sample
+
+        self._check_fitted()
+        allowed = _allowed_families(kind, families)
+        fresh = sample(n_fresh, kind, random_state=self.random_state, method="sobol")
+        return [c for c in list(self.candidates_) + fresh if c.family in allowed]
+
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, time_budget: float | None = None,
                   kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None) -> list[Recommendation]:
         """The ``k`` best strategies for a task, ranked, and diverse (not near-copies of each other).
@@ -261,7 +271,7 @@ class MetaModel:
         families : list of str, optional
             Only strategies of these families.
         """
-        from automl_meta.space import FAMILIES, available_families, encode_many, sample
+        from automl_meta.space import encode_many
 
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
@@ -274,10 +284,11 @@ class MetaModel:
 
             kind = task_or_metafeatures.kind
             mf = compute(task_or_metafeatures)
-        families = set(available_families(kind)) & (set(families) if families is not None else set(FAMILIES))
         if candidates is None:
-            candidates = list(self.candidates_) + sample(n_fresh, kind, random_state=self.random_state, method="sobol")
-        candidates = [c for c in candidates if c.family in families and c.family in FAMILIES]
+            candidates = self.default_candidates(kind, n_fresh=n_fresh, families=families)
+        else:
+            allowed = _allowed_families(kind, families)
+            candidates = [c for c in candidates if c.family in allowed]
         if not candidates:
             raise ConfigError("No candidate strategy is available for this task (check the installed families).")
         mean, std, seconds = self.predict(mf, candidates)
@@ -391,6 +402,13 @@ class MetaModel:
         obj.task_best_ = meta.get("task_best") or [[] for _ in obj.train_task_names_]  # older files: no memory
         obj.training_summary_ = meta.get("training", {})
         return obj
+
+
+def _allowed_families(kind: str | None, families=None) -> set:
+    """The installed families serving ``kind``, restricted to ``families`` when given."""
+    from automl_meta.space import FAMILIES, available_families
+
+    return set(available_families(kind)) & (set(families) if families is not None else set(FAMILIES))
 
 
 def _best_per_task(data, index_of: dict, n_tasks: int, n: int = 3) -> list[list[int]]:

@@ -21,15 +21,11 @@ FAMILY_PARAM = "family"
 
 def family_weights(metamodel, metafeatures, kind: str, families=None, temperature: float = 0.02) -> dict[str, float]:
     """The meta-model's belief in each family for a task: a softmax, at ``temperature``, of the best
-    predicted normalized score among the family's candidate strategies (the meta-dataset's own and fresh
-    samples, as for ``recommend``)."""
-    from automl_meta.space import FAMILIES, available_families, sample
-
+    predicted normalized score among the family's candidate strategies (``MetaModel.default_candidates``,
+    the ones ``recommend`` chooses among)."""
     if not temperature > 0:
         raise ConfigError(f"temperature must be positive; got {temperature!r}.")
-    allowed = set(available_families(kind)) & (set(families) if families is not None else set(FAMILIES))
-    candidates = [c for c in list(metamodel.candidates_) + sample(256, kind, random_state=0, method="sobol")
-                  if c.family in allowed]
+    candidates = metamodel.default_candidates(kind, families=families)
     if not candidates:
         raise ConfigError("No candidate strategy is available for this task (check the installed families).")
     mean, _, _ = metamodel.predict(metafeatures, candidates)

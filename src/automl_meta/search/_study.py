@@ -158,8 +158,8 @@ def search(
         evaluations so far (the estimators keep what the refit of the best one needs). Trials start and are
         limited only within ``time_budget - reserve``.
     study : optuna.Study, optional
-        A study to go on with (``storage`` and ``study_name`` are then ignored): its sampler keeps what the
-        earlier trials taught it. The estimators use it to spend time left after their refit on more trials.
+        A study to go on with (``storage``, ``study_name`` and ``sampler`` are then ignored): its own sampler
+        keeps what the earlier trials taught it. The estimators use it to spend time left after their refit on more trials.
 
     Returns
     -------
@@ -174,12 +174,12 @@ def search(
     task_id = store.add_task(task) if store is not None else None
     own_evaluator = evaluator is None
     evaluator = evaluator or Evaluator(cv=cv, time_limit=time_limit, device=device, n_jobs=n_jobs, random_state=random_state)
-    if sampler is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group` is stable in use
-            sampler = optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are reported by us, with their reason
     if study is None:
+        if sampler is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group` is stable in use
+                sampler = optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True)
         study, created = _create_or_load(optuna, storage, study_name or f"automl-meta-{task.name}", sampler)
         study.set_user_attr("task", task.name)
         study.set_user_attr("metric", task.metric)
