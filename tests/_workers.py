@@ -39,7 +39,9 @@ def write_job(store_url: str) -> None:
     from automl_meta.space import Strategy
 
     store = MetaDataset(store_url)
-    task_id = store.add_task(_task())
+    from conftest import stored
+
+    task_id = stored(store, _task())
     batch = [Evaluation(Strategy("linear", {"reg_strength": 0.01 * (i + 1)}), "roc_auc", "ok", score=0.5 + i / 1000,
                         fit_seconds=0.01) for i in range(50)]
     i = 0

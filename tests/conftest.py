@@ -9,6 +9,13 @@ import pytest
 from automl_meta.data import default_manifest_path
 
 
+def stored(store, task, **kwargs) -> int:
+    """``store.add_task`` with the task's meta-features computed as the library's callers do (seed 0)."""
+    from automl_meta.metafeatures import compute
+
+    return store.add_task(task, compute(task), **kwargs)
+
+
 def make_mixed_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
     """Numeric, text-categorical, pandas-categorical and bool columns, with missing values, and targets of
     every kind that depend on the features (so that models can learn something)."""

@@ -9,6 +9,7 @@ import pytest
 
 from automl_meta.cli import main
 from automl_meta.metafeatures import FEATURE_NAMES
+from conftest import stored
 
 
 def test_metafeatures_json(capsys):
@@ -115,7 +116,7 @@ def test_metamodel_train(tmp_path, capsys):
     store = MetaDataset(tmp_path / "md.sqlite")
     for seed in range(3):
         frame = make_mixed_frame(n=60, seed=seed)
-        tid = store.add_task(Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_binary"], name=f"t{seed}"))
+        tid = stored(store, Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_binary"], name=f"t{seed}"))
         evs = [Evaluation(Strategy("knn", {"n_neighbors": k}), "roc_auc", "ok", score=0.5 + k / 100, fit_seconds=0.1) for k in (1, 5, 20)]
         store.add_evaluations(tid, evs, origin="common")
     out = tmp_path / "model" / "mm.pt"
@@ -179,7 +180,7 @@ def test_metamodel_update_writes_the_users_model():
     store = MetaDataset()
     for seed in range(2):
         frame = make_mixed_frame(n=60, seed=seed)
-        tid = store.add_task(Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_reg"], name=f"r{seed}"))
+        tid = stored(store, Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_reg"], name=f"r{seed}"))
         store.add_evaluations(tid, [Evaluation(Strategy("linear", {"reg_strength": r}), "r2", "ok", score=r / 10, fit_seconds=0.1)
                                     for r in (0.1, 1.0, 10.0)], origin="search")
     assert main(["metamodel", "update", "--members", "1", "--epochs", "2"]) == 0

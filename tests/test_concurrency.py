@@ -17,6 +17,7 @@ import optuna
 import pytest
 
 from automl_meta.metadataset import MetaDataset
+from conftest import stored
 
 WORKERS = str(Path(__file__).resolve().parent / "_workers.py")
 N_PROCESSES, N_TRIALS = 3, 4
@@ -136,6 +137,6 @@ def test_postgresql_metadataset_round_trip_and_parameters(postgres, tasks_by_kin
     store = MetaDataset(postgres("roundtrip"))
     t = tasks_by_kind["binary"]
     name = "x'); DROP TABLE evaluations; --"
-    task_id = store.add_task(Task(t.X, t.y, name=name))
+    task_id = stored(store, Task(t.X, t.y, name=name))
     assert store.tasks()["name"].tolist() == [name]
     assert store.evaluations().empty

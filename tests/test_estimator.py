@@ -73,10 +73,13 @@ def test_no_metamodel_warns_and_searches_cold(tasks_by_kind, monkeypatch):
 
 @pytest.mark.parametrize(
     "params, message",
-    [({"n_trials": 0}, "n_trials must be a positive integer"), ({"n_trials": None}, "Give n_trials, time_budget or both"),
-     ({"time_budget": 0}, "time_budget must be a positive number"), ({"metric": "r2"}, "does not fit a binary task"),
-     ({"sampler": "cmaes"}, "sampler must be 'tpe', 'guided' or an Optuna sampler; got 'cmaes'"),
-     ({"sampler": 3}, "sampler must be 'tpe', 'guided' or an Optuna sampler; got int")],
+    [({"n_trials": 0}, "'n_trials' parameter of AutoMetaClassifier must be an int in the range \\[1, inf\\) or None. Got 0"),
+     ({"time_budget": 0}, "'time_budget' parameter .* must be a float in the range \\(0.0, inf\\) or None. Got 0"),
+     ({"time_budget": float("inf")}, "'time_budget' parameter .* Got inf instead"),
+     ({"metric": "r2"}, "does not fit a binary task"),
+     ({"n_warm_start": -1}, "'n_warm_start' parameter"), ({"cv": 1}, "'cv' parameter"), ({"device": "tpu"}, "'device' parameter"),
+     ({"sampler": "cmaes"}, "'sampler' parameter .* must be a str among .*'guided'.* or an object implementing 'sample_independent'. Got 'cmaes'"),
+     ({"sampler": 3}, "'sampler' parameter .* Got 3 instead")],
 )
 def test_bad_parameters(tasks_by_kind, params, message):
     task = tasks_by_kind["binary"]
@@ -122,10 +125,10 @@ def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
 
     from sklearn.datasets import make_classification
 
-    from automl_meta.estimator._base import _AutoMetaBase
+    from automl_meta.estimator._refit import RefitPlan
 
     X, y = make_classification(n_samples=300, n_features=5, random_state=0)
-    monkeypatch.setattr(_AutoMetaBase, "_refit_seconds", lambda self, evaluation: 2.0)  # the refit takes ~0.01 s
+    monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation: 2.0)  # the refit takes ~0.01 s
     with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
         model = AutoMetaClassifier(n_trials=None, time_budget=8, warm_start=False, families=["linear", "knn"], cv=3,
                                    random_state=0, metadataset=False).fit(X, y)

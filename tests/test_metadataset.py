@@ -14,6 +14,7 @@ from automl_meta.evaluate import Evaluation
 from automl_meta.metadataset import MetaDataset, data_home, resolve_url
 from automl_meta.metafeatures import FEATURE_NAMES
 from automl_meta.space import ENCODING_NAMES, Strategy
+from conftest import stored
 
 
 def fake_evaluations(n, metric="roc_auc", seed=0):
@@ -37,16 +38,16 @@ def store(tmp_path):
 
 def test_tasks_are_stored_once_with_metafeatures(store, tasks_by_kind):
     task = tasks_by_kind["binary"]
-    tid = store.add_task(task, source="test")
-    assert store.add_task(task) == tid
-    assert store.add_task(tasks_by_kind["regression"]) != tid
+    tid = stored(store, task, source="test")
+    assert stored(store, task) == tid
+    assert stored(store, tasks_by_kind["regression"]) != tid
     row = store.tasks().iloc[0]
     assert (row["name"], row["kind"], row["metric"], row["n_rows"], row["fingerprint"]) == ("bin", "binary", "roc_auc", 150, task.fingerprint)
     assert list(json.loads(row["metafeatures"])) == list(FEATURE_NAMES)
 
 
 def test_evaluations_and_failures_are_recorded(store, tasks_by_kind):
-    tid = store.add_task(tasks_by_kind["binary"])
+    tid = stored(store, tasks_by_kind["binary"])
     uids = store.add_evaluations(tid, fake_evaluations(10), origin="test")
     assert len(set(uids)) == 10
     evals = store.evaluations(tid)
@@ -58,7 +59,7 @@ def test_evaluations_and_failures_are_recorded(store, tasks_by_kind):
 
 def test_training_data(store, tasks_by_kind):
     for i, task in enumerate(tasks_by_kind.values()):
-        store.add_evaluations(store.add_task(task), fake_evaluations(5, metric=task.metric, seed=i), origin="test")
+        store.add_evaluations(stored(store, task), fake_evaluations(5, metric=task.metric, seed=i), origin="test")
     data = store.training_data()
     assert data.metafeatures.shape == (3, len(FEATURE_NAMES))
     assert data.encodings.shape == (15, len(ENCODING_NAMES))
@@ -71,9 +72,9 @@ def test_training_data(store, tasks_by_kind):
 def test_export_and_import_merge_without_duplicates(store, tasks_by_kind, tmp_path, suffix):
     if suffix == ".parquet":
         pytest.importorskip("pyarrow")
-    tid = store.add_task(tasks_by_kind["binary"])
+    tid = stored(store, tasks_by_kind["binary"])
     store.add_evaluations(tid, fake_evaluations(7), origin="test")
-    store.add_task(tasks_by_kind["regression"])  # a task without evaluations is exported too
+    stored(store, tasks_by_kind["regression"])  # a task without evaluations is exported too
     path = tmp_path / f"export{suffix}"
     assert store.export(path) == 8
     other = MetaDataset(tmp_path / "other.sqlite")
@@ -86,7 +87,7 @@ def test_export_and_import_merge_without_duplicates(store, tasks_by_kind, tmp_pa
 
 
 def test_provenance_travels_with_the_export(store, tasks_by_kind, tmp_path):
-    store.add_evaluations(store.add_task(tasks_by_kind["binary"]), fake_evaluations(2), origin="common")
+    store.add_evaluations(stored(store, tasks_by_kind["binary"]), fake_evaluations(2), origin="common")
     store.set_info("provenance", {"corpus": "test corpus"})
     store.set_info("build_seconds", "12.5")
     store.export(tmp_path / "e.csv.gz")
@@ -106,7 +107,7 @@ def test_import_of_something_else(tmp_path, store):
 
 
 def test_a_failing_batch_writes_nothing(store, tasks_by_kind):
-    tid = store.add_task(tasks_by_kind["binary"])
+    tid = stored(store, tasks_by_kind["binary"])
     good = fake_evaluations(3)
     bad = Evaluation(Strategy.default("knn"), None, "ok", score=0.5)  # metric NULL violates the schema
     with pytest.raises(StorageError, match="Writing to the meta-dataset"):
@@ -148,7 +149,7 @@ WRITER = textwrap.dedent("""
 
 def test_four_processes_write_1000_evaluations_at_once(tmp_path, tasks_by_kind):
     path = tmp_path / "shared.sqlite"
-    tid = MetaDataset(path).add_task(tasks_by_kind["binary"])
+    tid = stored(MetaDataset(path), tasks_by_kind["binary"])
     procs = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(tid), f"p{k}", "250"], stderr=subprocess.PIPE, text=True)
         for k in range(4)
@@ -165,7 +166,7 @@ def test_default_store_starts_from_the_shipped_export(tmp_path, tasks_by_kind, m
     import automl_meta.metadataset._store as store_module
 
     source = MetaDataset(tmp_path / "source.sqlite")
-    store_tid = source.add_task(tasks_by_kind["binary"])
+    store_tid = stored(source, tasks_by_kind["binary"])
     source.add_evaluations(store_tid, fake_evaluations(4), origin="common")
     shipped = tmp_path / "metadataset.csv.gz"
     source.export(shipped)

@@ -71,7 +71,7 @@ def test_recommend_is_ranked_diverse_and_respects_a_time_budget(trained):
     assert recs[0].strategy.family == "linear"
     assert [r.predicted_score for r in recs[:1]] >= [r.predicted_score for r in recs[1:2]]
     assert len({r.strategy for r in recs}) == 4 and len({r.strategy.family for r in recs}) >= 2
-    fast = trained.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary", time_budget=1.0)
+    fast = trained.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary", max_seconds=1.0)
     assert all(r.strategy.family != "extra_trees" for r in fast)
     with pytest.raises(ConfigError, match="k must be a positive integer"):
         trained.recommend(vector(0.0), k=0)

@@ -24,6 +24,7 @@ from automl_meta.errors import (AutoMetaError, ConfigError, DataError, MetaModel
 from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, load_model, save_model
 
 from conftest import make_mixed_frame
+from conftest import stored
 
 def _search(*args, **kwargs):
     from automl_meta.search import search
@@ -50,7 +51,7 @@ def small_metamodel(tmp_path_factory):
     store = MetaDataset(tmp_path_factory.mktemp("mm") / "md.sqlite")
     for seed in range(3):
         frame = make_mixed_frame(n=60, seed=seed)
-        tid = store.add_task(Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_binary"], name=f"t{seed}"))
+        tid = stored(store, Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_binary"], name=f"t{seed}"))
         store.add_evaluations(tid, [Evaluation(Strategy("linear", {"reg_strength": r}), "roc_auc", "ok", score=0.5 + r / 100,
                                                fit_seconds=0.1) for r in (0.1, 1.0, 10.0)], origin="search")
     return MetaModel(n_members=1, epochs=2).fit(store.training_data())
@@ -183,6 +184,12 @@ CASES = {
     "cv below 2": (
         DataError, "cv must be",
         lambda c: Task(c.X, c.y, cv=1),
+        None,
+        None,
+    ),
+    "estimator cv below 2": (
+        ConfigError, "'cv' parameter of AutoMetaClassifier must be an int in the range [2, inf). Got 1",
+        None,
         lambda c: AutoMetaClassifier(**FAST | {"cv": 1}).fit(c.X, c.y),
         lambda c: _fit_cli(c, "--cv", "1"),
     ),

@@ -8,7 +8,7 @@ from automl_meta.errors import ConfigError
 from automl_meta.evaluate import Evaluator
 from automl_meta.metadataset import MetaDataset
 from automl_meta.models import _build
-from automl_meta.search import search
+from automl_meta.search import Budget, search
 from automl_meta.space import Strategy
 
 from test_evaluate import _NaNPredictor, _Raises, _Slow
@@ -78,24 +78,57 @@ def test_time_budget_ends_a_trial_that_would_overrun_it():
         ({}, "Give n_trials, time_budget or both"),
         ({"n_trials": 0}, "n_trials must be a positive integer; got 0"),
         ({"time_budget": -1}, "time_budget must be a positive number of seconds; got -1"),
+        ({"time_budget": float("inf")}, "time_budget must be a positive number of seconds; got inf"),
         ({"n_trials": 2, "families": ["knn", "xgb"]}, "Unknown model family 'xgb'"),
+        ({"n_trials": 2, "study": "STUDY", "storage": "sqlite:///x.db"}, "Give either study= .* or storage=, not both"),
+        ({"n_trials": 2, "study": "STUDY", "sampler": "SAMPLER"}, "Give either study= .* or sampler=, not both"),
     ],
 )
 def test_bad_arguments(tasks_by_kind, kwargs, message):
+    if kwargs.get("study") == "STUDY":
+        kwargs["study"] = optuna.create_study(study_name="given", direction="maximize")
+    if kwargs.get("sampler") == "SAMPLER":
+        kwargs["sampler"] = optuna.samplers.RandomSampler(seed=0)
     with pytest.raises(ConfigError, match=message):
         search(tasks_by_kind["binary"], metadataset=False, **kwargs)
 
 
-def test_a_reserve_keeps_part_of_the_time_budget_free(tasks_by_kind):
+def test_a_budget_reserve_keeps_part_of_the_time_budget_free(tasks_by_kind):
     seen = []
 
     def reserve(evaluations):
         seen.append(len(evaluations))
         return 0.0 if not evaluations else 1e6  # after the first trial, keep everything free
 
-    result = search(tasks_by_kind["binary"], time_budget=20, reserve=reserve, metadataset=False, families=["linear"],
+    budget = Budget(20).reserve(reserve)
+    result = search(tasks_by_kind["binary"], time_budget=budget, metadataset=False, families=["linear"],
                     evaluator=Evaluator(cv=3, isolate=False))
     assert len(result.evaluations) == 1 and seen[0] == 0
+    assert budget.left() > 10  # the caller's budget still has what the search kept free
+
+
+def test_budget_counts_down_and_keeps_its_reserve():
+    budget = Budget(30)
+    assert 29 < budget.left() <= 30 and budget.elapsed() >= 0 and budget.reserved() == 0
+    budget.reserve(5.0)
+    assert budget.free() == pytest.approx(budget.left() - 5.0, abs=0.01)
+    budget.reserve(lambda evaluations: 2.0 * len(evaluations))
+    assert budget.reserved([1, 2, 3]) == 6.0
+    for bad in (0, -1, float("nan"), True, "30"):
+        with pytest.raises(ConfigError, match="time_budget must be a positive number"):
+            Budget(bad)
+
+
+def test_get_storage_resolves_once_and_explains_bad_urls(tmp_path):
+    from automl_meta.errors import StorageError
+    from automl_meta.search import get_storage
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    storage = get_storage(url)
+    assert isinstance(storage, optuna.storages.BaseStorage) and get_storage(storage) is storage
+    assert isinstance(get_storage(None), optuna.storages.InMemoryStorage)
+    with pytest.raises(StorageError, match="Cannot open the Optuna storage .*absent"):
+        get_storage(f"sqlite:///{tmp_path / 'absent' / 'study.db'}")
 
 
 def test_a_search_goes_on_with_a_given_study(tasks_by_kind):

@@ -17,6 +17,7 @@ import pandas as pd
 from automl_meta.cli._main import main
 from automl_meta.data import Task
 from automl_meta.metadataset import MetaDataset
+from conftest import stored
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "automl_meta"
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # every control character but the newline
@@ -35,7 +36,7 @@ def test_the_only_unpickling_is_of_signed_model_files():
 
 
 # SQLite's PRAGMA takes no bound parameters; this one formats a module constant (an int), never data.
-_ALLOWED_FORMATTED_SQL = ['cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")']
+_ALLOWED_FORMATTED_SQL = ['cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")']
 
 
 def test_sql_is_never_built_from_strings():
@@ -51,7 +52,7 @@ def test_hostile_names_are_stored_verbatim(tmp_path, tasks_by_kind):
     store = MetaDataset(tmp_path / "md.sqlite")
     t = tasks_by_kind["binary"]
     name = "x'); DROP TABLE evaluations; --"
-    store.add_task(Task(t.X, t.y, name=name, group="g' OR '1'='1"))
+    stored(store, Task(t.X, t.y, name=name, group="g' OR '1'='1"))
     tasks = store.tasks()
     assert tasks["name"].tolist() == [name] and tasks["group_name"].tolist() == ["g' OR '1'='1"]
     assert store.evaluations().empty  # the table is still there

@@ -2,6 +2,6 @@
 
 import sys
 
-from automl_meta.cli._main import main
+from automl_meta.cli import main
 
 sys.exit(main())

@@ -40,8 +40,7 @@ def run_fit(args) -> int:
 
     task = load_task(args)
     cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
-    n_trials = args.trials if args.trials is not None or args.time_budget is not None else 30
-    est = cls(n_trials=n_trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
+    est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
               metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
               sampler=args.sampler)

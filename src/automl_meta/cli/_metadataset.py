@@ -43,7 +43,7 @@ def register(sub) -> None:
 def run_build(args) -> int:
     from automl_meta.collect import BuildConfig, build
     from automl_meta.metadataset import MetaDataset
-    from automl_meta.metadataset._stats import record_provenance
+    from automl_meta.metadataset import record_provenance
 
     store = MetaDataset(args.metadataset)
     config = BuildConfig(n_common=args.common, n_specific=args.strategies_per_task, max_rows=args.max_rows, cv=args.cv,
@@ -59,7 +59,7 @@ def run_build(args) -> int:
 
 def run_stats(args) -> int:
     from automl_meta.metadataset import MetaDataset
-    from automl_meta.metadataset._stats import stats
+    from automl_meta.metadataset import stats
 
     st = stats(MetaDataset(args.metadataset))
     if args.json:

@@ -27,14 +27,12 @@ def run(args) -> int:
         raise MetaModelError("No meta-model is available: none is shipped in this installation and none was trained. "
                              "Train one with `automl-meta metamodel train`.")
     mf = compute(task)
-    recs = model.recommend(mf, k=args.top, kind=task.kind, time_budget=args.time_budget)
+    recs = model.recommend(mf, k=args.top, kind=task.kind, max_seconds=args.time_budget)
     similar = model.similar_tasks(mf, n=3)
-    remembered = {s.key for s in model.remembered(mf)}
     if args.json:
         print(to_json({
             "task": {"name": task.name, "kind": task.kind, "metric": task.metric, "rows": task.n_rows, "features": task.n_features},
-            "recommendations": [dict(rank=i + 1, remembered=r.strategy.key in remembered, **r.to_dict())
-                                for i, r in enumerate(recs)],
+            "recommendations": [dict(rank=i + 1, **r.to_dict()) for i, r in enumerate(recs)],
             "similar_tasks": [{"name": n, "distance": d} for n, d in similar],
         }))
         return 0
@@ -45,7 +43,7 @@ def run(args) -> int:
     print("predicted: normalized score (1 = as good as the best strategy known for similar tasks); seconds: "
           "cross-validation time on tasks of the meta-dataset's size")
     print("most similar known tasks: " + ", ".join(f"{n} (distance {d:.3f})" for n, d in similar))
-    if any(r.strategy.key in remembered for r in recs):
+    if any(r.remembered for r in recs):
         print(f"seen before: {similar[0][0]} is this dataset (distance below {model.memory_radius}); its best "
               "recorded strategies come first")
     return 0

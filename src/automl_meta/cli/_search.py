@@ -26,17 +26,19 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from automl_meta.evaluate import Evaluator
     from automl_meta.metadataset import MetaDataset
     from automl_meta.search import search
 
     task = load_task(args)
     store = MetaDataset(args.metadataset)
     families = [f.strip() for f in args.families.split(",") if f.strip()] if args.families else None
-    result = search(
-        task, n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, storage=args.storage,
-        study_name=args.study_name, metadataset=store, families=families, cv=args.cv, random_state=args.seed,
-        progress=not args.no_progress and not args.json,
-    )
+    with Evaluator(cv=args.cv, time_limit=args.time_limit, random_state=args.seed) as evaluator:
+        result = search(
+            task, n_trials=args.trials, time_budget=args.time_budget, evaluator=evaluator, storage=args.storage,
+            study_name=args.study_name, metadataset=store, families=families, random_state=args.seed,
+            progress=not args.no_progress and not args.json,
+        )
     board = result.leaderboard
     if args.json:
         print(to_json({"task": task.name, "metric": task.metric, "seconds": result.seconds,

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from automl_meta.collect._design import common_strategies
-from automl_meta.data import Task, load_manifest, task_from_manifest_row
+from automl_meta.data import Task, load_manifest, stratified_subsample, task_from_manifest_row
 from automl_meta.evaluate import Evaluator
-from automl_meta.evaluate._cv import row_subsample
+from automl_meta.metafeatures import compute
 from automl_meta.space import Strategy, available_families, sample, suggest
 
 COMMON, TPE = "common", "tpe"
@@ -56,7 +56,7 @@ def capped_task(task: Task, max_rows: int, cv: int, random_state: int) -> Task:
     """The task itself, or a seeded stratified subsample of at most ``max_rows`` rows (same name and group)."""
     if task.n_rows <= max_rows:
         return task
-    rows = row_subsample(task, max_rows, random_state)
+    rows = stratified_subsample(task.y.to_numpy(), max_rows, classification=task.is_classification, random_state=random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return Task(task.X.iloc[rows], task.y.iloc[rows], kind=task.kind, metric=task.metric, name=task.name,
@@ -86,7 +86,9 @@ def _build_task(row, store, config: BuildConfig, common, on_eval, task_seed: int
     full = task_from_manifest_row(row, cv=config.cv)
     task = capped_task(full, config.max_rows, config.cv, config.random_state)
     source = f"{row.get('source', '')}; rows {task.n_rows} of {full.n_rows}".strip("; ")
-    task_id = store.add_task(task, source=source)
+    task_id = store.current_task_id(task)
+    if task_id is None:
+        task_id = store.add_task(task, compute(task, random_state=config.random_state), source=source)
     added = 0
     with Evaluator(cv=config.cv, time_limit=config.time_limit, random_state=config.random_state, n_jobs=1) as evaluator:
         done = store.evaluated_keys(task_id, origin=COMMON)

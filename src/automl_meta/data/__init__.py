@@ -4,6 +4,8 @@
 >>> task = Task.from_csv("data.csv", target="y")  # doctest: +SKIP
 """
 
+from automl_meta.data._home import HOME_ENV, data_home
+from automl_meta.data._sampling import stratified_subsample
 from automl_meta.data._corpus import default_manifest_path, iter_corpus, load_manifest, task_from_manifest_row
 from automl_meta.data._io import read_table
 from automl_meta.data._kinds import BINARY, DEFAULT_METRICS, KINDS, MULTICLASS, REGRESSION, infer_kind
@@ -13,6 +15,9 @@ from automl_meta.data._validate import MIN_ROWS, DataWarning
 
 __all__ = [
     "Task",
+    "stratified_subsample",
+    "data_home",
+    "HOME_ENV",
     "DataWarning",
     "infer_kind",
     "read_table",

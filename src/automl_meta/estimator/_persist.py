@@ -29,7 +29,7 @@ KEY_FILE = "model-signing.key"
 
 
 def _key() -> bytes:
-    from automl_meta.metadataset._location import data_home
+    from automl_meta.data import data_home
 
     path = data_home() / KEY_FILE
     try:

@@ -5,8 +5,8 @@
 ...     result = ev(Strategy.default("hist_gb"), task)
 """
 
-from automl_meta.evaluate._cv import cross_validate
+from automl_meta.evaluate._cv import cross_validate, limit_threads, row_subsample
 from automl_meta.evaluate._evaluator import Evaluator, evaluate
 from automl_meta.evaluate._result import ERROR, NAN, OK, STATUSES, TIMEOUT, Evaluation
 
-__all__ = ["Evaluator", "evaluate", "cross_validate", "Evaluation", "OK", "ERROR", "NAN", "TIMEOUT", "STATUSES"]
+__all__ = ["Evaluator", "evaluate", "cross_validate", "limit_threads", "row_subsample", "Evaluation", "OK", "ERROR", "NAN", "TIMEOUT", "STATUSES"]

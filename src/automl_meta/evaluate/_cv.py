@@ -28,11 +28,11 @@ def splitter(task, cv: int, random_state: int):
 
 def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
     """Rows used for the evaluation: all, or a seeded subsample (stratified, every class kept)."""
-    from automl_meta.models._wrappers import subsample_indices
+    from automl_meta.data import stratified_subsample
 
     if max_rows is None or task.n_rows <= max_rows:
         return np.arange(task.n_rows)
-    return subsample_indices(task.y.to_numpy(), max_rows, task.is_classification, random_state)
+    return stratified_subsample(task.y.to_numpy(), max_rows, classification=task.is_classification, random_state=random_state)
 
 
 def limit_threads(n_jobs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from automl_meta.errors import ConfigError
 from automl_meta.evaluate._cv import cross_validate
 from automl_meta.evaluate._result import Evaluation
-from automl_meta.evaluate._worker import EvaluationWorker
+from automl_meta.evaluate._worker import GRACE_SECONDS, EvaluationWorker
 
 
 class Evaluator:
@@ -31,6 +31,10 @@ class Evaluator:
         Address-space limit of the worker process (isolated only): a model that needs more fails with
         ``MemoryError`` instead of exhausting the machine.
     """
+
+    #: Seconds an isolated evaluation may run past its limit before its worker is ended (a caller with a hard
+    #: deadline subtracts it from the limit it gives).
+    grace_seconds = GRACE_SECONDS
 
     def __init__(self, cv=None, time_limit=None, isolate=True, device="auto", n_jobs=1, random_state=0, max_rows=None, memory_limit_mb=None):
         if time_limit is not None and not time_limit > 0:

@@ -5,19 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from automl_meta.data import data_home
 from automl_meta.errors import StorageError
 
-#: Environment variable naming the folder of the user's meta-dataset (default: the XDG data folder).
-HOME_ENV = "AUTOML_META_HOME"
 DEFAULT_FILENAME = "metadataset.sqlite"
-
-
-def data_home() -> Path:
-    """``$AUTOML_META_HOME``, else ``$XDG_DATA_HOME/automl-meta``, else ``~/.local/share/automl-meta``."""
-    if os.environ.get(HOME_ENV):
-        return Path(os.environ[HOME_ENV]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "automl-meta"
 
 
 def resolve_url(location=None) -> str:

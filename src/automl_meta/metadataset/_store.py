@@ -15,30 +15,20 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from automl_meta.errors import ConfigError, StorageError
 from automl_meta.metadataset import _schema as S
 from automl_meta.metadataset._location import resolve_url, safe_url
+from automl_meta.metadataset._sqlite import SQLITE_BUSY_MS, lost_creation_race, serialize_sqlite_transactions
 
 #: The meta-dataset shipped in the package (built from the corpus by ``automl-meta metadataset build``).
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "assets" / "metadataset.csv.gz"
 
 
-def lost_creation_race(exc: Exception) -> bool:
-    """Whether a database error says another process created the same tables (or their first row) at the same
-    moment: PostgreSQL fails the loser's CREATE TABLE (DuplicateTable, a ProgrammingError) or insert
-    (IntegrityError); SQLite raises an OperationalError "table ... already exists"."""
-    return isinstance(exc, (IntegrityError, ProgrammingError)) or "already exists" in str(exc)
-
-
 def shipped_path() -> Path | None:
     """The shipped meta-dataset export, or None in a checkout that has not got one yet."""
     return SHIPPED_FILE if SHIPPED_FILE.is_file() else None
-
-
-# Concurrent SQLite writers wait this long for the write lock before giving up.
-_SQLITE_BUSY_MS = 120_000
 
 
 def _now() -> str:
@@ -49,37 +39,13 @@ def _json_floats(values) -> str:
     return json.dumps([None if (v is None or not math.isfinite(v)) else float(v) for v in values])
 
 
-def _mf_json(metafeatures) -> str | None:
-    if metafeatures is None:
-        return None
+def _mf_json(metafeatures) -> str:
     return json.dumps({n: (None if not math.isfinite(v) else float(v)) for n, v in metafeatures.to_dict().items()})
-
-
-def serialize_sqlite_transactions(engine: sa.Engine) -> sa.Engine:
-    """Make every transaction on a SQLite engine BEGIN IMMEDIATE (WAL journal, long busy timeout): a transaction
-    takes the write lock up front and waits for it, instead of two deferred ones both reading a row and then
-    both writing it (an Optuna trial popped from the queue by two processes), or failing with "database is
-    locked" when they try to upgrade at once. Connections already pooled are dropped, so every one is set up."""
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_setup(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # SQLAlchemy, not the sqlite3 module, opens transactions
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    engine.dispose()
-    return engine
 
 
 def _make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = serialize_sqlite_transactions(sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000}))
+        engine = serialize_sqlite_transactions(sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}))
 
         @event.listens_for(engine, "connect")
         def _store_pragmas(dbapi_conn, _record):
@@ -109,6 +75,8 @@ class TrainingData:
     fit_seconds: np.ndarray  # (E,)
     status: np.ndarray  # (E,)
     origin: np.ndarray  # (E,)
+    n_rows: np.ndarray | None = None  # (E,) rows each evaluation was scored on (its time was measured there)
+    build_config: dict | None = None  # how the last build scored strategies (max_rows, cv, ...: its provenance)
 
     def subset(self, task_indices) -> "TrainingData":
         """The same data restricted to some tasks (by index), with evaluations re-indexed."""
@@ -123,6 +91,7 @@ class TrainingData:
             eval_task=remap[self.eval_task[keep]], strategies=[self.strategies[i] for i in keep],
             encodings=self.encodings[keep], scores=self.scores[keep], fit_seconds=self.fit_seconds[keep],
             status=self.status[keep], origin=self.origin[keep],
+            n_rows=None if self.n_rows is None else self.n_rows[keep], build_config=self.build_config,
         )
 
 
@@ -183,18 +152,13 @@ class MetaDataset:
         return _Transaction(self)
 
     # -- tasks ----------------------------------------------------------------------------------------------
-    def add_task(self, task, metafeatures=None, source: str | None = None) -> int:
-        """Store a task (idempotent: the same data and metric give the same id) and return its id.
-
-        Meta-features are computed when not given; stored ones of an older version are replaced.
-        """
-        from automl_meta.metafeatures import VERSION, compute
-
-        existing = self.find_task(task)
-        if existing is not None and existing["mf_version"] == VERSION and metafeatures is None:
-            return int(existing["id"])
-        if metafeatures is None:
-            metafeatures = compute(task)
+    def add_task(self, task, metafeatures, source: str | None = None) -> int:
+        """Store a task with its meta-features (idempotent: the same data and metric give the same id; stored
+        meta-features are replaced by the given ones) and return its id. The store never computes meta-features:
+        whoever made the task computed them, with the seed it chose."""
+        if metafeatures is None or not hasattr(metafeatures, "version"):
+            raise ConfigError(f"add_task needs the task's meta-features (automl_meta.metafeatures.compute(task)); got "
+                              f"{type(metafeatures).__name__}.")
         row = dict(
             name=task.name, group_name=task.group, kind=task.kind, metric=task.metric, n_rows=task.n_rows,
             n_features=task.n_features, n_classes=None if task.classes is None else len(task.classes),
@@ -226,6 +190,14 @@ class MetaDataset:
                 sa.select(S.tasks).where((S.tasks.c.fingerprint == task.fingerprint) & (S.tasks.c.metric == task.metric))
             ).mappings().first()
         return dict(row) if row is not None else None
+
+    def current_task_id(self, task) -> int | None:
+        """The id of ``task`` when it is stored with meta-features of the current version (so they need not be
+        computed again), else None."""
+        from automl_meta.metafeatures import VERSION
+
+        existing = self.find_task(task)
+        return int(existing["id"]) if existing is not None and existing["mf_version"] == VERSION else None
 
     def tasks(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
@@ -320,8 +292,13 @@ class MetaDataset:
             eval_task=np.array([index[t] for t in evals["task_id"]], dtype=int), strategies=strategies,
             encodings=encode_many(strategies), scores=evals["score"].to_numpy(dtype=float),
             fit_seconds=evals["fit_seconds"].to_numpy(dtype=float), status=evals["status"].to_numpy(),
-            origin=evals["origin"].to_numpy(),
+            origin=evals["origin"].to_numpy(), n_rows=evals["n_rows"].to_numpy(dtype=float), build_config=self.build_config(),
         )
+
+    def build_config(self) -> dict | None:
+        """The configuration of the last build recorded in the provenance (``max_rows``, ``cv``, ...), or None."""
+        builds = json.loads(self.get_info("provenance") or "{}").get("builds") or []
+        return dict(builds[-1].get("config") or {}) if builds else None
 
     # -- shipping and merging -------------------------------------------------------------------------------
     def export(self, path) -> int:

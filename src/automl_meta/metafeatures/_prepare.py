@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from automl_meta.data import Task
+from automl_meta.data import Task, stratified_subsample
 
 STATS_ROWS = 10_000
 LANDMARK_ROWS = 2_000
@@ -46,20 +46,6 @@ def _uniform_indices(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     if n <= size:
         return np.arange(n)
     return np.sort(rng.choice(n, size=size, replace=False))
-
-
-def stratified_indices(y_codes: np.ndarray, size: int, rng: np.random.Generator, min_per_class: int = MIN_PER_CLASS) -> np.ndarray:
-    """About ``size`` rows keeping each class's share, but at least ``min_per_class`` of each class that has them."""
-    n = len(y_codes)
-    if n <= size:
-        return np.arange(n)
-    chosen = []
-    frac = size / n
-    for c in np.unique(y_codes):
-        members = np.flatnonzero(y_codes == c)
-        take = min(len(members), max(int(round(frac * len(members))), min_per_class))
-        chosen.append(rng.choice(members, size=take, replace=False))
-    return np.sort(np.concatenate(chosen))
 
 
 def category_codes(column: pd.Series) -> np.ndarray:
@@ -88,7 +74,7 @@ def prepare(task: Task, random_state: int = 0) -> Prepared:
         y_codes_full, _ = pd.factorize(task.y, sort=True)
         counts = np.bincount(y_codes_full)
         y = y_codes_full[stats_idx]
-        landmark_idx = stratified_indices(y_codes_full, LANDMARK_ROWS, rng)
+        landmark_idx = stratified_subsample(y_codes_full, LANDMARK_ROWS, random_state=rng, min_per_class=MIN_PER_CLASS)
     else:
         counts = None
         y = task.y.to_numpy(dtype=float)[stats_idx]

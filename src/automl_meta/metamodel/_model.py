@@ -25,11 +25,13 @@ class Recommendation:
     strategy: object
     predicted_score: float  # predicted normalized score in [0, 1] (1: the best of the candidates it knows)
     uncertainty: float  # standard deviation of the ensemble members' predictions
-    predicted_seconds: float  # predicted cross-validation fit seconds (on the scale of the training tasks)
+    predicted_seconds: float  # predicted cross-validation seconds (at the size recommend was given, else the training tasks')
+    remembered: bool = False  # a best recorded strategy of this very dataset (``MetaModel.remembered``)
 
     def to_dict(self) -> dict:
         return {"strategy": self.strategy.to_dict(), "predicted_score": self.predicted_score,
-                "uncertainty": self.uncertainty, "predicted_seconds": self.predicted_seconds}
+                "uncertainty": self.uncertainty, "predicted_seconds": self.predicted_seconds,
+                "remembered": self.remembered}
 
 
 class MetaModel:
@@ -127,6 +129,7 @@ class MetaModel:
         self.task_best_ = _best_per_task(data, {c.key: i for i, c in enumerate(cands)}, n_tasks)
         self.train_metafeatures_ = data.metafeatures.copy()
         self.train_task_names_ = [str(n) for n in data.task_names]
+        self.timing_ = _timing_scale(data)
         self.training_summary_ = {"tasks": n_tasks, "evaluations": int(len(data.scores)), "seconds": time.perf_counter() - start}
         return self
 
@@ -186,21 +189,28 @@ class MetaModel:
     def predict(self, metafeatures, strategies) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For one task's meta-features (a MetaFeatures or a vector) and a list of strategies: the predicted
         normalized scores (ensemble mean), their uncertainty (ensemble standard deviation) and fit seconds."""
-        import torch
-
         from automl_meta.space import encode_many
 
         self._check_fitted()
+        return self._predict_scaled(self._scale_query(metafeatures), encode_many(strategies))
+
+    def _scale_query(self, metafeatures) -> np.ndarray:
+        """The query's meta-features checked for their version and scaled as the training tasks' were (1 x M)."""
         values = getattr(metafeatures, "values", metafeatures)
         version = getattr(metafeatures, "version", self.metafeatures_version_)
         if version != self.metafeatures_version_:
             raise MetaModelError(f"Meta-features of version {version!r} given to a meta-model trained on version "
                                  f"{self.metafeatures_version_!r}. Recompute them or retrain the meta-model.")
-        x = self.scaler_.transform(np.asarray(values, dtype=float)[None, :]).astype(np.float32)
-        enc_np = encode_many(strategies).astype(np.float32)
+        return self.scaler_.transform(np.asarray(values, dtype=float)[None, :])
+
+    def _predict_scaled(self, x: np.ndarray, encodings: np.ndarray):
+        """``predict`` for a scaled query and encoded strategies."""
+        import torch
+
+        enc_np = encodings.astype(np.float32)
         prior = torch.as_tensor(self.prior_.predict(enc_np))
         enc = torch.as_tensor(enc_np)
-        tx = torch.as_tensor(x).expand(len(enc), -1)
+        tx = torch.as_tensor(x.astype(np.float32)).expand(len(enc), -1)
         scores, times = [], []
         with torch.no_grad():
             for net in self.members_:
@@ -210,17 +220,16 @@ class MetaModel:
         scores, times = np.array(scores), np.array(times)
         return scores.mean(axis=0), scores.std(axis=0), np.expm1(np.clip(times.mean(axis=0), 0, 20))
 
-    def _task_distances(self, metafeatures) -> np.ndarray:
-        """Mean absolute difference of the scaled meta-features between the query and every training task."""
-        values = np.asarray(getattr(metafeatures, "values", metafeatures), dtype=float)
-        a = self.scaler_.transform(values[None, :])
-        b = self.scaler_.transform(self.train_metafeatures_)
-        return np.abs(b - a).mean(axis=1)
+    def _task_distances(self, x: np.ndarray) -> np.ndarray:
+        """Mean absolute difference between a scaled query and every (scaled, once) training task."""
+        if getattr(self, "_train_scaled", None) is None:
+            self._train_scaled = self.scaler_.transform(self.train_metafeatures_)
+        return np.abs(self._train_scaled - x).mean(axis=1)
 
     def similar_tasks(self, metafeatures, n: int = 3) -> list[tuple[str, float]]:
         """The training tasks closest in scaled meta-features (L1 distance), as the reason for a recommendation."""
         self._check_fitted()
-        d = self._task_distances(metafeatures)
+        d = self._task_distances(self._scale_query(metafeatures))
         order = np.argsort(d)[:n]
         return [(self.train_task_names_[i], float(d[i])) for i in order]
 
@@ -228,9 +237,12 @@ class MetaModel:
         """The best recorded strategies of the training tasks within ``memory_radius`` of the query (nearest
         task first, each task's best first), without repeats."""
         self._check_fitted()
+        return self._remembered(self._scale_query(metafeatures))
+
+    def _remembered(self, x: np.ndarray) -> list:
         if not self.memory_radius or not getattr(self, "task_best_", None):
             return []
-        d = self._task_distances(metafeatures)
+        d = self._task_distances(x)
         out, seen = [], set()
         for t in np.argsort(d):
             if d[t] > self.memory_radius:
@@ -248,11 +260,33 @@ class MetaModel:
 
         self._check_fitted()
         allowed = _allowed_families(kind, families)
-        fresh = sample(n_fresh, kind, random_state=self.random_state, method="sobol")
-        return [c for c in list(self.candidates_) + fresh if c.family in allowed]
+        cache = self.__dict__.setdefault("_fresh_cache", {})
+        if (n_fresh, kind) not in cache:
+            cache[(n_fresh, kind)] = sample(n_fresh, kind, random_state=self.random_state, method="sobol")
+        return [c for c in list(self.candidates_) + cache[(n_fresh, kind)] if c.family in allowed]
 
-    def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, time_budget: float | None = None,
-                  kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None) -> list[Recommendation]:
+    def candidate_predictions(self, metafeatures, kind: str | None = None, families=None, n_fresh: int = 256):
+        """The default candidates for a task and the predictions for them: ``(candidates, encodings, mean, std,
+        seconds)``, seconds at the training tasks' size. The last answer is kept, so that ``recommend`` and the
+        guided sampler's :func:`~automl_meta.search.family_weights` on one task predict once."""
+        self._check_fitted()
+        return self._candidate_predictions(self._scale_query(metafeatures), kind, families, n_fresh)
+
+    def _candidate_predictions(self, x, kind, families, n_fresh):
+        from automl_meta.space import encode_many
+
+        key = (x.tobytes(), kind, None if families is None else tuple(families), n_fresh)
+        cached = getattr(self, "_last_predictions", None)
+        if cached is None or cached[0] != key:
+            candidates = self.default_candidates(kind, n_fresh=n_fresh, families=families)
+            encodings = encode_many(candidates)
+            cached = (key, (candidates, encodings, *self._predict_scaled(x, encodings)))
+            self._last_predictions = cached
+        return cached[1]
+
+    def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, max_seconds: float | None = None,
+                  kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None,
+                  n_rows: int | None = None, folds: int | None = None) -> list[Recommendation]:
         """The ``k`` best strategies for a task, ranked, and diverse (not near-copies of each other).
 
         Parameters
@@ -262,59 +296,64 @@ class MetaModel:
         k : int, default=5
         candidates : list of Strategy, optional
             Defaults to every strategy of the training meta-dataset plus ``n_fresh`` fresh Sobol samples.
-        time_budget : float, optional
-            Drop candidates whose predicted fit seconds exceed it (all kept if none fits).
+        max_seconds : float, optional
+            Drop candidates whose predicted cross-validation seconds exceed it (all kept if none fits).
         kind : str, optional
             The task kind (taken from a Task); restricts candidates to families serving it.
         diversity : float, default=0.5
             Weight of the penalty for resembling an already chosen strategy (maximal marginal relevance).
         families : list of str, optional
             Only strategies of these families.
+        n_rows, folds : int, optional
+            The rows and folds the strategies will be cross-validated with: predicted seconds are scaled to
+            them from the size and folds the meta-dataset measured its times at (its provenance); at that
+            scale when not given.
         """
-        from automl_meta.space import encode_many
-
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
             raise ConfigError(f"k must be a positive integer; got {k!r}.")
-        if time_budget is not None and not time_budget > 0:
-            raise ConfigError(f"time_budget must be a positive number of seconds; got {time_budget!r}.")
+        if max_seconds is not None and not max_seconds > 0:
+            raise ConfigError(f"max_seconds must be a positive number of seconds; got {max_seconds!r}.")
         mf = task_or_metafeatures
         if hasattr(task_or_metafeatures, "X"):
             from automl_meta.metafeatures import compute
 
-            kind = task_or_metafeatures.kind
-            mf = compute(task_or_metafeatures)
+            kind, mf = task_or_metafeatures.kind, compute(task_or_metafeatures)
+        x = self._scale_query(mf)
         if candidates is None:
-            candidates = self.default_candidates(kind, n_fresh=n_fresh, families=families)
+            candidates, enc, mean, std, seconds = self._candidate_predictions(x, kind, families, n_fresh)
         else:
+            from automl_meta.space import encode_many
+
             allowed = _allowed_families(kind, families)
             candidates = [c for c in candidates if c.family in allowed]
+            enc = encode_many(candidates)
+            mean, std, seconds = self._predict_scaled(x, enc) if candidates else (None, None, None)
         if not candidates:
             raise ConfigError("No candidate strategy is available for this task (check the installed families).")
-        mean, std, seconds = self.predict(mf, candidates)
+        seconds = seconds * self._time_scale(n_rows, folds)
         keep = np.arange(len(candidates))
-        if time_budget is not None:
-            fits = np.flatnonzero(seconds <= time_budget)
+        if max_seconds is not None:
+            fits = np.flatnonzero(seconds <= max_seconds)
             keep = fits if len(fits) else keep
-        enc = encode_many([candidates[i] for i in keep])
-        chosen: list[int] = []
-        relevance = mean[keep]
-        max_sim = np.zeros(len(keep))
         # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
         position = {candidates[j].key: p for p, j in enumerate(keep)}
-        for strategy in self.remembered(mf)[: (k + 1) // 2]:
-            p = position.get(strategy.key)
-            if p is not None and p not in chosen:
-                chosen.append(p)
-                max_sim = np.maximum(max_sim, _similarity(enc, enc[p]))
-        for _ in range(min(k, len(keep)) - len(chosen)):
-            value = relevance - diversity * max_sim
-            value[chosen] = -np.inf
-            best = int(np.argmax(value))
-            chosen.append(best)
-            max_sim = np.maximum(max_sim, _similarity(enc, enc[best]))
-        return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]))
-                for i in chosen]
+        lead = list(dict.fromkeys(position[s.key] for s in self._remembered(x)[: (k + 1) // 2] if s.key in position))
+        chosen = _diverse_top(enc[keep], mean[keep], lead, k, diversity)
+        return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
+                               remembered=i in lead) for i in chosen]
+
+    def _time_scale(self, n_rows, folds) -> float:
+        """Factor from predicted seconds (at the meta-dataset's rows and folds) to ``n_rows`` and ``folds``:
+        linear in rows above the meta-dataset's (exact for most families, optimistic for the kernel SVM, which
+        subsamples to 2,000 rows anyway) and in folds."""
+        timing = getattr(self, "timing_", None) or {}
+        scale = 1.0
+        if n_rows is not None and timing.get("rows"):
+            scale *= max(1.0, n_rows / timing["rows"])
+        if folds is not None and timing.get("folds"):
+            scale *= folds / timing["folds"]
+        return scale
 
     # -- persistence ----------------------------------------------------------------------------------------
     def save(self, path) -> Path:
@@ -339,7 +378,7 @@ class MetaModel:
             "feature_names": self.feature_names_, "encoding_names": self.encoding_names_,
             "n_task_inputs": int(self.scaler_.n_outputs), "config": self._config(),
             "candidates": [c.to_dict() for c in self.candidates_], "train_task_names": self.train_task_names_,
-            "task_best": self.task_best_, "training": self.training_summary_,
+            "task_best": self.task_best_, "training": self.training_summary_, "timing": self.timing_,
         }
         _meta_path(path).write_text(json.dumps(meta))
         return path
@@ -401,6 +440,7 @@ class MetaModel:
         obj.train_task_names_ = meta["train_task_names"]
         obj.task_best_ = meta.get("task_best") or [[] for _ in obj.train_task_names_]  # older files: no memory
         obj.training_summary_ = meta.get("training", {})
+        obj.timing_ = meta.get("timing")  # older files: predicted seconds are not rescaled
         return obj
 
 
@@ -427,6 +467,33 @@ def _best_per_task(data, index_of: dict, n_tasks: int, n: int = 3) -> list[list[
                 if len(best[t]) == n:
                     break
     return best
+
+
+def _timing_scale(data) -> dict:
+    """The rows and folds the training evaluations' seconds were measured at: the build's ``max_rows`` and
+    ``cv`` from the meta-dataset's provenance, else the largest evaluation and no fold count."""
+    config = data.build_config or {}
+    rows = config.get("max_rows")
+    if rows is None and data.n_rows is not None and np.isfinite(data.n_rows).any():
+        rows = float(np.nanmax(data.n_rows))
+    return {"rows": None if rows is None else float(rows), "folds": config.get("cv")}
+
+
+def _diverse_top(encodings: np.ndarray, relevance: np.ndarray, lead: list, k: int, diversity: float) -> list[int]:
+    """Indices of ``k`` strategies by maximal marginal relevance: the ``lead`` indices (a remembered dataset's
+    best) first, then each next one maximises relevance minus ``diversity`` times its similarity to those chosen."""
+    chosen: list[int] = []
+    max_sim = np.zeros(len(relevance))
+    for p in lead:
+        chosen.append(p)
+        max_sim = np.maximum(max_sim, _similarity(encodings, encodings[p]))
+    for _ in range(min(k, len(relevance)) - len(chosen)):
+        value = relevance - diversity * max_sim
+        value[chosen] = -np.inf
+        best = int(np.argmax(value))
+        chosen.append(best)
+        max_sim = np.maximum(max_sim, _similarity(encodings, encodings[best]))
+    return chosen
 
 
 def _similarity(encodings: np.ndarray, chosen: np.ndarray) -> np.ndarray:

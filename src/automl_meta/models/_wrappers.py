@@ -6,22 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-
-def subsample_indices(y, max_rows: int, classification: bool, random_state) -> np.ndarray:
-    """At most ``max_rows`` row indices, seeded; stratified by class (every class kept) for classification."""
-    n = len(y)
-    if n <= max_rows:
-        return np.arange(n)
-    rng = np.random.default_rng(random_state)
-    if not classification:
-        return np.sort(rng.choice(n, max_rows, replace=False))
-    _, codes = np.unique(y, return_inverse=True)
-    chosen = []
-    for c in np.unique(codes):
-        members = np.flatnonzero(codes == c)
-        take = min(len(members), max(2, int(round(max_rows * len(members) / n))))
-        chosen.append(rng.choice(members, take, replace=False))
-    return np.sort(np.concatenate(chosen))
+from automl_meta.data import stratified_subsample
 
 
 class _RBFSVM(BaseEstimator):
@@ -35,7 +20,7 @@ class _RBFSVM(BaseEstimator):
 
     def fit(self, X, y):
         X, y = np.asarray(X, dtype=float), np.asarray(y)
-        idx = subsample_indices(y, self.max_rows, self._classification, self.random_state)
+        idx = stratified_subsample(y, self.max_rows, classification=self._classification, random_state=self.random_state)
         self.n_features_in_ = X.shape[1]
         self.n_train_rows_ = len(idx)
         self.model_ = self._make(gamma=self.gamma_scale / max(X.shape[1], 1)).fit(X[idx], y[idx])

@@ -5,9 +5,11 @@
 >>> result.leaderboard.head()                                     # doctest: +SKIP
 """
 
+from automl_meta.search._budget import Budget
+from automl_meta.search._storage import get_storage
 from automl_meta.search._study import ORIGIN_ATTR, SearchResult, search
 
-__all__ = ["search", "SearchResult", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
+__all__ = ["search", "SearchResult", "Budget", "get_storage", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
 
 
 def __getattr__(name: str):

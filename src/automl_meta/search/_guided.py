@@ -21,14 +21,13 @@ FAMILY_PARAM = "family"
 
 def family_weights(metamodel, metafeatures, kind: str, families=None, temperature: float = 0.02) -> dict[str, float]:
     """The meta-model's belief in each family for a task: a softmax, at ``temperature``, of the best
-    predicted normalized score among the family's candidate strategies (``MetaModel.default_candidates``,
-    the ones ``recommend`` chooses among)."""
+    predicted normalized score among the family's candidate strategies (the ones ``recommend`` chooses among;
+    ``MetaModel.candidate_predictions`` keeps its last answer, so recommend and this predict once)."""
     if not temperature > 0:
         raise ConfigError(f"temperature must be positive; got {temperature!r}.")
-    candidates = metamodel.default_candidates(kind, families=families)
+    candidates, _, mean, _, _ = metamodel.candidate_predictions(metafeatures, kind, families=families)
     if not candidates:
         raise ConfigError("No candidate strategy is available for this task (check the installed families).")
-    mean, _, _ = metamodel.predict(metafeatures, candidates)
     best = {}
     for c, m in zip(candidates, mean):
         best[c.family] = max(best.get(c.family, -np.inf), float(m))

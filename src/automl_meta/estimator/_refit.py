@@ -1,0 +1,110 @@
+"""How long the refit of a searched strategy on every row will take, and so what a budgeted fit keeps free.
+
+Every constant of the estimators' time budget lives here. The search scores strategies on a subsample with
+k-fold cross-validation; the refit fits the chosen one once on every row. A reserve must be pessimistic (refit
+time grows faster than linearly in rows for some families, slower for boosters), so it carries a safety
+factor; what the pessimism leaves unused goes to more trials after the refit (see ``_AutoMetaBase._top_up``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Kept free for the refit: its expected seconds times _SAFETY, plus _SLACK seconds and _SLACK_SHARE of the
+# budget; before any trial has succeeded, _FALLBACK_SHARE of the budget (for the fallback model).
+_SAFETY = 1.5
+_SLACK = 0.3
+_SLACK_SHARE = 0.02
+FALLBACK_SHARE = 0.05
+# The library each family's refit imports in this process (the evaluation worker imported it in its own), and
+# the seconds allowed for that import when it has not happened yet: the refit of a hist_gb was seen to take
+# three times its estimate for want of it.
+FAMILY_LIBRARY = {"linear": "sklearn.linear_model", "knn": "sklearn.neighbors", "svm_rbf": "sklearn.svm",
+                  "random_forest": "sklearn.ensemble", "extra_trees": "sklearn.ensemble",
+                  "hist_gb": "sklearn.ensemble", "mlp": "torch", "lightgbm": "lightgbm", "xgboost": "xgboost"}
+_IMPORT_ALLOWANCE = {"torch": 4.0}
+_DEFAULT_IMPORT_ALLOWANCE = 1.0
+# Under a time budget, trials score strategies on a seeded stratified subsample of at most this many rows per
+# second of budget (at least _MIN_SEARCH_ROWS): 5-fold CV of a 500-tree ensemble on 20,000 rows takes longer
+# than a 30 s budget, and a strategy's rank on ~10,000 rows rarely differs from its rank on all of them
+# (FLAML also searches on a growing sample). The refit of the chosen strategy uses every row.
+_SEARCH_ROWS_PER_SECOND = 300
+_MIN_SEARCH_ROWS = 2000
+# A measured/estimated refit ratio corrects later estimates of the same family within these bounds.
+_CALIBRATION_BOUNDS = (0.25, 4.0)
+
+
+def search_rows(n_rows: int, time_budget: float | None) -> int:
+    """Rows each trial scores strategies on: all of them without a budget, else a share that fits it."""
+    if time_budget is None:
+        return n_rows
+    return min(n_rows, max(_MIN_SEARCH_ROWS, int(time_budget * _SEARCH_ROWS_PER_SECOND)))
+
+
+class RefitPlan:
+    """Refit-time estimates for one fit.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the training data (the refit uses them all).
+    search_rows : int
+        Rows each trial scored strategies on.
+    folds : int
+        Folds of each trial's cross-validation.
+    budget_seconds : float
+        The fit's whole time budget.
+    """
+
+    def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float):
+        self.n_rows, self.search_rows, self.folds, self.budget_seconds = n_rows, search_rows, folds, budget_seconds
+        self._calibration = {}
+
+    def seconds(self, evaluation) -> float:
+        """Expected seconds to fit ``evaluation``'s strategy on every row: one fold's fit is about the CV time
+        over (folds - 1), on the share of rows the search used; plus its library's import when still owed."""
+        seconds = evaluation.fit_seconds / max(self.folds - 1, 1) * max(1.0, self.n_rows / self.search_rows)
+        library = FAMILY_LIBRARY.get(evaluation.strategy.family)
+        if library is not None and library not in sys.modules:
+            seconds += _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
+        return seconds
+
+    def search_reserve(self, evaluations) -> float:
+        """What the search keeps free, given its evaluations so far: the refit of the best one, with margins."""
+        ok = [e for e in evaluations if e.ok]
+        if not ok:
+            return FALLBACK_SHARE * self.budget_seconds
+        best = max(ok, key=lambda e: e.score)
+        return _SAFETY * self.seconds(best) + _SLACK + _SLACK_SHARE * self.budget_seconds
+
+    def choose(self, evaluations, left: float | None):
+        """The best successful evaluation whose refit is expected to fit in ``left`` seconds (the fastest one
+        when none does; the best when there is no budget)."""
+        ok = sorted((e for e in evaluations if e.ok), key=lambda e: -e.score)
+        if left is None:
+            return ok[0]
+        for e in ok:
+            if self.seconds(e) <= left:
+                return e
+        return min(ok, key=lambda e: e.fit_seconds)
+
+    def calibrate(self, family: str, measured: float, estimated: float) -> None:
+        """Correct later estimates for ``family`` by how the refit just done compared with its estimate (a
+        kernel SVM does not scale like a booster, so only the same family is corrected)."""
+        self._calibration[family] = measured / max(estimated, 1e-3)
+
+    def expected(self, evaluation) -> float:
+        """The calibrated, pessimistic refit seconds of ``evaluation`` (what a second refit must fit in)."""
+        low, high = _CALIBRATION_BOUNDS
+        ratio = min(max(self._calibration.get(evaluation.strategy.family, 1.0), low), high)
+        return _SAFETY * ratio * self.seconds(evaluation) + _SLACK
+
+    def top_up_reserve(self, fitted_score: float):
+        """The reserve of the search after the refit: nothing until a trial beats ``fitted_score``, then that
+        trial's expected refit."""
+
+        def reserve(evaluations) -> float:
+            better = [e for e in evaluations if e.ok and e.score > fitted_score]
+            return self.expected(max(better, key=lambda e: e.score)) if better else 0.0
+
+        return reserve

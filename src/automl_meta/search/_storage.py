@@ -1,0 +1,93 @@
+"""The one resolver from what a user names as an Optuna storage to the storage (like
+``optuna.storages.get_storage``), and opening or creating a study in it."""
+
+from __future__ import annotations
+
+import time
+
+from automl_meta.errors import ConfigError, StorageError
+
+
+def get_storage(storage, attempts: int = 5):
+    """Optuna's storage for ``storage``: None (in memory), a URL, or a storage object (returned as it is).
+
+    SQLite storages get immediate transactions: Optuna's ``SELECT ... FOR UPDATE`` locks nothing in SQLite, and
+    without them two processes can pop the same enqueued trial and both run it. A new database opened by
+    several processes at once (a team starting together) makes all but one fail while creating Optuna's tables
+    or their version row; they try again and find them there.
+    """
+    import optuna
+
+    if storage is None or not isinstance(storage, str):
+        return optuna.storages.get_storage(storage) if storage is None else storage
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from automl_meta.metadataset import lost_creation_race, serialize_sqlite_transactions
+
+    for attempt in range(attempts):
+        try:
+            if storage.startswith("sqlite"):
+                rdb = optuna.storages.RDBStorage(storage)
+                serialize_sqlite_transactions(rdb.engine)
+                return optuna.storages.get_storage(rdb)
+            return optuna.storages.get_storage(storage)
+        except SQLAlchemyError as exc:
+            # lost the race to create Optuna's tables, or (SQLite) met the winner's write lock
+            raced = lost_creation_race(exc) or "database is locked" in str(exc)
+            if not raced or attempt == attempts - 1:
+                raise _storage_error(storage, exc) from exc
+            time.sleep(0.2 * (attempt + 1))
+        except (ImportError, ValueError, OSError) as exc:
+            raise _storage_error(storage, exc) from exc
+
+
+def _storage_error(storage: str, exc: Exception) -> StorageError:
+    from automl_meta.metadataset import safe_url
+
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return StorageError(f"Cannot open the Optuna storage {safe_url(storage, '<storage URL>')!r} ({reason}). Give a "
+                        "storage URL such as sqlite:///study.db (in a folder that exists) or postgresql://user@host/database.")
+
+
+def default_sampler(random_state: int):
+    """The search's sampler when none is given: a seeded multivariate TPE, grouped for the conditional space."""
+    import warnings
+
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group` is stable in use
+        return optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True)
+
+
+def open_study(name: str, *, storage=None, sampler=None, study=None, random_state: int = 0):
+    """The study to search in, and whether this call created it.
+
+    Either ``study`` (an Optuna study to go on with, whose sampler keeps what its trials taught it) or a
+    study named ``name`` created in (or loaded from) ``storage`` with ``sampler``; creation is atomic in the
+    storage, so when several processes open one study, exactly one of them creates it.
+    """
+    import optuna
+
+    if study is not None:
+        given = [n for n, v in (("storage", storage), ("sampler", sampler)) if v is not None]
+        if given:
+            raise ConfigError(f"Give either study= (a study to go on with) or {' and '.join(given)}=, not both: the study "
+                              f"already has its storage and sampler. Drop {' and '.join(given)}= to continue "
+                              f"study {study.study_name!r}.")
+        return study, False
+    storage = get_storage(storage)
+    sampler = sampler if sampler is not None else default_sampler(random_state)
+    try:
+        return optuna.create_study(storage=storage, study_name=name, direction="maximize", sampler=sampler), True
+    except optuna.exceptions.DuplicatedStudyError:
+        return optuna.load_study(study_name=name, storage=storage, sampler=sampler), False
+
+
+def may_enqueue(study) -> bool:
+    """A study that exists may take new warm starts only when it is being resumed: it has trials, and none is
+    waiting or running (then no other process is working on it, and no creator is still enqueueing)."""
+    from optuna.trial import TrialState
+
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    return bool(states) and not any(s in (TrialState.WAITING, TrialState.RUNNING) for s in states)
