@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl_meta.data import BINARY, MULTICLASS, REGRESSION, Task, infer_kind
-from automl_meta.errors import ConfigError
+from automl_meta.data import BINARY, MULTICLASS, REGRESSION, DataWarning, Task, infer_kind
+from automl_meta.errors import ConfigError, DataError
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,30 @@ def test_fingerprint_depends_on_the_data(features, mixed_frame):
 def test_classes_are_sorted(features, mixed_frame):
     assert list(Task(features, mixed_frame["y_multi"]).classes) == ["high", "low", "mid"]
     assert Task(features, mixed_frame["y_reg"]).classes is None
+
+
+def test_stratified_subsample_keeps_every_class_and_is_seeded():
+    from automl_meta.data import stratified_subsample
+
+    y = np.array([0] * 10_000 + [1] * 4)
+    idx = stratified_subsample(y, 500, random_state=np.random.default_rng(0), min_per_class=3)
+    assert 490 <= len(idx) <= 510 and (y[idx] == 1).sum() == 3 and (np.diff(idx) > 0).all()
+    assert (y[stratified_subsample(y, 500, random_state=0)] == 1).sum() == 2  # the default minimum
+    np.testing.assert_array_equal(stratified_subsample(y, 500, random_state=7), stratified_subsample(y, 500, random_state=7))
+    uniform = stratified_subsample(np.arange(1000.0), 100, classification=False, random_state=0)
+    assert len(uniform) == 100 and len(set(uniform)) == 100
+    np.testing.assert_array_equal(stratified_subsample(y[:50], 500), np.arange(50))  # small: every row
+
+
+def test_an_identifier_like_target_gets_a_short_error():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=330)})
+    y = [f"customer-{i}" for i in range(300)] + ["x"] * 30
+    with pytest.raises(DataError, match="looks like an identifier") as info:
+        Task(X, y)
+    assert len(str(info.value)) < 400 and "301 distinct values" in str(info.value)
+
+
+def test_all_constant_features_warn():
+    with pytest.warns(DataWarning, match="Every feature column is constant"):
+        Task(pd.DataFrame({"a": [1.0] * 40, "b": ["x"] * 40}), [0, 1] * 20)

@@ -64,7 +64,7 @@ def test_one_class():
 def test_class_with_fewer_members_than_folds():
     f = frame()
     f.loc[[0, 1], "y"] = "rare"
-    with pytest.raises(DataError, match=r"'rare' \(2 rows\).*fewer members than the 5 cross-validation folds.*cv="):
+    with pytest.raises(DataError, match=r"fewer members than the 5 cross-validation folds: 'rare' \(2 rows\).*cv="):
         Task.from_frame(f, target="y")
     assert Task.from_frame(f, target="y", cv=2).n_rows == 40  # fewer folds: accepted
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from automl_meta.data import Task
 from automl_meta.metafeatures import FEATURE_GROUPS, FEATURE_NAMES, VERSION, MetaFeatures, compute
-from automl_meta.metafeatures._prepare import STATS_ROWS, prepare, stratified_indices
+from automl_meta.metafeatures._prepare import STATS_ROWS, prepare
 
 
 def test_vector_is_fixed_ordered_and_grouped():
@@ -82,12 +82,6 @@ def test_large_tasks_are_subsampled_as_documented():
     assert counts[rare_code] >= 3  # the rare class survives the landmarking sample
     mf = compute(task)
     assert mf["minority_class_frac"] == pytest.approx(6 / n)  # class counts use the whole task
-
-
-def test_stratified_indices_keep_every_class():
-    y = np.array([0] * 10_000 + [1] * 4)
-    idx = stratified_indices(y, 500, np.random.default_rng(0))
-    assert 490 <= len(idx) <= 510 and (y[idx] == 1).sum() == 3  # MIN_PER_CLASS of the 4
 
 
 EDGE_CASES = {

@@ -64,6 +64,7 @@ class Task:
         v.check_row_count(len(frame))
         v.check_finite(frame, target, target_name)
         frame = v.drop_useless_columns(frame)
+        v.warn_constant_features(frame)
         kind = v.resolve_kind(target, kind)
         v.check_target(target, kind, target_name, int(cv))
         if kind == REGRESSION:

@@ -212,10 +212,35 @@ def check_target(y: pd.Series, kind: str, target_name: str, cv_folds: int) -> No
         )
     rare = counts[counts < cv_folds]
     if len(rare):
-        detail = ", ".join(f"{_repr(k)} ({v} rows)" for k, v in rare.items())
+        items = [f"{_repr(k)} ({v} rows)" for k, v in rare.head(5).items()]
+        detail = ", ".join(items) + (f" and {len(rare) - 5} more" if len(rare) > 5 else "")
+        if _looks_like_identifier(counts):
+            raise DataError(
+                f"The target {target_name!r} looks like an identifier, not a class label: {len(counts)} distinct values "
+                f"in {int(counts.sum())} rows, {int((counts == 1).sum())} of them on a single row (e.g. {_short(counts.index, 3)}). "
+                "Choose the column to predict as --target / y, or pass kind='regression' if it is a number to predict."
+            )
         raise DataError(
-            f"Class(es) {detail} of target {target_name!r} have fewer members than the {cv_folds} "
-            "cross-validation folds. Merge or drop the rare classes, or use fewer folds (cv=...)."
+            f"{len(rare)} class(es) of target {target_name!r} have fewer members than the {cv_folds} "
+            f"cross-validation folds: {detail}. Merge or drop the rare classes, or use fewer folds (cv=...)."
+        )
+
+
+def _looks_like_identifier(counts: pd.Series) -> bool:
+    """A class target with many classes, most of them on one row: an ID or a free-text column, not labels."""
+    return len(counts) >= _MIN_ROWS_FOR_ID_CHECK and (counts == 1).sum() > 0.5 * len(counts)
+
+
+def warn_constant_features(X: pd.DataFrame) -> None:
+    """A DataWarning when every feature is constant: no model can learn anything from such a table, and the
+    meta-model's recommendations for it would be confident nonsense."""
+    if all(X[c].nunique(dropna=False) <= 1 for c in X.columns):
+        warnings.warn(
+            f"Every feature column is constant ({_short(X.columns, 3)}): no model can do better than predicting the "
+            "most frequent class or the mean, and recommendations for this table mean nothing. Check that the right "
+            "columns were loaded.",
+            DataWarning,
+            stacklevel=4,
         )
 
 

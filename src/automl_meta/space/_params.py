@@ -1,4 +1,5 @@
-"""Hyperparameter types: each knows its Optuna distribution, its default, and its encoding in [0, 1]."""
+"""Hyperparameter types: each knows its Optuna distribution and suggestion, its default, its encoding in [0, 1]
+(the meta-model's view) and how to draw a value from uniform numbers (space-filling designs)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,18 @@ class Float:
         import optuna
 
         return optuna.distributions.FloatDistribution(self.low, self.high, log=self.log)
+
+    def suggest(self, trial, name: str) -> float:
+        """The value an Optuna trial suggests for this parameter, under ``name``."""
+        return trial.suggest_float(name, self.low, self.high, log=self.log)
+
+    def slot_names(self, prefix: str) -> list[str]:
+        """Names of this parameter's encoding columns."""
+        return [prefix]
+
+    def from_uniform(self, u) -> float:
+        """A value from ``width`` numbers uniform in [0, 1): uniform over the encoded (log when ``log``) range."""
+        return self.decode(u[:1])
 
     def encode(self, value) -> list[float]:
         """Position of ``value`` in the range, 0 at ``low`` and 1 at ``high`` (log scale when ``log``)."""
@@ -62,6 +75,9 @@ class Int(Float):
 
         return optuna.distributions.IntDistribution(self.low, self.high, log=self.log)
 
+    def suggest(self, trial, name: str) -> int:
+        return trial.suggest_int(name, self.low, self.high, log=self.log)
+
     def decode(self, code) -> int:
         return int(round(super().decode(code)))
 
@@ -85,6 +101,16 @@ class Categorical:
         import optuna
 
         return optuna.distributions.CategoricalDistribution(list(self.choices))
+
+    def suggest(self, trial, name: str):
+        return trial.suggest_categorical(name, list(self.choices))
+
+    def slot_names(self, prefix: str) -> list[str]:
+        return [f"{prefix}={c}" for c in self.choices]
+
+    def from_uniform(self, u):
+        """A choice, uniformly: the slot the first number falls in."""
+        return self.choices[min(int(u[0] * self.width), self.width - 1)]
 
     @property
     def width(self) -> int:

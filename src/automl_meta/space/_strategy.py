@@ -12,7 +12,6 @@ import numpy as np
 
 from automl_meta.errors import ConfigError
 from automl_meta.space._families import FAMILIES, available_families
-from automl_meta.space._params import Int
 
 # The learning rate is also encoded on one scale shared by every family, so that "a small learning rate"
 # means the same to the meta-model whichever family it belongs to.
@@ -116,37 +115,18 @@ def _short(v) -> str:
 def suggest(trial, families) -> Strategy:
     """Define-by-run: the family first, then that family's hyperparameters, named ``family.param``."""
     family = trial.suggest_categorical("family", list(families))
-    params = {}
-    for name, spec in FAMILIES[family].params.items():
-        pname = f"{family}.{name}"
-        if hasattr(spec, "choices"):
-            params[name] = trial.suggest_categorical(pname, list(spec.choices))
-        elif isinstance(spec, Int):
-            params[name] = trial.suggest_int(pname, spec.low, spec.high, log=spec.log)
-        else:
-            params[name] = trial.suggest_float(pname, spec.low, spec.high, log=spec.log)
+    params = {name: spec.suggest(trial, f"{family}.{name}") for name, spec in FAMILIES[family].params.items()}
     return Strategy(family, params)
 
 
 # -- numeric encoding ---------------------------------------------------------------------------------------
-def _param_slots():
-    slots = []
-    for fam in FAMILIES.values():
-        for name, spec in fam.params.items():
-            if hasattr(spec, "choices"):
-                slots += [(fam.name, name, f"{fam.name}.{name}={c}") for c in spec.choices]
-            else:
-                slots.append((fam.name, name, f"{fam.name}.{name}"))
-    return slots
-
-
 #: Names of the encoding's columns, in order: family one-hot, the common knobs, then each family's own.
 ENCODING_NAMES: tuple[str, ...] = (
     *(f"family={f}" for f in FAMILIES),
     "has_learning_rate",
     "learning_rate_log10_scaled",
     "regularization_scaled",
-    *(slot[2] for slot in _param_slots()),
+    *(slot for fam in FAMILIES.values() for name, spec in fam.params.items() for slot in spec.slot_names(f"{fam.name}.{name}")),
 )
 _N_FAMILIES = len(FAMILIES)
 _OFFSETS = {}
@@ -228,11 +208,7 @@ def sample(n: int, kind: str | None = None, families=None, random_state=0, metho
         for row in points:
             pos, params = 0, {}
             for name, spec in fam.params.items():
-                if hasattr(spec, "choices"):
-                    # uniform over the choices: pick the slot holding the largest of `width` uniforms
-                    params[name] = spec.choices[min(int(row[pos] * spec.width), spec.width - 1)]
-                else:
-                    params[name] = spec.decode(row[pos : pos + 1])
+                params[name] = spec.from_uniform(row[pos : pos + spec.width])
                 pos += spec.width
             out.append(Strategy(family, params))
     return out
