@@ -15,8 +15,8 @@ $(BIN)/automl-meta: pyproject.toml
 
 venv: $(BIN)/automl-meta
 
-demo: venv
-	$(BIN)/automl-meta recommend example:penguins
+demo: venv  # under a minute: recommend, a 20 s fit, the held-out score beside a default model's
+	$(BIN)/python -m automl_meta.examples.demo
 
 test: venv
 	$(BIN)/python -m pytest -q

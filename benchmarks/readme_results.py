@@ -1,11 +1,11 @@
-"""Copy the generated summaries of benchmark runs into the README.
+"""Copy the generated summaries of benchmark runs into docs/BENCHMARKS.md.
 
 Each benchmark writes a markdown summary under benchmarks/results/ (machine, date and command included). This
 script puts the overall part of each — its header lines, every section whose title covers all tasks, and its
-target line — between the README's markers ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``, so that
-the numbers in the README are the ones the command printed.
+target line — between the markers ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``, so that
+the numbers there are the ones the command printed (the README's headline numbers cite those sections).
 
-Usage: python benchmarks/readme_results.py [--check]   (--check: exit 1 if the README is out of date)
+Usage: python benchmarks/readme_results.py [--check]   (--check: exit 1 if docs/BENCHMARKS.md is out of date)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-README = HERE.parent / "README.md"
+README = HERE.parent / "docs" / "BENCHMARKS.md"
 SUMMARIES = {"anytime": HERE / "results" / "anytime.md", "endtoend": HERE / "results" / "endtoend.md"}
 
 
@@ -27,11 +27,11 @@ def overall(markdown: str) -> str:
     keep = [s for s in sections if re.match(r"### (all|budget [^,]+, all) \(", s)]
     target = [line for line in markdown.splitlines() if line.startswith("Target")]
     body = header.strip().splitlines()
-    body = [line for line in body if not line.startswith("## ")]  # the README has its own heading
+    body = [line for line in body if not line.startswith("## ")]  # the document has its own heading
     lines = body + [""]
     for s in keep:
         section = "\n".join(line for line in s.strip().splitlines() if not line.startswith("Target"))
-        lines += [section.strip().replace("### ", "#### ", 1), ""]
+        lines += [section.strip(), ""]
     return "\n".join(lines + target).strip()
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     if args.check:
         sys.exit(0 if new == text else 1)
     README.write_text(new)
-    print("README.md updated" if new != text else "README.md already up to date")
+    print(f"{README.name} updated" if new != text else f"{README.name} already up to date")
 
 
 if __name__ == "__main__":

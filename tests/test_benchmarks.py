@@ -53,7 +53,7 @@ def test_scale_smoke(tmp_path):
     assert (frame["recommend_ms_median"] > 0).all() and "seconds_per_member_epoch" in out
 
 
-def test_the_readme_shows_the_committed_results():
-    """The README's generated blocks match benchmarks/results/*.md (python benchmarks/readme_results.py)."""
+def test_the_benchmarks_document_shows_the_committed_results():
+    """docs/BENCHMARKS.md's generated blocks match benchmarks/results/*.md (python benchmarks/readme_results.py)."""
     proc = subprocess.run([sys.executable, str(BENCH / "readme_results.py"), "--check"], capture_output=True, text=True)
-    assert proc.returncode == 0, "README.md is out of date: run python benchmarks/readme_results.py"
+    assert proc.returncode == 0, "docs/BENCHMARKS.md is out of date: run python benchmarks/readme_results.py"

@@ -134,6 +134,8 @@ class MetaModel:
         return self
 
     def _train_member(self, task_x, enc, prior, y, t, eval_task, groups, seed, device="cpu"):
+        """One ensemble member, trained on a bootstrap sample of the tasks (``groups``: each task's evaluation
+        rows), a batch of whole tasks at a time (the listwise loss compares strategies within a task)."""
         import torch
 
         from automl_meta.metamodel._network import ScoreNet
@@ -141,45 +143,47 @@ class MetaModel:
         rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         net = ScoreNet(task_x.shape[1], enc.shape[1] + 1, self.hidden, self.embedding, self.dropout).to(device)
-        opt = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         # bootstrap of tasks: diversity for the ensemble
         chosen = [groups[i] for i in rng.integers(0, len(groups), size=len(groups))] if self.n_members > 1 else groups
         width = max(len(g) for g in chosen)
-        T = torch.as_tensor(task_x, device=device)
-        E = torch.as_tensor(enc, device=device)
-        Y = torch.as_tensor(y, device=device)
-        PR = torch.as_tensor(prior, device=device)
-        L = torch.as_tensor(t, device=device)
-        padded = np.zeros((len(chosen), width), dtype=np.int64)
+        padded = np.zeros((len(chosen), width), dtype=np.int64)  # each chosen task's evaluation rows, padded
         mask = np.zeros((len(chosen), width), dtype=bool)
         for i, g in enumerate(chosen):
             padded[i, : len(g)] = g
             mask[i, : len(g)] = True
-        P, M = torch.as_tensor(padded, device=device), torch.as_tensor(mask, device=device)
-        task_of = torch.as_tensor(eval_task, device=device)
+        on_device = {name: torch.as_tensor(array, device=device) for name, array in (
+            ("task_x", task_x), ("encodings", enc), ("scores", y), ("prior", prior), ("log_seconds", t),
+            ("rows", padded), ("mask", mask), ("task_of", eval_task))}
         net.train()
         for _ in range(self.epochs):
             order = rng.permutation(len(chosen))
-            for b in range(0, len(order), self.tasks_per_batch):
-                rows = torch.as_tensor(order[b : b + self.tasks_per_batch], device=device)
-                idx, m = P[rows], M[rows]
-                logit, log_time = net(T[task_of[idx]], E[idx], PR[idx])
-                target = Y[idx]
-                neg = torch.finfo(logit.dtype).min
-                # listwise: cross-entropy between softmax(target / temperature) and softmax(prediction), per task
-                p_target = torch.softmax(torch.where(m, target / self.temperature, neg), dim=1)
-                log_p = torch.log_softmax(torch.where(m, logit, neg), dim=1)
-                listwise = -(p_target * torch.where(m, log_p, 0.0)).sum(dim=1).mean()
-                pointwise = ((torch.sigmoid(logit) - target) ** 2)[m].mean()
-                lt = L[idx]
-                tm = m & ~torch.isnan(lt)
-                # masked mean without a host sync (tm.any() would wait for the GPU every step)
-                time_loss = (((log_time - torch.nan_to_num(lt)) ** 2) * tm).sum() / tm.sum().clamp(min=1)
-                loss = listwise + pointwise + 0.1 * time_loss
-                opt.zero_grad()
+            for start in range(0, len(order), self.tasks_per_batch):
+                batch = torch.as_tensor(order[start : start + self.tasks_per_batch], device=device)
+                loss = self._batch_loss(net, on_device, batch)
+                optimizer.zero_grad()
                 loss.backward()
-                opt.step()
+                optimizer.step()
         return net.cpu().eval()
+
+    def _batch_loss(self, net, data: dict, batch):
+        """Listwise + pointwise score loss and the fit-time loss over a batch of tasks (rows of ``data["rows"]``)."""
+        import torch
+
+        rows, valid = data["rows"][batch], data["mask"][batch]
+        logit, log_time = net(data["task_x"][data["task_of"][rows]], data["encodings"][rows], data["prior"][rows])
+        target = data["scores"][rows]
+        neg = torch.finfo(logit.dtype).min
+        # listwise: cross-entropy between softmax(target / temperature) and softmax(prediction), per task
+        p_target = torch.softmax(torch.where(valid, target / self.temperature, neg), dim=1)
+        log_p = torch.log_softmax(torch.where(valid, logit, neg), dim=1)
+        listwise = -(p_target * torch.where(valid, log_p, 0.0)).sum(dim=1).mean()
+        pointwise = ((torch.sigmoid(logit) - target) ** 2)[valid].mean()
+        measured = data["log_seconds"][rows]
+        timed = valid & ~torch.isnan(measured)
+        # masked mean without a host sync (timed.any() would wait for the GPU every step)
+        time_loss = (((log_time - torch.nan_to_num(measured)) ** 2) * timed).sum() / timed.sum().clamp(min=1)
+        return listwise + pointwise + 0.1 * time_loss
 
     # -- prediction -----------------------------------------------------------------------------------------
     def _check_fitted(self):
