@@ -165,3 +165,29 @@ def test_task_name_names_the_recorded_task(tasks_by_kind, tmp_path):
     assert list(store.tasks()["name"]) == ["churn-2026"]
     with pytest.raises(ConfigError, match="task_name must be a non-empty string"):
         AutoMetaClassifier(**FAST).fit(task.X, task.y, task_name="")
+
+
+def test_a_time_budget_alone_is_the_only_stopping_rule():
+    """n_trials defaults to None: with a budget, the search runs until the budget is spent, past 30 trials."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=120, n_features=4, random_state=0)
+    model = AutoMetaClassifier(time_budget=12, warm_start=False, families=["linear"], cv=3, random_state=0,
+                               metadataset=False).fit(X, y)
+    assert model.n_trials is None and len(model.leaderboard_) > 30
+    # neither given: 30 trials
+    assert len(AutoMetaClassifier(**dict(FAST, n_trials=None, families=["linear"])).fit(X, y).leaderboard_) == 30
+
+
+def test_an_unnamed_fit_is_recorded_under_a_name_of_its_data(tasks_by_kind, tmp_path):
+    store = MetaDataset(tmp_path / "md.sqlite")
+    binary, multi = tasks_by_kind["binary"], tasks_by_kind["multiclass"]
+    for X, y in [(binary.X, binary.y), (binary.X, binary.y), (multi.X, multi.y)]:
+        AutoMetaClassifier(**dict(FAST, metadataset=store, n_trials=1)).fit(X, y)
+    named = binary.X.copy()
+    named.attrs["name"] = "churn-2026"
+    AutoMetaClassifier(**dict(FAST, metadataset=store, n_trials=1)).fit(named, binary.y.sample(frac=1, random_state=1).to_numpy())
+    names = store.tasks()["name"].tolist()
+    assert len(names) == 3 and names[0].startswith("data-") and names[1].startswith("data-") and names[0] != names[1]
+    assert names[2] == "churn-2026"
+    assert "AutoMetaClassifier" not in names

@@ -175,3 +175,18 @@ def test_default_store_starts_from_the_shipped_export(tmp_path, tasks_by_kind, m
     assert MetaDataset().count() == (1, 4)  # first use: a copy of the shipped meta-dataset
     assert MetaDataset().count() == (1, 4)  # later uses: the user's own store, not a second copy
     assert MetaDataset(tmp_path / "explicit.sqlite").count() == (0, 0)  # an explicit location starts empty
+
+
+def test_add_task_stores_the_given_metafeatures_and_computes_none(store, tasks_by_kind, monkeypatch):
+    import automl_meta.metafeatures as metafeatures
+    from automl_meta.errors import ConfigError
+
+    task = tasks_by_kind["binary"]
+    mf = metafeatures.compute(task, random_state=5)
+    monkeypatch.setattr(metafeatures, "compute", lambda *a, **k: pytest.fail("the store computed meta-features"))
+    tid = store.add_task(task, mf)
+    stored_values = json.loads(store.tasks()["metafeatures"][0])
+    assert stored_values["lm_1nn"] == pytest.approx(mf["lm_1nn"], nan_ok=True)
+    assert store.current_task_id(task) == tid
+    with pytest.raises(ConfigError, match="add_task needs the task's meta-features"):
+        store.add_task(task, None)
