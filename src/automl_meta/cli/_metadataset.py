@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import sys
 
-from automl_meta.cli._common import format_table, to_json
+from automl_meta.cli._common import format_table, safe_text, to_json
+from automl_meta.collect import BuildConfig
 
 
 def register(sub) -> None:
     p = sub.add_parser("metadataset", help="build, inspect, export and import meta-datasets", description=__doc__)
     msub = p.add_subparsers(dest="metadataset_command", metavar="ACTION", required=True)
 
-    b = msub.add_parser("build", help="evaluate the common strategies and a short TPE run on every corpus task")
+    b = msub.add_parser("build", help="evaluate the common set and task-specific strategies on every corpus task, "
+                        "at two fidelities (resumable; local processes or Dask)")
     b.add_argument("manifest", nargs="?", metavar="MANIFEST", help="corpus manifest CSV (default: the shared corpus)")
     b.add_argument("--metadataset", metavar="URL", help="where to store it (default: the user's store)")
-    b.add_argument("--common", type=int, default=32, metavar="N", help="strategies of the common set (default 32)")
-    b.add_argument("--strategies-per-task", type=int, default=32, metavar="N", help="task-specific TPE strategies per task (default 32)")
-    b.add_argument("--max-rows", type=int, default=1500, help="rows per task, a seeded stratified subsample beyond (default 1500)")
-    b.add_argument("--cv", type=int, default=3, help="cross-validation folds (default 3)")
-    b.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds per evaluation (default 60)")
-    b.add_argument("--jobs", type=int, default=2, help="parallel evaluation processes (default 2)")
+    d = BuildConfig()
+    b.add_argument("--common", type=int, default=d.n_common, metavar="N", help=f"strategies of the common set per task (default {d.n_common})")
+    b.add_argument("--strategies-per-task", type=int, default=d.n_specific, metavar="N",
+                   help=f"task-specific TPE strategies per task (default {d.n_specific})")
+    b.add_argument("--rounds", type=int, default=d.rounds, help=f"rounds the task-specific strategies are proposed in (default {d.rounds})")
+    b.add_argument("--max-rows", type=int, default=d.max_rows, help=f"rows per task at the base fidelity, a seeded stratified subsample beyond (default {d.max_rows})")
+    b.add_argument("--large-rows", type=int, default=d.large_rows, help=f"rows per task at the large fidelity (default {d.large_rows})")
+    b.add_argument("--large-min-rows", type=int, default=d.large_min_rows,
+                   help=f"tasks of more rows get the large fidelity too (default {d.large_min_rows})")
+    b.add_argument("--large-common", type=int, default=d.n_common_large, metavar="N",
+                   help=f"strategies of the common set at the large fidelity; 0 for none (default {d.n_common_large})")
+    b.add_argument("--cv", type=int, default=d.cv, help=f"cross-validation folds (default {d.cv})")
+    b.add_argument("--time-limit", type=float, default=d.time_limit, metavar="S", help=f"seconds per evaluation, base fidelity (default {d.time_limit:g})")
+    b.add_argument("--large-time-limit", type=float, default=d.large_time_limit, metavar="S",
+                   help=f"seconds per evaluation, large fidelity (default {d.large_time_limit:g})")
+    b.add_argument("--families", help="comma-separated model families (default: every available one)")
+    b.add_argument("--jobs", type=int, default=d.jobs, help=f"parallel worker processes (default {d.jobs})")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786) whose workers run the evaluations")
+    b.add_argument("--dask", action="store_true", help="run the evaluations on a local Dask cluster of --jobs workers")
+    b.add_argument("--shard", metavar="I/N", help="build only the I-th of N disjoint parts of the manifest (by group)")
     b.add_argument("--tasks", help="comma-separated task names to build (default: all)")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--seed", type=int, default=d.random_state)
+    b.add_argument("--no-progress", action="store_true")
     b.set_defaults(func=run_build)
 
     s = msub.add_parser("stats", help="tasks, groups, evaluations per family, failures, score spread, build time")
@@ -41,20 +58,41 @@ def register(sub) -> None:
 
 
 def run_build(args) -> int:
-    from automl_meta.collect import BuildConfig, build
-    from automl_meta.metadataset import MetaDataset
-    from automl_meta.metadataset import record_provenance
+    from automl_meta.collect import build
+    from automl_meta.metadataset import MetaDataset, record_provenance
 
     store = MetaDataset(args.metadataset)
-    config = BuildConfig(n_common=args.common, n_specific=args.strategies_per_task, max_rows=args.max_rows, cv=args.cv,
-                         time_limit=args.time_limit, jobs=args.jobs, random_state=args.seed)
-    names = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
+    config = BuildConfig(n_common=args.common, n_specific=args.strategies_per_task, rounds=args.rounds,
+                         max_rows=args.max_rows, large_rows=args.large_rows, large_min_rows=args.large_min_rows,
+                         n_common_large=args.large_common, cv=args.cv, time_limit=args.time_limit,
+                         large_time_limit=args.large_time_limit, jobs=args.jobs, random_state=args.seed,
+                         families=_names(args.families))
     record_provenance(store, config, args.manifest, " ".join(["automl-meta", *args.argv]))
-    report = build(args.manifest, store=store, config=config, names=names)
-    print(f"built {report.tasks_done} tasks, {report.evaluations_added} new evaluations in {report.seconds:.0f} s into {store!r}")
+    report = build(args.manifest, store=store, config=config, names=_names(args.tasks), progress=not args.no_progress,
+                   scheduler=args.scheduler, dask=args.dask, shard=_shard(args.shard))
+    print(f"built {report.tasks_done} tasks, {report.evaluations_added} new evaluations in {report.seconds:.0f} s "
+          f"({report.evaluations_per_second:.2f} evaluations/s) into {store!r}")
     for name, err in report.failed_tasks.items():
-        print(f"  failed: {name}: {err}", file=sys.stderr)
-    return 1 if report.failed_tasks else 0
+        print(f"  refused: {safe_text(name)}: {safe_text(err)}", file=sys.stderr)
+    return 0
+
+
+def _names(text):
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def _shard(text):
+    from automl_meta.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        i = n = 0
+    if not 1 <= i <= n:
+        raise ConfigError(f"--shard must be I/N with 1 <= I <= N (e.g. 2/4); got {text!r}.")
+    return i, n
 
 
 def run_stats(args) -> int:

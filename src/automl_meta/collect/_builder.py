@@ -1,11 +1,20 @@
-"""Building a meta-dataset from a corpus: every task gets the common strategies and a short TPE run (every
-third of its trials drawn at random instead).
+"""Building a meta-dataset from a corpus, through joblib (local processes, or a Dask cluster), resumably.
 
-Resumable: what is stored is skipped (common strategies by key, TPE trials by count, the TPE study re-seeded
-with everything stored for the task). Parallel: ``jobs`` threads, each driving its own isolated evaluation
-worker process (the threads only wait on their workers). Each task is evaluated on a seeded, stratified
-subsample of at most ``max_rows`` rows, and it is that subsample which is stored as the task (its
-meta-features describe exactly the data the strategies were scored on).
+A build evaluates, on every task of a manifest:
+
+* the **base fidelity**: a seeded, stratified subsample of at most ``max_rows`` rows (stored as its own task,
+  so its meta-features describe exactly the data the strategies were scored on), the first ``n_common``
+  strategies of the common set, then ``n_specific`` task-specific strategies proposed by TPE from everything
+  stored for the task (every third one uniformly at random instead: TPE alone piles up near-copies of the
+  incumbent), in ``rounds`` rounds over all tasks;
+* the **large fidelity**, for tasks of more than ``large_min_rows`` rows: a subsample of at most
+  ``large_rows`` rows (its own task with its own meta-features) and the first ``n_common_large`` strategies of
+  the common set, so that the meta-model sees how the best choice shifts with size.
+
+Every (task, strategy, fidelity) evaluation is an independent unit of work run by joblib's workers; the
+results stream into the meta-dataset as they finish. Resumable: what is stored is never evaluated again (a
+killed build restarts where it stopped). ``shard=(i, n)`` builds the i-th of n disjoint parts of the manifest
+(by group), for building on several machines and merging the exports (``MetaDataset.import_file``).
 """
 
 from __future__ import annotations
@@ -13,35 +22,23 @@ from __future__ import annotations
 import json
 import logging
 import math
-import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import zlib
 from dataclasses import dataclass, field
 
-import numpy as np
+import pandas as pd
 
+from automl_meta.collect._backend import execution_backend, run_units
+from automl_meta.collect._config import BuildConfig
 from automl_meta.collect._design import common_strategies
-from automl_meta.data import Task, load_manifest, stratified_subsample, task_from_manifest_row
-from automl_meta.evaluate import Evaluator
-from automl_meta.metafeatures import compute
+from automl_meta.collect._units import TaskSpec, evaluate_strategy, register_task
+from automl_meta.data import load_manifest
 from automl_meta.space import Strategy, available_families, sample, suggest
 
 COMMON, TPE = "common", "tpe"
+BASE, LARGE = "base", "large"
 log = logging.getLogger("automl_meta.collect")
-
-
-@dataclass
-class BuildConfig:
-    """How a meta-dataset is built; recorded as provenance. See ``automl-meta metadataset build --help``."""
-
-    n_common: int = 32
-    n_specific: int = 32
-    max_rows: int = 1500
-    cv: int = 3
-    time_limit: float = 60.0
-    jobs: int = 2
-    random_state: int = 0
 
 
 @dataclass
@@ -49,96 +46,60 @@ class BuildReport:
     tasks_done: int = 0
     evaluations_added: int = 0
     seconds: float = 0.0
-    failed_tasks: dict = field(default_factory=dict)
+    failed_tasks: dict = field(default_factory=dict)  # task name -> why Task refused it
+    repaired_tasks: dict = field(default_factory=dict)  # task name -> the DataWarnings Task raised
+
+    @property
+    def evaluations_per_second(self) -> float:
+        return self.evaluations_added / self.seconds if self.seconds > 0 else float("nan")
 
 
-def capped_task(task: Task, max_rows: int, cv: int, random_state: int) -> Task:
-    """The task itself, or a seeded stratified subsample of at most ``max_rows`` rows (same name and group)."""
-    if task.n_rows <= max_rows:
-        return task
-    rows = stratified_subsample(task.y.to_numpy(), max_rows, classification=task.is_classification, random_state=random_state)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Task(task.X.iloc[rows], task.y.iloc[rows], kind=task.kind, metric=task.metric, name=task.name,
-                    group=task.group, cv=cv, target_name=task.target_name)
+def plan(frame: pd.DataFrame, config: BuildConfig) -> list[TaskSpec]:
+    """The task specs of a manifest: every row at the base fidelity, rows of more than ``large_min_rows``
+    rows (or of unknown size) at the large one too."""
+    specs = []
+    for _, row in frame.iterrows():
+        common = dict(name=str(row["name"]), group=str(row["group"]), file=str(row["file"]), target=str(row["target"]),
+                      kind=str(row["task"]).strip().lower(), source=str(row.get("source", "") or ""), cv=config.cv,
+                      collection=None if pd.isna(row.get("collection")) else str(row.get("collection")),
+                      random_state=config.random_state)
+        specs.append(TaskSpec(fidelity=BASE, max_rows=config.max_rows, **common))
+        size = row.get("n_rows")
+        if config.n_common_large and (size is None or pd.isna(size) or int(size) > config.large_min_rows):
+            specs.append(TaskSpec(fidelity=LARGE, max_rows=config.large_rows, **common))
+    return specs
 
 
-def _trial_for(strategy, status: str, score, families) -> object:
-    """A finished Optuna trial for a stored evaluation, as ``suggest`` would have named its parameters."""
-    import optuna
-
-    from automl_meta.space import FAMILIES
-
-    fam = FAMILIES[strategy.family]
-    params = strategy.to_trial_params()
-    dists = {"family": optuna.distributions.CategoricalDistribution(list(families))}
-    for name, spec in fam.params.items():
-        dists[f"{strategy.family}.{name}"] = spec.distribution()
-    if status == "ok" and score is not None and math.isfinite(score):
-        return optuna.trial.create_trial(params=params, distributions=dists, value=float(score))
-    return optuna.trial.create_trial(params=params, distributions=dists, state=optuna.trial.TrialState.FAIL)
+def shard_of(frame: pd.DataFrame, shard: tuple[int, int] | None) -> pd.DataFrame:
+    """The rows of shard ``(i, n)`` (1 <= i <= n): groups are split by a stable hash, so a group is built whole
+    on one machine and shards never overlap."""
+    if shard is None:
+        return frame
+    i, n = shard
+    keep = [zlib.crc32(str(g).encode()) % n == i - 1 for g in frame["group"]]
+    return frame[keep]
 
 
-def _build_task(row, store, config: BuildConfig, common, on_eval, task_seed: int) -> int:
-    """Evaluate what is missing for one manifest row; returns the evaluations added."""
-    import optuna
-
-    full = task_from_manifest_row(row, cv=config.cv)
-    task = capped_task(full, config.max_rows, config.cv, config.random_state)
-    source = f"{row.get('source', '')}; rows {task.n_rows} of {full.n_rows}".strip("; ")
-    task_id = store.current_task_id(task)
-    if task_id is None:
-        task_id = store.add_task(task, compute(task, random_state=config.random_state), source=source)
-    added = 0
-    with Evaluator(cv=config.cv, time_limit=config.time_limit, random_state=config.random_state, n_jobs=1) as evaluator:
-        done = store.evaluated_keys(task_id, origin=COMMON)
-        for strategy in common:
-            if strategy.key in done:
-                continue
-            ev = evaluator(strategy, task)
-            store.add_evaluation(task_id, ev, origin=COMMON)
-            on_eval(ev)
-            added += 1
-        stored = store.evaluations(task_id)
-        n_tpe = int((stored["origin"] == TPE).sum())
-        if n_tpe >= config.n_specific:
-            return added
-        families = available_families(task.kind)
-        optuna.logging.set_verbosity(optuna.logging.ERROR)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(seed=task_seed + n_tpe, multivariate=True, group=True, n_startup_trials=0)
-        study = optuna.create_study(direction="maximize", sampler=sampler)
-        for family, params, status, score in stored[["family", "params", "status", "score"]].itertuples(index=False):
-            if family in families:  # everything known about this task guides the sampler
-                study.add_trial(_trial_for(Strategy(family, json.loads(params)), status, score, families))
-        for i in range(n_tpe, config.n_specific):
-            if i % 3 == 0:
-                # every third one uniformly at random in the space: TPE alone piles up near-copies of the
-                # incumbent, and the meta-model learns as much from the rest of the space
-                study.enqueue_trial(sample(1, task.kind, families=families, random_state=task_seed * 1000 + i)[0].to_trial_params())
-            trial = study.ask()
-            strategy = suggest(trial, families)
-            ev = evaluator(strategy, task)
-            store.add_evaluation(task_id, ev, origin=TPE)
-            study.tell(trial, ev.score if ev.ok else None, state=None if ev.ok else optuna.trial.TrialState.FAIL)
-            on_eval(ev)
-            added += 1
-    return added
-
-
-def build(manifest=None, store=None, config: BuildConfig | None = None, names=None, progress: bool = True) -> BuildReport:
-    """Evaluate the common strategies and a short TPE run on every task of a manifest (default: the corpus).
+def build(manifest=None, store=None, config: BuildConfig | None = None, names=None, progress: bool = True,
+          scheduler: str | None = None, dask: bool = False, shard: tuple[int, int] | None = None) -> BuildReport:
+    """Build (or resume) a meta-dataset from a manifest (default: the corpus); see the module's docstring.
 
     Parameters
     ----------
     manifest : path or DataFrame, optional
-    store : MetaDataset
-    config : BuildConfig
+    store : MetaDataset, optional
+        The user's store by default.
+    config : BuildConfig, optional
     names : list of str, optional
         Only these tasks.
-    progress : bool
+    progress : bool, default=True
         A progress bar of evaluations on standard error.
+    scheduler : str, optional
+        The address of a Dask scheduler (``tcp://host:8786``) whose workers run the units.
+    dask : bool, default=False
+        Run the units on a local Dask cluster of ``config.jobs`` workers.
+    shard : (int, int), optional
+        Build only the i-th of n disjoint parts of the manifest.
     """
     from automl_meta.metadataset import MetaDataset
 
@@ -147,51 +108,152 @@ def build(manifest=None, store=None, config: BuildConfig | None = None, names=No
     frame = load_manifest(manifest) if manifest is None or not hasattr(manifest, "iterrows") else manifest
     if names is not None:
         frame = frame[frame["name"].isin(set(names))]
-    common = common_strategies(config.n_common, config.random_state)
-    total = len(frame) * (config.n_common + config.n_specific)
-    report = BuildReport()
-    lock = threading.Lock()
-    start = time.perf_counter()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    builder = _Builder(store, config, plan(shard_of(frame, shard), config), progress)
+    with execution_backend(config.jobs, scheduler=scheduler, dask=dask):
+        builder.run()
+    return builder.report
 
-        done = store.count()[1]
-        bar = tqdm(total=total, initial=min(done, total), desc="meta-dataset", unit="eval", dynamic_ncols=True)
 
-    def on_eval(ev):
-        with lock:
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(f"{ev.strategy.family}:{ev.status}")
+class _Builder:
+    """One build: registers the tasks, then runs the common units and the task-specific rounds."""
 
-    def run(i, row):
-        return _build_task(row, store, config, common, on_eval, task_seed=config.random_state * 100_003 + i)
+    def __init__(self, store, config: BuildConfig, specs: list[TaskSpec], progress: bool):
+        self.store, self.config, self.specs, self.progress = store, config, specs, progress
+        self.report = BuildReport()
+        self.task_ids: dict[TaskSpec, int] = {}
+        self.kinds: dict[TaskSpec, str] = {}
+        self.start = self._last_recorded = time.perf_counter()
+        families = config.families or available_families()
+        self.common = common_strategies(config.n_common, config.random_state, families=families)
+        self.families = families
 
-    last_recorded = start
+    def run(self) -> None:
+        self._register()
+        done = self._done()
+        # base fidelity first (common set, then the task-specific rounds), the costlier large one last: a build
+        # stopped early leaves every task with its base evaluations
+        for fidelity in (BASE, LARGE):
+            units = [(spec, s, COMMON) for spec in self.task_ids if spec.fidelity == fidelity
+                     for s in self._common_for(spec) if (self.task_ids[spec], s.key, COMMON) not in done]
+            self._evaluate(units, len(units), f"common set, {fidelity}")
+            for r in range(self.config.rounds if fidelity == BASE else 0):
+                self._evaluate(*self._tpe_units(r), f"task-specific {r + 1}/{self.config.rounds}")
+        self._record_time()
+        self.report.tasks_done = len({spec.name for spec in self.task_ids})
+        self.report.seconds = time.perf_counter() - self.start
 
-    def record_time():
-        # the build time is added up as tasks finish, so that an interrupted build still accounts for itself
-        nonlocal last_recorded
+    # -- tasks ----------------------------------------------------------------------------------------------
+    def _register(self) -> None:
+        """Store every task spec not stored yet (found by name and fidelity) with its meta-features."""
+        stored = self.store.tasks()
+        known = {(n, f): (int(i), k) for n, f, i, k in zip(stored["name"], stored["fidelity"], stored["id"], stored["kind"])
+                 if isinstance(f, str)}
+        todo = []
+        for spec in self.specs:
+            if (spec.name, spec.fidelity) in known:
+                self.task_ids[spec], self.kinds[spec] = known[(spec.name, spec.fidelity)]
+            else:
+                todo.append(spec)
+        jobs = [(register_task, (spec, self.config.large_min_rows if spec.fidelity == LARGE else 0)) for spec in todo]
+        for _, result in run_units(jobs, len(jobs), self.progress and bool(todo), "loading tasks"):
+            self._store_task(result)
+        self.store.set_info("rejected_tasks", json.dumps(self.report.failed_tasks))
+
+    def _store_task(self, result: dict) -> None:
+        spec = result["spec"]
+        if "error" in result:
+            log.error("task %s refused: %s", spec.name, result["error"])
+            self.report.failed_tasks[spec.name] = result["error"]
+            return
+        if "skip" in result:
+            return
+        if result["repairs"]:
+            self.report.repaired_tasks[spec.name] = result["repairs"]
+        task = result["task"]
+        source = f"{spec.source}; rows {task.n_rows} of {result['full_rows']}".strip("; ")
+        self.task_ids[spec] = self.store.add_task(task, result["metafeatures"], source=source, fidelity=spec.fidelity,
+                                                  collection=spec.collection)
+        self.kinds[spec] = task.kind
+
+    def _done(self) -> set:
+        evals = self.store.evaluations()
+        return set(zip(evals["task_id"].astype(int), evals["strategy_key"], evals["origin"]))
+
+    def _common_for(self, spec: TaskSpec) -> list[Strategy]:
+        n = self.config.n_common if spec.fidelity == BASE else self.config.n_common_large
+        return [s for s in self.common[:n] if s.family in available_families(self.kinds[spec])]
+
+    # -- evaluations ----------------------------------------------------------------------------------------
+    def _evaluate(self, units, total: int, desc: str) -> None:
+        """Run ``total`` (spec, strategy, origin) units, taken from ``units`` as workers free up (a TPE proposal
+        is made while the previous ones run); each result is stored as soon as it arrives."""
+        if not total:
+            return
+        log.info("%s: %d evaluations", desc, total)
+        dispatched = []
+
+        def jobs():
+            for unit in units:
+                dispatched.append(unit)
+                spec, strategy, _ = unit
+                yield evaluate_strategy, (spec, strategy.to_dict(), self._time_limit(spec))
+
+        for count, (index, evaluation) in enumerate(run_units(jobs(), total, self.progress, desc), start=1):
+            spec, _, origin = dispatched[index]
+            self.store.add_evaluation(self.task_ids[spec], evaluation, origin=origin)
+            self.report.evaluations_added += 1
+            if count % 200 == 0:
+                self._record_time()
+
+    def _time_limit(self, spec: TaskSpec) -> float:
+        return self.config.time_limit if spec.fidelity == BASE else self.config.large_time_limit
+
+    def _tpe_units(self, round_index: int):
+        """Round ``round_index`` of the task-specific strategies: each base task's share, proposed by a TPE
+        study that knows every stored evaluation of the task (and, as running, the round's other proposals)."""
+        per_round = math.ceil(self.config.n_specific / max(self.config.rounds, 1))
+        target = min(self.config.n_specific, per_round * (round_index + 1))
+        evals = self.store.evaluations()
+        by_task = {int(t): g for t, g in evals.groupby("task_id")}
+        todo = []
+        for spec, task_id in self.task_ids.items():
+            stored = by_task.get(task_id, evals.iloc[:0])
+            n_done = int((stored["origin"] == TPE).sum())
+            if spec.fidelity == BASE and n_done < target:
+                todo.append((spec, stored, n_done))
+
+        def units():
+            for spec, stored, n_done in todo:
+                for strategy in self._propose(spec, stored, n_done, target - n_done):
+                    yield spec, strategy, TPE
+
+        return units(), sum(target - n_done for _, _, n_done in todo)
+
+    def _propose(self, spec: TaskSpec, stored: pd.DataFrame, n_done: int, count: int) -> list[Strategy]:
+        import optuna
+
+        from automl_meta.collect._history import study_from_evaluations
+
+        if count <= 0:
+            return []
+        families = [f for f in self.families if f in available_families(self.kinds[spec])]
+        seed = self.config.random_state * 100_003 + zlib.crc32(spec.name.encode()) % 100_000 + n_done
+        study = study_from_evaluations(stored, families, seed)
+        out = []
+        for i in range(n_done, n_done + count):
+            if i % 3 == 0:
+                params = sample(1, families=families, random_state=seed * 1000 + i)[0].to_trial_params()
+                study.enqueue_trial(params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                out.append(suggest(study.ask(), families))
+        return out
+
+    def _record_time(self) -> None:
+        """Add the time since the last record to the store's build time, so an interrupted build accounts for
+        itself."""
         now = time.perf_counter()
-        previous = float(store.get_info("build_seconds", 0) or 0)
-        store.set_info("build_seconds", f"{previous + now - last_recorded:.1f}")
-        last_recorded = now
+        previous = float(self.store.get_info("build_seconds", 0) or 0)
+        self.store.set_info("build_seconds", f"{previous + now - self._last_recorded:.1f}")
+        self._last_recorded = now
 
-    with ThreadPoolExecutor(max_workers=config.jobs) as pool:
-        futures = {pool.submit(run, i, row): row["name"] for i, (_, row) in enumerate(frame.iterrows())}
-        for fut in as_completed(futures):
-            record_time()
-            try:
-                added = fut.result()
-            except Exception as exc:  # a task that cannot be loaded is reported; the build goes on
-                log.error("task %s failed: %r", futures[fut], exc)
-                report.failed_tasks[futures[fut]] = repr(exc)
-                continue
-            report.tasks_done += 1
-            report.evaluations_added += added
-    if bar is not None:
-        bar.close()
-    record_time()
-    report.seconds = time.perf_counter() - start
-    return report

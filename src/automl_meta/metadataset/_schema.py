@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-#: Version of this schema, recorded in the ``info`` table.
-SCHEMA_VERSION = "1"
+#: Version of this schema, recorded in the ``info`` table. 2: tasks carry their ``fidelity`` (the build's row cap
+#: they were evaluated at: "base", "large"; NULL for tasks recorded by fits and searches) and ``collection``.
+SCHEMA_VERSION = "2"
+#: Columns added by each version, for migrating an older database in place (static SQL, no user input).
+MIGRATIONS = {"2": ("ALTER TABLE tasks ADD COLUMN fidelity VARCHAR(16)", "ALTER TABLE tasks ADD COLUMN collection VARCHAR(64)")}
 
 metadata = MetaData()
 
@@ -25,6 +28,8 @@ tasks = Table(
     Column("metafeatures", Text),  # JSON object name -> value (null for NaN)
     Column("source", String(255)),
     Column("created_at", String(32), nullable=False),
+    Column("fidelity", String(16)),
+    Column("collection", String(64)),
     UniqueConstraint("fingerprint", "metric", name="uq_task_data_metric"),
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 
-import numpy as np
 
 
 def record_provenance(store, config, manifest, command: str) -> None:
@@ -28,11 +27,15 @@ def record_provenance(store, config, manifest, command: str) -> None:
 
 
 def stats(store) -> dict:
+    """A summary of a meta-dataset (``automl-meta metadataset stats --json``): counts per kind, fidelity,
+    collection and family, failures, and how much choosing matters (best minus median score per task)."""
     tasks, evals = store.tasks(), store.evaluations()
     ok = evals[evals["status"] == "ok"]
     per_task = evals.groupby("task_id").size().reindex(tasks["id"], fill_value=0)
     common = evals[evals["origin"] == "common"].groupby("task_id").size().reindex(tasks["id"], fill_value=0)
     spread = ok.groupby("task_id")["score"].agg(lambda s: s.max() - s.median())
+    fidelity = tasks.set_index("id")["fidelity"].fillna("none")
+    collection = tasks.set_index("id")["collection"].fillna("none")
     families = {}
     for fam, g in evals.groupby("family"):
         families[fam] = {
@@ -40,22 +43,44 @@ def stats(store) -> dict:
             "tasks": int(g["task_id"].nunique()), "mean_seconds": float(g["fit_seconds"].mean()),
         }
     provenance = store.get_info("provenance")
+    rejected = store.get_info("rejected_tasks")
     return {
         "url": store._safe_url(),
         "tasks": int(len(tasks)),
         "groups": int(tasks["group_name"].nunique()),
-        "tasks_by_kind": {k: int(v) for k, v in tasks["kind"].value_counts().items()},
+        "tasks_by_kind": _counts(tasks["kind"]),
         "evaluations": int(len(evals)),
+        "fidelities": _counts(evals["task_id"].map(fidelity)),
+        "tasks_by_fidelity": _counts(tasks["fidelity"].fillna("none")),
+        "collections": _counts(tasks.loc[tasks["fidelity"].fillna("base") == "base", "collection"].fillna("none")),
         "failures": int((evals["status"] != "ok").sum()),
-        "failures_by_status": {k: int(v) for k, v in evals.loc[evals["status"] != "ok", "status"].value_counts().items()},
-        "evaluations_per_task": {"min": int(per_task.min()) if len(per_task) else 0,
-                                 "median": float(per_task.median()) if len(per_task) else 0.0,
-                                 "max": int(per_task.max()) if len(per_task) else 0},
+        "failures_by_status": _counts(evals.loc[evals["status"] != "ok", "status"]),
+        "evaluations_per_task": _spread(per_task),
+        "evaluations_per_task_by_fidelity": {f: _spread(per_task[fidelity.reindex(per_task.index) == f])
+                                             for f in sorted(set(fidelity))},
         "common_per_task_min": int(common.min()) if len(common) else 0,
         "families": families,
-        "best_minus_median": {"mean": float(spread.mean()) if len(spread) else float("nan"),
-                              "median": float(spread.median()) if len(spread) else float("nan"),
-                              "quantiles": {str(q): float(spread.quantile(q)) for q in (0.1, 0.25, 0.75, 0.9)} if len(spread) else {}},
+        "best_minus_median": _summary(spread),
+        "best_minus_median_by_collection": {c: _summary(spread[collection.reindex(spread.index) == c])
+                                            for c in sorted(set(collection))},
+        "rejected_tasks": json.loads(rejected) if rejected else {},
         "build_seconds": float(store.get_info("build_seconds", 0) or 0),
         "provenance": json.loads(provenance) if provenance else {},
     }
+
+
+def _counts(values) -> dict:
+    return {str(k): int(v) for k, v in values.value_counts().items()}
+
+
+def _spread(per_task) -> dict:
+    if not len(per_task):
+        return {"min": 0, "median": 0.0, "max": 0}
+    return {"min": int(per_task.min()), "median": float(per_task.median()), "max": int(per_task.max())}
+
+
+def _summary(values) -> dict:
+    if not len(values):
+        return {"mean": float("nan"), "median": float("nan"), "quantiles": {}}
+    return {"mean": float(values.mean()), "median": float(values.median()),
+            "quantiles": {str(q): float(values.quantile(q)) for q in (0.1, 0.25, 0.75, 0.9)}}

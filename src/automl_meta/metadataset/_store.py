@@ -77,6 +77,8 @@ class TrainingData:
     origin: np.ndarray  # (E,)
     n_rows: np.ndarray | None = None  # (E,) rows each evaluation was scored on (its time was measured there)
     build_config: dict | None = None  # how the last build scored strategies (max_rows, cv, ...: its provenance)
+    fidelities: np.ndarray | None = None  # (T,) "base", "large", or None (a task recorded by a fit)
+    collections: np.ndarray | None = None  # (T,) the corpus collection, or None
 
     def subset(self, task_indices) -> "TrainingData":
         """The same data restricted to some tasks (by index), with evaluations re-indexed."""
@@ -92,6 +94,8 @@ class TrainingData:
             encodings=self.encodings[keep], scores=self.scores[keep], fit_seconds=self.fit_seconds[keep],
             status=self.status[keep], origin=self.origin[keep],
             n_rows=None if self.n_rows is None else self.n_rows[keep], build_config=self.build_config,
+            fidelities=None if self.fidelities is None else self.fidelities[task_indices],
+            collections=None if self.collections is None else self.collections[task_indices],
         )
 
 
@@ -130,13 +134,29 @@ class MetaDataset:
             try:
                 S.metadata.create_all(self.engine)
                 with self.engine.begin() as conn:
-                    if conn.execute(sa.select(S.info.c.value).where(S.info.c.key == "schema_version")).first() is None:
+                    found = conn.execute(sa.select(S.info.c.value).where(S.info.c.key == "schema_version")).first()
+                    if found is None:
                         conn.execute(sa.insert(S.info).values(key="schema_version", value=S.SCHEMA_VERSION))
+                    elif found[0] != S.SCHEMA_VERSION:
+                        self._migrate(conn, found[0])
                 return
             except SQLAlchemyError as exc:
                 if not lost_creation_race(exc) or attempt == attempts - 1:
                     raise
                 time.sleep(0.1 * (attempt + 1))
+
+    def _migrate(self, conn, version: str) -> None:
+        """Bring a database of an older schema to this one in place (inside the caller's transaction), with a
+        warning; refuse one written by a newer automl-meta."""
+        if version not in ("1",):
+            raise StorageError(f"The meta-dataset {self._safe_url()!r} has schema version {version!r}, which this "
+                               f"automl-meta (schema {S.SCHEMA_VERSION}) cannot read. Upgrade automl-meta, or export it "
+                               "with the version that wrote it and import the export here.")
+        for statement in S.MIGRATIONS["2"]:
+            conn.exec_driver_sql(statement)
+        conn.execute(sa.update(S.info).where(S.info.c.key == "schema_version").values(value=S.SCHEMA_VERSION))
+        warnings.warn(f"Migrated the meta-dataset {self._safe_url()!r} from schema v{version} to v{S.SCHEMA_VERSION}: tasks "
+                      "now record their fidelity and collection (none for the tasks already there).", UserWarning, stacklevel=4)
 
     def _safe_url(self) -> str:
         return safe_url(self.url)
@@ -152,7 +172,8 @@ class MetaDataset:
         return _Transaction(self)
 
     # -- tasks ----------------------------------------------------------------------------------------------
-    def add_task(self, task, metafeatures, source: str | None = None) -> int:
+    def add_task(self, task, metafeatures, source: str | None = None, fidelity: str | None = None,
+                 collection: str | None = None) -> int:
         """Store a task with its meta-features (idempotent: the same data and metric give the same id; stored
         meta-features are replaced by the given ones) and return its id. The store never computes meta-features:
         whoever made the task computed them, with the seed it chose."""
@@ -163,7 +184,7 @@ class MetaDataset:
             name=task.name, group_name=task.group, kind=task.kind, metric=task.metric, n_rows=task.n_rows,
             n_features=task.n_features, n_classes=None if task.classes is None else len(task.classes),
             fingerprint=task.fingerprint, mf_version=metafeatures.version, metafeatures=_mf_json(metafeatures),
-            source=source, created_at=_now(),
+            source=source, created_at=_now(), fidelity=fidelity, collection=collection,
         )
         return self._upsert_task(row)
 
@@ -174,7 +195,7 @@ class MetaDataset:
                 with self._write() as conn:
                     found = conn.execute(sa.select(S.tasks.c.id).where(key)).first()
                     if found is not None:
-                        update = {k: row[k] for k in ("mf_version", "metafeatures") if row.get(k) is not None}
+                        update = {k: row[k] for k in ("mf_version", "metafeatures", "fidelity", "collection") if row.get(k) is not None}
                         if update:
                             conn.execute(sa.update(S.tasks).where(S.tasks.c.id == found.id).values(**update))
                         return int(found.id)
@@ -293,6 +314,7 @@ class MetaDataset:
             encodings=encode_many(strategies), scores=evals["score"].to_numpy(dtype=float),
             fit_seconds=evals["fit_seconds"].to_numpy(dtype=float), status=evals["status"].to_numpy(),
             origin=evals["origin"].to_numpy(), n_rows=evals["n_rows"].to_numpy(dtype=float), build_config=self.build_config(),
+            fidelities=tasks["fidelity"].to_numpy(dtype=object), collections=tasks["collection"].to_numpy(dtype=object),
         )
 
     def build_config(self) -> dict | None:

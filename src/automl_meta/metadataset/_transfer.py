@@ -15,6 +15,7 @@ EVAL_COLUMNS = [c.name for c in S.evaluations.columns if c.name not in ("id", "t
 #: Columns of an export file: the task's (prefixed ``task_``) then the evaluation's (``uid`` empty for a task
 #: without evaluations).
 EXPORT_COLUMNS = [f"task_{c}" for c in TASK_COLUMNS] + EVAL_COLUMNS
+_ADDED_IN_V2 = ("task_fidelity", "task_collection")
 
 
 def export_frame(tasks: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataFrame:
@@ -43,6 +44,9 @@ def read_frame(path) -> pd.DataFrame:
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, compression="infer", keep_default_na=True)
     except Exception as exc:
         raise StorageError(f"{str(path)!r} is not a readable meta-dataset export ({exc}).") from exc
+    for column in _ADDED_IN_V2:  # an export of a v1 meta-dataset: its tasks have no fidelity or collection
+        if column not in frame.columns:
+            frame[column] = None
     missing = [c for c in EXPORT_COLUMNS if c not in frame.columns]
     if missing:
         raise StorageError(f"{str(path)!r} is not a meta-dataset export: it lacks the column(s) {', '.join(missing[:5])}.")

@@ -198,6 +198,12 @@ class MetaModel:
         self._check_fitted()
         return self._predict_scaled(self._scale_query(metafeatures), encode_many(strategies))
 
+    def predict_encoded(self, metafeatures, encodings: np.ndarray):
+        """``predict`` for strategies already encoded (``space.encode_many``): many queries over one large
+        candidate set encode it once."""
+        self._check_fitted()
+        return self._predict_scaled(self._scale_query(metafeatures), np.asarray(encodings, dtype=float))
+
     def _scale_query(self, metafeatures) -> np.ndarray:
         """The query's meta-features checked for their version and scaled as the training tasks' were (1 x M)."""
         values = getattr(metafeatures, "values", metafeatures)
