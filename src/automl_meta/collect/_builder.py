@@ -47,6 +47,7 @@ class BuildReport:
     evaluations_added: int = 0
     seconds: float = 0.0
     failed_tasks: dict = field(default_factory=dict)  # task name -> why Task refused it
+    duplicate_tasks: dict = field(default_factory=dict)  # task name -> the task with the same data (built once)
     repaired_tasks: dict = field(default_factory=dict)  # task name -> the DataWarnings Task raised
 
     @property
@@ -148,8 +149,11 @@ class _Builder:
         stored = self.store.tasks()
         known = {(n, f): (int(i), k) for n, f, i, k in zip(stored["name"], stored["fidelity"], stored["id"], stored["kind"])
                  if isinstance(f, str)}
+        self.report.duplicate_tasks = json.loads(self.store.get_info("duplicate_tasks") or "{}")
         todo = []
         for spec in self.specs:
+            if spec.name in self.report.duplicate_tasks:
+                continue
             if (spec.name, spec.fidelity) in known:
                 self.task_ids[spec], self.kinds[spec] = known[(spec.name, spec.fidelity)]
             else:
@@ -158,6 +162,7 @@ class _Builder:
         for _, result in run_units(jobs, len(jobs), self.progress and bool(todo), "loading tasks"):
             self._store_task(result)
         self.store.set_info("rejected_tasks", json.dumps(self.report.failed_tasks))
+        self.store.set_info("duplicate_tasks", json.dumps(self.report.duplicate_tasks))
 
     def _store_task(self, result: dict) -> None:
         spec = result["spec"]
@@ -171,6 +176,11 @@ class _Builder:
             self.report.repaired_tasks[spec.name] = result["repairs"]
         task = result["task"]
         source = f"{spec.source}; rows {task.n_rows} of {result['full_rows']}".strip("; ")
+        task_id = self.store.current_task_id(task)
+        same = [other for other, i in self.task_ids.items() if i == task_id and other.name != spec.name]
+        if same:  # the same data (and metric) under another name in the manifest: built once, reported
+            self.report.duplicate_tasks[spec.name] = same[0].name
+            return
         self.task_ids[spec] = self.store.add_task(task, result["metafeatures"], source=source, fidelity=spec.fidelity,
                                                   collection=spec.collection)
         self.kinds[spec] = task.kind
