@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
 TORCH  ?= torch==2.13.0
 
-.PHONY: venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-scale bench-learning-loop bench-device clean
+.PHONY: metadataset-build metadataset-checkpoint venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-scale bench-learning-loop bench-device clean
 
 $(BIN)/automl-meta: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,17 @@ bench-fit-budget: venv
 
 bench-device: venv  # CPU against CUDA where a GPU is visible
 	$(BIN)/python benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128,512x512
+
+# Meta-dataset v2 (hours on 2 cores; resumable). A new store starts from the committed partial export, so a
+# build stopped on one machine goes on on another; `metadataset-checkpoint` writes that export.
+METADATASET_V2 ?= build/v2.sqlite
+PARTIAL_V2     := benchmarks/results/metadataset_v2.partial.csv.gz
+metadataset-build: venv
+	test -f $(METADATASET_V2) || $(BIN)/automl-meta metadataset import $(PARTIAL_V2) --metadataset $(METADATASET_V2)
+	$(BIN)/automl-meta metadataset build --metadataset $(METADATASET_V2) --jobs 2
+
+metadataset-checkpoint: venv
+	$(BIN)/automl-meta metadataset export $(PARTIAL_V2) --metadataset $(METADATASET_V2)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

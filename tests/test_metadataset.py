@@ -190,3 +190,32 @@ def test_add_task_stores_the_given_metafeatures_and_computes_none(store, tasks_b
     assert store.current_task_id(task) == tid
     with pytest.raises(ConfigError, match="add_task needs the task's meta-features"):
         store.add_task(task, None)
+
+
+def test_a_v1_database_is_migrated_in_place_and_a_newer_one_refused(tmp_path, tasks_by_kind):
+    import sqlite3
+
+    path = tmp_path / "v1.sqlite"
+    tid = stored(MetaDataset(path), tasks_by_kind["binary"])
+    with sqlite3.connect(path) as con:  # make it a schema-1 database, as automl-meta 0.1 wrote them
+        con.execute("ALTER TABLE tasks DROP COLUMN fidelity")
+        con.execute("ALTER TABLE tasks DROP COLUMN collection")
+        con.execute("UPDATE info SET value = '1' WHERE key = 'schema_version'")
+    with pytest.warns(UserWarning, match="Migrated the meta-dataset .* from schema v1 to v2"):
+        store = MetaDataset(path)
+    assert store.get_info("schema_version") == "2" and store.tasks()["fidelity"].isna().all()
+    assert stored(store, tasks_by_kind["binary"]) == tid  # the task is still there, found by its data
+    store.set_info("schema_version", "3")
+    with pytest.raises(StorageError, match="schema version '3', which this automl-meta .* cannot read"):
+        MetaDataset(path)
+
+
+def test_a_v1_export_imports_with_no_fidelity(tmp_path, tasks_by_kind):
+    source = MetaDataset(tmp_path / "a.sqlite")
+    source.add_evaluations(stored(source, tasks_by_kind["binary"]), fake_evaluations(3), origin="common")
+    source.export(tmp_path / "v2.csv.gz")
+    frame = pd.read_csv(tmp_path / "v2.csv.gz").drop(columns=["task_fidelity", "task_collection"])
+    frame.to_csv(tmp_path / "v1.csv.gz", index=False)
+    target = MetaDataset(tmp_path / "b.sqlite")
+    assert target.import_file(tmp_path / "v1.csv.gz") == (1, 3)
+    assert target.tasks()["fidelity"].isna().all()

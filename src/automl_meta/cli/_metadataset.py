@@ -109,7 +109,11 @@ def run_stats(args) -> int:
     per_task = st["evaluations_per_task"]
     print(f"evaluations per task: min {per_task['min']}, median {per_task['median']}, max {per_task['max']}; "
           f"common per task: min {st['common_per_task_min']}")
-    print(f"best - median score per task: mean {st['best_minus_median']['mean']:.4f}, median {st['best_minus_median']['median']:.4f}")
+    print(f"evaluations by fidelity: {st['fidelities']}; tasks by collection (base fidelity): {st['collections']}")
+    print(f"best - median score per task: mean {st['best_minus_median']['mean']:.4f}, median {st['best_minus_median']['median']:.4f}; "
+          "by collection: " + ", ".join(f"{c} {v['median']:.4f}" for c, v in st["best_minus_median_by_collection"].items()))
+    if st["rejected_tasks"]:
+        print(f"tasks refused by Task: {len(st['rejected_tasks'])} ({', '.join(map(safe_text, st['rejected_tasks']))})")
     rows = [{"family": f, **v} for f, v in st["families"].items()]
     print(format_table(rows, ["family", "evaluations", "failures", "tasks", "mean_seconds"]))
     prov = st.get("provenance", {})
