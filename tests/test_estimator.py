@@ -9,7 +9,8 @@ from automl_meta.errors import ConfigError
 from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
 from automl_meta.metadataset import MetaDataset
 
-FAST = dict(n_trials=3, cv=3, families=["linear", "knn"], metadataset=False, random_state=0)
+# ensemble=False: these tests look at the search and the single refit (the ensemble has tests of its own)
+FAST = dict(n_trials=3, cv=3, families=["linear", "knn"], metadataset=False, random_state=0, ensemble=False)
 
 
 def test_classifier_on_a_frame_with_categoricals_and_missing(tasks_by_kind, tmp_path):
@@ -97,7 +98,7 @@ def test_a_time_budget_searches_on_a_row_subsample():
 
     X, y = make_classification(n_samples=3000, n_features=5, random_state=0)
     model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["linear"], cv=3,
-                               random_state=0, metadataset=False).fit(X, y)
+                               random_state=0, metadataset=False, ensemble=False).fit(X, y)
     assert model.search_rows_ == 2000  # max(2000, 6 s x 300 rows/s)
     assert model.n_rows_ == 3000
     assert model.best_estimator_[-1].n_features_in_ == 5
@@ -131,7 +132,7 @@ def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
     monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation: 2.0)  # the refit takes ~0.01 s
     with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
         model = AutoMetaClassifier(n_trials=None, time_budget=8, warm_start=False, families=["linear", "knn"], cv=3,
-                                   random_state=0, metadataset=False).fit(X, y)
+                                   random_state=0, metadataset=False, ensemble=False).fit(X, y)
     assert "of the budget left after the refit: searching on" in caplog.text
     assert len(model.leaderboard_) == len(model.study_.trials) - sum(t.state.name == "PRUNED" for t in model.study_.trials)
     assert model.best_score_ in set(model.leaderboard_["score"])
@@ -142,7 +143,7 @@ def test_top_up_respects_n_trials():
 
     X, y = make_classification(n_samples=300, n_features=5, random_state=0)
     model = AutoMetaClassifier(n_trials=3, time_budget=20, warm_start=False, families=["linear"], cv=3,
-                               random_state=0, metadataset=False).fit(X, y)
+                               random_state=0, metadataset=False, ensemble=False).fit(X, y)
     assert len(model.leaderboard_) == 3
 
 
@@ -173,7 +174,7 @@ def test_a_time_budget_alone_is_the_only_stopping_rule():
 
     X, y = make_classification(n_samples=120, n_features=4, random_state=0)
     model = AutoMetaClassifier(time_budget=12, warm_start=False, families=["linear"], cv=3, random_state=0,
-                               metadataset=False).fit(X, y)
+                               metadataset=False, ensemble=False).fit(X, y)
     assert model.n_trials is None and len(model.leaderboard_) > 30
     # neither given: 30 trials
     assert len(AutoMetaClassifier(**dict(FAST, n_trials=None, families=["linear"])).fit(X, y).leaderboard_) == 30
@@ -191,3 +192,37 @@ def test_an_unnamed_fit_is_recorded_under_a_name_of_its_data(tasks_by_kind, tmp_
     assert len(names) == 3 and names[0].startswith("data-") and names[1].startswith("data-") and names[0] != names[1]
     assert names[2] == "churn-2026"
     assert "AutoMetaClassifier" not in names
+
+
+def test_an_ensemble_of_the_trials_is_fitted_when_it_beats_the_best_one(tasks_by_kind, tmp_path):
+    from automl_meta import load_model, save_model
+    from automl_meta.estimator._ensemble import EnsembleModel
+
+    task = tasks_by_kind["multiclass"]
+    clf = AutoMetaClassifier(n_trials=8, cv=3, families=["linear", "knn", "extra_trees"], warm_start=False,
+                             metadataset=False, random_state=0).fit(task.X, task.y)
+    assert isinstance(clf.best_estimator_, EnsembleModel) and len(clf.ensemble_) >= 2
+    assert sum(m["weight"] for m in clf.ensemble_) == pytest.approx(1.0)
+    trials = clf.leaderboard_[clf.leaderboard_["origin"] != "ensemble"]
+    assert len(trials) == 8 and clf.leaderboard_.iloc[0]["family"] == "ensemble"
+    assert clf.best_score_ == clf.leaderboard_.iloc[0]["score"] >= trials["score"].max()
+    proba = clf.predict_proba(task.X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.predict(task.X), clf.classes_[proba.argmax(axis=1)])
+    save_model(clf, tmp_path / "m.amm")
+    np.testing.assert_allclose(load_model(tmp_path / "m.amm").predict_proba(task.X), proba)
+    # off: the single best strategy, as before
+    single = AutoMetaClassifier(n_trials=8, cv=3, families=["linear", "knn", "extra_trees"], warm_start=False,
+                                metadataset=False, random_state=0, ensemble=False).fit(task.X, task.y)
+    assert len(single.ensemble_) == 1 and single.best_score_ == pytest.approx(trials["score"].max())
+
+
+def test_a_regression_ensemble_averages_its_members(tasks_by_kind):
+    task = tasks_by_kind["regression"]
+    reg = AutoMetaRegressor(n_trials=6, cv=3, families=["linear", "knn", "extra_trees"], warm_start=False,
+                            metadataset=False, random_state=0).fit(task.X, task.y)
+    assert reg.best_score_ >= reg.leaderboard_.loc[reg.leaderboard_["origin"] != "ensemble", "score"].max()
+    if len(reg.ensemble_) > 1:
+        members = [m.predict(task.X) for m in reg.best_estimator_.models]
+        expected = sum(w * p for w, p in zip(reg.best_estimator_.weights, members))
+        np.testing.assert_allclose(reg.predict(task.X), expected, rtol=1e-6)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from automl_meta.data import Task
 from automl_meta.errors import ConfigError
 from automl_meta.evaluate import ERROR, NAN, OK, TIMEOUT, Evaluator, evaluate
 from automl_meta.models import _build
@@ -113,3 +114,39 @@ def test_a_crashed_worker_is_a_recorded_error_and_is_replaced(tasks_by_kind):
         killer.join()
         assert result.status == ERROR and "the evaluation process died (exit code -9)" in result.error
         assert ev(Strategy.default("linear"), tasks_by_kind["regression"]).status == OK
+
+
+@pytest.mark.parametrize("target", ["y_binary", "y_multi", "y_reg"])
+def test_kept_out_of_fold_predictions_give_the_same_scores(mixed_frame, target):
+    from automl_meta.evaluate import cross_validate, score_predictions, test_folds
+
+    X = mixed_frame.drop(columns=["y_binary", "y_multi", "y_reg"])
+    task = Task(X, mixed_frame[target], cv=3)
+    for family in ("knn", "extra_trees"):
+        plain = cross_validate(Strategy.default(family), task, cv=3)
+        kept = cross_validate(Strategy.default(family), task, cv=3, keep_predictions=True)
+        assert plain.predictions is None and kept.score == pytest.approx(plain.score)
+        classes = None if task.classes is None else list(task.classes)
+        assert kept.predictions.shape == ((len(X),) if classes is None else (len(X), len(classes)))
+        folds = test_folds(task, 3, 0)
+        again = np.mean([score_predictions(task.metric, task.y.to_numpy()[f], kept.predictions[f], classes) for f in folds])
+        assert again == pytest.approx(plain.score)
+
+
+def test_score_predictions_equals_scikit_learns_scorers():
+    from sklearn.metrics import get_scorer
+
+    from automl_meta.evaluate import score_predictions
+    from automl_meta.evaluate._predictions import _GivenProbabilities, _GivenValues
+
+    rng = np.random.default_rng(0)
+    for k, metrics in [(2, ["roc_auc", "accuracy", "neg_log_loss"]), (4, ["roc_auc_ovr", "accuracy"]),
+                       (None, ["r2", "neg_mean_squared_error", "neg_root_mean_squared_error", "neg_mean_absolute_error"])]:
+        y = rng.choice(list("abcd")[:k], 200) if k else rng.normal(size=200)
+        p = np.round(rng.random((200, k)), 1) + 0.01 if k else np.round(rng.normal(size=200), 1)  # ties on purpose
+        p = p / p.sum(axis=1, keepdims=True) if k else p
+        classes = sorted(set(y)) if k else None
+        for metric in metrics:
+            stand_in = _GivenProbabilities(p, classes) if k else _GivenValues(p)
+            expected = get_scorer(metric)(stand_in, np.zeros((200, 1)), y)
+            assert score_predictions(metric, y, p, classes) == pytest.approx(expected, abs=1e-12), metric

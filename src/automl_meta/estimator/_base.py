@@ -20,10 +20,37 @@ log = logging.getLogger("automl_meta.estimator")
 
 #: Trials of a fit given neither ``n_trials`` nor ``time_budget``.
 DEFAULT_N_TRIALS = 30
+# Ensemble selection: iterations of Caruana's greedy selection (AutoGluon's 25), and the refits a budgeted search
+# keeps time for (the best strategy and the next ones, the likely members).
+_ENSEMBLE_ITERATIONS = 25
+_LIKELY_MEMBERS = 3
 # After the refit, time left over (at least _TOP_UP_MIN_SECONDS) goes to more trials; _END_SECONDS is kept for
 # closing the evaluation worker and the leaderboard.
 _TOP_UP_MIN_SECONDS = 0.5
 _END_SECONDS = 0.05
+
+
+def _oof_target(task, evaluator) -> tuple:
+    """(y, metric, classes, folds) against which the trials' out-of-fold predictions score: the target of the
+    rows the trials were scored on (the evaluator's subsample), the task's metric, its classes (None:
+    regression) and the test rows of each fold."""
+    from automl_meta.evaluate import row_subsample, test_folds
+
+    y = task.y.to_numpy()[row_subsample(task, evaluator.max_rows, evaluator.random_state)]
+    folds = test_folds(task, evaluator.cv, evaluator.random_state, evaluator.max_rows)
+    return y, task.metric, None if task.classes is None else list(task.classes), folds
+
+
+def _with_ensemble_row(board: pd.DataFrame, ensemble: list, score: float) -> pd.DataFrame:
+    """The leaderboard with the ensemble as a row of its own, ranked by its out-of-fold score."""
+    described = " + ".join(f"{m['weight']:.2f}*{m['strategy']}" for m in ensemble)
+    row = {"trial": -1, "family": "ensemble", "score": score, "status": "ok", "fit_seconds": float("nan"),
+           "origin": "ensemble", "strategy": described, "error": ""}
+    frame = pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True)
+    frame = frame.sort_values(["score", "trial"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    frame.index = frame.index + 1
+    frame.index.name = "rank"
+    return frame
 
 
 def _import_in_background(families) -> None:
@@ -62,11 +89,12 @@ class _AutoMetaBase(BaseEstimator):
         "families": ["array-like", None],
         "progress": ["boolean"],
         "sampler": [StrOptions({"tpe", "guided"}), HasMethods(["sample_independent"])],
+        "ensemble": ["boolean"],
     }
 
     def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
                  storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=1,
-                 time_limit=None, families=None, progress=False, sampler="tpe"):
+                 time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True):
         self.n_trials = n_trials
         self.time_budget = time_budget
         self.warm_start = warm_start
@@ -83,6 +111,7 @@ class _AutoMetaBase(BaseEstimator):
         self.families = families
         self.progress = progress
         self.sampler = sampler
+        self.ensemble = ensemble
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -121,7 +150,8 @@ class _AutoMetaBase(BaseEstimator):
         self.search_rows_ = search_rows(task.n_rows, self.time_budget)
         evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=budget is not None or self.time_limit is not None,
                               device=self.device, n_jobs=self.n_jobs, random_state=self._seed(),
-                              max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_)
+                              max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_,
+                              keep_predictions=self.ensemble)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
             _import_in_background(self.families)  # so that the final refit does not pay for the imports
@@ -180,7 +210,8 @@ class _AutoMetaBase(BaseEstimator):
         self.recommendations_ = self._recommend(metamodel, task, budget)
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
-        plan = RefitPlan(task.n_rows, self.search_rows_, self.cv, None if budget is None else budget.seconds)
+        plan = RefitPlan(task.n_rows, self.search_rows_, self.cv, None if budget is None else budget.seconds,
+                         members=_LIKELY_MEMBERS if self.ensemble else 1)
         if budget is not None:
             if budget.left() <= 1 + FALLBACK_SHARE * budget.seconds:
                 raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
@@ -200,7 +231,12 @@ class _AutoMetaBase(BaseEstimator):
         if estimate is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, estimate)
             self._top_up(task, evaluator, result, plan, budget)
+        self.ensemble_ = [{"strategy": self.best_strategy_, "weight": 1.0, "score": self.best_score_}]
+        if self.ensemble and estimate is not None:
+            self._ensemble(task, evaluator, result, plan, budget)
         self.leaderboard_ = result.leaderboard
+        if len(self.ensemble_) > 1:
+            self.leaderboard_ = _with_ensemble_row(self.leaderboard_, self.ensemble_, self.best_score_)
         if task.is_classification:
             self.classes_ = self.best_estimator_.classes_
 
@@ -255,7 +291,8 @@ class _AutoMetaBase(BaseEstimator):
             return
         fitted = self.best_score_
         top_up_reserve = plan.top_up_reserve(fitted)
-        budget.reserve(lambda evaluations: top_up_reserve(evaluations) + _END_SECONDS)
+        members = self._ensemble_refit_seconds(task, evaluator, result, plan) if self.ensemble else 0.0
+        budget.reserve(lambda evaluations: top_up_reserve(evaluations) + members + _END_SECONDS)
         log.info("%.1f s of the budget left after the refit: searching on", budget.left())
         more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study,
                       families=self.families, metadataset=self.metadataset, metafeatures=self.metafeatures_,
@@ -273,6 +310,60 @@ class _AutoMetaBase(BaseEstimator):
                     return
                 self.best_strategy_, self.best_score_ = e.strategy, e.score
                 return
+
+    def _ensemble_refit_seconds(self, task, evaluator, result, plan) -> float:
+        """Expected seconds to refit the members of the ensemble the trials so far make, the fitted one aside."""
+        selection = self._select(task, evaluator, result)
+        if selection is None:
+            return 0.0
+        return sum(plan.expected(e) for e in selection.members if e.strategy != self.best_strategy_)
+
+    def _select(self, task, evaluator, result):
+        """Caruana's ensemble selection over the trials' out-of-fold predictions (None without two trials)."""
+        from automl_meta.estimator._ensemble import select_ensemble
+
+        with_predictions = [e for e in result.evaluations if e.ok and e.predictions is not None]
+        if len(with_predictions) < 2:
+            return None
+        return select_ensemble(with_predictions, *_oof_target(task, evaluator), iterations=_ENSEMBLE_ITERATIONS)
+
+    def _ensemble(self, task, evaluator, result, plan, budget) -> None:
+        """Replace the single refitted model by the selected ensemble when it has several members: the fitted
+        model is reused, the others are refitted on every row while the budget allows (best weight first); the
+        weights of the members that did not fit are dropped, and the ensemble's out-of-fold score is that of
+        the members kept."""
+        from automl_meta.estimator._ensemble import EnsembleModel, score_average
+
+        selection = self._select(task, evaluator, result)
+        if selection is None or len(selection.members) < 2:
+            return
+        order = sorted(range(len(selection.members)), key=lambda i: -selection.weights[i])
+        kept, models = [], []
+        for i in order:
+            member = selection.members[i]
+            if member.strategy == self.best_strategy_:
+                model = self.best_estimator_
+            elif budget is None or plan.expected(member) <= budget.left() - _END_SECONDS:
+                try:
+                    model, _ = self._refit(member.strategy, task)
+                except Exception as exc:  # a member that fails to refit is left out; the others remain
+                    log.warning("refit of ensemble member %s failed (%s: %s)", member.strategy, type(exc).__name__, exc)
+                    continue
+            else:
+                continue
+            kept.append(i)
+            models.append(model)
+        if len(kept) < 2:
+            return
+        weights = [selection.weights[i] for i in kept]
+        members = [selection.members[i] for i in kept]
+        score = selection.score if len(kept) == len(selection.members) else \
+            score_average(members, weights, *_oof_target(task, evaluator))
+        classes = None if task.classes is None else list(task.classes)
+        self.best_estimator_ = EnsembleModel(models, weights, classes)
+        self.best_score_ = score
+        self.ensemble_ = [{"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(members, weights)]
+        log.info("ensemble of %d: out-of-fold %s %.5f", len(members), task.metric, score)
 
     def _metamodel(self):
         """The meta-model to use, or None (with a warning) when none is available and none was asked for."""
@@ -382,10 +473,20 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         How trials after the warm starts are chosen: Optuna's multivariate TPE; "guided": TPE whose model family
         is drawn, in half of the trials, from the meta-model's belief in each family
         (:class:`~automl_meta.search.MetaGuidedSampler`); or any Optuna sampler.
+    ensemble : bool, default=True
+        End with a weighted ensemble of the trials instead of the single best: Caruana's greedy selection with
+        replacement (25 iterations, the best prefix kept) over the out-of-fold predictions of the 10 best
+        distinct strategies, scored as the trials are (mean over the same folds); its members are refitted on
+        every row (within the time budget: a member whose refit would not fit is left out). The predictions
+        of at most 25 trials are kept (memory: 25 x rows scored x classes x 4 bytes). When one strategy is best
+        alone, the model is that strategy's, as with False.
 
     Attributes
     ----------
-    best_strategy_, best_score_, best_estimator_ : the winner, its cross-validated score and the refitted model
+    best_strategy_ : the best single strategy
+    best_score_ : the cross-validated score of the fitted model (the ensemble's out-of-fold score when it is one)
+    best_estimator_ : the refitted model (a Pipeline, or an EnsembleModel of several)
+    ensemble_ : list of dict, the members (``strategy``, ``weight``, their own ``score``); one when not an ensemble
     recommendations_ : list of Recommendation (the warm starts, with predicted score, uncertainty and seconds)
     metafeatures_ : MetaFeatures
     study_ : optuna.Study

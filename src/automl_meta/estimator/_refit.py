@@ -54,10 +54,14 @@ class RefitPlan:
         Folds of each trial's cross-validation.
     budget_seconds : float
         The fit's whole time budget.
+    members : int, default=1
+        Refits the search keeps time for: the best strategy's, and with an ensemble those of the next best
+        distinct strategies (the likely members).
     """
 
-    def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float):
+    def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float, members: int = 1):
         self.n_rows, self.search_rows, self.folds, self.budget_seconds = n_rows, search_rows, folds, budget_seconds
+        self.members = members
         self._calibration = {}
 
     def seconds(self, evaluation) -> float:
@@ -71,11 +75,11 @@ class RefitPlan:
 
     def search_reserve(self, evaluations) -> float:
         """What the search keeps free, given its evaluations so far: the refit of the best one, with margins."""
-        ok = [e for e in evaluations if e.ok]
+        ok = sorted((e for e in evaluations if e.ok), key=lambda e: -e.score)
         if not ok:
             return FALLBACK_SHARE * self.budget_seconds
-        best = max(ok, key=lambda e: e.score)
-        return _SAFETY * self.seconds(best) + _SLACK + _SLACK_SHARE * self.budget_seconds
+        likely = list({e.strategy.key: e for e in reversed(ok)}.values())[::-1][: self.members]
+        return _SAFETY * sum(self.seconds(e) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
 
     def choose(self, evaluations, left: float | None):
         """The best successful evaluation whose refit is expected to fit in ``left`` seconds (the fastest one

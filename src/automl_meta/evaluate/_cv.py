@@ -35,6 +35,14 @@ def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
     return stratified_subsample(task.y.to_numpy(), max_rows, classification=task.is_classification, random_state=random_state)
 
 
+def test_folds(task, cv: int | None, random_state: int, max_rows: int | None = None) -> list[np.ndarray]:
+    """The test rows of each fold ``cross_validate`` uses (positions within its row subsample), so that
+    out-of-fold predictions can be scored fold by fold as the evaluations were."""
+    rows = row_subsample(task, max_rows, random_state)
+    y = task.y.iloc[rows].reset_index(drop=True)
+    return [test for _, test in splitter(task, int(cv or task.cv), random_state).split(np.zeros((len(rows), 1)), y)]
+
+
 def limit_threads(n_jobs):
     """OpenMP/BLAS threads as many as a model's ``n_jobs`` while it fits (no limit for 0 or None): left alone,
     HistGradientBoosting and the boosters take every core and, on a busy machine, spin-wait each other."""
@@ -53,14 +61,17 @@ def cross_validate(
     device: str = "auto",
     n_jobs: int = 1,
     max_rows: int | None = None,
+    keep_predictions: bool = False,
 ) -> Evaluation:
     """Score ``strategy`` on ``task`` by (stratified) k-fold cross-validation; never raises for a model's fault.
 
     The time limit is checked between folds here (a fold in progress cannot be interrupted in-process); the
-    isolated :class:`~automl_meta.evaluate.Evaluator` enforces it exactly by ending the worker process.
+    isolated :class:`~automl_meta.evaluate.Evaluator` enforces it exactly by ending the worker process. With
+    ``keep_predictions`` each fold is scored from its predictions, which are kept as the evaluation's
+    out-of-fold ``predictions`` (probabilities, not decision values: a ROC AUC can then differ from the
+    default scoring by ties).
     """
     from sklearn.base import clone
-    from sklearn.metrics import get_scorer
 
     from automl_meta.models import build_model
 
@@ -70,7 +81,7 @@ def cross_validate(
     X, y = task.X.iloc[rows].reset_index(drop=True), task.y.iloc[rows].reset_index(drop=True)
     result = Evaluation(strategy=strategy, metric=task.metric, status=OK, n_rows=len(rows))
     try:
-        scorer = get_scorer(task.metric)
+        score_fold = _fold_scorer(task, len(rows), keep_predictions, result)
         folds = list(splitter(task, cv, random_state).split(X, y))
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
         for train, test in folds:
@@ -82,7 +93,7 @@ def cross_validate(
                 warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
                 model.fit(X.iloc[train], y.iloc[train])
                 try:
-                    score = float(scorer(model, X.iloc[test], y.iloc[test]))
+                    score = score_fold(model, X.iloc[test], y.iloc[test], test)
                 except ValueError as exc:
                     if not _NON_FINITE_INPUT.search(str(exc)):
                         raise
@@ -101,4 +112,29 @@ def cross_validate(
         result.status, result.error = TIMEOUT, f"took {result.fit_seconds:.3g} s, over the time limit of {time_limit:.3g} s"
     if result.status == OK:
         result.score = float(np.mean(result.fold_scores))
+    else:
+        result.predictions = None  # only a complete set of out-of-fold predictions is worth keeping
     return result
+
+
+def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation):
+    """``score(model, X_test, y_test, test_rows)`` for the folds of one evaluation: the task's scikit-learn
+    scorer on the model; or, keeping predictions, the scorer on the fold's predictions, stored into
+    ``result.predictions`` at the fold's rows."""
+    from sklearn.metrics import get_scorer
+
+    from automl_meta.evaluate._predictions import predict_for_scoring, score_predictions
+
+    if not keep_predictions:
+        scorer = get_scorer(task.metric)
+        return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test))
+    classes = None if task.classes is None else list(task.classes)
+    shape = (n_rows,) if classes is None else (n_rows, len(classes))
+    result.predictions = np.full(shape, np.nan, dtype=np.float32)
+
+    def score(model, X_test, y_test, rows):
+        predicted = predict_for_scoring(model, X_test, classes)
+        result.predictions[rows] = predicted
+        return score_predictions(task.metric, y_test, predicted, classes)
+
+    return score

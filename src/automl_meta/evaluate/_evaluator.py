@@ -30,13 +30,16 @@ class Evaluator:
     memory_limit_mb : int, default=None
         Address-space limit of the worker process (isolated only): a model that needs more fails with
         ``MemoryError`` instead of exhausting the machine.
+    keep_predictions : bool, default=False
+        Return each evaluation's out-of-fold predictions (``Evaluation.predictions``), for ensemble selection.
     """
 
     #: Seconds an isolated evaluation may run past its limit before its worker is ended (a caller with a hard
     #: deadline subtracts it from the limit it gives).
     grace_seconds = GRACE_SECONDS
 
-    def __init__(self, cv=None, time_limit=None, isolate=True, device="auto", n_jobs=1, random_state=0, max_rows=None, memory_limit_mb=None):
+    def __init__(self, cv=None, time_limit=None, isolate=True, device="auto", n_jobs=1, random_state=0, max_rows=None, memory_limit_mb=None,
+                 keep_predictions=False):
         if time_limit is not None and not time_limit > 0:
             raise ConfigError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
         if cv is not None and (not isinstance(cv, int) or cv < 2):
@@ -49,12 +52,14 @@ class Evaluator:
         self.random_state = random_state
         self.max_rows = max_rows
         self.memory_limit_mb = memory_limit_mb
+        self.keep_predictions = keep_predictions
         self._worker = None
 
     def __call__(self, strategy, task, time_limit: float | None = None) -> Evaluation:
         """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left)."""
         limit = self.time_limit if time_limit is None else (time_limit if self.time_limit is None else min(time_limit, self.time_limit))
-        kwargs = dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs, max_rows=self.max_rows)
+        kwargs = dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs, max_rows=self.max_rows,
+                      keep_predictions=self.keep_predictions)
         if not self.isolate:
             return cross_validate(strategy, task, time_limit=limit, **kwargs)
         return self._get_worker().evaluate(strategy, task, limit, **kwargs)

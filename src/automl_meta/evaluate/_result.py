@@ -17,6 +17,8 @@ class Evaluation:
 
     ``score`` is the mean of ``fold_scores`` (greater is better: scikit-learn scorer convention), NaN unless ok;
     ``fit_seconds`` the wall-clock seconds of the whole cross-validation; ``n_rows`` the rows used.
+    ``predictions``: the out-of-fold predictions (float32: class probabilities in the task's class order, or
+    values), row i for the i-th row scored, when the evaluator keeps them (for ensemble selection).
     """
 
     strategy: Strategy
@@ -27,6 +29,7 @@ class Evaluation:
     fit_seconds: float = math.nan
     error: str | None = None
     n_rows: int = 0
+    predictions: object = None
 
     @property
     def ok(self) -> bool:
@@ -42,6 +45,7 @@ class Evaluation:
             "fit_seconds": self.fit_seconds,
             "error": self.error,
             "n_rows": self.n_rows,
+            "predictions": self.predictions,
         }
 
     @classmethod

@@ -40,6 +40,9 @@ class SearchResult:
     origins: list = field(default_factory=list)
     seconds: float = math.nan
     task_id: int | None = None
+    #: Out-of-fold predictions are kept for at most this many evaluations (the best), so that memory stays
+    #: bounded by max_predictions x rows scored x classes x 4 bytes however long the search runs.
+    max_predictions: int = 25
 
     @property
     def best(self) -> Evaluation | None:
@@ -67,6 +70,14 @@ class SearchResult:
         """Append the trials of a search that went on with this one's study."""
         self.evaluations += other.evaluations
         self.origins += other.origins
+        self.drop_surplus_predictions()
+
+    def drop_surplus_predictions(self) -> None:
+        """Forget the out-of-fold predictions of all but the ``max_predictions`` best evaluations."""
+        kept = [e for e in self.evaluations if e.predictions is not None]
+        if len(kept) > self.max_predictions:
+            for e in sorted(kept, key=lambda e: -e.score)[self.max_predictions:]:
+                e.predictions = None
 
 
 def validate_stopping(n_trials, time_budget) -> None:
@@ -286,6 +297,7 @@ class _TrialRunner:
             self.store.add_evaluation(self.result.task_id, evaluation, origin=origin)
         self.result.evaluations.append(evaluation)
         self.result.origins.append(origin)
+        self.result.drop_surplus_predictions()
         self.bar.update(evaluation)
         outcome = f"{evaluation.score:.5f}" if evaluation.ok else (evaluation.error or "").splitlines()[0][:120]
         self.log.info("trial %d [%s] %s -> %s %s", trial.number, origin, evaluation.strategy, evaluation.status, outcome)
