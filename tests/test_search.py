@@ -189,3 +189,13 @@ def test_guided_sampler_bad_arguments(kwargs, message):
 
     with pytest.raises(ConfigError, match=message):
         MetaGuidedSampler(**{"weights": {"knn": 1.0}, **kwargs})
+
+
+def test_a_search_with_no_time_left_does_not_start_a_worker(tasks_by_kind):
+    """A top-up search after a refit may have under a second: it must not wait seconds for a worker to start."""
+    task = tasks_by_kind["binary"]
+    with Evaluator(cv=3) as evaluator:  # isolated, not started yet
+        budget = Budget(5).reserve(4.9)
+        result = search(task, time_budget=budget, evaluator=evaluator, metadataset=False, families=["linear"])
+        assert result.evaluations == [] and evaluator.startup_cost() > 0  # still not started
+        assert budget.left() > 4.0

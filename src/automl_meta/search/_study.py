@@ -212,7 +212,9 @@ def search(
         with SearchProgress(n_trials, None if budget is None else budget.left(), enabled=progress) as bar, \
                 graceful_interrupt(interrupted, evaluator):
             runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted)
-            if evaluator.isolate:
+            # start the worker now unless the budget cannot pay for it (a worker ended after a time-out takes
+            # seconds to start again: a short search after a refit must not wait for one it cannot use)
+            if evaluator.isolate and (budget is None or budget.free() >= _MIN_TRIAL_SECONDS + evaluator.startup_cost()):
                 evaluator.prepare(task)
             study.optimize(runner, n_trials=n_trials, timeout=None if budget is None else max(budget.left(), 0.0),
                            catch=(), gc_after_trial=False)
