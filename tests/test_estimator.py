@@ -10,7 +10,8 @@ from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
 from automl_meta.metadataset import MetaDataset
 
 # ensemble=False: these tests look at the search and the single refit (the ensemble has tests of its own)
-FAST = dict(n_trials=3, cv=3, families=["linear", "knn"], metadataset=False, random_state=0, ensemble=False)
+# n_jobs=1: one trial at a time, in trial order (parallel trials have tests of their own)
+FAST = dict(n_trials=3, cv=3, families=["linear", "knn"], metadataset=False, random_state=0, ensemble=False, n_jobs=1)
 
 
 def test_classifier_on_a_frame_with_categoricals_and_missing(tasks_by_kind, tmp_path):
@@ -89,7 +90,7 @@ def test_bad_parameters(tasks_by_kind, params, message):
 
 
 def test_init_only_stores_parameters():
-    clf = AutoMetaClassifier(n_trials=-5, metric="nonsense")
+    clf = AutoMetaClassifier(n_trials=-5, metric="nonsense", n_jobs=1)
     assert clf.get_params()["n_trials"] == -5 and clf.get_params()["metric"] == "nonsense"
 
 
@@ -98,13 +99,13 @@ def test_a_time_budget_searches_on_a_row_subsample():
 
     X, y = make_classification(n_samples=3000, n_features=5, random_state=0)
     model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["linear"], cv=3,
-                               random_state=0, metadataset=False, ensemble=False).fit(X, y)
+                               random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
     assert model.search_rows_ == 2000  # max(2000, 6 s x 300 rows/s)
     assert model.n_rows_ == 3000
     assert model.best_estimator_[-1].n_features_in_ == 5
     # without a budget every row is searched
     unbounded = AutoMetaClassifier(n_trials=1, warm_start=False, families=["linear"], cv=3, random_state=0,
-                                   metadataset=False).fit(X, y)
+                                   metadataset=False, n_jobs=1).fit(X, y)
     assert unbounded.search_rows_ == 3000
 
 
@@ -114,7 +115,7 @@ def test_when_no_trial_finishes_in_the_budget_the_default_linear_model_is_fitted
     X, y = make_classification(n_samples=300, n_features=5, random_state=0)
     with pytest.warns(UserWarning, match="No trial finished within time_budget"):
         model = AutoMetaClassifier(n_trials=3, time_budget=30, time_limit=0.001, warm_start=False,
-                                   families=["random_forest"], cv=3, metadataset=False).fit(X, y)
+                                   families=["random_forest"], cv=3, metadataset=False, n_jobs=1).fit(X, y)
     assert model.best_strategy_.family == "linear" and np.isnan(model.best_score_)
     assert set(model.leaderboard_["status"]) == {"timeout"}
     assert model.predict(X).shape == (300,)
@@ -132,7 +133,7 @@ def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
     monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation: 2.0)  # the refit takes ~0.01 s
     with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
         model = AutoMetaClassifier(n_trials=None, time_budget=8, warm_start=False, families=["linear", "knn"], cv=3,
-                                   random_state=0, metadataset=False, ensemble=False).fit(X, y)
+                                   random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
     assert "of the budget left after the refit: searching on" in caplog.text
     assert len(model.leaderboard_) == len(model.study_.trials) - sum(t.state.name == "PRUNED" for t in model.study_.trials)
     assert model.best_score_ in set(model.leaderboard_["score"])
@@ -143,7 +144,7 @@ def test_top_up_respects_n_trials():
 
     X, y = make_classification(n_samples=300, n_features=5, random_state=0)
     model = AutoMetaClassifier(n_trials=3, time_budget=20, warm_start=False, families=["linear"], cv=3,
-                               random_state=0, metadataset=False, ensemble=False).fit(X, y)
+                               random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
     assert len(model.leaderboard_) == 3
 
 
@@ -174,7 +175,7 @@ def test_a_time_budget_alone_is_the_only_stopping_rule():
 
     X, y = make_classification(n_samples=120, n_features=4, random_state=0)
     model = AutoMetaClassifier(time_budget=12, warm_start=False, families=["linear"], cv=3, random_state=0,
-                               metadataset=False, ensemble=False).fit(X, y)
+                               metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
     assert model.n_trials is None and len(model.leaderboard_) > 30
     # neither given: 30 trials
     assert len(AutoMetaClassifier(**dict(FAST, n_trials=None, families=["linear"])).fit(X, y).leaderboard_) == 30
@@ -200,7 +201,7 @@ def test_an_ensemble_of_the_trials_is_fitted_when_it_beats_the_best_one(tasks_by
 
     task = tasks_by_kind["multiclass"]
     clf = AutoMetaClassifier(n_trials=8, cv=3, families=["linear", "knn", "extra_trees"], warm_start=False,
-                             metadataset=False, random_state=0).fit(task.X, task.y)
+                             metadataset=False, random_state=0, n_jobs=1).fit(task.X, task.y)
     assert isinstance(clf.best_estimator_, EnsembleModel) and len(clf.ensemble_) >= 2
     assert sum(m["weight"] for m in clf.ensemble_) == pytest.approx(1.0)
     trials = clf.leaderboard_[clf.leaderboard_["origin"] != "ensemble"]
@@ -213,16 +214,25 @@ def test_an_ensemble_of_the_trials_is_fitted_when_it_beats_the_best_one(tasks_by
     np.testing.assert_allclose(load_model(tmp_path / "m.amm").predict_proba(task.X), proba)
     # off: the single best strategy, as before
     single = AutoMetaClassifier(n_trials=8, cv=3, families=["linear", "knn", "extra_trees"], warm_start=False,
-                                metadataset=False, random_state=0, ensemble=False).fit(task.X, task.y)
+                                metadataset=False, random_state=0, ensemble=False, n_jobs=1).fit(task.X, task.y)
     assert len(single.ensemble_) == 1 and single.best_score_ == pytest.approx(trials["score"].max())
 
 
 def test_a_regression_ensemble_averages_its_members(tasks_by_kind):
     task = tasks_by_kind["regression"]
     reg = AutoMetaRegressor(n_trials=6, cv=3, families=["linear", "knn", "extra_trees"], warm_start=False,
-                            metadataset=False, random_state=0).fit(task.X, task.y)
+                            metadataset=False, random_state=0, n_jobs=1).fit(task.X, task.y)
     assert reg.best_score_ >= reg.leaderboard_.loc[reg.leaderboard_["origin"] != "ensemble", "score"].max()
     if len(reg.ensemble_) > 1:
         members = [m.predict(task.X) for m in reg.best_estimator_.models]
         expected = sum(w * p for w, p in zip(reg.best_estimator_.weights, members))
         np.testing.assert_allclose(reg.predict(task.X), expected, rtol=1e-6)
+
+
+def test_trials_run_in_parallel_workers_and_warm_starts_run_once(tasks_by_kind):
+    task = tasks_by_kind["binary"]
+    clf = AutoMetaClassifier(**dict(FAST, n_jobs=2, n_trials=6, families=["linear", "knn", "extra_trees"])).fit(task.X, task.y)
+    assert clf.n_workers_ == 2 and len(clf.leaderboard_) == 6 and len(clf.study_.trials) == 6
+    warm = clf.leaderboard_[clf.leaderboard_["origin"] == "warm_start"]["strategy"]
+    assert sorted(warm) == sorted(str(r.strategy) for r in clf.recommendations_)  # each once
+    assert clf.predict(task.X).shape == (len(task.X),)

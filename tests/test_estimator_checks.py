@@ -5,7 +5,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
 
-SMALL = dict(n_trials=2, cv=3, families=["linear"], metadataset=False, warm_start=False, random_state=0)
+SMALL = dict(n_trials=2, cv=3, families=["linear"], metadataset=False, warm_start=False, random_state=0, n_jobs=1)
 
 
 @parametrize_with_checks([AutoMetaClassifier(**SMALL), AutoMetaRegressor(**SMALL)])

@@ -107,7 +107,7 @@ def test_a_crashed_worker_is_a_recorded_error_and_is_replaced(tasks_by_kind):
     slow = Strategy("random_forest", {"n_estimators": 512, "max_features": 1.0})
     with Evaluator(cv=5) as ev:
         ev.prepare(tasks_by_kind["regression"])
-        pid = ev._worker._proc.pid
+        pid = ev._pool[0]._proc.pid
         killer = threading.Timer(0.5, lambda: __import__("os").kill(pid, signal.SIGKILL))
         killer.start()
         result = ev(slow, tasks_by_kind["regression"])
@@ -150,3 +150,27 @@ def test_score_predictions_equals_scikit_learns_scorers():
             stand_in = _GivenProbabilities(p, classes) if k else _GivenValues(p)
             expected = get_scorer(metric)(stand_in, np.zeros((200, 1)), y)
             assert score_predictions(metric, y, p, classes) == pytest.approx(expected, abs=1e-12), metric
+
+
+def test_several_workers_evaluate_at_once_each_in_its_own_process(tasks_by_kind):
+    import threading
+
+    task = tasks_by_kind["binary"]
+    results, pids = [], set()
+    with Evaluator(cv=3, workers=2) as ev:
+        ev.prepare(task)
+        assert len(ev._pool) == 2 and ev.startup_cost() == 0.0
+        pids = {w._proc.pid for w in ev._pool}
+
+        def run(family):
+            results.append(ev(Strategy.default(family), task))
+
+        threads = [threading.Thread(target=run, args=(f,)) for f in ("linear", "knn", "extra_trees", "linear")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(results) == 4 and all(r.ok for r in results)
+        assert {w._proc.pid for w in ev._pool} == pids and len(ev._pool) == 2  # reused, never more than 2
+    with pytest.raises(ConfigError, match="workers must be a positive integer"):
+        Evaluator(workers=0)

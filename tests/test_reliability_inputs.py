@@ -32,7 +32,7 @@ def _search(*args, **kwargs):
     return search(*args, **kwargs)
 
 
-FAST = dict(n_trials=2, warm_start=False, families=["linear"], cv=3, metadataset=False, random_state=0)
+FAST = dict(n_trials=2, warm_start=False, families=["linear"], cv=3, metadataset=False, random_state=0, n_jobs=1)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,9 @@ def register(sub) -> None:
     p.add_argument("--sampler", choices=["tpe", "guided"], default="tpe",
                    help="after the warm starts: Optuna's TPE (default), or TPE whose family the meta-model picks in half of the trials")
     p.add_argument("--cv", type=int, default=5)
+    p.add_argument("--jobs", type=int, default=-1, metavar="N",
+                   help="cores: trials at once, one per core, and the refit on all of them (default -1: every core)")
+    p.add_argument("--no-ensemble", action="store_true", help="keep the single best strategy instead of an ensemble of the trials")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
@@ -43,7 +46,7 @@ def run_fit(args) -> int:
     est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
               metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
-              sampler=args.sampler)
+              sampler=args.sampler, n_jobs=args.jobs, ensemble=not args.no_ensemble)
     est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
     for i, r in enumerate(est.recommendations_):

@@ -10,7 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from automl_meta.errors import ConfigError, DataError
@@ -53,6 +53,19 @@ def _with_ensemble_row(board: pd.DataFrame, ensemble: list, score: float) -> pd.
     return frame
 
 
+def _cores(n_jobs) -> int:
+    """Cores a fit may use: all of them (as the operating system lets this process have) for -1 or None."""
+    import joblib
+
+    return joblib.cpu_count() if n_jobs in (-1, None) else int(n_jobs)
+
+
+def _workers_and_threads(n_jobs) -> tuple[int, int]:
+    """Evaluation workers (trials at once) and threads per trial's model: one trial per core, each model on
+    one thread (several small fits at once use cores better than one fit on many threads)."""
+    return _cores(n_jobs), 1
+
+
 def _import_in_background(families) -> None:
     """Import the model libraries of ``families`` (all by default) in a daemon thread: this process waits on
     the evaluation worker during the search, so the imports cost the budget nothing there."""
@@ -84,7 +97,7 @@ class _AutoMetaBase(BaseEstimator):
         "metamodel": "no_validation",  # a MetaModel, a path or None: resolve_metamodel checks it
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [Options(Integral, {-1}), Interval(Integral, 1, None, closed="left"), None],
         "time_limit": [Interval(Real, 0, None, closed="neither"), None],
         "families": ["array-like", None],
         "progress": ["boolean"],
@@ -93,7 +106,7 @@ class _AutoMetaBase(BaseEstimator):
     }
 
     def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
-                 storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=1,
+                 storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=-1,
                  time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True):
         self.n_trials = n_trials
         self.time_budget = time_budget
@@ -148,8 +161,10 @@ class _AutoMetaBase(BaseEstimator):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.task_kind_, self.metric_ = task.kind, task.metric
         self.search_rows_ = search_rows(task.n_rows, self.time_budget)
-        evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=budget is not None or self.time_limit is not None,
-                              device=self.device, n_jobs=self.n_jobs, random_state=self._seed(),
+        self.n_workers_, threads = _workers_and_threads(self.n_jobs)
+        isolate = budget is not None or self.time_limit is not None or self.n_workers_ > 1
+        evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=isolate, workers=self.n_workers_,
+                              device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_,
                               keep_predictions=self.ensemble)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
@@ -269,10 +284,11 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.models import build_model
 
         began = time.perf_counter()
+        cores = _cores(self.n_jobs)  # no trial runs during a refit: it has every core it was given
         model = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device, random_state=self._seed(),
-                            n_jobs=self.n_jobs)
-        # the trials' thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
-        with limit_threads(self.n_jobs), warnings.catch_warnings():
+                            n_jobs=cores)
+        # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
+        with limit_threads(cores), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(task.X, task.y)
         return model, time.perf_counter() - began
@@ -462,8 +478,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         Where the MLP and XGBoost families train ("auto": CUDA when a GPU is visible). A model fitted on a GPU
         is saved from the CPU and loads on machines without one.
     random_state : int, optional
-    n_jobs : int, default=1
-        Threads per model.
+    n_jobs : int, default=-1
+        Cores to use: -1 (or None) for all. Trials run this many at once, each in its own worker process with
+        one thread; the refit of the chosen strategy uses them all. 1 gives a sequential, reproducible search
+        (with several workers the order in which trials finish, and so what TPE learns from, varies).
     time_limit : float, optional
         Seconds per trial.
     families : list of str, optional

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
+
 from automl_meta.errors import ConfigError
 from automl_meta.evaluate._cv import cross_validate
 from automl_meta.evaluate._result import Evaluation
@@ -32,6 +36,9 @@ class Evaluator:
         ``MemoryError`` instead of exhausting the machine.
     keep_predictions : bool, default=False
         Return each evaluation's out-of-fold predictions (``Evaluation.predictions``), for ensemble selection.
+    workers : int, default=1
+        Isolated worker processes: up to this many evaluations run at once, one per calling thread (a search
+        with several workers runs its trials in that many threads).
     """
 
     #: Seconds an isolated evaluation may run past its limit before its worker is ended (a caller with a hard
@@ -39,7 +46,7 @@ class Evaluator:
     grace_seconds = GRACE_SECONDS
 
     def __init__(self, cv=None, time_limit=None, isolate=True, device="auto", n_jobs=1, random_state=0, max_rows=None, memory_limit_mb=None,
-                 keep_predictions=False):
+                 keep_predictions=False, workers=1):
         if time_limit is not None and not time_limit > 0:
             raise ConfigError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
         if cv is not None and (not isinstance(cv, int) or cv < 2):
@@ -53,57 +60,125 @@ class Evaluator:
         self.max_rows = max_rows
         self.memory_limit_mb = memory_limit_mb
         self.keep_predictions = keep_predictions
-        self._worker = None
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ConfigError(f"workers must be a positive integer; got {workers!r}.")
+        self.workers = workers
+        self._pool: list[EvaluationWorker] = []
+        self._idle: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
 
     def __call__(self, strategy, task, time_limit: float | None = None) -> Evaluation:
         """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left)."""
-        limit = self.time_limit if time_limit is None else (time_limit if self.time_limit is None else min(time_limit, self.time_limit))
-        kwargs = dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs, max_rows=self.max_rows,
-                      keep_predictions=self.keep_predictions)
-        if not self.isolate:
-            return cross_validate(strategy, task, time_limit=limit, **kwargs)
-        return self._get_worker().evaluate(strategy, task, limit, **kwargs)
+        with self.lease() as lease:
+            return lease.evaluate(strategy, task, time_limit)
 
-    def _get_worker(self) -> EvaluationWorker:
-        if self._worker is None:
-            self._worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
-        return self._worker
+    @contextlib.contextmanager
+    def lease(self):
+        """One evaluation slot: an idle worker of the pool (a new one while fewer than ``workers`` exist, else
+        the next to free up), for the calling thread alone until the block ends."""
+        if not self.isolate:
+            yield _Lease(self, None)
+            return
+        worker = self._checkout()
+        try:
+            yield _Lease(self, worker)
+        finally:
+            self._idle.put(worker)
+
+    def _checkout(self) -> EvaluationWorker:
+        with self._lock:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                if len(self._pool) < self.workers:
+                    worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
+                    self._pool.append(worker)
+                    return worker
+        return self._idle.get()
+
+    def _limit(self, time_limit: float | None) -> float | None:
+        if time_limit is None:
+            return self.time_limit
+        return time_limit if self.time_limit is None else min(time_limit, self.time_limit)
+
+    def _options(self) -> dict:
+        return dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs,
+                    max_rows=self.max_rows, keep_predictions=self.keep_predictions)
 
     def prepare(self, task) -> None:
-        """Start the worker and hand it the task now, so that neither counts against the next time limit."""
+        """Start every worker of the pool and hand it the task now, so that neither counts against a limit."""
         if self.isolate:
-            self._get_worker().prepare(task)
+            self.spawn()
+            for worker in list(self._pool):
+                worker.prepare(task)
 
     def spawn(self) -> None:
-        """Start the isolated worker now, in the background (its imports take a few seconds); the first
-        evaluation waits for it. Nothing to do in-process."""
-        if self.isolate:
-            self._get_worker().spawn()
+        """Start the pool's workers now, in the background (their imports take a few seconds); the first
+        evaluations wait for them. Nothing to do in-process."""
+        if not self.isolate:
+            return
+        with self._lock:
+            while len(self._pool) < self.workers:
+                worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
+                self._pool.append(worker)
+                self._idle.put(worker)
+        for worker in list(self._pool):
+            worker.spawn()
 
     def interrupt(self) -> None:
-        """End the evaluation in progress (if isolated) at once; its result comes back as an error. Safe to
-        call from a signal handler: it only sends the worker SIGKILL."""
-        if self._worker is not None:
-            self._worker.interrupt()
+        """End the evaluations in progress (if isolated) at once; their results come back as errors. Safe to
+        call from a signal handler: it only sends the workers SIGKILL."""
+        for worker in list(self._pool):
+            worker.interrupt()
 
     def startup_cost(self) -> float:
-        """Seconds the next evaluation will spend starting a worker first: 0 when one is running (or
+        """Seconds the next evaluation may spend starting a worker first: 0 when an idle one is running (or
         in-process), else the last measured start-up (a guess of 5 s before the first)."""
-        if not self.isolate or (self._worker is not None and self._worker.alive):
+        if not self.isolate:
             return 0.0
-        measured = self._worker.startup_seconds if self._worker is not None else None
-        return measured if measured is not None else 5.0
+        idle = list(self._idle.queue)
+        if any(w.alive for w in idle) or (not idle and len(self._pool) >= self.workers):
+            return 0.0  # a running worker is free, or all are busy and the next to free up is running
+        return _startup_guess(self._pool)
 
     def close(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        for worker in list(self._pool):
+            worker.close()
+        self._pool, self._idle = [], queue.Queue()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _startup_guess(pool) -> float:
+    measured = [w.startup_seconds for w in pool if w.startup_seconds is not None]
+    return max(measured) if measured else 5.0
+
+
+class _Lease:
+    """An evaluation slot of an :class:`Evaluator` (see ``Evaluator.lease``): a worker process, or in-process."""
+
+    def __init__(self, evaluator: Evaluator, worker: EvaluationWorker | None):
+        self.evaluator, self.worker = evaluator, worker
+
+    def startup_cost(self) -> float:
+        """Seconds this slot would spend starting its worker before evaluating (0 when it is running)."""
+        if self.worker is None or self.worker.alive:
+            return 0.0
+        return self.worker.startup_seconds if self.worker.startup_seconds is not None else _startup_guess(self.evaluator._pool)
+
+    def prepare(self, task) -> None:
+        if self.worker is not None:
+            self.worker.prepare(task)
+
+    def evaluate(self, strategy, task, time_limit: float | None = None) -> Evaluation:
+        limit = self.evaluator._limit(time_limit)
+        if self.worker is None:
+            return cross_validate(strategy, task, time_limit=limit, **self.evaluator._options())
+        return self.worker.evaluate(strategy, task, limit, **self.evaluator._options())
 
 
 def evaluate(strategy, task, **kwargs) -> Evaluation:

@@ -216,8 +216,9 @@ def search(
             # seconds to start again: a short search after a refit must not wait for one it cannot use)
             if evaluator.isolate and (budget is None or budget.free() >= _MIN_TRIAL_SECONDS + evaluator.startup_cost()):
                 evaluator.prepare(task)
+            # several evaluation workers: as many trials at once, each in a thread driving its own worker
             study.optimize(runner, n_trials=n_trials, timeout=None if budget is None else max(budget.left(), 0.0),
-                           catch=(), gc_after_trial=False)
+                           catch=(), gc_after_trial=False, n_jobs=evaluator.workers if evaluator.isolate else 1)
     finally:
         if own_evaluator:
             evaluator.close()
@@ -252,6 +253,7 @@ class _TrialRunner:
         self.task, self.evaluator, self.families, self.budget = task, evaluator, families, budget
         self.store, self.result, self.origin = store, result, origin
         self.bar, self.log, self.interrupted = bar, log, interrupted
+        self._lock = threading.Lock()  # trials may run in several threads (one per evaluation worker)
 
     def __call__(self, trial) -> float:
         import optuna
@@ -260,11 +262,12 @@ class _TrialRunner:
         strategy = suggest(trial, self.families)
         origin = trial.user_attrs.get(ORIGIN_ATTR, self.origin)
         trial.set_user_attr(ORIGIN_ATTR, origin)
-        limit = self._time_limit()
-        if limit is not None and limit < _MIN_TRIAL_SECONDS:
-            trial.study.stop()
-            raise optuna.TrialPruned("time budget spent")
-        evaluation = self.evaluator(strategy, self.task, time_limit=limit)
+        with self.evaluator.lease() as lease:
+            limit = self._time_limit(lease)
+            if limit is not None and limit < _MIN_TRIAL_SECONDS:
+                trial.study.stop()
+                raise optuna.TrialPruned("time budget spent")
+            evaluation = lease.evaluate(strategy, self.task, time_limit=limit)
         # an evaluation cut short by the user, not by the strategy: nothing to learn, nothing recorded
         self._stop_if_interrupted(trial)
         self._record(trial, evaluation, origin)
@@ -279,18 +282,22 @@ class _TrialRunner:
             trial.study.stop()
             raise optuna.TrialPruned("interrupted")
 
-    def _time_limit(self) -> float | None:
+    def _time_limit(self, lease) -> float | None:
         """Seconds this trial may take (None: no budget); the (re)start of an isolated worker is paid first,
         so that it is not counted against the model."""
         if self.budget is None:
             return None
-        if self.budget.free(self.result.evaluations) < _MIN_TRIAL_SECONDS + self.evaluator.startup_cost():
+        if self.budget.free(self.result.evaluations) < _MIN_TRIAL_SECONDS + lease.startup_cost():
             return 0.0
-        self.evaluator.prepare(self.task)
+        lease.prepare(self.task)
         # the evaluation may overrun its limit by the worker's grace period before it is ended
         return self.budget.free(self.result.evaluations) - self.evaluator.grace_seconds
 
     def _record(self, trial, evaluation, origin: str) -> None:
+        with self._lock:
+            self._record_locked(trial, evaluation, origin)
+
+    def _record_locked(self, trial, evaluation, origin: str) -> None:
         trial.set_user_attr("status", evaluation.status)
         trial.set_user_attr("fit_seconds", evaluation.fit_seconds)
         if evaluation.error:
