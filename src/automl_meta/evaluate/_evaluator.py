@@ -105,12 +105,15 @@ class Evaluator:
         return dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs,
                     max_rows=self.max_rows, keep_predictions=self.keep_predictions)
 
-    def prepare(self, task) -> None:
-        """Start every worker of the pool and hand it the task now, so that neither counts against a limit."""
+    def prepare(self, task, wait: bool = True) -> None:
+        """Start every worker of the pool and hand it the task now, so that neither counts against a limit.
+        ``wait=False`` hands the task only to the workers already running and lets the others start in the
+        background (a search under a budget must not wait seconds for a worker to start)."""
         if self.isolate:
             self.spawn()
             for worker in list(self._pool):
-                worker.prepare(task)
+                if wait or worker.ready:
+                    worker.prepare(task)
 
     def spawn(self) -> None:
         """Start the pool's workers now, in the background (their imports take a few seconds); the first

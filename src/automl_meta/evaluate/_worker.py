@@ -39,6 +39,13 @@ class EvaluationWorker:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def ready(self) -> bool:
+        """Running and done importing: an evaluation would start at once."""
+        if self.alive and not self._ready and self._conn.poll(0):
+            self._wait_ready()
+        return self.alive and self._ready
+
     def spawn(self):
         """Start the process without waiting for it to be ready (its imports take seconds: the caller can
         compute meanwhile); ``prepare`` waits."""

@@ -212,10 +212,10 @@ def search(
         with SearchProgress(n_trials, None if budget is None else budget.left(), enabled=progress) as bar, \
                 graceful_interrupt(interrupted, evaluator):
             runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted)
-            # start the worker now unless the budget cannot pay for it (a worker ended after a time-out takes
-            # seconds to start again: a short search after a refit must not wait for one it cannot use)
-            if evaluator.isolate and (budget is None or budget.free() >= _MIN_TRIAL_SECONDS + evaluator.startup_cost()):
-                evaluator.prepare(task)
+            # start the workers now; under a budget without waiting for one that is starting (a worker ended
+            # after a time-out takes seconds to start again: a short search after a refit must not wait for it)
+            if evaluator.isolate:
+                evaluator.prepare(task, wait=budget is None)
             # several evaluation workers: as many trials at once, each in a thread driving its own worker
             study.optimize(runner, n_trials=n_trials, timeout=None if budget is None else max(budget.left(), 0.0),
                            catch=(), gc_after_trial=False, n_jobs=evaluator.workers if evaluator.isolate else 1)
