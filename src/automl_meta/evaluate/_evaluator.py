@@ -140,9 +140,10 @@ class Evaluator:
         if not self.isolate:
             return 0.0
         idle = list(self._idle.queue)
-        if any(w.alive for w in idle) or (not idle and len(self._pool) >= self.workers):
-            return 0.0  # a running worker is free, or all are busy and the next to free up is running
-        return _startup_guess(self._pool)
+        if not idle and len(self._pool) >= self.workers:
+            return 0.0  # all are busy: the next to free up is running
+        guess = _startup_guess(self._pool)
+        return min([w.startup_left(guess) for w in idle] or [guess])
 
     def close(self) -> None:
         for worker in list(self._pool):
@@ -169,9 +170,9 @@ class _Lease:
 
     def startup_cost(self) -> float:
         """Seconds this slot would spend starting its worker before evaluating (0 when it is running)."""
-        if self.worker is None or self.worker.alive:
+        if self.worker is None:
             return 0.0
-        return self.worker.startup_seconds if self.worker.startup_seconds is not None else _startup_guess(self.evaluator._pool)
+        return self.worker.startup_left(_startup_guess(self.evaluator._pool))
 
     def prepare(self, task) -> None:
         if self.worker is not None:

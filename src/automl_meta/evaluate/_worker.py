@@ -39,6 +39,16 @@ class EvaluationWorker:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def startup_left(self, guess: float) -> float:
+        """Seconds until this worker can evaluate: 0 when ready; for one starting, its expected start-up (the one
+        measured, else ``guess``) less the time it has been starting; for none, a whole start-up."""
+        if self.ready:
+            return 0.0
+        expected = self.startup_seconds if self.startup_seconds is not None else guess
+        if not self.alive:
+            return expected
+        return max(expected - (time.perf_counter() - self._started), 0.0)
+
     @property
     def ready(self) -> bool:
         """Running and done importing: an evaluation would start at once."""
