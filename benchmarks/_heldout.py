@@ -50,7 +50,7 @@ class HeldOut:
         if fold in self._fitted:
             return self._fitted[fold]
         from automl_meta.metamodel import MetaModel
-        from automl_meta.metamodel._baselines import NearestTasks, StaticPortfolio
+        from automl_meta.metamodel import NearestTasks, StaticPortfolio
 
         train = self.train_indices(fold)
         sub = self.data.subset(train)
@@ -75,7 +75,7 @@ class HeldOut:
 
     def corpus_task(self, t: int, capped: bool = True):
         """The corpus task behind meta-dataset task ``t``: as the meta-dataset evaluated it (capped) or whole."""
-        from automl_meta.collect._builder import capped_task
+        from automl_meta.collect import capped_task
         from automl_meta.data import load_manifest, task_from_manifest_row
 
         if self._manifest is None:
