@@ -84,6 +84,26 @@ def bootstrap_ci(values: np.ndarray, n: int = 2000, seed: int = 0) -> tuple[floa
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
+def method_table(sub: pd.DataFrame, methods) -> str:
+    """Markdown: per method, the mean top-1 and top-5 with their 95% bootstrap intervals."""
+    table = []
+    for method in methods:
+        m = sub[sub["method"] == method]
+        if m.empty:
+            continue
+        row = {"method": method}
+        for col in ("top1", "top5"):
+            lo, hi = bootstrap_ci(m[col].to_numpy())
+            row[col] = f"{m[col].mean():.3f} [{lo:.3f}, {hi:.3f}]"
+        table.append(row)
+    return pd.DataFrame(table).to_markdown(index=False)
+
+
+def win_tie_loss(a: pd.Series, b: pd.Series) -> str:
+    d = a - b
+    return f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())}"
+
+
 def summarize(frame: pd.DataFrame) -> str:
     lines = []
     kinds = [("classification", frame["kind"].isin(["binary", "multiclass"])), ("binary", frame["kind"] == "binary"),
@@ -94,23 +114,12 @@ def summarize(frame: pd.DataFrame) -> str:
             continue
         n_tasks = sub["task"].nunique()
         lines.append(f"\n### {label} ({n_tasks} tasks)\n")
-        table = []
-        for method in METHODS:
-            m = sub[sub["method"] == method]
-            if m.empty:
-                continue
-            row = {"method": method}
-            for col in ("top1", "top5"):
-                lo, hi = bootstrap_ci(m[col].to_numpy())
-                row[col] = f"{m[col].mean():.3f} [{lo:.3f}, {hi:.3f}]"
-            table.append(row)
-        lines.append(pd.DataFrame(table).to_markdown(index=False))
+        lines.append(method_table(sub, METHODS))
         pivot = sub.pivot_table(index="task", columns="method", values="top1")
         wtl = []
         for base in ("portfolio", "knn", "random"):
             if base in pivot and "metamodel" in pivot:
-                d = pivot["metamodel"] - pivot[base]
-                wtl.append(f"vs {base}: {int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())}")
+                wtl.append(f"vs {base}: {win_tie_loss(pivot['metamodel'], pivot[base])}")
         lines.append("\nmetamodel top-1 win/tie/loss " + ", ".join(wtl))
     return "\n".join(lines)
 

@@ -27,7 +27,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _machine import machine_stamp  # noqa: E402
-from bench_metalevel import bootstrap_ci, expected_random  # noqa: E402
+from bench_metalevel import expected_random, method_table, win_tie_loss  # noqa: E402
 
 V1_FILES = ("src/automl_meta/assets/metadataset.csv.gz", "src/automl_meta/assets/metamodel.pt",
             "src/automl_meta/assets/metamodel.pt.json")
@@ -78,18 +78,10 @@ def summarize(frame: pd.DataFrame) -> str:
     frame = frame.assign(kind_class=np.where(frame["kind"] == "regression", "regression", "classification"))
     for (collection, kind), sub in frame.groupby(["collection", "kind_class"]):
         lines.append(f"\n### {collection}, {kind} ({sub['task'].nunique()} tasks)\n")
-        table = []
-        for method, m in sub.groupby("method", sort=False):
-            row = {"method": method}
-            for col in ("top1", "top5"):
-                lo, hi = bootstrap_ci(m[col].to_numpy())
-                row[col] = f"{m[col].mean():.3f} [{lo:.3f}, {hi:.3f}]"
-            table.append(row)
-        lines.append(pd.DataFrame(table).to_markdown(index=False))
+        lines.append(method_table(sub, ["metamodel_v1", "portfolio_v1", "random"]))
         pivot = sub.pivot_table(index="task", columns="method", values="top1")
-        d = pivot["metamodel_v1"] - pivot["portfolio_v1"]
-        lines.append(f"\nmetamodel_v1 vs portfolio_v1, top-1 win/tie/loss: "
-                     f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())}")
+        lines.append("\nmetamodel_v1 vs portfolio_v1, top-1 win/tie/loss: "
+                     + win_tie_loss(pivot["metamodel_v1"], pivot["portfolio_v1"]))
     return "\n".join(lines)
 
 
