@@ -57,3 +57,16 @@ def test_the_benchmarks_document_shows_the_committed_results():
     """docs/BENCHMARKS.md's generated blocks match benchmarks/results/*.md (python benchmarks/readme_results.py)."""
     proc = subprocess.run([sys.executable, str(BENCH / "readme_results.py"), "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, "docs/BENCHMARKS.md is out of date: run python benchmarks/readme_results.py"
+
+
+def test_ensemble_smoke(tmp_path):
+    out = _run("bench_ensemble.py", "--smoke", "--out-dir", str(tmp_path))
+    frame = pd.read_csv(tmp_path / "ensemble.csv")
+    assert list(frame.columns[:4]) == ["task", "kind", "budget_s", "members"] and len(frame) == 1
+    assert "Ensemble at least as good as the single best" in out and (tmp_path / "ensemble.md").exists()
+
+
+def test_workers_smoke(tmp_path):
+    out = _run("bench_workers.py", "--workers", "1", "--budget", "5", "--task", "penguins", "--out", str(tmp_path / "w.csv"))
+    frame = pd.read_csv(tmp_path / "w.csv")
+    assert frame["workers"].tolist() == [1] and frame["trials"].iloc[0] >= 1 and "trials_per_minute" in out

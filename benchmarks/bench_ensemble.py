@@ -1,0 +1,130 @@
+"""The ensemble against the best single strategy of the same search (issue 16), on held-out tasks.
+
+For each held-out task (the end-to-end benchmark's: same sample, same held-out meta-models, same outer 75/25
+split), ``AutoMetaClassifier``/``AutoMetaRegressor(time_budget=B, n_jobs=1)`` is fitted once; its model (the
+ensemble, or the single best strategy when that is what the selection kept) is compared on the test split
+with the best single strategy of the same search refitted on the same training rows. Also reported: members,
+the out-of-fold gain, predict seconds on the test split and the size of the saved model file.
+
+Writes benchmarks/results/ensemble.csv (resumable) and ensemble.md.
+
+Usage: python benchmarks/bench_ensemble.py [--tasks 12] [--budget 30] [--metadataset PATH] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _heldout import MODEL_CACHE, open_store, select  # noqa: E402
+from _machine import machine_stamp  # noqa: E402
+from bench_endtoend import TIE, outer_split, test_score  # noqa: E402
+
+
+def predict_seconds(model, X, classification: bool) -> float:
+    began = time.perf_counter()
+    model.predict_proba(X) if classification else model.predict(X)
+    return time.perf_counter() - began
+
+
+def file_kib(model, folder: Path) -> float:
+    from automl_meta import save_model
+
+    path = folder / "model.amm"
+    save_model(model, path)
+    return path.stat().st_size / 1024
+
+
+def compare(task, budget: float, metamodel_path, scratch: Path) -> dict:
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+    from automl_meta.models import build_model
+
+    X_train, X_test, y_train, y_test = outer_split(task)
+    cls = AutoMetaClassifier if task.is_classification else AutoMetaRegressor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = cls(time_budget=budget, metamodel=metamodel_path, metric=task.metric, n_jobs=1, random_state=0,
+                     metadataset=str(scratch / "recorded.sqlite")).fit(X_train, y_train)
+        single = build_model(fitted.best_strategy_, task.kind, n_rows=len(X_train), random_state=0).fit(X_train, y_train)
+    board = fitted.leaderboard_
+    best_trial = board.loc[board["origin"] != "ensemble", "score"].max()
+    single_est = cls(n_jobs=1)  # the single model, saved the way a user would save it
+    single_est.__dict__.update(fitted.__dict__)
+    single_est.best_estimator_ = single
+    return {
+        "task": task.name, "kind": task.kind, "budget_s": budget, "members": len(fitted.ensemble_),
+        "fit_seconds": round(fitted.fit_seconds_, 2), "oof_gain": fitted.best_score_ - best_trial,
+        "test_ensemble": test_score(task.metric, fitted, X_test, y_test),
+        "test_single": test_score(task.metric, single_est, X_test, y_test),
+        "predict_s_ensemble": predict_seconds(fitted, X_test, task.is_classification),
+        "predict_s_single": predict_seconds(single_est, X_test, task.is_classification),
+        "kib_ensemble": file_kib(fitted, scratch), "kib_single": file_kib(single_est, scratch),
+    }
+
+
+def summarize(frame: pd.DataFrame, command: str) -> str:
+    d = frame["test_ensemble"] - frame["test_single"]
+    wins, ties, losses = int((d > TIE).sum()), int((d.abs() <= TIE).sum()), int((d < -TIE).sum())
+    several = frame[frame["members"] > 1]
+    lines = [f"## Ensemble against the best single strategy ({machine_stamp()})", "", f"Command: `{command}`", "",
+             frame.round(4).to_markdown(index=False), "",
+             f"Ensemble at least as good as the single best on the test split (tie: within {TIE}): "
+             f"{wins + ties} of {len(frame)} tasks ({100 * (wins + ties) / max(len(frame), 1):.0f}%; win/tie/loss "
+             f"{wins}/{ties}/{losses}); an ensemble of several members on {len(several)} tasks, where the mean test "
+             f"difference is {(several['test_ensemble'] - several['test_single']).mean():+.4f}.",
+             f"Target (>= 70% of tasks): {'MET' if wins + ties >= 0.7 * len(frame) else 'MISSED'}.",
+             f"Median predict seconds, ensemble / single: {frame['predict_s_ensemble'].median():.3f} / "
+             f"{frame['predict_s_single'].median():.3f}; median model file KiB: {frame['kib_ensemble'].median():.0f} / "
+             f"{frame['kib_single'].median():.0f}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
+    parser.add_argument("--tasks", type=int, default=12)
+    parser.add_argument("--sample", type=int, default=24)
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--budget", type=float, default=30.0)
+    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
+    args = parser.parse_args()
+    members, epochs, cache = 5, 60, MODEL_CACHE
+    if args.smoke:
+        args.tasks, args.sample, args.folds, args.budget = 1, 1, 1, 10.0
+        members, epochs, cache = 1, 3, None
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "ensemble.csv"
+    done = pd.read_csv(out) if out.exists() else pd.DataFrame()
+    held = select(open_store(args.metadataset), args.sample, args.folds, members=members, epochs=epochs, cache=cache)
+    scratch = Path(tempfile.mkdtemp())
+    for t in held.tasks[: args.tasks]:
+        model, _, _, path = held.methods(held.fold(t))
+        if path is None:
+            path = model.save(scratch / "m.pt")
+        task = held.corpus_task(t, capped=False)
+        if len(done) and ((done["task"] == task.name) & (done["budget_s"] == args.budget)).any():
+            continue
+        row = compare(task, args.budget, path, scratch)
+        print(f"{task.name}: ensemble of {row['members']}, test {row['test_ensemble']:.4f} vs single "
+              f"{row['test_single']:.4f}", flush=True)
+        done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+        done.to_csv(out, index=False)
+    command = "python benchmarks/bench_ensemble.py" + (" --smoke" if args.smoke else f" --tasks {args.tasks} --budget {args.budget:g}")
+    report = summarize(done[done["budget_s"] == args.budget], command)
+    (out_dir / "ensemble.md").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
