@@ -59,7 +59,7 @@ def test_the_benchmarks_document_shows_the_committed_results():
     assert proc.returncode == 0, "docs/BENCHMARKS.md is out of date: run python benchmarks/readme_results.py"
 
 
-def test_ensemble_smoke(tmp_path):
+def test_ensemble_smoke(corpus_manifest, tmp_path):
     out = _run("bench_ensemble.py", "--smoke", "--out-dir", str(tmp_path))
     frame = pd.read_csv(tmp_path / "ensemble.csv")
     assert list(frame.columns[:4]) == ["task", "kind", "budget_s", "members"] and len(frame) == 1
