@@ -169,15 +169,24 @@ def test_task_name_names_the_recorded_task(tasks_by_kind, tmp_path):
         AutoMetaClassifier(**FAST).fit(task.X, task.y, task_name="")
 
 
-def test_a_time_budget_alone_is_the_only_stopping_rule():
-    """n_trials defaults to None: with a budget, the search runs until the budget is spent, past 30 trials."""
+def test_a_time_budget_alone_is_the_only_stopping_rule(monkeypatch):
+    """n_trials defaults to None: with a budget the search gets no trial limit (it runs until the budget is
+    spent); with neither, 30 trials."""
+    import automl_meta.search as search_module
     from sklearn.datasets import make_classification
 
+    limits = []
+    real = search_module.search
+
+    def recording(task, **kwargs):
+        limits.append(kwargs.get("n_trials"))
+        return real(task, **kwargs)
+
+    monkeypatch.setattr(search_module, "search", recording)
     X, y = make_classification(n_samples=120, n_features=4, random_state=0)
-    model = AutoMetaClassifier(time_budget=12, warm_start=False, families=["linear"], cv=3, random_state=0,
+    model = AutoMetaClassifier(time_budget=5, warm_start=False, families=["linear"], cv=3, random_state=0,
                                metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
-    assert model.n_trials is None and len(model.leaderboard_) > 30
-    # neither given: 30 trials
+    assert model.n_trials is None and set(limits) == {None}
     assert len(AutoMetaClassifier(**dict(FAST, n_trials=None, families=["linear"])).fit(X, y).leaderboard_) == 30
 
 
