@@ -52,8 +52,10 @@ def run_fit(args) -> int:
     for i, r in enumerate(est.recommendations_):
         print(f"warm start {i + 1}: {r.strategy} (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})", file=sys.stderr)
     board = est.leaderboard_.head(10).reset_index().to_dict(orient="records")
-    print(f"{task!r}\n{len(est.leaderboard_)} trials in {est.fit_seconds_:.1f} s; best {est.best_strategy_} "
-          f"({task.metric} {est.best_score_:.4f} in cross-validation), refitted on all {task.n_rows} rows")
+    trials = int((est.leaderboard_["origin"] != "ensemble").sum())
+    kept = (f"an ensemble of {len(est.ensemble_)} strategies" if len(est.ensemble_) > 1 else f"best {est.best_strategy_}")
+    print(f"{task!r}\n{trials} trials in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in "
+          f"cross-validation), refitted on all {task.n_rows} rows")
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]))
     save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")
