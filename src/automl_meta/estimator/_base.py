@@ -242,13 +242,16 @@ class _AutoMetaBase(BaseEstimator):
         strategy, self.best_score_, estimate = self._choose(result, plan, budget)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         self.best_strategy_ = strategy
+        self._refitted = {}  # strategy key -> model refitted on every row, reused by the ensemble; not kept
         self.best_estimator_, seconds = self._refit(strategy, task)
+        self.ensemble_ = [{"strategy": self.best_strategy_, "weight": 1.0, "score": self.best_score_}]
+        if self.ensemble and estimate is not None:
+            # the ensemble's members are refitted now, so that a top-up spends what they leave, not a guess of it
+            self._ensemble(task, evaluator, result, plan, budget)
         if estimate is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, estimate)
             self._top_up(task, evaluator, result, plan, budget)
-        self.ensemble_ = [{"strategy": self.best_strategy_, "weight": 1.0, "score": self.best_score_}]
-        if self.ensemble and estimate is not None:
-            self._ensemble(task, evaluator, result, plan, budget)
+        del self._refitted
         self.leaderboard_ = result.leaderboard
         if len(self.ensemble_) > 1:
             self.leaderboard_ = _with_ensemble_row(self.leaderboard_, self.ensemble_, self.best_score_)
@@ -283,6 +286,8 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import limit_threads
         from automl_meta.models import build_model
 
+        if strategy.key in getattr(self, "_refitted", {}):
+            return self._refitted[strategy.key], 0.0
         began = time.perf_counter()
         cores = _cores(self.n_jobs)  # no trial runs during a refit: it has every core it was given
         model = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device, random_state=self._seed(),
@@ -291,6 +296,8 @@ class _AutoMetaBase(BaseEstimator):
         with limit_threads(cores), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(task.X, task.y)
+        if hasattr(self, "_refitted"):
+            self._refitted[strategy.key] = model
         return model, time.perf_counter() - began
 
     def _top_up(self, task, evaluator, result, plan, budget) -> None:
@@ -307,17 +314,18 @@ class _AutoMetaBase(BaseEstimator):
             return
         fitted = self.best_score_
         top_up_reserve = plan.top_up_reserve(fitted)
-        members = self._ensemble_refit_seconds(task, evaluator, result, plan) if self.ensemble else 0.0
-        budget.reserve(lambda evaluations: top_up_reserve(evaluations) + members + _END_SECONDS)
+        budget.reserve(lambda evaluations: top_up_reserve(evaluations) + _END_SECONDS)
         log.info("%.1f s of the budget left after the refit: searching on", budget.left())
         more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study,
                       families=self.families, metadataset=self.metadataset, metafeatures=self.metafeatures_,
                       random_state=self._seed(), progress=self.progress)
         result.extend(more)
-        better = sorted((e for e in more.evaluations if e.ok and e.score > fitted), key=lambda e: -e.score)
+        if self.ensemble and more.evaluations:
+            self._ensemble(task, evaluator, result, plan, budget)  # the new trials may join (members that fit)
+        better = sorted((e for e in more.evaluations if e.ok and e.score > self.best_score_), key=lambda e: -e.score)
         for e in better:
             if plan.expected(e) <= budget.left() - _END_SECONDS:
-                log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, fitted)
+                log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, self.best_score_)
                 try:
                     self.best_estimator_, _ = self._refit(e.strategy, task)
                 except Exception as exc:  # the model fitted first is kept: nothing is lost
@@ -325,14 +333,8 @@ class _AutoMetaBase(BaseEstimator):
                                 self.best_strategy_)
                     return
                 self.best_strategy_, self.best_score_ = e.strategy, e.score
+                self.ensemble_ = [{"strategy": e.strategy, "weight": 1.0, "score": e.score}]
                 return
-
-    def _ensemble_refit_seconds(self, task, evaluator, result, plan) -> float:
-        """Expected seconds to refit the members of the ensemble the trials so far make, the fitted one aside."""
-        selection = self._select(task, evaluator, result)
-        if selection is None:
-            return 0.0
-        return sum(plan.expected(e) for e in selection.members if e.strategy != self.best_strategy_)
 
     def _select(self, task, evaluator, result):
         """Caruana's ensemble selection over the trials' out-of-fold predictions (None without two trials)."""
@@ -357,8 +359,8 @@ class _AutoMetaBase(BaseEstimator):
         kept, models = [], []
         for i in order:
             member = selection.members[i]
-            if member.strategy == self.best_strategy_:
-                model = self.best_estimator_
+            if member.strategy.key in self._refitted:
+                model = self._refitted[member.strategy.key]
             elif budget is None or plan.expected(member) <= budget.left() - _END_SECONDS:
                 try:
                     model, _ = self._refit(member.strategy, task)
@@ -375,6 +377,8 @@ class _AutoMetaBase(BaseEstimator):
         members = [selection.members[i] for i in kept]
         score = selection.score if len(kept) == len(selection.members) else \
             score_average(members, weights, *_oof_target(task, evaluator))
+        if not score > self.best_score_:  # what is fitted already scores as well (a single model, or an ensemble)
+            return
         classes = None if task.classes is None else list(task.classes)
         self.best_estimator_ = EnsembleModel(models, weights, classes)
         self.best_score_ = score
