@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
 TORCH  ?= torch==2.13.0
 
-.PHONY: metadataset-build metadataset-checkpoint venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-scale bench-learning-loop bench-device clean
+.PHONY: metadataset-build metadataset-checkpoint venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-endtoend-v2 bench-scale bench-learning-loop bench-device clean
 
 $(BIN)/automl-meta: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench-anytime: venv  # hours; resumable
 
 bench-endtoend: venv  # hours; resumable
 	$(BIN)/python benchmarks/bench_endtoend.py --tasks 12 --budgets 30,120
+
+bench-endtoend-v2: venv  # many hours on the v2 meta-dataset; installs AutoGluon (large) into .venv first
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[autogluon]'
+	$(BIN)/python benchmarks/bench_endtoend.py --metadataset $(METADATASET_V2) --tasks 24 --budgets 30,120,600 \
+		--methods automl_meta,flaml_automl,flaml_automl_ensemble,autogluon_medium,autogluon_best,flaml_zeroshot,hgb_default,rf_default,linear_default
 
 bench-scale: venv
 	$(BIN)/python benchmarks/bench_scale.py --sizes 11000,100000,1000000 --epochs 2
