@@ -210,3 +210,16 @@ def test_a_dataset_seen_before_gets_its_best_recorded_strategies_first(trained, 
     del meta["task_best"]
     (tmp_path / "mm.pt.json").write_text(json.dumps(meta))
     assert MetaModel.load(path).remembered(data.metafeatures[t]) == []
+
+
+def test_fitting_again_forgets_what_the_first_fit_cached():
+    model = MetaModel(n_members=1, epochs=5, random_state=0).fit(synthetic_data(seed=0))
+    first = model.recommend(vector(2.0), k=2, kind="binary")
+    model.similar_tasks(vector(2.0))
+    model.epochs = 60
+    model.fit(synthetic_data(seed=1))
+    fresh = MetaModel(n_members=1, epochs=60, random_state=0).fit(synthetic_data(seed=1))
+    assert [r.predicted_score for r in model.recommend(vector(2.0), k=2, kind="binary")] == \
+        [r.predicted_score for r in fresh.recommend(vector(2.0), k=2, kind="binary")]
+    assert model.similar_tasks(vector(2.0)) == fresh.similar_tasks(vector(2.0))
+    assert first  # the first model recommended something

@@ -99,6 +99,8 @@ class MetaModel:
             raise ConfigError(f"A meta-model needs evaluations on at least 2 tasks; got {n_tasks} tasks and "
                               f"{len(data.scores)} evaluations. Build or import a meta-dataset first.")
         start = time.perf_counter()
+        for cache in ("_train_scaled", "_last_predictions", "_fresh_cache"):  # derived from the previous fit
+            self.__dict__.pop(cache, None)
         self.scaler_ = QuantileScaler().fit(data.metafeatures)
         task_x = self.scaler_.transform(data.metafeatures).astype(np.float32)
         y = normalized_scores(data.eval_task, data.scores, n_tasks).astype(np.float32)
