@@ -38,9 +38,10 @@ def select_ensemble(evaluations, y, metric: str, classes=None, folds=None, itera
     trials' own scores are, so the first pick is the best trial and the ensemble's score compares with the
     trials' (all rows as one fold when None). A small pool keeps the selection from fitting the noise of many
     weak trials."""
-    pool = sorted((e for e in evaluations if e.ok and e.predictions is not None and np.isfinite(e.predictions).all()),
-                  key=lambda e: -e.score)
-    pool = list({e.strategy.key: e for e in reversed(pool)}.values())[::-1][:pool_size]
+    from automl_meta.evaluate import best_per_strategy
+
+    with_predictions = [e for e in evaluations if e.predictions is not None and np.isfinite(e.predictions).all()]
+    pool = best_per_strategy(with_predictions)[:pool_size]
     if not pool:
         raise ValueError("ensemble selection needs at least one successful evaluation with out-of-fold predictions")
     y = np.asarray(y)

@@ -75,10 +75,11 @@ class RefitPlan:
 
     def search_reserve(self, evaluations) -> float:
         """What the search keeps free, given its evaluations so far: the refit of the best one, with margins."""
-        ok = sorted((e for e in evaluations if e.ok), key=lambda e: -e.score)
-        if not ok:
+        from automl_meta.evaluate import best_per_strategy
+
+        likely = best_per_strategy(evaluations)[: self.members]
+        if not likely:
             return FALLBACK_SHARE * self.budget_seconds
-        likely = list({e.strategy.key: e for e in reversed(ok)}.values())[::-1][: self.members]
         return _SAFETY * sum(self.seconds(e) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
 
     def choose(self, evaluations, left: float | None):

@@ -38,9 +38,14 @@ def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
 def test_folds(task, cv: int | None, random_state: int, max_rows: int | None = None) -> list[np.ndarray]:
     """The test rows of each fold ``cross_validate`` uses (positions within its row subsample), so that
     out-of-fold predictions can be scored fold by fold as the evaluations were."""
-    rows = row_subsample(task, max_rows, random_state)
-    y = task.y.iloc[rows].reset_index(drop=True)
-    return [test for _, test in splitter(task, int(cv or task.cv), random_state).split(np.zeros((len(rows), 1)), y)]
+    y = task.y.iloc[row_subsample(task, max_rows, random_state)].reset_index(drop=True)
+    return [test for _, test in _folds(task, y, int(cv or task.cv), random_state)]
+
+
+def _folds(task, y, cv: int, random_state: int) -> list:
+    """(train, test) positions of each fold of the rows whose target is ``y``: the one split of the trials'
+    cross-validation and of the out-of-fold scoring of ensembles (the splitters use only y and its length)."""
+    return list(splitter(task, cv, random_state).split(np.zeros((len(y), 1)), y))
 
 
 def limit_threads(n_jobs):
@@ -82,7 +87,7 @@ def cross_validate(
     result = Evaluation(strategy=strategy, metric=task.metric, status=OK, n_rows=len(rows))
     try:
         score_fold = _fold_scorer(task, len(rows), keep_predictions, result)
-        folds = list(splitter(task, cv, random_state).split(X, y))
+        folds = _folds(task, y, cv, random_state)
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
         for train, test in folds:
             if time_limit is not None and time.perf_counter() - start > time_limit:

@@ -53,3 +53,11 @@ class Evaluation:
         d = dict(d)
         d["strategy"] = Strategy.from_dict(d["strategy"])
         return cls(**d)
+
+
+def best_per_strategy(evaluations) -> list:
+    """The successful evaluations, best first, keeping only the best of each distinct strategy."""
+    best = {}
+    for e in sorted((e for e in evaluations if e.ok), key=lambda e: -e.score):
+        best.setdefault(e.strategy.key, e)
+    return list(best.values())
