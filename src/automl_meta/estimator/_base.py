@@ -43,14 +43,12 @@ def _oof_target(task, evaluator) -> tuple:
 
 def _with_ensemble_row(board: pd.DataFrame, ensemble: list, score: float) -> pd.DataFrame:
     """The leaderboard with the ensemble as a row of its own, ranked by its out-of-fold score."""
+    from automl_meta.search import ranked
+
     described = " + ".join(f"{m['weight']:.2f}*{m['strategy']}" for m in ensemble)
     row = {"trial": -1, "family": "ensemble", "score": score, "status": "ok", "fit_seconds": float("nan"),
            "origin": "ensemble", "strategy": described, "error": ""}
-    frame = pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True)
-    frame = frame.sort_values(["score", "trial"], ascending=[False, True], na_position="last").reset_index(drop=True)
-    frame.index = frame.index + 1
-    frame.index.name = "rank"
-    return frame
+    return ranked(pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True))
 
 
 def _cores(n_jobs) -> int:

@@ -7,9 +7,9 @@
 
 from automl_meta.search._budget import Budget
 from automl_meta.search._storage import get_storage
-from automl_meta.search._study import ORIGIN_ATTR, SearchResult, search
+from automl_meta.search._study import ORIGIN_ATTR, SearchResult, ranked, search
 
-__all__ = ["search", "SearchResult", "Budget", "get_storage", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
+__all__ = ["search", "SearchResult", "ranked", "Budget", "get_storage", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
 
 
 def __getattr__(name: str):

@@ -9,12 +9,12 @@ sampler, so TPE still converges on what the task itself shows.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import optuna
 
 from automl_meta.errors import ConfigError
+from automl_meta.search._storage import default_sampler
 
 FAMILY_PARAM = "family"
 
@@ -59,9 +59,7 @@ class MetaGuidedSampler(optuna.samplers.BaseSampler):
         if not weights or not total > 0:
             raise ConfigError("weights must give at least one family a positive probability.")
         if base_sampler is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                base_sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+            base_sampler = default_sampler(seed)
         self._families = list(weights)
         self._p = np.array([max(float(weights[f]), 0.0) for f in self._families]) / total
         self._base = base_sampler

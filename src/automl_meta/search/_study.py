@@ -31,6 +31,17 @@ ORIGIN_ATTR = "origin"
 _MIN_TRIAL_SECONDS = 0.25
 
 
+LEADERBOARD_COLUMNS = ["trial", "family", "score", "status", "fit_seconds", "origin", "strategy", "error"]
+
+
+def ranked(board: pd.DataFrame) -> pd.DataFrame:
+    """Leaderboard rows best first (failures last, ties by trial), indexed by rank from 1."""
+    board = board.sort_values(["score", "trial"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    board.index = board.index + 1
+    board.index.name = "rank"
+    return board
+
+
 @dataclass
 class SearchResult:
     """What a search did: the Optuna study, every evaluation in trial order, and the leaderboard."""
@@ -60,11 +71,7 @@ class SearchResult:
             }
             for i, (e, o) in enumerate(zip(self.evaluations, self.origins))
         ]
-        frame = pd.DataFrame(rows, columns=["trial", "family", "score", "status", "fit_seconds", "origin", "strategy", "error"])
-        frame = frame.sort_values(["score", "trial"], ascending=[False, True], na_position="last").reset_index(drop=True)
-        frame.index = frame.index + 1
-        frame.index.name = "rank"
-        return frame
+        return ranked(pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS))
 
     def extend(self, other: "SearchResult") -> None:
         """Append the trials of a search that went on with this one's study."""
