@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from automl_meta.data import Task
 from automl_meta.errors import ConfigError
-from automl_meta.evaluate import ERROR, NAN, OK, TIMEOUT, Evaluator, evaluate
+from automl_meta.evaluate import ERROR, NAN, OK, TIMEOUT, Evaluation, Evaluator, evaluate
 from automl_meta.models import _build
 from automl_meta.space import Strategy
 
@@ -174,3 +174,12 @@ def test_several_workers_evaluate_at_once_each_in_its_own_process(tasks_by_kind)
         assert {w._proc.pid for w in ev._pool} == pids and len(ev._pool) == 2  # reused, never more than 2
     with pytest.raises(ConfigError, match="workers must be a positive integer"):
         Evaluator(workers=0)
+
+
+def test_best_per_strategy_orders_strategies_by_their_best_evaluation():
+    from automl_meta.evaluate import best_per_strategy
+
+    a, b = Strategy.default("linear"), Strategy.default("knn")
+    evals = [Evaluation(a, "r2", OK, score=0.7), Evaluation(b, "r2", OK, score=0.8), Evaluation(a, "r2", OK, score=0.9),
+             Evaluation(b, "r2", ERROR)]
+    assert [(e.strategy, e.score) for e in best_per_strategy(evals)] == [(a, 0.9), (b, 0.8)]
