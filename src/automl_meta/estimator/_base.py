@@ -241,15 +241,17 @@ class _AutoMetaBase(BaseEstimator):
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         self.best_strategy_ = strategy
         self._refitted = {}  # strategy key -> model refitted on every row, reused by the ensemble; not kept
-        self.best_estimator_, seconds = self._refit(strategy, task)
-        self.ensemble_ = [{"strategy": self.best_strategy_, "weight": 1.0, "score": self.best_score_}]
-        if self.ensemble and estimate is not None:
-            # the ensemble's members are refitted now, so that a top-up spends what they leave, not a guess of it
-            self._ensemble(task, evaluator, result, plan, budget)
-        if estimate is not None and budget is not None:
-            plan.calibrate(strategy.family, seconds, estimate)
-            self._top_up(task, evaluator, result, plan, budget)
-        del self._refitted
+        try:
+            self.best_estimator_, seconds = self._refit(strategy, task)
+            self.ensemble_ = [{"strategy": self.best_strategy_, "weight": 1.0, "score": self.best_score_}]
+            if self.ensemble and estimate is not None:
+                # the members are refitted now, so that a top-up spends what they leave, not a guess of it
+                self._ensemble(task, evaluator, result, plan, budget)
+            if estimate is not None and budget is not None:
+                plan.calibrate(strategy.family, seconds, estimate)
+                self._top_up(task, evaluator, result, plan, budget)
+        finally:
+            del self._refitted
         self.leaderboard_ = result.leaderboard
         if len(self.ensemble_) > 1:
             self.leaderboard_ = _with_ensemble_row(self.leaderboard_, self.ensemble_, self.best_score_)
@@ -334,24 +336,19 @@ class _AutoMetaBase(BaseEstimator):
                 self.ensemble_ = [{"strategy": e.strategy, "weight": 1.0, "score": e.score}]
                 return
 
-    def _select(self, task, evaluator, result):
-        """Caruana's ensemble selection over the trials' out-of-fold predictions (None without two trials)."""
-        from automl_meta.estimator._ensemble import select_ensemble
+    def _ensemble(self, task, evaluator, result, plan, budget) -> None:
+        """Caruana's selection over the trials' out-of-fold predictions; when it keeps several members and they
+        score better than the fitted model, they become it: models refitted already are reused, the others are
+        refitted on every row while the budget allows (best weight first); the weights of the members that did
+        not fit are dropped, and the ensemble's out-of-fold score is that of the members kept."""
+        from automl_meta.estimator._ensemble import EnsembleModel, score_average, select_ensemble
 
         with_predictions = [e for e in result.evaluations if e.ok and e.predictions is not None]
         if len(with_predictions) < 2:
-            return None
-        return select_ensemble(with_predictions, *_oof_target(task, evaluator), iterations=_ENSEMBLE_ITERATIONS)
-
-    def _ensemble(self, task, evaluator, result, plan, budget) -> None:
-        """Replace the single refitted model by the selected ensemble when it has several members: the fitted
-        model is reused, the others are refitted on every row while the budget allows (best weight first); the
-        weights of the members that did not fit are dropped, and the ensemble's out-of-fold score is that of
-        the members kept."""
-        from automl_meta.estimator._ensemble import EnsembleModel, score_average
-
-        selection = self._select(task, evaluator, result)
-        if selection is None or len(selection.members) < 2:
+            return
+        target = _oof_target(task, evaluator)
+        selection = select_ensemble(with_predictions, *target, iterations=_ENSEMBLE_ITERATIONS)
+        if len(selection.members) < 2:
             return
         order = sorted(range(len(selection.members)), key=lambda i: -selection.weights[i])
         kept, models = [], []
@@ -373,8 +370,7 @@ class _AutoMetaBase(BaseEstimator):
             return
         weights = [selection.weights[i] for i in kept]
         members = [selection.members[i] for i in kept]
-        score = selection.score if len(kept) == len(selection.members) else \
-            score_average(members, weights, *_oof_target(task, evaluator))
+        score = selection.score if len(kept) == len(selection.members) else score_average(members, weights, *target)
         if not score > self.best_score_:  # what is fitted already scores as well (a single model, or an ensemble)
             return
         classes = None if task.classes is None else list(task.classes)
