@@ -63,6 +63,8 @@ def test_build_is_complete_and_resumable(small_corpus, tmp_path):
     counts = evals.groupby(["fidelity", "origin"]).size().to_dict()
     assert counts == {(BASE, COMMON): 8, (BASE, TPE): 6, (LARGE, COMMON): 4}
     assert set(evals["family"]) <= set(FAST) and evals["fit_seconds"].notna().all()
+    # both fidelities' common sets are stored before any task-specific trial (the most useful evaluations first)
+    assert evals.loc[evals["origin"] == COMMON, "id"].max() < evals.loc[evals["origin"] == TPE, "id"].min()
     # a second run adds nothing; a larger request adds only what is missing
     assert build(small_corpus, store=store, config=config, progress=False).evaluations_added == 0
     more = BuildConfig(**{**vars(config), "n_specific": 5})

@@ -4,9 +4,9 @@ A build evaluates, on every task of a manifest:
 
 * the **base fidelity**: a seeded, stratified subsample of at most ``max_rows`` rows (stored as its own task,
   so its meta-features describe exactly the data the strategies were scored on), the first ``n_common``
-  strategies of the common set, then ``n_specific`` task-specific strategies proposed by TPE from everything
-  stored for the task (every third one uniformly at random instead: TPE alone piles up near-copies of the
-  incumbent), in ``rounds`` rounds over all tasks;
+  strategies of the common set, then (after the large fidelity's common set) ``n_specific`` task-specific
+  strategies proposed by TPE from everything stored for the task (every third one uniformly at random
+  instead: TPE alone piles up near-copies of the incumbent), in ``rounds`` rounds over all tasks;
 * the **large fidelity**, for tasks of more than ``large_min_rows`` rows: a subsample of at most
   ``large_rows`` rows (its own task with its own meta-features) and the first ``n_common_large`` strategies of
   the common set, so that the meta-model sees how the best choice shifts with size.
@@ -131,14 +131,15 @@ class _Builder:
     def run(self) -> None:
         self._register()
         done = self._done()
-        # base fidelity first (common set, then the task-specific rounds), the costlier large one last: a build
-        # stopped early leaves every task with its base evaluations
+        # the common sets first (base, then the costlier large fidelity), the task-specific rounds last: the
+        # meta-model learns and is benchmarked mostly from the common sets (every task scored on the same
+        # strategies, at both sizes), so a build stopped early leaves the most useful evaluations
         for fidelity in (BASE, LARGE):
             units = [(spec, s, COMMON) for spec in self.task_ids if spec.fidelity == fidelity
                      for s in self._common_for(spec) if (self.task_ids[spec], s.key, COMMON) not in done]
             self._evaluate(units, len(units), f"common set, {fidelity}")
-            for r in range(self.config.rounds if fidelity == BASE else 0):
-                self._evaluate(*self._tpe_units(r), f"task-specific {r + 1}/{self.config.rounds}")
+        for r in range(self.config.rounds):
+            self._evaluate(*self._tpe_units(r), f"task-specific {r + 1}/{self.config.rounds}")
         self._record_time()
         self.report.tasks_done = len({spec.name for spec in self.task_ids})
         self.report.seconds = time.perf_counter() - self.start
