@@ -1,20 +1,24 @@
-"""Meta-level benchmark (DESIGN.md protocol 1, issue 5): leave-one-group-out over a meta-dataset.
+"""Meta-level benchmark (DESIGN.md protocol 1, issues 5 and 15): held-out groups over a meta-dataset.
 
-For each group: train the meta-model and the baselines on every other group, then on each held-out task rank
-the strategies of the common set (the ones every method can know about) and report the normalized score
-(over all of the task's evaluations) of the top-1 and of the best of the top-5:
+Leave-one-group-out (or, with ``--folds K``, K folds of whole groups: a meta-dataset of hundreds of groups
+would retrain the meta-model hundreds of times). For each held-out fold: train the meta-model and the
+baselines on every other group, then on each held-out task rank the strategies of the common set it was scored
+on (the ones every method can know about) and report the normalized score (over all of the task's
+evaluations) of the top-1 and of the best of the top-5:
 
-* ``metamodel``: the neural meta-model's ranking;
-* ``portfolio``: the greedy static portfolio of the training groups;
-* ``knn``: best strategies of the nearest training tasks (scaled L1 on meta-features), as auto-sklearn;
+* ``metamodel``: the meta-model's ``recommend(k=5)`` among those strategies, as a user gets it;
+* ``portfolio``: the greedy static portfolio of the training groups of the task's kind class;
+* ``knn``: best strategies of the nearest training tasks of its kind class (scaled L1 on meta-features), as
+  auto-sklearn;
 * ``random``: the expected value of a uniformly random choice (exact, not sampled).
 
-Resumable: groups already in the CSV are skipped. Then: means with 95% bootstrap intervals and win/tie/loss
-of the meta-model against each baseline, per kind, and the meta-model's cost (training time on the whole
-meta-dataset, file size, recommend latency).
+Resumable: folds already in the CSV are skipped. Then, per kind, per collection and kind class, and per
+fidelity: means with 95% bootstrap intervals, the paired per-task difference metamodel - baseline with its
+bootstrap interval and win/tie/loss; and the meta-model's cost (training time on the whole meta-dataset, file
+size, recommend latency).
 
 Usage: python benchmarks/bench_metalevel.py [--metadataset PATH] [--out benchmarks/results/metalevel.csv]
-       [--members 5] [--epochs 60] [--groups g1,g2] [--fresh]
+       [--folds K] [--members 5] [--epochs 60] [--fresh]
 """
 
 from __future__ import annotations
@@ -45,37 +49,65 @@ def expected_random(values: np.ndarray, k: int) -> float:
     return float((weights * v).sum())
 
 
-def held_out_rows(data, model_factory, groups_todo):
+def group_folds(groups, n_folds: int, seed: int = 0) -> dict:
+    """Held-out fold of every group: leave-one-group-out (``n_folds`` 0) or ``n_folds`` folds of whole groups
+    (seeded shuffle), for meta-datasets too large to retrain the meta-model once per group."""
+    unique = list(dict.fromkeys(groups))
+    if not n_folds:
+        return {g: i for i, g in enumerate(unique)}
+    order = np.random.default_rng(seed).permutation(len(unique))
+    return {unique[j]: i % n_folds for i, j in enumerate(order)}
+
+
+def _kind_class(kinds) -> np.ndarray:
+    return np.where(np.asarray(kinds) == "regression", "regression", "classification")
+
+
+def held_out_rows(data, model_factory, fold_of: dict, folds_todo):
+    """Per held-out fold: train every method without the fold's groups, then score each held-out task's picks
+    among the common strategies it was scored on (its whole common set at the base fidelity, the first part at
+    the large one). The baselines are fitted per kind class (classification, regression), as the
+    anytime and end-to-end benchmarks use them: the stronger form of each."""
     from automl_meta.metamodel._baselines import NearestTasks, StaticPortfolio, common_matrix
 
-    rows = []
     matrix, common = common_matrix(data)
-    col = {s.key: j for j, s in enumerate(common)}
-    for g in groups_todo:
-        test = np.flatnonzero(data.groups == g)
-        train = np.flatnonzero(data.groups != g)
-        train_data = data.subset(train)
+    fold = np.array([fold_of[g] for g in data.groups])
+    kind_class = _kind_class(data.kinds)
+    fidelities = data.fidelities if data.fidelities is not None else np.full(len(data.task_ids), None)
+    collections = data.collections if data.collections is not None else np.full(len(data.task_ids), None)
+    for f in folds_todo:
+        test, train = np.flatnonzero(fold == f), np.flatnonzero(fold != f)
+        test = test[(~np.isnan(matrix[test])).sum(axis=1) >= 5]  # scored on at least 5 common strategies
+        if not len(test):
+            continue
         t0 = time.perf_counter()
+        train_data = data.subset(train)
         model = model_factory().fit(train_data)
-        portfolio = StaticPortfolio().fit(train_data)
-        knn = NearestTasks().fit(train_data)
-        for t in test:
-            y = matrix[t]  # this task's normalized scores of the common strategies
-            mean, _, _ = model.predict(data.metafeatures[t], common)
-            ranked = {
-                "metamodel": [common[j] for j in np.argsort(-mean, kind="stable")[:5]],
-                "portfolio": portfolio.recommend(k=5),
-                "knn": knn.recommend(data.metafeatures[t], k=5),
-            }
-            for method, picks in ranked.items():
-                vals = [y[col[s.key]] for s in picks if s.key in col]
-                rows.append({"task": data.task_names[t], "group": g, "kind": data.kinds[t], "method": method,
-                             "top1": vals[0], "top5": max(vals)})
-            rows.append({"task": data.task_names[t], "group": g, "kind": data.kinds[t], "method": "random",
-                         "top1": float(np.mean(y)), "top5": expected_random(y, 5)})
-        print(f"group {g}: {len(test)} tasks, trained in {time.perf_counter() - t0:.1f} s", flush=True)
-        yield rows
+        baselines = {}
+        for kc in set(kind_class[test]):
+            sub = train_data.subset(np.flatnonzero(_kind_class(train_data.kinds) == kc))
+            baselines[kc] = (StaticPortfolio().fit(sub), NearestTasks().fit(sub))
         rows = []
+        for t in test:
+            available = np.flatnonzero(~np.isnan(matrix[t]))
+            score = {common[j].key: matrix[t, j] for j in available}
+            candidates = [common[j] for j in available]
+            portfolio, knn = baselines[kind_class[t]]
+            ranked = {
+                "metamodel": [r.strategy for r in model.recommend(data.metafeatures[t], k=5, candidates=candidates,
+                                                                   kind=str(data.kinds[t]))],
+                "portfolio": portfolio.recommend(k=5, among=candidates),
+                "knn": knn.recommend(data.metafeatures[t], k=5, among=candidates),
+            }
+            base = {"task": data.task_names[t], "group": data.groups[t], "kind": data.kinds[t],
+                    "collection": collections[t], "fidelity": fidelities[t]}
+            for method, picks in ranked.items():
+                values = [score[s.key] for s in picks]
+                rows.append({**base, "method": method, "top1": values[0], "top5": max(values)})
+            values = np.array(list(score.values()))
+            rows.append({**base, "method": "random", "top1": float(values.mean()), "top5": expected_random(values, 5)})
+        print(f"fold {f}: {len(test)} held-out tasks, trained in {time.perf_counter() - t0:.1f} s", flush=True)
+        yield f, rows
 
 
 def bootstrap_ci(values: np.ndarray, n: int = 2000, seed: int = 0) -> tuple[float, float]:
@@ -104,23 +136,54 @@ def win_tie_loss(a: pd.Series, b: pd.Series) -> str:
     return f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())}"
 
 
+def paired_difference(pivot: pd.DataFrame, a: str, b: str) -> str:
+    """Mean per-task difference a - b with its paired bootstrap 95% interval (tasks resampled)."""
+    d = (pivot[a] - pivot[b]).dropna().to_numpy()
+    lo, hi = bootstrap_ci(d)
+    return f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+
+def comparison_table(sub: pd.DataFrame) -> str:
+    """metamodel - baseline per task, top-1 and top-5, with paired bootstrap intervals and win/tie/loss."""
+    table = []
+    for base in ("portfolio", "knn"):
+        row = {"difference": f"metamodel - {base}"}
+        for col in ("top1", "top5"):
+            pivot = sub.pivot_table(index="task", columns="method", values=col)
+            if base in pivot and "metamodel" in pivot:
+                row[col] = paired_difference(pivot, "metamodel", base)
+                row[f"{col} w/t/l"] = win_tie_loss(pivot["metamodel"], pivot[base])
+        table.append(row)
+    return pd.DataFrame(table).to_markdown(index=False)
+
+
+def slices(frame: pd.DataFrame):
+    """(label, rows) of every reported slice: per kind, per collection and kind class, per fidelity."""
+    kc = _kind_class(frame["kind"])
+    yield "all tasks", np.ones(len(frame), dtype=bool)
+    for label in ("classification", "regression"):
+        yield label, kc == label
+    for label, mask in (("binary", frame["kind"] == "binary"), ("multiclass", frame["kind"] == "multiclass")):
+        yield label, mask.to_numpy()
+    if "collection" in frame:
+        for collection in sorted(frame["collection"].dropna().unique()):
+            for label in ("classification", "regression"):
+                yield f"{collection}, {label}", ((frame["collection"] == collection).to_numpy() & (kc == label))
+    if "fidelity" in frame:
+        for fidelity in sorted(frame["fidelity"].dropna().unique()):
+            yield f"{fidelity} fidelity", (frame["fidelity"] == fidelity).to_numpy()
+
+
 def summarize(frame: pd.DataFrame) -> str:
     lines = []
-    kinds = [("classification", frame["kind"].isin(["binary", "multiclass"])), ("binary", frame["kind"] == "binary"),
-             ("multiclass", frame["kind"] == "multiclass"), ("regression", frame["kind"] == "regression")]
-    for label, mask in kinds:
+    for label, mask in slices(frame):
         sub = frame[mask]
         if sub.empty:
             continue
-        n_tasks = sub["task"].nunique()
-        lines.append(f"\n### {label} ({n_tasks} tasks)\n")
+        lines.append(f"\n### {label} ({sub['task'].nunique()} tasks)\n")
         lines.append(method_table(sub, METHODS))
-        pivot = sub.pivot_table(index="task", columns="method", values="top1")
-        wtl = []
-        for base in ("portfolio", "knn", "random"):
-            if base in pivot and "metamodel" in pivot:
-                wtl.append(f"vs {base}: {win_tie_loss(pivot['metamodel'], pivot[base])}")
-        lines.append("\nmetamodel top-1 win/tie/loss " + ", ".join(wtl))
+        lines.append("\nPaired per-task difference [95% bootstrap interval], win/tie/loss:\n")
+        lines.append(comparison_table(sub))
     return "\n".join(lines)
 
 
@@ -151,7 +214,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "metalevel.csv"))
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--groups", help="only these held-out groups (comma-separated)")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="hold out this many folds of whole groups (default 0: leave-one-group-out)")
     parser.add_argument("--fresh", action="store_true", help="ignore existing results")
     parser.add_argument("--no-cost", action="store_true")
     args = parser.parse_args()
@@ -170,16 +234,20 @@ def main() -> None:
     data = store.training_data()
     factory = lambda: MetaModel(n_members=args.members, epochs=args.epochs)  # noqa: E731
     out = Path(args.out)
-    done = pd.read_csv(out) if out.exists() and not args.fresh else pd.DataFrame(columns=["task", "group", "kind", "method", "top1", "top5"])
-    groups = [g for g in dict.fromkeys(data.groups) if g not in set(done["group"])]
-    if args.groups:
-        groups = [g for g in groups if g in set(args.groups.split(","))]
-    print(f"machine: {machine_stamp()}; {len(data.task_ids)} tasks in {len(set(data.groups))} groups; {len(groups)} groups to run")
-    for rows in held_out_rows(data, factory, groups):
-        done = pd.concat([done, pd.DataFrame(rows)], ignore_index=True)
+    columns = ["task", "group", "kind", "collection", "fidelity", "method", "top1", "top5"]
+    scheme = f"{args.folds} folds of whole groups" if args.folds else "leave-one-group-out"
+    done = pd.read_csv(out) if out.exists() and not args.fresh else pd.DataFrame(columns=columns + ["fold", "scheme"])
+    if len(done) and set(done.get("scheme", pd.Series([None]))) != {scheme}:
+        sys.exit(f"{out} holds results of another scheme than {scheme!r}: pass --fresh or another --out.")
+    fold_of = group_folds(data.groups, args.folds)
+    folds_todo = sorted(set(fold_of.values()) - set(done["fold"]))
+    print(f"machine: {machine_stamp()}; {len(data.task_ids)} tasks in {len(set(data.groups))} groups, {scheme}; "
+          f"{len(folds_todo)} folds to run")
+    for fold, rows in held_out_rows(data, factory, fold_of, folds_todo):
+        done = pd.concat([done, pd.DataFrame(rows).assign(fold=fold, scheme=scheme)], ignore_index=True)
         done.to_csv(out, index=False)
-    print(f"\n## Meta-level, leave-one-group-out ({machine_stamp()})\n\nmean normalized score [95% bootstrap CI]; "
-          f"command: `python benchmarks/bench_metalevel.py`")
+    print(f"\n## Meta-level, {scheme} ({machine_stamp()})\n\nmean normalized score [95% bootstrap CI]; "
+          f"command: `python benchmarks/bench_metalevel.py{' --folds ' + str(args.folds) if args.folds else ''}`")
     print(summarize(done))
     if not args.no_cost:
         print("\n" + cost_report(data, factory, tmp))

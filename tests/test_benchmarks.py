@@ -70,3 +70,16 @@ def test_workers_smoke(tmp_path):
     out = _run("bench_workers.py", "--workers", "1", "--budget", "5", "--task", "penguins", "--out", str(tmp_path / "w.csv"))
     frame = pd.read_csv(tmp_path / "w.csv")
     assert frame["workers"].tolist() == [1] and frame["trials"].iloc[0] >= 1 and "trials_per_minute" in out
+
+
+def test_metalevel_smoke(tmp_path):
+    """Two folds of whole groups over the shipped meta-dataset, tiny meta-models: the v2 columns and the paired
+    comparison are there, and no held-out task's group was in its fold's training data."""
+    out = _run("bench_metalevel.py", "--folds", "2", "--members", "1", "--epochs", "1", "--no-cost",
+               "--out", str(tmp_path / "metalevel.csv"))
+    frame = pd.read_csv(tmp_path / "metalevel.csv")
+    assert {"collection", "fidelity", "fold", "scheme"} <= set(frame.columns)
+    assert set(frame["method"]) == {"metamodel", "portfolio", "knn", "random"}
+    assert frame.groupby("group")["fold"].nunique().max() == 1 and set(frame["fold"]) == {0, 1}
+    assert frame[["top1", "top5"]].stack().between(0, 1).all() and (frame["top5"] >= frame["top1"] - 1e-12).all()
+    assert "metamodel - portfolio" in out and "2 folds of whole groups" in out

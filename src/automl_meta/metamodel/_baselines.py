@@ -21,8 +21,12 @@ from automl_meta.metamodel._targets import normalized_scores
 
 
 def common_matrix(data, origin: str = "common"):
-    """(tasks x strategies) normalized scores of the strategies evaluated on every task with ``origin``, and
-    those strategies (in a fixed order). Normalization is over all of a task's evaluations."""
+    """(tasks x strategies) normalized scores of the common set, NaN where a task lacks one, and those strategies
+    (in a fixed order). Normalization is over all of a task's evaluations.
+
+    The common set is the strategies with ``origin`` evaluated on every task that has the most of them (a
+    base-fidelity task); a large-fidelity task has the first part of the set, a task still being built fewer.
+    """
     y = normalized_scores(data.eval_task, data.scores, len(data.task_ids))
     rows = np.flatnonzero(data.origin == origin)
     keys = {}
@@ -33,13 +37,30 @@ def common_matrix(data, origin: str = "common"):
     matrix = np.full((len(data.task_ids), len(order)), np.nan)
     for i in rows:
         matrix[data.eval_task[i], col[data.strategies[i].key]] = y[i]
-    complete = ~np.isnan(matrix).any(axis=0)  # evaluated on every task
-    return matrix[:, complete], [keys[k] for k, c in zip(order, complete) if c]
+    present = ~np.isnan(matrix)
+    counts = present.sum(axis=1)
+    reference = counts == counts.max() if len(counts) else counts.astype(bool)
+    in_set = present[reference].all(axis=0) if reference.any() else np.zeros(len(order), dtype=bool)
+    return matrix[:, in_set], [keys[k] for k, c in zip(order, in_set) if c]
+
+
+def _complete_rows(matrix: np.ndarray) -> np.ndarray:
+    """The tasks scored on the whole common set: the only ones a baseline can learn from."""
+    return ~np.isnan(matrix).any(axis=1)
+
+
+def _among(strategies, among) -> np.ndarray:
+    """Which of ``strategies`` are allowed: all, or those whose key is in ``among`` (keys or strategies)."""
+    if among is None:
+        return np.ones(len(strategies), dtype=bool)
+    allowed = {getattr(s, "key", s) for s in among}
+    return np.array([s.key in allowed for s in strategies], dtype=bool)
 
 
 class StaticPortfolio:
     def fit(self, data, size: int = 32) -> "StaticPortfolio":
         matrix, strategies = common_matrix(data)
+        matrix = matrix[_complete_rows(matrix)]
         chosen, best_so_far = [], np.zeros(matrix.shape[0])
         for _ in range(min(size, matrix.shape[1])):
             gains = np.maximum(matrix, best_so_far[:, None]).mean(axis=0)
@@ -50,14 +71,19 @@ class StaticPortfolio:
         self.strategies_ = [strategies[j] for j in chosen]
         return self
 
-    def recommend(self, metafeatures=None, k: int = 5):
-        return self.strategies_[:k]
+    def recommend(self, metafeatures=None, k: int = 5, among=None):
+        """The first ``k`` strategies of the portfolio (of those in ``among`` when given: a task scored on
+        part of the common set)."""
+        allowed = _among(self.strategies_, among)
+        return [s for s, ok in zip(self.strategies_, allowed) if ok][:k]
 
 
 class NearestTasks:
     def fit(self, data) -> "NearestTasks":
         matrix, strategies = common_matrix(data)
-        mf = np.asarray(data.metafeatures, dtype=float)
+        complete = _complete_rows(matrix)
+        matrix = matrix[complete]
+        mf = np.asarray(data.metafeatures, dtype=float)[complete]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a feature missing on every task: median 0
             self.median_ = np.nan_to_num(np.nanmedian(mf, axis=0))
@@ -74,11 +100,14 @@ class NearestTasks:
         x = (np.where(np.isnan(x), self.median_, x) - self.low_) / self.span_
         return np.argsort(np.abs(self.scaled_ - x).sum(axis=1), kind="stable")
 
-    def recommend(self, metafeatures, k: int = 5):
+    def recommend(self, metafeatures, k: int = 5, among=None):
+        """The best strategy (of those in ``among`` when given) of the nearest task, then of the second
+        nearest, ..., without repeats."""
+        allowed = _among(self.strategies_, among)
         chosen = []
         for t in self.neighbours(metafeatures):
             for j in self.rankings_[t]:
-                if j not in chosen:
+                if allowed[j] and j not in chosen:
                     chosen.append(j)
                     break
             if len(chosen) == k:
