@@ -223,3 +223,67 @@ def test_fitting_again_forgets_what_the_first_fit_cached():
         [r.predicted_score for r in fresh.recommend(vector(2.0), k=2, kind="binary")]
     assert model.similar_tasks(vector(2.0)) == fresh.similar_tasks(vector(2.0))
     assert first  # the first model recommended something
+
+
+def two_size_data(exponents={"linear": 1.0, "knn": 1.5, "extra_trees": 0.7}, n_tasks=12, seed=0) -> TrainingData:
+    """Every task scored at 1,000 rows (base) and 10,000 rows (large), each family's seconds growing as
+    rows ** its exponent; the meta-feature ``log_n_rows`` says each stored task's size."""
+    rng = np.random.default_rng(seed)
+    rows_col = list(FEATURE_NAMES).index("log_n_rows")
+    mf, names, fidelities, eval_task, strategies, scores, seconds, rows = [], [], [], [], [], [], [], []
+    for t in range(n_tasks):
+        features = rng.normal(size=len(FEATURE_NAMES))
+        for fidelity, n in (("base", 1000), ("large", 10000)):
+            features = features.copy()
+            features[rows_col] = np.log(n)
+            mf.append(features)
+            names.append(f"t{t}")
+            fidelities.append(fidelity)
+            for s in STRATEGIES:
+                eval_task.append(len(mf) - 1)
+                strategies.append(s)
+                scores.append(0.5 + 0.05 * rng.normal())
+                seconds.append(0.01 * (n / 1000) ** exponents[s.family] * (1 + 0.05 * rng.random()))
+                rows.append(n)
+    count = len(scores)
+    return TrainingData(
+        task_ids=np.arange(len(mf)), task_names=np.array(names), groups=np.array(names),
+        kinds=np.array(["binary"] * len(mf)), metafeatures=np.array(mf), feature_names=FEATURE_NAMES,
+        eval_task=np.array(eval_task), strategies=strategies, encodings=encode_many(strategies),
+        scores=np.array(scores), fit_seconds=np.array(seconds), status=np.array(["ok"] * count),
+        origin=np.array(["common"] * count), n_rows=np.array(rows, dtype=float), build_config={"cv": 3},
+        fidelities=np.array(fidelities, dtype=object),
+    )
+
+
+def test_size_exponents_are_measured_on_the_same_data_at_two_sizes():
+    from automl_meta.metamodel._timing import size_exponents
+
+    data = two_size_data()
+    found = size_exponents(data, np.exp(data.metafeatures[:, list(FEATURE_NAMES).index("log_n_rows")]))
+    assert found.keys() == {"linear", "knn", "extra_trees"}
+    assert found["linear"] == pytest.approx(1.0, abs=0.05) and found["knn"] == pytest.approx(1.5, abs=0.05)
+    assert found["extra_trees"] == pytest.approx(0.7, abs=0.05)
+
+
+def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_path):
+    """A task 10x larger than any training task: each family's seconds grow by 10 ** its exponent; carried to
+    the rows and folds of a fit (folds=1: one fit), and kept through save/load."""
+    data = two_size_data()
+    model = MetaModel(n_members=1, epochs=5, random_state=0).fit(data)
+    query = data.metafeatures[1].copy()  # a large-fidelity task's meta-features
+    bigger = query.copy()
+    bigger[list(FEATURE_NAMES).index("log_n_rows")] = np.log(100_000)
+    _, _, at_10k = model.predict(query, STRATEGIES)
+    _, _, at_100k = model.predict(bigger, STRATEGIES)
+    growth = np.array([{"linear": 1.0, "knn": 1.5, "extra_trees": 0.7}[s.family] for s in STRATEGIES])
+    np.testing.assert_allclose(at_100k / at_10k, 10 ** growth, rtol=0.1)
+    loaded = MetaModel.load(model.save(tmp_path / "m.pt"))
+    by_key = {s.key: s for s in STRATEGIES}
+    for m in (model, loaded):
+        cv3 = {r.strategy.key: r.predicted_seconds for r in m.recommend(bigger, k=8, candidates=STRATEGIES, kind="binary")}
+        one_fit = {r.strategy.key: r.predicted_seconds for r in m.recommend(bigger, k=8, candidates=STRATEGIES,
+                                                                            kind="binary", n_rows=50_000, folds=1)}
+        for key, seconds in one_fit.items():
+            b = m.size_exponents_[by_key[key].family]  # as measured (the seconds are noisy)
+            assert seconds == pytest.approx(cv3[key] / 3 * 0.5 ** b, rel=1e-4)

@@ -13,6 +13,7 @@ import numpy as np
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.metamodel._targets import StrategyPrior, log_seconds, normalized_scores
+from automl_meta.metamodel._timing import exponent_of, rescale, size_exponents, to_task_size
 
 FORMAT = "automl-meta-metamodel"
 FORMAT_VERSION = 2  # 2: the strategy prior
@@ -25,7 +26,7 @@ class Recommendation:
     strategy: object
     predicted_score: float  # predicted normalized score in [0, 1] (1: the best of the candidates it knows)
     uncertainty: float  # standard deviation of the ensemble members' predictions
-    predicted_seconds: float  # predicted cross-validation seconds (at the size recommend was given, else the training tasks')
+    predicted_seconds: float  # predicted cross-validation seconds (at the rows and folds recommend was given, else the task's)
     remembered: bool = False  # a best recorded strategy of this very dataset (``MetaModel.remembered``)
 
     def to_dict(self) -> dict:
@@ -104,8 +105,13 @@ class MetaModel:
         self.scaler_ = QuantileScaler().fit(data.metafeatures)
         task_x = self.scaler_.transform(data.metafeatures).astype(np.float32)
         y = normalized_scores(data.eval_task, data.scores, n_tasks).astype(np.float32)
-        t = log_seconds(data.fit_seconds).astype(np.float32)
         enc = data.encodings.astype(np.float32)
+        # the time head learns the seconds at each task's own size (its meta-features' rows); timing_ carries
+        # them to the size of a fit, beyond the training sizes too, with each family's measured exponent
+        task_rows = _rows_of(data.metafeatures, FEATURE_NAMES)
+        self.size_exponents_ = size_exponents(data, task_rows)
+        exponents = self._exponents(enc)
+        t = log_seconds(to_task_size(data.fit_seconds, data.n_rows, task_rows[data.eval_task], exponents)).astype(np.float32)
         self.prior_ = StrategyPrior().fit(data, y)
         prior = self.prior_.leave_one_task_out(enc, data.eval_task)
         groups = [np.flatnonzero(data.eval_task == i) for i in range(n_tasks)]
@@ -131,7 +137,8 @@ class MetaModel:
         self.task_best_ = _best_per_task(data, {c.key: i for i, c in enumerate(cands)}, n_tasks)
         self.train_metafeatures_ = data.metafeatures.copy()
         self.train_task_names_ = [str(n) for n in data.task_names]
-        self.timing_ = _timing_scale(data)
+        self.timing_ = {"at": "task", "folds": (data.build_config or {}).get("cv"), "exponents": self.size_exponents_,
+                        "max_task_rows": float(np.nanmax(task_rows)) if np.isfinite(task_rows).any() else None}
         self.training_summary_ = {"tasks": n_tasks, "evaluations": int(len(data.scores)), "seconds": time.perf_counter() - start}
         return self
 
@@ -187,6 +194,13 @@ class MetaModel:
         time_loss = (((log_time - torch.nan_to_num(measured)) ** 2) * timed).sum() / timed.sum().clamp(min=1)
         return listwise + pointwise + 0.1 * time_loss
 
+    def _exponents(self, encodings: np.ndarray) -> np.ndarray:
+        """Each encoded strategy's size exponent (``_timing``)."""
+        from automl_meta.space import FAMILIES
+
+        families = list(FAMILIES)
+        return exponent_of(encodings[:, : len(families)], families, getattr(self, "size_exponents_", {}) or {})
+
     # -- prediction -----------------------------------------------------------------------------------------
     def _check_fitted(self):
         if not getattr(self, "members_", None):
@@ -198,13 +212,20 @@ class MetaModel:
         from automl_meta.space import encode_many
 
         self._check_fitted()
-        return self._predict_scaled(self._scale_query(metafeatures), encode_many(strategies))
+        return self._predict_scaled(self._scale_query(metafeatures), encode_many(strategies), self._query_rows(metafeatures))
 
     def predict_encoded(self, metafeatures, encodings: np.ndarray):
         """``predict`` for strategies already encoded (``space.encode_many``): many queries over one large
         candidate set encode it once."""
         self._check_fitted()
-        return self._predict_scaled(self._scale_query(metafeatures), np.asarray(encodings, dtype=float))
+        return self._predict_scaled(self._scale_query(metafeatures), np.asarray(encodings, dtype=float),
+                                    self._query_rows(metafeatures))
+
+    def _query_rows(self, metafeatures) -> float | None:
+        """The query task's rows, from its (unscaled) meta-features; None when unknown."""
+        values = np.asarray(getattr(metafeatures, "values", metafeatures), dtype=float)
+        rows = _rows_of(values[None, :], self.feature_names_)[0]
+        return float(rows) if np.isfinite(rows) else None
 
     def _scale_query(self, metafeatures) -> np.ndarray:
         """The query's meta-features checked for their version and scaled as the training tasks' were (1 x M)."""
@@ -215,8 +236,9 @@ class MetaModel:
                                  f"{self.metafeatures_version_!r}. Recompute them or retrain the meta-model.")
         return self.scaler_.transform(np.asarray(values, dtype=float)[None, :])
 
-    def _predict_scaled(self, x: np.ndarray, encodings: np.ndarray):
-        """``predict`` for a scaled query and encoded strategies."""
+    def _predict_scaled(self, x: np.ndarray, encodings: np.ndarray, rows: float | None = None):
+        """``predict`` for a scaled query and encoded strategies; seconds at the task's size (``rows``, beyond
+        the largest training task extrapolated with the family's exponent)."""
         import torch
 
         enc_np = encodings.astype(np.float32)
@@ -230,7 +252,11 @@ class MetaModel:
                 scores.append(torch.sigmoid(logit).numpy())
                 times.append(log_time.numpy())
         scores, times = np.array(scores), np.array(times)
-        return scores.mean(axis=0), scores.std(axis=0), np.expm1(np.clip(times.mean(axis=0), 0, 20))
+        seconds = np.expm1(np.clip(times.mean(axis=0), 0, 20))
+        largest = (getattr(self, "timing_", None) or {}).get("max_task_rows")
+        if rows is not None and largest and rows > largest:  # the time head has seen no larger task
+            seconds = rescale(seconds, self._exponents(enc_np), largest, rows, None, None)
+        return scores.mean(axis=0), scores.std(axis=0), seconds
 
     def _task_distances(self, x: np.ndarray) -> np.ndarray:
         """Mean absolute difference between a scaled query and every (scaled, once) training task."""
@@ -279,20 +305,21 @@ class MetaModel:
 
     def candidate_predictions(self, metafeatures, kind: str | None = None, families=None, n_fresh: int = 256):
         """The default candidates for a task and the predictions for them: ``(candidates, encodings, mean, std,
-        seconds)``, seconds at the training tasks' size. The last answer is kept, so that ``recommend`` and the
-        guided sampler's :func:`~automl_meta.search.family_weights` on one task predict once."""
+        seconds)``, seconds of cross-validation at the task's size. The last answer is kept, so that ``recommend``
+        and the guided sampler's :func:`~automl_meta.search.family_weights` on one task predict once."""
         self._check_fitted()
-        return self._candidate_predictions(self._scale_query(metafeatures), kind, families, n_fresh)
+        return self._candidate_predictions(self._scale_query(metafeatures), kind, families, n_fresh,
+                                           self._query_rows(metafeatures))
 
-    def _candidate_predictions(self, x, kind, families, n_fresh):
+    def _candidate_predictions(self, x, kind, families, n_fresh, rows=None):
         from automl_meta.space import encode_many
 
-        key = (x.tobytes(), kind, None if families is None else tuple(families), n_fresh)
+        key = (x.tobytes(), kind, None if families is None else tuple(families), n_fresh, rows)
         cached = getattr(self, "_last_predictions", None)
         if cached is None or cached[0] != key:
             candidates = self.default_candidates(kind, n_fresh=n_fresh, families=families)
             encodings = encode_many(candidates)
-            cached = (key, (candidates, encodings, *self._predict_scaled(x, encodings)))
+            cached = (key, (candidates, encodings, *self._predict_scaled(x, encodings, rows)))
             self._last_predictions = cached
         return cached[1]
 
@@ -317,9 +344,10 @@ class MetaModel:
         families : list of str, optional
             Only strategies of these families.
         n_rows, folds : int, optional
-            The rows and folds the strategies will be cross-validated with: predicted seconds are scaled to
-            them from the size and folds the meta-dataset measured its times at (its provenance); at that
-            scale when not given.
+            The rows and folds the strategies will be cross-validated with (``folds=1``: one fit on ``n_rows``
+            rows): predicted seconds are carried to them from the task's size (its meta-features) and the
+            folds the meta-dataset measured its times with (its provenance), each family with its own growth
+            in the rows (see ``automl_meta.metamodel._timing``).
         """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
@@ -331,19 +359,19 @@ class MetaModel:
             from automl_meta.metafeatures import compute
 
             kind, mf = task_or_metafeatures.kind, compute(task_or_metafeatures)
-        x = self._scale_query(mf)
+        x, rows = self._scale_query(mf), self._query_rows(mf)
         if candidates is None:
-            candidates, enc, mean, std, seconds = self._candidate_predictions(x, kind, families, n_fresh)
+            candidates, enc, mean, std, seconds = self._candidate_predictions(x, kind, families, n_fresh, rows)
         else:
             from automl_meta.space import encode_many
 
             allowed = _allowed_families(kind, families)
             candidates = [c for c in candidates if c.family in allowed]
             enc = encode_many(candidates)
-            mean, std, seconds = self._predict_scaled(x, enc) if candidates else (None, None, None)
+            mean, std, seconds = self._predict_scaled(x, enc, rows) if candidates else (None, None, None)
         if not candidates:
             raise ConfigError("No candidate strategy is available for this task (check the installed families).")
-        seconds = seconds * self._time_scale(n_rows, folds)
+        seconds = self._at_fit_size(seconds, enc, rows, n_rows, folds)
         keep = np.arange(len(candidates))
         if max_seconds is not None:
             fits = np.flatnonzero(seconds <= max_seconds)
@@ -355,10 +383,18 @@ class MetaModel:
         return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
                                remembered=i in lead) for i in chosen]
 
+    def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:
+        """Predicted seconds (at the task's rows and the meta-dataset's folds) carried to ``n_rows`` and
+        ``folds``."""
+        timing = getattr(self, "timing_", None) or {}
+        if timing.get("at") != "task":  # a model saved before size-aware timing: seconds at the meta-dataset's rows
+            return seconds * self._time_scale(n_rows, folds)
+        start = task_rows or n_rows or 1.0
+        return rescale(seconds, self._exponents(encodings), start, n_rows or start, timing.get("folds"), folds)
+
     def _time_scale(self, n_rows, folds) -> float:
-        """Factor from predicted seconds (at the meta-dataset's rows and folds) to ``n_rows`` and ``folds``:
-        linear in rows above the meta-dataset's (exact for most families, optimistic for the kernel SVM, which
-        subsamples to 2,000 rows anyway) and in folds."""
+        """For a model saved before size-aware timing: factor from predicted seconds (at the meta-dataset's
+        rows and folds) to ``n_rows`` and ``folds``, linear in both."""
         timing = getattr(self, "timing_", None) or {}
         scale = 1.0
         if n_rows is not None and timing.get("rows"):
@@ -453,6 +489,7 @@ class MetaModel:
         obj.task_best_ = meta.get("task_best") or [[] for _ in obj.train_task_names_]  # older files: no memory
         obj.training_summary_ = meta.get("training", {})
         obj.timing_ = meta.get("timing")  # older files: predicted seconds are not rescaled
+        obj.size_exponents_ = (obj.timing_ or {}).get("exponents") or {}
         return obj
 
 
@@ -481,14 +518,12 @@ def _best_per_task(data, index_of: dict, n_tasks: int, n: int = 3) -> list[list[
     return best
 
 
-def _timing_scale(data) -> dict:
-    """The rows and folds the training evaluations' seconds were measured at: the build's ``max_rows`` and
-    ``cv`` from the meta-dataset's provenance, else the largest evaluation and no fold count."""
-    config = data.build_config or {}
-    rows = config.get("max_rows")
-    if rows is None and data.n_rows is not None and np.isfinite(data.n_rows).any():
-        rows = float(np.nanmax(data.n_rows))
-    return {"rows": None if rows is None else float(rows), "folds": config.get("cv")}
+def _rows_of(metafeatures: np.ndarray, feature_names) -> np.ndarray:
+    """Each task's rows, from its ``log_n_rows`` meta-feature (NaN where missing)."""
+    names = list(feature_names)
+    if "log_n_rows" not in names:
+        return np.full(len(metafeatures), np.nan)
+    return np.exp(np.asarray(metafeatures, dtype=float)[:, names.index("log_n_rows")])
 
 
 def _diverse_top(encodings: np.ndarray, relevance: np.ndarray, lead: list, k: int, diversity: float) -> list[int]:

@@ -1,0 +1,66 @@
+"""How a strategy's cross-validation seconds grow with the rows: the meta-model's time head predicts them at
+the task's own size, and this module carries them to the size and folds a fit will actually use.
+
+The time head learns from evaluations at up to the meta-dataset's largest fidelity (10,000 rows); a user's
+task can be much larger, and the quantile-scaled meta-features cannot tell 50,000 rows from 10,000. Fit time
+follows a power law in the rows over that range for every family (linear models about 1, kernels and
+neighbours more, boosted trees less), so the seconds are extrapolated with each family's exponent, measured
+on the strategies the meta-dataset scored on the same data at two sizes (a task's base and large fidelity).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Exponent of a family without enough measured pairs: fit time linear in the rows.
+DEFAULT_EXPONENT = 1.0
+#: Exponents are kept in this range: measured ones outside it come from overheads at small sizes.
+EXPONENT_RANGE = (0.3, 2.0)
+#: A family needs this many (strategy, data) pairs measured at two sizes for its own exponent.
+MIN_PAIRS = 5
+
+
+def size_exponents(data, task_rows: np.ndarray) -> dict[str, float]:
+    """Per family, the median of d log(seconds) / d log(rows) over the successful evaluations of one strategy
+    on one named task at two sizes at least twice apart (``task_rows``: each task's rows)."""
+    ok = np.flatnonzero((data.status == "ok") & np.isfinite(data.fit_seconds) & (data.fit_seconds > 0))
+    at_size: dict[tuple, list] = {}
+    for i in ok:
+        t = data.eval_task[i]
+        rows = data.n_rows[i] if data.n_rows is not None and np.isfinite(data.n_rows[i]) else task_rows[t]
+        at_size.setdefault((str(data.task_names[t]), data.strategies[i].key), []).append((rows, data.fit_seconds[i], i))
+    slopes: dict[str, list] = {}
+    for measured in at_size.values():
+        if len(measured) < 2:
+            continue
+        (n_small, s_small, i), (n_large, s_large, _) = min(measured), max(measured)
+        if n_large >= 2 * n_small:
+            slopes.setdefault(data.strategies[i].family, []).append(np.log(s_large / s_small) / np.log(n_large / n_small))
+    return {family: float(np.clip(np.median(values), *EXPONENT_RANGE))
+            for family, values in slopes.items() if len(values) >= MIN_PAIRS}
+
+
+def exponent_of(family_columns: np.ndarray, families: list[str], exponents: dict[str, float]) -> np.ndarray:
+    """Each encoded strategy's size exponent, from the one-hot family columns of its encoding."""
+    per_family = np.array([exponents.get(f, DEFAULT_EXPONENT) for f in families])
+    return family_columns @ per_family
+
+
+def to_task_size(seconds: np.ndarray, eval_rows, task_rows: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """Training targets: seconds of evaluations made on a subsample (a fit's search rows) carried to the task's
+    own size, the size its meta-features describe (unchanged where either size is unknown)."""
+    if eval_rows is None:
+        return seconds
+    known = np.isfinite(eval_rows) & (eval_rows > 0) & np.isfinite(task_rows) & (task_rows > 0)
+    ratio = np.where(known, task_rows / np.where(known, eval_rows, 1.0), 1.0)
+    return seconds * np.power(ratio, exponent)
+
+
+def rescale(seconds: np.ndarray, exponent: np.ndarray, from_rows: float, to_rows: float,
+            from_folds: int | None, to_folds: int | None) -> np.ndarray:
+    """Cross-validation seconds measured over ``from_rows`` rows and ``from_folds`` folds, carried to
+    ``to_rows`` and ``to_folds`` (folds: linear, each fold one fit)."""
+    out = seconds * np.power(max(to_rows, 1.0) / max(from_rows, 1.0), exponent)
+    if from_folds and to_folds:
+        out = out * (to_folds / from_folds)
+    return out
