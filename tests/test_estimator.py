@@ -245,3 +245,28 @@ def test_trials_run_in_parallel_workers_and_warm_starts_run_once(tasks_by_kind):
     warm = clf.leaderboard_[clf.leaderboard_["origin"] == "warm_start"]["strategy"]
     assert sorted(warm) == sorted(str(r.strategy) for r in clf.recommendations_)  # each once
     assert clf.predict(task.X).shape == (len(task.X),)
+
+
+@pytest.mark.parametrize("params, expected", [({}, 60.0), ({"time_limit": 7.0}, 7.0), ({"time_budget": 20.0}, 5.0)])
+def test_warm_starts_are_chosen_among_strategies_predicted_to_fit_in_time(tasks_by_kind, tmp_path, monkeypatch,
+                                                                           params, expected):
+    """The meta-model is asked for warm starts that cross-validate on the trials' rows within a quarter of the
+    budget, else the per-trial limit, else WARM_START_SECONDS."""
+    from test_metamodel import synthetic_data
+
+    from automl_meta.metamodel import MetaModel
+
+    model = MetaModel(n_members=1, epochs=2).fit(synthetic_data())
+    asked = {}
+    original = MetaModel.recommend
+
+    def spy(self, *args, **kwargs):
+        asked.update(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MetaModel, "recommend", spy)
+    task = tasks_by_kind["binary"]
+    settings = dict(FAST, n_trials=2, metamodel=model, n_warm_start=1, **params)
+    clf = AutoMetaClassifier(**settings).fit(task.X, task.y)
+    assert asked["max_seconds"] == pytest.approx(expected)
+    assert asked["n_rows"] == clf.search_rows_ and asked["folds"] == clf.cv

@@ -20,6 +20,10 @@ log = logging.getLogger("automl_meta.estimator")
 
 #: Trials of a fit given neither ``n_trials`` nor ``time_budget``.
 DEFAULT_N_TRIALS = 30
+#: Given neither ``time_budget`` nor ``time_limit``, warm starts are chosen among the strategies predicted to
+#: cross-validate within this many seconds on the trials' rows: unbounded, the best-predicted strategy on a
+#: large table can be an MLP of several minutes per fit where a boosted model does as well in seconds.
+WARM_START_SECONDS = 60.0
 # Ensemble selection: iterations of Caruana's greedy selection (AutoGluon's 25), and the refits a budgeted search
 # keeps time for (the best strategy and the next ones, the likely members).
 _ENSEMBLE_ITERATIONS = 25
@@ -411,13 +415,13 @@ class _AutoMetaBase(BaseEstimator):
         return self.sampler
 
     def _recommend(self, metamodel, task, budget) -> list:
-        """The warm starts: under a budget, each is predicted to take at most a quarter of it at the size the
-        trials use."""
+        """The warm starts, each predicted to cross-validate on the trials' rows within a quarter of the budget,
+        else within ``time_limit``, else within ``WARM_START_SECONDS``."""
         if not self.warm_start or metamodel is None:
             return []
+        max_seconds = budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS)
         return metamodel.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, families=self.families,
-                                   max_seconds=None if budget is None else budget.seconds / 4,
-                                   n_rows=self.search_rows_, folds=self.cv)
+                                   max_seconds=max_seconds, n_rows=self.search_rows_, folds=self.cv)
 
     def _seed(self) -> int:
         if self.random_state is None:
@@ -462,6 +466,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     warm_start : bool, default=True
         Start the search with the meta-model's recommendations.
     n_warm_start : int, default=5
+        Warm starts: the meta-model's best set of this many strategies among those predicted to cross-validate
+        on the trials' rows within a quarter of ``time_budget``, else within ``time_limit``, else within 60 s.
     cv : int, default=5
         Cross-validation folds of each trial.
     metric : str, optional
