@@ -287,3 +287,33 @@ def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_pa
         for key, seconds in one_fit.items():
             b = m.size_exponents_[by_key[key].family]  # as measured (the seconds are noisy)
             assert seconds == pytest.approx(cv3[key] / 3 * 0.5 ** b, rel=1e-4)
+
+
+def test_neighbour_prior_is_local_and_leaves_out_the_own_group():
+    from automl_meta.metamodel._targets import NeighbourPrior
+
+    # two regimes of tasks: strategy 0 wins where the meta-feature is low, strategy 1 where it is high
+    x = np.array([[0.0], [0.05], [0.1], [0.9], [0.95], [1.0]])
+    matrix = np.array([[1, 0], [1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [0, 1]], dtype=float)
+    prior = NeighbourPrior(k=2).fit(x, matrix, groups=np.array(["a", "a", "b", "c", "d", "d"]))
+    assert prior.for_query(np.array([[0.02]])).argmax() == 0 and prior.for_query(np.array([[0.97]])).argmax() == 1
+    training = prior.for_training()
+    # task 0's own group (tasks 0 and 1) is left out: its 2 nearest are tasks 2 and 3
+    weights = np.exp(-np.array([0.1, 0.9]) / 0.5)
+    np.testing.assert_allclose(training[0], weights @ matrix[[2, 3]] / weights.sum())
+    assert training.shape == matrix.shape and not np.isnan(training).any()
+
+
+def test_the_neighbour_prior_is_saved_and_older_files_load_without_it(tmp_path):
+    data = synthetic_data()
+    with_prior = MetaModel(n_members=1, epochs=3, neighbours=5).fit(data)
+    loaded = MetaModel.load(with_prior.save(tmp_path / "m.pt"))
+    np.testing.assert_allclose(loaded.predict(vector(1.0), STRATEGIES)[0], with_prior.predict(vector(1.0), STRATEGIES)[0], rtol=1e-5)
+    without = MetaModel(n_members=1, epochs=3, neighbours=0).fit(data)
+    path = without.save(tmp_path / "old.pt")
+    meta = json.loads(path.with_name("old.pt.json").read_text())
+    del meta["config"]["neighbours"]  # as written before the neighbour prior
+    path.with_name("old.pt.json").write_text(json.dumps(meta))
+    old = MetaModel.load(path)
+    assert old.neighbours == 0
+    np.testing.assert_allclose(old.predict(vector(1.0), STRATEGIES)[0], without.predict(vector(1.0), STRATEGIES)[0], rtol=1e-5)

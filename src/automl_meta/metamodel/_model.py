@@ -12,7 +12,7 @@ import numpy as np
 
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
-from automl_meta.metamodel._targets import StrategyPrior, log_seconds, normalized_scores
+from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, normalized_scores
 from automl_meta.metamodel._timing import exponent_of, rescale, size_exponents, to_task_size
 
 FORMAT = "automl-meta-metamodel"
@@ -62,11 +62,15 @@ class MetaModel:
         10,000 evaluations) the CPU is as fast; a GPU pays off from a few hundred thousand evaluations (see
         the README's scale benchmark). Trained members always live on the CPU, where predictions are made, so
         a model trained on a GPU is saved and used anywhere. Not saved with the model.
+    neighbours : int, default=20
+        Tasks in the neighbour prior (:class:`~automl_meta.metamodel._targets.NeighbourPrior`): each common
+        strategy's weighted mean normalized score over the training tasks nearest to the task, a second prior
+        input of the network next to the strategy's mean over all tasks. 0 turns it off.
     """
 
     def __init__(self, n_members=5, epochs=60, hidden=128, embedding=64, dropout=0.1, learning_rate=1e-3,
                  weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0, memory_radius=0.01,
-                 device="cpu"):
+                 device="cpu", neighbours=20):
         self.n_members = n_members
         self.epochs = epochs
         self.hidden = hidden
@@ -79,11 +83,12 @@ class MetaModel:
         self.random_state = random_state
         self.memory_radius = memory_radius
         self.device = device
+        self.neighbours = neighbours
 
     def _config(self) -> dict:
         return {k: getattr(self, k) for k in ("n_members", "epochs", "hidden", "embedding", "dropout", "learning_rate",
                                               "weight_decay", "temperature", "tasks_per_batch", "random_state",
-                                              "memory_radius")}
+                                              "memory_radius", "neighbours")}
 
     # -- training -------------------------------------------------------------------------------------------
     def fit(self, data) -> "MetaModel":
@@ -113,7 +118,11 @@ class MetaModel:
         exponents = self._exponents(enc)
         t = log_seconds(to_task_size(data.fit_seconds, data.n_rows, task_rows[data.eval_task], exponents)).astype(np.float32)
         self.prior_ = StrategyPrior().fit(data, y)
-        prior = self.prior_.leave_one_task_out(enc, data.eval_task)
+        priors = [self.prior_.leave_one_task_out(enc, data.eval_task)]
+        if self.neighbours:
+            self.neighbour_prior_ = NeighbourPrior(self.neighbours).fit(task_x, self.prior_.matrix_, data.groups)
+            priors.append(self.neighbour_prior_.for_training()[data.eval_task, self.prior_.nearest(enc)])
+        prior = np.stack(priors, axis=1).astype(np.float32)
         groups = [np.flatnonzero(data.eval_task == i) for i in range(n_tasks)]
         groups = [g for g in groups if len(g) >= 2]
         self.members_ = []
@@ -151,7 +160,9 @@ class MetaModel:
 
         rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-        net = ScoreNet(task_x.shape[1], enc.shape[1] + 1, self.hidden, self.embedding, self.dropout).to(device)
+        n_priors = prior.shape[1]
+        net = ScoreNet(task_x.shape[1], enc.shape[1] + n_priors, self.hidden, self.embedding, self.dropout,
+                       n_priors=n_priors).to(device)
         optimizer = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         # bootstrap of tasks: diversity for the ensemble
         chosen = [groups[i] for i in rng.integers(0, len(groups), size=len(groups))] if self.n_members > 1 else groups
@@ -242,7 +253,7 @@ class MetaModel:
         import torch
 
         enc_np = encodings.astype(np.float32)
-        prior = torch.as_tensor(self.prior_.predict(enc_np))
+        prior = torch.as_tensor(self._priors(x, enc_np))
         enc = torch.as_tensor(enc_np)
         tx = torch.as_tensor(x.astype(np.float32)).expand(len(enc), -1)
         scores, times = [], []
@@ -257,6 +268,14 @@ class MetaModel:
         if rows is not None and largest and rows > largest:  # the time head has seen no larger task
             seconds = rescale(seconds, self._exponents(enc_np), largest, rows, None, None)
         return scores.mean(axis=0), scores.std(axis=0), seconds
+
+    def _priors(self, x: np.ndarray, encodings: np.ndarray) -> np.ndarray:
+        """(candidates, priors): each candidate's global prior and, with neighbours, its neighbour prior for the
+        scaled query ``x`` (of its nearest common strategy)."""
+        priors = [self.prior_.predict(encodings)]
+        if self.neighbours:
+            priors.append(self.neighbour_prior_.for_query(x)[self.prior_.nearest(encodings)])
+        return np.stack(priors, axis=1).astype(np.float32)
 
     def _task_distances(self, x: np.ndarray) -> np.ndarray:
         """Mean absolute difference between a scaled query and every (scaled, once) training task."""
@@ -419,6 +438,8 @@ class MetaModel:
                         "train_metafeatures": torch.as_tensor(self.train_metafeatures_),
                         "prior.encodings": torch.as_tensor(self.prior_.encodings_),
                         "prior.values": torch.as_tensor(self.prior_.values_)})
+        if self.neighbours:
+            tensors["prior.matrix"] = torch.as_tensor(self.prior_.matrix_)
         torch.save(tensors, path)
         meta = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
@@ -465,14 +486,16 @@ class MetaModel:
         except Exception as exc:
             raise MetaModelError(f"{str(path)!r} is not a readable meta-model weights file ({type(exc).__name__}). "
                                  "Retrain it or restore the file.") from exc
-        obj = cls(**meta["config"])
+        obj = cls(**{"neighbours": 0, **meta["config"]})  # files before the neighbour prior have none
         try:
             obj.scaler_ = QuantileScaler.from_state({
                 "sorted": tensors["scaler.sorted"].numpy(), "counts": tensors["scaler.counts"].numpy(),
                 "missing_columns": tensors["scaler.missing_columns"].numpy()})
             obj.members_ = []
             for i in range(obj.n_members):
-                net = ScoreNet(meta["n_task_inputs"], len(meta["encoding_names"]) + 1, obj.hidden, obj.embedding, obj.dropout)
+                n_priors = 2 if obj.neighbours else 1
+                net = ScoreNet(meta["n_task_inputs"], len(meta["encoding_names"]) + n_priors, obj.hidden, obj.embedding,
+                               obj.dropout, n_priors=n_priors)
                 prefix = f"member{i}."
                 net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
                 obj.members_.append(net.eval())
@@ -480,6 +503,10 @@ class MetaModel:
             obj.prior_ = StrategyPrior()
             obj.prior_.encodings_ = tensors["prior.encodings"].numpy()
             obj.prior_.values_ = tensors["prior.values"].numpy()
+            if obj.neighbours:
+                obj.prior_.matrix_ = tensors["prior.matrix"].numpy()
+                train_x = obj.scaler_.transform(obj.train_metafeatures_)
+                obj.neighbour_prior_ = NeighbourPrior(obj.neighbours).fit(train_x, obj.prior_.matrix_)
         except (KeyError, RuntimeError) as exc:
             raise MetaModelError(f"{str(path)!r} does not match its description {str(meta_path)!r} ({exc}). Retrain it.") from exc
         obj.metafeatures_version_, obj.space_version_ = meta["metafeatures_version"], meta["space_version"]

@@ -1,7 +1,8 @@
-"""The scoring network: a task tower (meta-features), a strategy tower (strategy encoding and its prior), and
+"""The scoring network: a task tower (meta-features), a strategy tower (strategy encoding and its priors), and
 a head on both towers and their elementwise product, with two outputs: the normalized-score logit and
-log1p(fit seconds). The prior (the strategy's mean normalized score over the training tasks) also enters the
-score logit directly, with a learned weight: the network learns how a task departs from the static ranking."""
+log1p(fit seconds). The priors (the strategy's mean normalized score over the training tasks, and over the
+tasks nearest to this one) also enter the score logit directly, with learned weights: the network learns how a
+task departs from them."""
 
 from __future__ import annotations
 
@@ -14,15 +15,22 @@ def _tower(n_in: int, hidden: int, n_out: int, dropout: float) -> nn.Sequential:
 
 
 class ScoreNet(nn.Module):
-    def __init__(self, n_task: int, n_strategy: int, hidden: int = 128, embedding: int = 64, dropout: float = 0.1):
+    """``n_strategy`` counts the encoding's columns plus the ``n_priors`` prior columns."""
+
+    def __init__(self, n_task: int, n_strategy: int, hidden: int = 128, embedding: int = 64, dropout: float = 0.1,
+                 n_priors: int = 1):
         super().__init__()
         self.task = _tower(n_task, hidden, embedding, dropout)
         self.strategy = _tower(n_strategy, hidden, embedding, dropout)
         self.head = nn.Sequential(nn.Linear(3 * embedding, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 2))
-        self.prior_weight = nn.Parameter(torch.tensor(1.0))
+        # one prior: a scalar weight (the layout of model files saved before the neighbour prior)
+        self.prior_weight = nn.Parameter(torch.tensor(1.0) if n_priors == 1 else torch.full((n_priors,), 1.0 / n_priors))
 
     def forward(self, task_x: torch.Tensor, strategy_x: torch.Tensor, prior: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        t, s = self.task(task_x), self.strategy(torch.cat([strategy_x, prior.unsqueeze(-1)], dim=-1))
+        """``prior``: (..., n_priors), or (...) for one."""
+        prior = prior if prior.dim() == strategy_x.dim() else prior.unsqueeze(-1)
+        t, s = self.task(task_x), self.strategy(torch.cat([strategy_x, prior], dim=-1))
         out = self.head(torch.cat([t, s, t * s], dim=-1))
         p = prior.clamp(0.02, 0.98)
-        return out[..., 0] + self.prior_weight * torch.log(p / (1 - p)), out[..., 1]
+        prior_logit = (self.prior_weight * torch.log(p / (1 - p))).sum(dim=-1)
+        return out[..., 0] + prior_logit, out[..., 1]

@@ -69,3 +69,54 @@ class StrategyPrior:
         n = counts[j] - present[eval_task, j]
         loo = (sums[j] - own) / np.maximum(n, 1)
         return np.where(n > 0, loo, 0.5).astype(np.float32)
+
+
+class NeighbourPrior:
+    """Each common strategy's similarity-weighted mean normalized score over the ``k`` training tasks nearest
+    to a task (mean absolute difference of the scaled meta-features; weights exp(-distance / h), h the median
+    distance of the k): what the most similar datasets say, the strategy prior made local. For a training
+    task its own group is left out (tasks of one group share their data: their scores would leak).
+
+    Alone it ranks the common set about as well as the network (issue 15, benchmarks/NOTES.md); as the
+    network's second prior input, the network learns where to trust it.
+    """
+
+    def __init__(self, k: int = 20):
+        self.k = k
+
+    def fit(self, task_x: np.ndarray, matrix: np.ndarray, groups=None) -> "NeighbourPrior":
+        """``task_x``: the scaled meta-features of the training tasks; ``matrix``: their (tasks x common)
+        normalized scores, NaN where not scored (``StrategyPrior.matrix_``)."""
+        self.task_x_ = np.asarray(task_x, dtype=np.float32)
+        self.matrix_ = np.asarray(matrix, dtype=float)
+        self.groups_ = None if groups is None else np.asarray(groups)
+        return self
+
+    def _weighted_mean(self, distances: np.ndarray) -> np.ndarray:
+        """The prior for one task from its distance to every training task (inf: excluded)."""
+        scored = ~np.isnan(self.matrix_).all(axis=1) & np.isfinite(distances)
+        candidates = np.flatnonzero(scored)
+        if not len(candidates):
+            return np.full(self.matrix_.shape[1], 0.5)
+        nearest = candidates[np.argsort(distances[candidates], kind="stable")[: self.k]]
+        d = distances[nearest]
+        weights = np.exp(-d / max(float(np.median(d)), 1e-6))
+        values = self.matrix_[nearest]
+        present = ~np.isnan(values)
+        total = (weights[:, None] * present).sum(axis=0)
+        mean = (weights[:, None] * np.nan_to_num(values)).sum(axis=0) / np.where(total > 0, total, 1.0)
+        return np.where(total > 0, mean, 0.5)
+
+    def for_query(self, x: np.ndarray) -> np.ndarray:
+        """(common,) prior of a new task (scaled meta-features, 1 x M)."""
+        return self._weighted_mean(np.abs(self.task_x_ - np.asarray(x, dtype=np.float32)).mean(axis=1))
+
+    def for_training(self) -> np.ndarray:
+        """(tasks x common) prior of every training task without its own group."""
+        out = np.empty_like(self.matrix_)
+        for t in range(len(self.task_x_)):
+            d = np.abs(self.task_x_ - self.task_x_[t]).mean(axis=1).astype(float)
+            same = self.groups_ == self.groups_[t] if self.groups_ is not None else np.arange(len(d)) == t
+            d[same] = np.inf
+            out[t] = self._weighted_mean(d)
+        return out
