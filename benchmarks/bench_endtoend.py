@@ -16,6 +16,10 @@ one core (n_jobs=1).
   default run: AutoGluon is large, its extra is installed by `make bench-endtoend-v2`;
 * ``flaml_zeroshot``: ``flaml.default.LGBMClassifier``/``LGBMRegressor`` (FLAML's zero-shot, data-dependent
   defaults; no search, budget not used);
+* ``automl_meta_zeroshot``: the held-out meta-model's top recommendation among the strategies predicted to fit
+  the training split within 60 s (``recommend(k=1, n_rows=<training rows>, folds=1, max_seconds=60)``),
+  trained once on the training split; no search, budget not used. Its predicted and measured seconds are kept
+  (``predicted_seconds``);
 * ``hgb_default``, ``rf_default``, ``linear_default``: scikit-learn defaults (logistic regression / ridge)
   after the usual preprocessing (median / most-frequent imputation, one-hot categories, scaling for linear).
 
@@ -48,9 +52,12 @@ from _heldout import MODEL_CACHE, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["automl_meta", "flaml_automl", "flaml_automl_ensemble", "autogluon_medium", "autogluon_best", "flaml_zeroshot",
-           "hgb_default", "rf_default", "linear_default"]
+           "automl_meta_zeroshot", "hgb_default", "rf_default", "linear_default"]
+#: The zero-shot pick is made among the strategies predicted to train on the task within this many seconds.
+ZERO_SHOT_SECONDS = 60.0
 #: The methods of a run without --methods (the AutoGluon ones need its extra: `make bench-endtoend-v2`).
-DEFAULT_METHODS = ["automl_meta", "flaml_automl", "flaml_zeroshot", "hgb_default", "rf_default", "linear_default"]
+DEFAULT_METHODS = ["automl_meta", "flaml_automl", "flaml_zeroshot", "automl_meta_zeroshot", "hgb_default", "rf_default",
+                   "linear_default"]
 #: Methods that search within the budget (the others fit the same model at every budget).
 SEARCHING = {"automl_meta", "flaml_automl", "flaml_automl_ensemble", "autogluon_medium", "autogluon_best"}
 #: The package each method needs; a method whose package is missing is left out of the run, with a message.
@@ -58,7 +65,7 @@ REQUIRES = {"flaml_automl": "flaml", "flaml_automl_ensemble": "flaml", "flaml_ze
             "autogluon_medium": "autogluon.tabular", "autogluon_best": "autogluon.tabular"}
 #: AutoGluon's names for the task metrics (it has no macro one-vs-rest ROC AUC: multiclass uses log loss).
 AUTOGLUON_METRIC = {"roc_auc": "roc_auc", "roc_auc_ovr": "log_loss", "r2": "r2"}
-COLUMNS = ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error"]
+COLUMNS = ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error", "predicted_seconds", "n_rows"]
 FAILED_SCORE = {"roc_auc": 0.5, "roc_auc_ovr": 0.5, "r2": 0.0}
 TIE = 1e-4  # test metrics closer than this count as a tie
 
@@ -119,6 +126,8 @@ def make_method(method: str, task, budget: float, metamodel_path, scratch: Path)
     if method in ("autogluon_medium", "autogluon_best"):
         return AutoGluon(budget, "medium_quality" if method == "autogluon_medium" else "best_quality",
                          AUTOGLUON_METRIC[task.metric], scratch)
+    if method == "automl_meta_zeroshot":
+        return ZeroShot(task, metamodel_path)
     if method == "flaml_zeroshot":
         import flaml.default as fd
 
@@ -134,6 +143,39 @@ def make_method(method: str, task, budget: float, metamodel_path, scratch: Path)
         "linear_default": (LogisticRegression(max_iter=1000), Ridge()),
     }[method][0 if clf else 1]
     return make_pipeline(preprocessing(scale=method == "linear_default"), model)
+
+
+class ZeroShot:
+    """The meta-model's top strategy for the training split, trained once on it (one core)."""
+
+    def __init__(self, task, metamodel_path):
+        self.task, self.metamodel_path = task, metamodel_path
+
+    def fit(self, X, y):
+        from automl_meta.data import Task
+        from automl_meta.metafeatures import compute
+        from automl_meta.metamodel import resolve_metamodel
+        from automl_meta.models import build_model
+
+        train = Task(X, y, kind=self.task.kind, metric=self.task.metric)
+        top = resolve_metamodel(self.metamodel_path).recommend(compute(train), k=1, kind=train.kind, n_rows=train.n_rows,
+                                                               folds=1, max_seconds=ZERO_SHOT_SECONDS)[0]
+        self.strategy_, self.predicted_seconds_ = top.strategy, top.predicted_seconds
+        self.model_ = build_model(top.strategy, train.kind, n_rows=train.n_rows, random_state=0, n_jobs=1)
+        start = time.perf_counter()
+        self.model_.fit(train.X, train.y)
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    @property
+    def classes_(self):
+        return self.model_.classes_
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
 
 
 class AutoGluon:
@@ -185,10 +227,11 @@ def run_one(method, task, budget, metamodel_path, scratch, split):
             model = make_method(method, task, budget, metamodel_path, scratch)
             model.fit(X_train, y_train)
             seconds = time.perf_counter() - t0
-            return test_score(task.metric, model, X_test, y_test), seconds, ""
+            return test_score(task.metric, model, X_test, y_test), seconds, "", getattr(model, "predicted_seconds_", np.nan)
     except Exception as exc:  # a failure is a result: recorded, counted against the method
         traceback.print_exc()
-        return np.nan, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        return np.nan, time.perf_counter() - t0, error, np.nan
 
 
 def _with_failures_scored(frame: pd.DataFrame) -> pd.DataFrame:
@@ -245,7 +288,32 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
                 verdicts.append(f"{budget:g} s: automl_meta {ours:.2f}, best {mean_rank.min():.2f} "
                                 f"({', '.join(best)}): {verdict}")
     lines += ["Target (automl_meta has the best mean rank at every budget): " + "; ".join(verdicts), ""]
-    return "\n".join(lines)
+    return "\n".join(lines + zero_shot_summary(frame))
+
+
+def zero_shot_summary(frame: pd.DataFrame) -> list[str]:
+    """The zero-shot pick against the no-search defaults (mean test metric, win/tie/loss), and its fit seconds
+    (median, max, predicted against measured)."""
+    first = frame[frame["budget_s"] == frame["budget_s"].min()]
+    pivot = first.pivot_table(index="task", columns="method", values="filled")
+    if "automl_meta_zeroshot" not in pivot:
+        return []
+    lines = ["### zero-shot (no search: the same fit at every budget)", ""]
+    for peer in ("hgb_default", "flaml_zeroshot"):
+        if peer in pivot:
+            both = pivot[["automl_meta_zeroshot", peer]].dropna()
+            d = both["automl_meta_zeroshot"] - both[peer]
+            lines.append(f"- vs {peer} ({len(both)} tasks): mean test metric {both['automl_meta_zeroshot'].mean():.4f} vs "
+                         f"{both[peer].mean():.4f}; win/tie/loss {int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/"
+                         f"{int((d < -TIE).sum())}")
+    ours = first[first["method"] == "automl_meta_zeroshot"]
+    if "predicted_seconds" in ours and len(ours):
+        ratio = (ours["seconds"] / ours["predicted_seconds"]).replace([np.inf, -np.inf], np.nan).dropna()
+        lines.append(f"- seconds (one core, meta-features and fit): median {ours['seconds'].median():.1f}, max "
+                     f"{ours['seconds'].max():.1f} (largest task {int(ours['n_rows'].max()) if ours['n_rows'].notna().any() else 0} "
+                     f"training rows); measured / predicted fit seconds: median {ratio.median():.2f}, "
+                     f"range {ratio.min():.2f}-{ratio.max():.2f}")
+    return lines + [""]
 
 
 def plot(frame: pd.DataFrame, path: Path) -> None:
@@ -318,9 +386,10 @@ def main() -> None:
                         first = done[(done["task"] == task.name) & (done["method"] == method) & (done["budget_s"] == budgets[0])]
                         row = first.iloc[0].to_dict() | {"budget_s": budget}
                     else:
-                        score, seconds, error = run_one(method, task, budget, path, scratch, split)
+                        score, seconds, error, predicted = run_one(method, task, budget, path, scratch, split)
                         row = {"task": task.name, "kind": task.kind, "method": method, "budget_s": budget,
-                               "test_metric": score, "seconds": seconds, "error": error}
+                               "test_metric": score, "seconds": seconds, "error": error,
+                               "predicted_seconds": predicted, "n_rows": len(split[0])}
                         print(f"{task.name} {budget:g}s {method}: {score:.4f} in {seconds:.1f} s {error}", flush=True)
                     done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
                     done.to_csv(out, index=False)
