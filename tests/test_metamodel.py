@@ -317,3 +317,28 @@ def test_the_neighbour_prior_is_saved_and_older_files_load_without_it(tmp_path):
     old = MetaModel.load(path)
     assert old.neighbours == 0
     np.testing.assert_allclose(old.predict(vector(1.0), STRATEGIES)[0], without.predict(vector(1.0), STRATEGIES)[0], rtol=1e-5)
+
+
+def test_best_of_k_covers_the_scenarios_a_ranking_by_mean_would_miss():
+    from automl_meta.metamodel._selection import best_of_k
+
+    # candidates 0 and 1 are near-copies, good in scenario A; candidate 2 is best in scenario B
+    scenarios = np.array([[1.0, 0.99, 0.2], [0.3, 0.31, 1.0]])
+    weights = np.array([0.6, 0.4])
+    mean = weights @ scenarios
+    assert list(np.argsort(-mean)[:2]) == [0, 1]  # the two best means: best of the pair 0.72
+    chosen = best_of_k(scenarios, weights, [], 2, mean)
+    assert chosen == [0, 2] and weights @ scenarios[:, chosen].max(axis=1) == pytest.approx(1.0)
+    assert best_of_k(scenarios, weights, [1], 2, mean) == [1, 2]  # a lead is kept first
+
+
+def test_recommend_chooses_a_set_that_covers_both_regimes():
+    """At the boundary between the regimes (linear best on one side, k-NN on the other), the set holds both
+    families; with set selection off, diversity comes from maximal marginal relevance."""
+    data = synthetic_data()
+    model = MetaModel(n_members=2, epochs=30, random_state=0).fit(data)
+    recs = model.recommend(vector(0.0), k=2, candidates=STRATEGIES, kind="binary")
+    assert {r.strategy.family for r in recs} == {"linear", "knn"}
+    assert recs[0].predicted_score == max(model.predict(vector(0.0), STRATEGIES)[0])  # the best predicted first
+    plain = MetaModel(n_members=2, epochs=30, random_state=0, set_neighbours=0).fit(data)
+    assert len({r.strategy for r in plain.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary")}) == 3

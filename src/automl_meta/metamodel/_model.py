@@ -12,6 +12,7 @@ import numpy as np
 
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
+from automl_meta.metamodel._selection import best_of_k
 from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, normalized_scores
 from automl_meta.metamodel._timing import exponent_of, rescale, size_exponents, to_task_size
 
@@ -66,11 +67,17 @@ class MetaModel:
         Tasks in the neighbour prior (:class:`~automl_meta.metamodel._targets.NeighbourPrior`): each common
         strategy's weighted mean normalized score over the training tasks nearest to the task, a second prior
         input of the network next to the strategy's mean over all tasks. 0 turns it off.
+    set_neighbours : int, default=100
+        ``recommend`` chooses its k strategies as a set (``_selection``): the first is the best predicted, the
+        next ones maximise the expected best of the set over scenarios, the measured scores of this many
+        training tasks nearest to the task (weighted by similarity; each candidate scored as its nearest
+        common strategy, ties broken by the prediction). 0: the k best predictions kept diverse by maximal
+        marginal relevance instead.
     """
 
     def __init__(self, n_members=5, epochs=60, hidden=128, embedding=64, dropout=0.1, learning_rate=1e-3,
                  weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0, memory_radius=0.01,
-                 device="cpu", neighbours=20):
+                 device="cpu", neighbours=20, set_neighbours=100):
         self.n_members = n_members
         self.epochs = epochs
         self.hidden = hidden
@@ -84,11 +91,12 @@ class MetaModel:
         self.memory_radius = memory_radius
         self.device = device
         self.neighbours = neighbours
+        self.set_neighbours = set_neighbours
 
     def _config(self) -> dict:
         return {k: getattr(self, k) for k in ("n_members", "epochs", "hidden", "embedding", "dropout", "learning_rate",
                                               "weight_decay", "temperature", "tasks_per_batch", "random_state",
-                                              "memory_radius", "neighbours")}
+                                              "memory_radius", "neighbours", "set_neighbours")}
 
     # -- training -------------------------------------------------------------------------------------------
     def fit(self, data) -> "MetaModel":
@@ -277,6 +285,17 @@ class MetaModel:
             priors.append(self.neighbour_prior_.for_query(x)[self.prior_.nearest(encodings)])
         return np.stack(priors, axis=1).astype(np.float32)
 
+    def _scenarios(self, x: np.ndarray, encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scenarios x candidates) measured normalized scores of the ``set_neighbours`` training tasks nearest
+        to the query (those scored on the whole common set; each candidate as its nearest common strategy),
+        and their weights, exp(-distance / the median distance), summing to 1."""
+        matrix = self.prior_.matrix_
+        complete = np.flatnonzero(~np.isnan(matrix).any(axis=1))
+        d = self._task_distances(x)[complete]
+        order = np.argsort(d, kind="stable")[: self.set_neighbours]
+        weights = np.exp(-d[order] / max(float(np.median(d[order])), 1e-6))
+        return matrix[complete[order]][:, self.prior_.nearest(encodings.astype(np.float32))], weights / weights.sum()
+
     def _task_distances(self, x: np.ndarray) -> np.ndarray:
         """Mean absolute difference between a scaled query and every (scaled, once) training task."""
         if getattr(self, "_train_scaled", None) is None:
@@ -345,7 +364,8 @@ class MetaModel:
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, max_seconds: float | None = None,
                   kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None,
                   n_rows: int | None = None, folds: int | None = None) -> list[Recommendation]:
-        """The ``k`` best strategies for a task, ranked, and diverse (not near-copies of each other).
+        """``k`` strategies for a task: the best predicted first, then those that most raise the expected best of
+        the set (``set_neighbours``).
 
         Parameters
         ----------
@@ -359,7 +379,8 @@ class MetaModel:
         kind : str, optional
             The task kind (taken from a Task); restricts candidates to families serving it.
         diversity : float, default=0.5
-            Weight of the penalty for resembling an already chosen strategy (maximal marginal relevance).
+            Without set selection (``set_neighbours=0``): weight of the penalty for resembling an already
+            chosen strategy (maximal marginal relevance).
         families : list of str, optional
             Only strategies of these families.
         n_rows, folds : int, optional
@@ -398,7 +419,11 @@ class MetaModel:
         # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
         position = {candidates[j].key: p for p, j in enumerate(keep)}
         lead = list(dict.fromkeys(position[s.key] for s in self._remembered(x)[: (k + 1) // 2] if s.key in position))
-        chosen = _diverse_top(enc[keep], mean[keep], lead, k, diversity)
+        if self.set_neighbours:
+            scenarios, weights = self._scenarios(x, enc[keep])
+            chosen = best_of_k(scenarios, weights, lead or [int(np.argmax(mean[keep]))], k, mean[keep])
+        else:
+            chosen = _diverse_top(enc[keep], mean[keep], lead, k, diversity)
         return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
                                remembered=i in lead) for i in chosen]
 
@@ -438,8 +463,7 @@ class MetaModel:
                         "train_metafeatures": torch.as_tensor(self.train_metafeatures_),
                         "prior.encodings": torch.as_tensor(self.prior_.encodings_),
                         "prior.values": torch.as_tensor(self.prior_.values_)})
-        if self.neighbours:
-            tensors["prior.matrix"] = torch.as_tensor(self.prior_.matrix_)
+        tensors["prior.matrix"] = torch.as_tensor(self.prior_.matrix_)
         torch.save(tensors, path)
         meta = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
@@ -486,7 +510,8 @@ class MetaModel:
         except Exception as exc:
             raise MetaModelError(f"{str(path)!r} is not a readable meta-model weights file ({type(exc).__name__}). "
                                  "Retrain it or restore the file.") from exc
-        obj = cls(**{"neighbours": 0, **meta["config"]})  # files before the neighbour prior have none
+        # files written before the neighbour prior and the set selection have neither
+        obj = cls(**{"neighbours": 0, "set_neighbours": 0, **meta["config"]})
         try:
             obj.scaler_ = QuantileScaler.from_state({
                 "sorted": tensors["scaler.sorted"].numpy(), "counts": tensors["scaler.counts"].numpy(),
@@ -503,8 +528,9 @@ class MetaModel:
             obj.prior_ = StrategyPrior()
             obj.prior_.encodings_ = tensors["prior.encodings"].numpy()
             obj.prior_.values_ = tensors["prior.values"].numpy()
-            if obj.neighbours:
+            if obj.neighbours or obj.set_neighbours:
                 obj.prior_.matrix_ = tensors["prior.matrix"].numpy()
+            if obj.neighbours:
                 train_x = obj.scaler_.transform(obj.train_metafeatures_)
                 obj.neighbour_prior_ = NeighbourPrior(obj.neighbours).fit(train_x, obj.prior_.matrix_)
         except (KeyError, RuntimeError) as exc:
