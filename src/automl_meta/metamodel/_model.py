@@ -63,10 +63,11 @@ class MetaModel:
         10,000 evaluations) the CPU is as fast; a GPU pays off from a few hundred thousand evaluations (see
         the README's scale benchmark). Trained members always live on the CPU, where predictions are made, so
         a model trained on a GPU is saved and used anywhere. Not saved with the model.
-    neighbours : int, default=20
+    neighbours : int, default=0
         Tasks in the neighbour prior (:class:`~automl_meta.metamodel._targets.NeighbourPrior`): each common
         strategy's weighted mean normalized score over the training tasks nearest to the task, a second prior
-        input of the network next to the strategy's mean over all tasks. 0 turns it off.
+        input of the network next to the strategy's mean over all tasks. 0 (the default: it did not raise
+        the top-1 in grouped cross-validation, benchmarks/NOTES.md) turns it off.
     set_neighbours : int, default=100
         ``recommend`` chooses its k strategies as a set (``_selection``): the first is the best predicted, the
         next ones maximise the expected best of the set over scenarios, the measured scores of this many
@@ -77,7 +78,7 @@ class MetaModel:
 
     def __init__(self, n_members=5, epochs=60, hidden=128, embedding=64, dropout=0.1, learning_rate=1e-3,
                  weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0, memory_radius=0.01,
-                 device="cpu", neighbours=20, set_neighbours=100):
+                 device="cpu", neighbours=0, set_neighbours=100):
         self.n_members = n_members
         self.epochs = epochs
         self.hidden = hidden

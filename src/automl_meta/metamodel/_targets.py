@@ -77,8 +77,8 @@ class NeighbourPrior:
     distance of the k): what the most similar datasets say, the strategy prior made local. For a training
     task its own group is left out (tasks of one group share their data: their scores would leak).
 
-    Alone it ranks the common set about as well as the network (issue 15, benchmarks/NOTES.md); as the
-    network's second prior input, the network learns where to trust it.
+    Alone it ranks the common set almost as well as the network (issue 15, benchmarks/NOTES.md); as the
+    network's second prior input (``MetaModel(neighbours=k)``) it did not raise the network's top-1.
     """
 
     def __init__(self, k: int = 20):
