@@ -52,6 +52,9 @@ def grown(data, target_rows: int, seed: int = 0):
         metafeatures=mf, eval_task=np.concatenate([data.eval_task + c * T for c in range(copies)]),
         strategies=list(data.strategies) * copies, encodings=rep(data.encodings), scores=scores,
         fit_seconds=rep(data.fit_seconds), status=rep(data.status), origin=rep(data.origin),
+        n_rows=None if data.n_rows is None else rep(data.n_rows),
+        fidelities=None if data.fidelities is None else rep(data.fidelities),
+        collections=None if data.collections is None else rep(data.collections),
     )
 
 

@@ -67,6 +67,7 @@ def test_ensemble_smoke(corpus_manifest, tmp_path):
     frame = pd.read_csv(tmp_path / "ensemble.csv")
     assert list(frame.columns[:4]) == ["task", "kind", "budget_s", "members"] and len(frame) == 1
     assert "Ensemble at least as good as the single best" in out and (tmp_path / "ensemble.md").exists()
+    assert frame["test_bagged"].notna().all() and "against bagged fold models" in out
 
 
 def test_workers_smoke(tmp_path):

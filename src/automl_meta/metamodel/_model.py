@@ -477,13 +477,36 @@ class MetaModel:
         _meta_path(path).write_text(json.dumps(meta))
         return path
 
+    def _restore(self, tensors: dict, n_task_inputs: int, n_encoding: int) -> None:
+        """The fitted arrays and networks from a saved file's tensors (``load``)."""
+        from automl_meta.metamodel._network import ScoreNet
+
+        self.scaler_ = QuantileScaler.from_state({
+            "sorted": tensors["scaler.sorted"].numpy(), "counts": tensors["scaler.counts"].numpy(),
+            "missing_columns": tensors["scaler.missing_columns"].numpy()})
+        n_priors = 2 if self.neighbours else 1
+        self.members_ = []
+        for i in range(self.n_members):
+            net = ScoreNet(n_task_inputs, n_encoding + n_priors, self.hidden, self.embedding, self.dropout, n_priors=n_priors)
+            prefix = f"member{i}."
+            net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+            self.members_.append(net.eval())
+        self.train_metafeatures_ = tensors["train_metafeatures"].numpy()
+        self.prior_ = StrategyPrior()
+        self.prior_.encodings_ = tensors["prior.encodings"].numpy()
+        self.prior_.values_ = tensors["prior.values"].numpy()
+        if self.neighbours or self.set_neighbours:
+            self.prior_.matrix_ = tensors["prior.matrix"].numpy()
+        if self.neighbours:
+            train_x = self.scaler_.transform(self.train_metafeatures_)
+            self.neighbour_prior_ = NeighbourPrior(self.neighbours).fit(train_x, self.prior_.matrix_)
+
     @classmethod
     def load(cls, path) -> "MetaModel":
         """Load a saved meta-model; refuses a missing, corrupted or version-mismatched file with a clear error."""
         import torch
 
         from automl_meta.metafeatures import VERSION
-        from automl_meta.metamodel._network import ScoreNet
         from automl_meta.space import SPACE_VERSION, Strategy
 
         path = Path(path)
@@ -514,26 +537,7 @@ class MetaModel:
         # files written before the neighbour prior and the set selection have neither
         obj = cls(**{"neighbours": 0, "set_neighbours": 0, **meta["config"]})
         try:
-            obj.scaler_ = QuantileScaler.from_state({
-                "sorted": tensors["scaler.sorted"].numpy(), "counts": tensors["scaler.counts"].numpy(),
-                "missing_columns": tensors["scaler.missing_columns"].numpy()})
-            obj.members_ = []
-            for i in range(obj.n_members):
-                n_priors = 2 if obj.neighbours else 1
-                net = ScoreNet(meta["n_task_inputs"], len(meta["encoding_names"]) + n_priors, obj.hidden, obj.embedding,
-                               obj.dropout, n_priors=n_priors)
-                prefix = f"member{i}."
-                net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
-                obj.members_.append(net.eval())
-            obj.train_metafeatures_ = tensors["train_metafeatures"].numpy()
-            obj.prior_ = StrategyPrior()
-            obj.prior_.encodings_ = tensors["prior.encodings"].numpy()
-            obj.prior_.values_ = tensors["prior.values"].numpy()
-            if obj.neighbours or obj.set_neighbours:
-                obj.prior_.matrix_ = tensors["prior.matrix"].numpy()
-            if obj.neighbours:
-                train_x = obj.scaler_.transform(obj.train_metafeatures_)
-                obj.neighbour_prior_ = NeighbourPrior(obj.neighbours).fit(train_x, obj.prior_.matrix_)
+            obj._restore(tensors, meta["n_task_inputs"], len(meta["encoding_names"]))
         except (KeyError, RuntimeError) as exc:
             raise MetaModelError(f"{str(path)!r} does not match its description {str(meta_path)!r} ({exc}). Retrain it.") from exc
         obj.metafeatures_version_, obj.space_version_ = meta["metafeatures_version"], meta["space_version"]
