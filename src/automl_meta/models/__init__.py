@@ -8,6 +8,7 @@
 from automl_meta.models._build import ENCODING, build_model
 from automl_meta.models._device import cuda_available, resolve_device
 from automl_meta.models._encoding import TabularEncoder
+from automl_meta.models._stacked_mlp import fit_pipelines_stacked, fit_stacked, is_stackable
 from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
 
 __all__ = [
@@ -16,6 +17,9 @@ __all__ = [
     "TabularEncoder",
     "TorchMLPClassifier",
     "TorchMLPRegressor",
+    "fit_stacked",
+    "fit_pipelines_stacked",
+    "is_stackable",
     "resolve_device",
     "cuda_available",
 ]

@@ -48,10 +48,23 @@ class _TorchMLP(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    # Subclasses define _targets(y) -> (array, n_outputs) and _loss().
+    # Subclasses define _targets(y) -> (array, n_outputs), _loss() (a batch mean) and _loss_per_row().
     def fit(self, X, y):
         import torch
 
+        prepared = self._prepare(X, y)
+        threads = torch.get_num_threads()
+        if self.n_jobs:  # small networks run fastest on one thread: thread start-up dominates
+            torch.set_num_threads(int(self.n_jobs))
+        try:
+            self._fit_seeded(prepared)
+        finally:
+            torch.set_num_threads(threads)
+        return self
+
+    def _prepare(self, X, y) -> dict:
+        """The checked inputs and targets, the seed, and the validation and training rows (a seeded split): what
+        a fit needs, alone or stacked with others (``_stacked_mlp.fit_stacked``)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2:
             raise ValueError(f"Expected a 2-D array; got shape {X.shape}")
@@ -59,42 +72,55 @@ class _TorchMLP(BaseEstimator):
         target, n_out = self._targets(np.asarray(y))
         self.device_ = resolve_device(self.device)
         seed = int(np.random.RandomState(self.random_state).randint(0, 2**31 - 1))
-        devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
-        threads = torch.get_num_threads()
-        if self.n_jobs:  # small networks run fastest on one thread: thread start-up dominates
-            torch.set_num_threads(int(self.n_jobs))
-        try:
-            self._fit_seeded(X, target, n_out, seed, devices)
-        finally:
-            torch.set_num_threads(threads)
-        return self
+        n = len(X)
+        order = np.random.default_rng(seed).permutation(n)
+        n_val = int(round(self.validation_fraction * n)) if n >= _MIN_ROWS_FOR_EARLY_STOPPING else 0
+        return {"X": X, "target": target, "n_out": n_out, "seed": seed, "val": order[:n_val], "train": order[n_val:]}
 
-    def _fit_seeded(self, X, target, n_out, seed, devices):
+    def _devices(self) -> list:
         import torch
+
+        return [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
+
+    def _make_net(self, n_in: int, n_out: int, seed: int):
+        """The untrained network, its weights drawn from ``seed`` (on the CPU)."""
+        import torch
+
+        with torch.random.fork_rng(devices=self._devices()):
+            torch.manual_seed(seed)
+            return self._layers(n_in, n_out)
+
+    def _layers(self, n_in: int, n_out: int):
         from torch import nn
 
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            layers, width_in = [], X.shape[1]
-            for _ in range(int(self.depth)):
-                layers += [nn.Linear(width_in, int(self.width)), nn.ReLU(), nn.Dropout(float(self.dropout))]
-                width_in = int(self.width)
-            layers.append(nn.Linear(width_in, n_out))
-            net = nn.Sequential(*layers).to(self.device_)
-            self.n_epochs_, self.best_loss_ = self._train(net, X, target, seed)
-        self.model_ = net.eval()
+        layers = []
+        for _ in range(int(self.depth)):
+            layers += [nn.Linear(n_in, int(self.width)), nn.ReLU(), nn.Dropout(float(self.dropout))]
+            n_in = int(self.width)
+        layers.append(nn.Linear(n_in, n_out))
+        return nn.Sequential(*layers)
 
-    def _train(self, net, X, target, seed):
+    def _fit_seeded(self, prepared: dict):
         import torch
 
-        n = len(X)
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(n)
-        n_val = int(round(self.validation_fraction * n)) if n >= _MIN_ROWS_FOR_EARLY_STOPPING else 0
-        val_idx, train_idx = order[:n_val], order[n_val:]
+        with torch.random.fork_rng(devices=self._devices()):
+            torch.manual_seed(prepared["seed"])  # the weights, then the dropout masks, from the seed
+            net = self._layers(prepared["X"].shape[1], prepared["n_out"]).to(self.device_)
+            epochs, best = self._train(net, prepared)
+        self._finish(net, epochs, best)
+
+    def _finish(self, net, epochs: int, best: float) -> None:
+        self.model_ = net.to(self.device_).eval()
+        self.n_epochs_, self.best_loss_ = epochs, best
+
+    def _train(self, net, prepared: dict):
+        import torch
+
+        seed, val_idx, train_idx = prepared["seed"], prepared["val"], prepared["train"]
+        n_val = len(val_idx)
         dev = self.device_
-        Xt = torch.as_tensor(X, device=dev)
-        yt = torch.as_tensor(target, device=dev)
+        Xt = torch.as_tensor(prepared["X"], device=dev)
+        yt = torch.as_tensor(prepared["target"], device=dev)
         loss_fn = self._loss()
         # on a GPU the fused optimizer is one kernel instead of one per parameter tensor and step
         opt = torch.optim.AdamW(net.parameters(), lr=float(self.learning_rate), weight_decay=float(self.weight_decay),
@@ -176,6 +202,11 @@ class TorchMLPClassifier(ClassifierMixin, _TorchMLP):
 
         return nn.CrossEntropyLoss()
 
+    def _loss_per_row(self):
+        from torch import nn
+
+        return nn.CrossEntropyLoss(reduction="none")
+
     def predict_proba(self, X):
         import torch
 
@@ -198,6 +229,9 @@ class TorchMLPRegressor(RegressorMixin, _TorchMLP):
         from torch import nn
 
         return nn.MSELoss()
+
+    def _loss_per_row(self):
+        return lambda out, target: ((out - target) ** 2).mean(dim=-1)
 
     def predict(self, X):
         return self._forward(X).cpu().numpy()[:, 0].astype(np.float64) * self.y_scale_ + self.y_mean_

@@ -1,0 +1,101 @@
+"""Fold models of an MLP trained at once as one stacked network: the same models as fitted one by one."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from automl_meta.models import TorchMLPClassifier, TorchMLPRegressor, build_model
+from automl_meta.models._stacked_mlp import fit_pipelines_stacked, fit_stacked, is_stackable
+from automl_meta.space import Strategy
+
+# Without dropout the stacked fit repeats the separate fits' arithmetic (same initial weights, batches,
+# validation rows, AdamW steps): predictions agree to float32 rounding. This is the tolerance.
+TOLERANCE = 1e-5
+
+
+def _data(n=603, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                      "c": rng.choice(["x", "y", "z"], p=[0.45, 0.45, 0.1], size=n)})
+    X.loc[0, "c"] = "once"  # a category in one row: the fold that tests it encodes one column fewer
+    X.loc[rng.random(n) < 0.05, "a"] = np.nan
+    label = np.where(X["a"].fillna(0) + (X["c"] == "x") + 0.5 * X["b"] ** 2 > 0.6, "yes", "no")
+    value = 2 * X["a"].fillna(0) + np.sin(X["b"]) + (X["c"] == "y")
+    return X, pd.Series(label), pd.Series(value)
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_stacked_fold_models_equal_separate_fits(kind):
+    X, label, value = _data()
+    y = label if kind == "binary" else value
+    splitter = StratifiedKFold(5, shuffle=True, random_state=0) if kind == "binary" else KFold(5, shuffle=True, random_state=0)
+    folds = list(splitter.split(X, y))
+    template = build_model(Strategy("mlp", {"dropout": 0.0, "max_epochs": 40, "batch_size": 64}), kind, device="cpu")
+    assert is_stackable(template) and not is_stackable(build_model(Strategy.default("linear"), kind))
+    separate = [clone(template).fit(X.iloc[train], y.iloc[train]) for train, _ in folds]
+    stacked = fit_pipelines_stacked(template, [(X.iloc[train], y.iloc[train]) for train, _ in folds])
+    widths = {p.named_steps["model"].n_features_in_ for p in stacked}
+    assert len(widths) == 2  # the folds' encoders differ: inputs were padded to the widest
+    for one, many, (_, test) in zip(separate, stacked, folds):
+        a, b = one.named_steps["model"], many.named_steps["model"]
+        assert (a.n_epochs_, a.n_features_in_) == (b.n_epochs_, b.n_features_in_)
+        out = (lambda p: p.predict_proba(X.iloc[test])) if kind == "binary" else (lambda p: p.predict(X.iloc[test]))
+        np.testing.assert_allclose(out(many), out(one), atol=TOLERANCE, rtol=0)
+
+
+def test_stacked_early_stopping_is_per_member():
+    """Members stop at their own epochs, each keeping its own best weights, as alone."""
+    rng = np.random.default_rng(3)
+    Xs = [rng.normal(size=(200, 4)).astype(np.float32) for _ in range(3)]
+    ys = [x[:, 0] + (0.2 + i) * rng.normal(size=200) for i, x in enumerate(Xs)]  # noisier and noisier
+    make = lambda: TorchMLPRegressor(dropout=0.0, max_epochs=200, patience=3, learning_rate=0.01, random_state=1,  # noqa: E731
+                                     device="cpu")
+    alone = [make().fit(x, y) for x, y in zip(Xs, ys)]
+    together = fit_stacked([make() for _ in Xs], Xs, ys)
+    assert [m.n_epochs_ for m in together] == [m.n_epochs_ for m in alone]
+    assert len({m.n_epochs_ for m in together}) > 1 and max(m.n_epochs_ for m in together) < 200
+    for a, b, x in zip(alone, together, Xs):
+        np.testing.assert_allclose(b.predict(x), a.predict(x), atol=TOLERANCE * 10, rtol=0)
+
+
+def test_stacked_with_dropout_learns_as_well():
+    """With dropout the masks come from one random stream (other draws, same distribution): the models
+    differ, their quality does not."""
+    X, label, _ = _data(seed=1)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, label))
+    template = build_model(Strategy("mlp", {"dropout": 0.3, "max_epochs": 60}), "binary", device="cpu")
+    from sklearn.metrics import roc_auc_score
+
+    def auc(model, test):
+        return roc_auc_score(label.iloc[test] == "yes", model.predict_proba(X.iloc[test])[:, 1])
+
+    separate = [auc(clone(template).fit(X.iloc[tr], label.iloc[tr]), te) for tr, te in folds]
+    stacked = [auc(m, te) for m, (_, te) in zip(fit_pipelines_stacked(template, [(X.iloc[tr], label.iloc[tr]) for tr, _ in folds]), folds)]
+    assert np.mean(stacked) > 0.85 and abs(np.mean(stacked) - np.mean(separate)) < 0.03
+
+
+def test_fit_stacked_refuses_different_architectures():
+    X = np.zeros((40, 3), dtype=np.float32)
+    y = np.array([0, 1] * 20)
+    with pytest.raises(ValueError, match="one architecture"):
+        fit_stacked([TorchMLPClassifier(width=16), TorchMLPClassifier(width=32)], [X, X], [y, y])
+
+
+def test_cross_validation_of_an_mlp_uses_the_stacked_fit(tasks_by_kind):
+    """cross_validate scores the same fold models as fitting them one by one."""
+    from automl_meta.evaluate import cross_validate
+    from automl_meta.evaluate._cv import _folds
+
+    task = tasks_by_kind["binary"]
+    strategy = Strategy("mlp", {"dropout": 0.0, "max_epochs": 20})
+    result = cross_validate(strategy, task, cv=3, device="cpu")
+    y = task.y.reset_index(drop=True)
+    X = task.X.reset_index(drop=True)
+    template = build_model(strategy, task.kind, n_rows=len(_folds(task, y, 3, 0)[0][0]), device="cpu")
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer(task.metric)
+    expected = [scorer(clone(template).fit(X.iloc[tr], y.iloc[tr]), X.iloc[te], y.iloc[te]) for tr, te in _folds(task, y, 3, 0)]
+    np.testing.assert_allclose(result.fold_scores, expected, atol=1e-6)
