@@ -342,3 +342,16 @@ def test_recommend_chooses_a_set_that_covers_both_regimes():
     assert recs[0].predicted_score == max(model.predict(vector(0.0), STRATEGIES)[0])  # the best predicted first
     plain = MetaModel(n_members=2, epochs=30, random_state=0, set_neighbours=0).fit(data)
     assert len({r.strategy for r in plain.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary")}) == 3
+
+
+def test_set_selection_falls_back_without_tasks_scored_on_the_whole_common_set():
+    """A meta-dataset of fits only (no task scored on every strategy): recommend still answers, by MMR."""
+    data = synthetic_data(n_tasks=6)
+    rng = np.random.default_rng(0)
+    keep = np.flatnonzero(rng.random(len(data.scores)) < 0.6)  # each task scored on part of the strategies
+    data.eval_task, data.strategies = data.eval_task[keep], [data.strategies[i] for i in keep]
+    data.encodings, data.scores, data.fit_seconds = data.encodings[keep], data.scores[keep], data.fit_seconds[keep]
+    data.status, data.origin = data.status[keep], data.origin[keep]
+    model = MetaModel(n_members=1, epochs=2).fit(data)
+    assert np.isnan(model.prior_.matrix_).any(axis=1).all()
+    assert len(model.recommend(vector(1.0), k=3, candidates=STRATEGIES, kind="binary")) == 3

@@ -286,12 +286,14 @@ class MetaModel:
             priors.append(self.neighbour_prior_.for_query(x)[self.prior_.nearest(encodings)])
         return np.stack(priors, axis=1).astype(np.float32)
 
-    def _scenarios(self, x: np.ndarray, encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _scenarios(self, x: np.ndarray, encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """(scenarios x candidates) measured normalized scores of the ``set_neighbours`` training tasks nearest
         to the query (those scored on the whole common set; each candidate as its nearest common strategy),
-        and their weights, exp(-distance / the median distance), summing to 1."""
+        and their weights, exp(-distance / the median distance), summing to 1; None without such tasks."""
         matrix = self.prior_.matrix_
         complete = np.flatnonzero(~np.isnan(matrix).any(axis=1))
+        if not len(complete):
+            return None
         d = self._task_distances(x)[complete]
         order = np.argsort(d, kind="stable")[: self.set_neighbours]
         weights = np.exp(-d[order] / max(float(np.median(d[order])), 1e-6))
@@ -420,10 +422,10 @@ class MetaModel:
         # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
         position = {candidates[j].key: p for p, j in enumerate(keep)}
         lead = list(dict.fromkeys(position[s.key] for s in self._remembered(x)[: (k + 1) // 2] if s.key in position))
-        if self.set_neighbours:
-            scenarios, weights = self._scenarios(x, enc[keep])
-            chosen = best_of_k(scenarios, weights, lead or [int(np.argmax(mean[keep]))], k, mean[keep])
-        else:
+        scenarios = self._scenarios(x, enc[keep]) if self.set_neighbours else None
+        if scenarios is not None:
+            chosen = best_of_k(*scenarios, lead or [int(np.argmax(mean[keep]))], k, mean[keep])
+        else:  # set selection off, or no training task scored on the whole common set
             chosen = _diverse_top(enc[keep], mean[keep], lead, k, diversity)
         return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
                                remembered=i in lead) for i in chosen]
