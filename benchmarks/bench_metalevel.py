@@ -143,13 +143,20 @@ def paired_difference(pivot: pd.DataFrame, a: str, b: str) -> str:
     return f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
+def _task_keys(frame: pd.DataFrame) -> pd.Series:
+    """One key per held-out task: its name and fidelity (a task's base and large fidelities are two tasks)."""
+    fidelity = frame["fidelity"].fillna("").astype(str) if "fidelity" in frame else ""
+    return frame["task"].astype(str) + "@" + fidelity
+
+
 def comparison_table(sub: pd.DataFrame) -> str:
     """metamodel - baseline per task, top-1 and top-5, with paired bootstrap intervals and win/tie/loss."""
     table = []
+    sub = sub.assign(key=_task_keys(sub))
     for base in ("portfolio", "knn"):
         row = {"difference": f"metamodel - {base}"}
         for col in ("top1", "top5"):
-            pivot = sub.pivot_table(index="task", columns="method", values=col)
+            pivot = sub.pivot_table(index="key", columns="method", values=col)
             if base in pivot and "metamodel" in pivot:
                 row[col] = paired_difference(pivot, "metamodel", base)
                 row[f"{col} w/t/l"] = win_tie_loss(pivot["metamodel"], pivot[base])
@@ -180,7 +187,7 @@ def summarize(frame: pd.DataFrame) -> str:
         sub = frame[mask]
         if sub.empty:
             continue
-        lines.append(f"\n### {label} ({sub['task'].nunique()} tasks)\n")
+        lines.append(f"\n### {label} ({_task_keys(sub).nunique()} tasks)\n")
         lines.append(method_table(sub, METHODS))
         lines.append("\nPaired per-task difference [95% bootstrap interval], win/tie/loss:\n")
         lines.append(comparison_table(sub))
