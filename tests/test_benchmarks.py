@@ -87,3 +87,21 @@ def test_metalevel_smoke(tmp_path):
     assert frame.groupby("group")["fold"].nunique().max() == 1 and set(frame["fold"]) == {0, 1}
     assert frame[["top1", "top5"]].stack().between(0, 1).all() and (frame["top5"] >= frame["top1"] - 1e-12).all()
     assert "metamodel - portfolio" in out and "2 folds of whole groups" in out
+
+
+def test_size_smoke(tmp_path):
+    """bench_size on a tiny meta-dataset built at two fidelities: a family ranking per size, model and measured."""
+    from test_collect import FAST, _write_corpus
+
+    from automl_meta.collect import BuildConfig, build
+    from automl_meta.metadataset import MetaDataset
+
+    manifest = _write_corpus(tmp_path, [(f"t{i}", "y_binary", "classification", 200, i, f"g{i}") for i in range(3)])
+    store = MetaDataset(tmp_path / "md.sqlite")
+    config = BuildConfig(n_common=6, n_specific=0, max_rows=120, large_rows=180, large_min_rows=150, n_common_large=6,
+                         cv=3, jobs=1, families=FAST)
+    build(manifest, store=store, config=config, progress=False)
+    out = _run("bench_size.py", "--metadataset", str(tmp_path / "md.sqlite"), "--groups", "1", "--members", "1",
+               "--epochs", "2", "--out", str(tmp_path / "size.md"))
+    assert "120 / 180" in out and "measured, large" in out and "the measured best family changes" in out
+    assert (tmp_path / "size.md").read_text().startswith("## Family ranking")
