@@ -104,7 +104,9 @@ def main() -> None:
               f"the model's top family changes on {int(changed_model.sum())}, on {int((changed_measured & changed_model).sum())} "
               f"of them where the measured one does",
               f"- normalized score of the model's top family (its best strategy): {frame['score_base'].mean():.3f} at the base "
-              f"size, {frame['score_large'].mean():.3f} at the large one", ""]
+              f"size, {frame['score_large'].mean():.3f} at the large one",
+              "- fit seconds grow with the rows as rows^b, b per family as the model measured it on the training tasks' "
+              "two sizes (`metamodel/_timing.py`): " + ", ".join(f"{f} {b:.2f}" for f, b in sorted(model.size_exponents_.items())), ""]
     report = "\n".join(lines)
     Path(args.out).write_text(report + "\n")
     print(report)
