@@ -99,3 +99,14 @@ def test_cross_validation_of_an_mlp_uses_the_stacked_fit(tasks_by_kind):
     scorer = get_scorer(task.metric)
     expected = [scorer(clone(template).fit(X.iloc[tr], y.iloc[tr]), X.iloc[te], y.iloc[te]) for tr, te in _folds(task, y, 3, 0)]
     np.testing.assert_allclose(result.fold_scores, expected, atol=1e-6)
+
+
+def test_members_with_different_classes_are_fitted_one_by_one():
+    """A class absent from one member's rows (a rare class in one fold) changes its output width: those members
+    are fitted as alone, with their own classes."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3)).astype(np.float32)
+    y = np.array(["a", "b"] * 44 + ["c", "c"])
+    fitted = fit_stacked([TorchMLPClassifier(max_epochs=5, device="cpu") for _ in range(2)], [X, X[:88]], [y, y[:88]])
+    assert list(fitted[0].classes_) == ["a", "b", "c"] and list(fitted[1].classes_) == ["a", "b"]
+    assert fitted[1].predict_proba(X).shape == (90, 2)

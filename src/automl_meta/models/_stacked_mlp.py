@@ -57,7 +57,11 @@ def fit_stacked(estimators: list, Xs: list, ys: list) -> list:
     if first.n_jobs:
         torch.set_num_threads(int(first.n_jobs))
     try:
-        _train(estimators, prepared)
+        if len({p["n_out"] for p in prepared}) > 1:  # a class missing from some member's rows: outputs differ
+            for estimator, p in zip(estimators, prepared):
+                estimator._fit_seeded(p)
+        else:
+            _train(estimators, prepared)
     finally:
         torch.set_num_threads(threads)
     return estimators
