@@ -13,7 +13,7 @@ import numpy as np
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.metamodel._selection import best_of_k
-from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, normalized_scores
+from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, nearest_weights, normalized_scores
 from automl_meta.metamodel._timing import exponent_of, rescale, size_exponents, to_task_size
 
 FORMAT = "automl-meta-metamodel"
@@ -294,10 +294,8 @@ class MetaModel:
         complete = np.flatnonzero(~np.isnan(matrix).any(axis=1))
         if not len(complete):
             return None
-        d = self._task_distances(x)[complete]
-        order = np.argsort(d, kind="stable")[: self.set_neighbours]
-        weights = np.exp(-d[order] / max(float(np.median(d[order])), 1e-6))
-        return matrix[complete[order]][:, self.prior_.nearest(encodings.astype(np.float32))], weights / weights.sum()
+        nearest, weights = nearest_weights(self._task_distances(x), complete, self.set_neighbours)
+        return matrix[nearest][:, self.prior_.nearest(encodings.astype(np.float32))], weights / weights.sum()
 
     def _task_distances(self, x: np.ndarray) -> np.ndarray:
         """Mean absolute difference between a scaled query and every (scaled, once) training task."""

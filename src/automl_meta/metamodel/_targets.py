@@ -71,6 +71,14 @@ class StrategyPrior:
         return np.where(n > 0, loo, 0.5).astype(np.float32)
 
 
+def nearest_weights(distances: np.ndarray, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` candidate tasks nearest by ``distances`` and their similarity weights, exp(-distance / h), h
+    their median distance (not normalized)."""
+    nearest = candidates[np.argsort(distances[candidates], kind="stable")[:k]]
+    d = distances[nearest]
+    return nearest, np.exp(-d / max(float(np.median(d)), 1e-6))
+
+
 class NeighbourPrior:
     """Each common strategy's similarity-weighted mean normalized score over the ``k`` training tasks nearest
     to a task (mean absolute difference of the scaled meta-features; weights exp(-distance / h), h the median
@@ -98,9 +106,7 @@ class NeighbourPrior:
         candidates = np.flatnonzero(scored)
         if not len(candidates):
             return np.full(self.matrix_.shape[1], 0.5)
-        nearest = candidates[np.argsort(distances[candidates], kind="stable")[: self.k]]
-        d = distances[nearest]
-        weights = np.exp(-d / max(float(np.median(d)), 1e-6))
+        nearest, weights = nearest_weights(distances, candidates, self.k)
         values = self.matrix_[nearest]
         present = ~np.isnan(values)
         total = (weights[:, None] * present).sum(axis=0)
