@@ -56,12 +56,14 @@ bench-fit-budget: venv
 bench-device: venv  # CPU against CUDA where a GPU is visible
 	$(BIN)/python benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128,512x512
 
-# Meta-dataset v2 (hours on 2 cores; resumable). A new store starts from the committed partial export, so a
-# build stopped on one machine goes on on another; `metadataset-checkpoint` writes that export.
+# Meta-dataset v2 (hours on 2 cores; resumable). A new store starts from the shipped export (the complete v2
+# build), so a build extended on one machine goes on on another; `metadataset-checkpoint` writes a partial
+# export of a build in progress, to commit before a session ends.
 METADATASET_V2 ?= build/v2.sqlite
+SHIPPED_V2     := src/automl_meta/assets/metadataset.csv.gz
 PARTIAL_V2     := benchmarks/results/metadataset_v2.partial.csv.gz
 metadataset-build: venv
-	test -f $(METADATASET_V2) || $(BIN)/automl-meta metadataset import $(PARTIAL_V2) --metadataset $(METADATASET_V2)
+	test -f $(METADATASET_V2) || $(BIN)/automl-meta metadataset import $(SHIPPED_V2) --metadataset $(METADATASET_V2)
 	$(BIN)/automl-meta metadataset build --metadataset $(METADATASET_V2) --jobs 2
 
 metadataset-checkpoint: venv

@@ -135,6 +135,10 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
         list(rng.permutation(by_class.get("regression", []))[:n_reg])
     chosen = [str(g) for g in rng.permutation(chosen)]
     fold_of_group = {g: i % n_folds for i, g in enumerate(chosen)}
-    tasks = [int(rng.choice(np.flatnonzero(groups == g))) for g in chosen]
+    # one task per group at the base fidelity: a group's large-fidelity tasks (meta-dataset v2) are the same
+    # data at up to 10,000 rows, and the searches here run on the task as the base fidelity evaluated it
+    fidelities = data.fidelities if data.fidelities is not None else [None] * len(groups)
+    base = np.array([f in (None, "base") for f in fidelities])
+    tasks = [int(rng.choice(np.flatnonzero((groups == g) & base))) for g in chosen]
     return HeldOut(data=data, tasks=tasks, fold_of_group=fold_of_group, store=store, build_config=build_config(store),
                    **methods)

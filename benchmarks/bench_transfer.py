@@ -104,10 +104,12 @@ def main() -> None:
     data = MetaDataset(args.metadataset).training_data()
     frame = pd.DataFrame(transfer_rows(data, model, portfolio))
     frame.to_csv(args.out, index=False)
-    print(f"## Transfer of the v1 meta-model and portfolio to meta-dataset v2 ({machine_stamp()})\n\n"
-          f"Command: `python benchmarks/bench_transfer.py --metadataset {args.metadataset}`; mean normalized score "
-          f"[95% bootstrap CI] of the top-1 and the best of the top-5 among the v2 common set, base fidelity.")
-    print(summarize(frame))
+    report = (f"## Transfer of the v1 meta-model and portfolio to meta-dataset v2 ({machine_stamp()})\n\n"
+              f"Command: `python benchmarks/bench_transfer.py --metadataset {args.metadataset}`; mean normalized "
+              f"score [95% bootstrap CI] of the top-1 and the best of the top-5 among the v2 common set, base "
+              f"fidelity.\n{summarize(frame)}")
+    Path(args.out).with_suffix(".md").write_text(report + "\n")
+    print(report)
 
 
 if __name__ == "__main__":
