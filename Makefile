@@ -39,8 +39,12 @@ bench-anytime: venv  # hours; resumable
 bench-endtoend: venv  # hours; resumable
 	$(BIN)/python benchmarks/bench_endtoend.py --tasks 12 --budgets 30,120
 
-bench-endtoend-v2: venv  # many hours on the v2 meta-dataset; installs AutoGluon (large) into .venv first
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[autogluon]'
+AG_VENV := .venv-autogluon
+$(AG_VENV)/bin/python:  # AutoGluon in an environment of its own: it pins pandas/scikit-learn/torch differently
+	$(PYTHON) -m venv $(AG_VENV)
+	$(AG_VENV)/bin/pip install -q --disable-pip-version-check 'autogluon.tabular[lightgbm,xgboost,catboost]>=1.1' pyarrow
+
+bench-endtoend-v2: venv $(AG_VENV)/bin/python  # many hours on the v2 meta-dataset
 	$(BIN)/python benchmarks/bench_endtoend.py --metadataset $(METADATASET_V2) --tasks 24 --budgets 30,120,600 \
 		--methods automl_meta,flaml_automl,flaml_automl_ensemble,autogluon_medium,autogluon_best,flaml_zeroshot,hgb_default,rf_default,linear_default
 

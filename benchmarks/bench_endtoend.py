@@ -13,7 +13,9 @@ one core (n_jobs=1).
 * ``autogluon_medium``, ``autogluon_best``: ``autogluon.tabular.TabularPredictor(eval_metric=...).fit(time_limit=B,
   presets="medium_quality" | "best_quality", num_cpus=1)`` (AutoGluon has no macro one-vs-rest ROC AUC: on
   multiclass tasks it optimizes log loss; best_quality runs only at budgets of 600 s or more). Not in the
-  default run: AutoGluon is large, its extra is installed by `make bench-endtoend-v2`;
+  default run: AutoGluon is large and pins pandas, scikit-learn and torch to other versions than this
+  project's, so `make bench-endtoend-v2` installs it into a virtual environment of its own (`.venv-autogluon`,
+  LightGBM, XGBoost and CatBoost models; no torch networks) and it runs there (`_autogluon_runner.py`);
 * ``flaml_zeroshot``: ``flaml.default.LGBMClassifier``/``LGBMRegressor`` (FLAML's zero-shot, data-dependent
   defaults; no search, budget not used);
 * ``automl_meta_zeroshot``: the held-out meta-model's top recommendation among the strategies predicted to fit
@@ -36,6 +38,7 @@ Usage: python benchmarks/bench_endtoend.py [--tasks 16] [--budgets 30,120] [--me
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -179,29 +182,66 @@ class ZeroShot:
 
 
 class AutoGluon:
-    """``autogluon.tabular.TabularPredictor`` behind fit / predict / predict_proba / classes_, on one core."""
+    """``autogluon.tabular.TabularPredictor`` behind fit / predict / predict_proba / classes_, on one core, run
+    by ``_autogluon_runner.py`` in AutoGluon's own interpreter (:func:`autogluon_python`): its pins of pandas,
+    scikit-learn and torch differ from the project's. ``fit_seconds_`` is AutoGluon's own fit time (the
+    interpreter's start and imports excluded, as they are for the in-process methods)."""
 
     def __init__(self, budget: float, presets: str, metric: str, scratch: Path):
         self.budget, self.presets, self.metric, self.scratch = budget, presets, metric, scratch
 
     def fit(self, X, y):
-        from autogluon.tabular import TabularPredictor
+        import subprocess
 
-        frame = X.assign(__target__=np.asarray(y))
-        self.predictor_ = TabularPredictor(label="__target__", eval_metric=self.metric, verbosity=0,
-                                           path=str(Path(tempfile.mkdtemp(dir=self.scratch)))).fit(
-            frame, time_limit=self.budget, presets=self.presets, num_cpus=1, num_gpus=0)
+        self.dir_ = Path(tempfile.mkdtemp(dir=self.scratch))
+        data = self.dir_ / "train.parquet"
+        _for_parquet(X).assign(__target__=np.asarray(y)).to_parquet(data)
+        command = [autogluon_python(), str(HERE / "_autogluon_runner.py"), "fit", "--data", str(data), "--label",
+                   "__target__", "--path", str(self.dir_ / "predictor"), "--metric", self.metric, "--presets",
+                   self.presets, "--time-limit", str(self.budget)]
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"AutoGluon failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+        info = json.loads(done.stdout.strip().splitlines()[-1])
+        self.fit_seconds_ = info.get("fit_seconds", time.perf_counter() - start)
+        self.classes_ = None if info["classes"] is None else np.asarray(info["classes"])
         return self
 
-    @property
-    def classes_(self):
-        return np.asarray(self.predictor_.class_labels)
+    def _predict(self, X, proba: bool) -> pd.DataFrame:
+        import subprocess
+
+        data, out = self.dir_ / "test.parquet", self.dir_ / ("proba.parquet" if proba else "pred.parquet")
+        _for_parquet(X).to_parquet(data)
+        subprocess.run([autogluon_python(), str(HERE / "_autogluon_runner.py"), "predict", "--data", str(data),
+                        "--path", str(self.dir_ / "predictor"), "--out", str(out)] + (["--proba"] if proba else []),
+                       check=True, capture_output=True)
+        return pd.read_parquet(out)
 
     def predict(self, X):
-        return self.predictor_.predict(X).to_numpy()
+        return self._predict(X, proba=False)["prediction"].to_numpy()
 
     def predict_proba(self, X):
-        return self.predictor_.predict_proba(X)[list(self.predictor_.class_labels)].to_numpy()
+        return self._predict(X, proba=True).to_numpy()
+
+
+def _for_parquet(X) -> pd.DataFrame:
+    """Column names as strings (Parquet needs them)."""
+    X = pd.DataFrame(X).copy()
+    X.columns = [str(c) for c in X.columns]
+    return X
+
+
+def autogluon_python() -> str | None:
+    """The interpreter that has AutoGluon: ``$AUTOGLUON_PYTHON``, else ``.venv-autogluon`` (``make
+    bench-endtoend-v2`` makes it), else this one when it has AutoGluon; None when there is none."""
+    import importlib.util
+    import os
+
+    for candidate in (os.environ.get("AUTOGLUON_PYTHON"), str(HERE.parent / ".venv-autogluon" / "bin" / "python")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return sys.executable if importlib.util.find_spec("autogluon") is not None else None
 
 
 def available(methods) -> list[str]:
@@ -211,7 +251,12 @@ def available(methods) -> list[str]:
     out = []
     for method in methods:
         package = REQUIRES.get(method)
-        if package is not None and importlib.util.find_spec(package.split(".")[0]) is None:
+        if package == "autogluon.tabular":
+            if autogluon_python() is None:
+                print(f"{method}: left out (no interpreter with AutoGluon: `make bench-endtoend-v2` makes one)",
+                      file=sys.stderr)
+                continue
+        elif package is not None and importlib.util.find_spec(package.split(".")[0]) is None:
             print(f"{method}: left out ({package} is not installed)", file=sys.stderr)
             continue
         out.append(method)
@@ -226,7 +271,8 @@ def run_one(method, task, budget, metamodel_path, scratch, split):
             warnings.simplefilter("ignore")
             model = make_method(method, task, budget, metamodel_path, scratch)
             model.fit(X_train, y_train)
-            seconds = time.perf_counter() - t0
+            seconds = getattr(model, "fit_seconds_", None) if method.startswith("autogluon") else None
+            seconds = seconds if seconds is not None else time.perf_counter() - t0
             return test_score(task.metric, model, X_test, y_test), seconds, "", getattr(model, "predicted_seconds_", np.nan)
     except Exception as exc:  # a failure is a result: recorded, counted against the method
         traceback.print_exc()

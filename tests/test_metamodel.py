@@ -289,6 +289,23 @@ def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_pa
             assert seconds == pytest.approx(cv3[key] / 3 * 0.5 ** b, rel=1e-4)
 
 
+def test_on_a_gpu_an_mlp_costs_at_most_its_steps():
+    """device="cuda": a wide MLP slow on the CPU is bounded by its optimizer steps at a GPU's cost per step;
+    other families, and every family on the CPU, keep the measured seconds."""
+    from automl_meta.metamodel._timing import GPU_STEP_SECONDS, on_device
+
+    wide = Strategy("mlp", {**Strategy.default("mlp").params, "width": 512, "batch_size": 512, "max_epochs": 100,
+                            "depth": 2})
+    forest = Strategy.default("random_forest")
+    cpu_seconds = np.array([900.0, 900.0])
+    assert np.array_equal(on_device(cpu_seconds, [wide, forest], 50_000, 3, "cpu"), cpu_seconds)
+    assert np.array_equal(on_device(cpu_seconds, [wide, forest], 50_000, 3, None), cpu_seconds)
+    gpu = on_device(cpu_seconds, [wide, forest], 50_000, 3, "cuda")
+    steps = 100 * int(np.ceil(50_000 * 2 / 3 / 512)) * 3
+    assert gpu[0] == pytest.approx(steps * GPU_STEP_SECONDS) and gpu[0] < 900 and gpu[1] == 900
+    assert on_device(np.array([1.0]), [wide], 50_000, 3, "cuda")[0] == 1.0  # never above the measured time
+
+
 def test_neighbour_prior_is_local_and_leaves_out_the_own_group():
     from automl_meta.metamodel._targets import NeighbourPrior
 

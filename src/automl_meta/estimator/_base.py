@@ -415,13 +415,16 @@ class _AutoMetaBase(BaseEstimator):
         return self.sampler
 
     def _recommend(self, metamodel, task, budget) -> list:
-        """The warm starts, each predicted to cross-validate on the trials' rows within a quarter of the budget,
-        else within ``time_limit``, else within ``WARM_START_SECONDS``."""
+        """The warm starts, each predicted to cross-validate on the trials' rows (on this fit's device) within a
+        quarter of the budget, else within ``time_limit``, else within ``WARM_START_SECONDS``."""
         if not self.warm_start or metamodel is None:
             return []
         max_seconds = budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS)
+        from automl_meta.models import resolve_device
+
         return metamodel.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, families=self.families,
-                                   max_seconds=max_seconds, n_rows=self.search_rows_, folds=self.cv)
+                                   max_seconds=max_seconds, n_rows=self.search_rows_, folds=self.cv,
+                                   device=resolve_device(self.device))
 
     def _seed(self) -> int:
         if self.random_state is None:

@@ -14,7 +14,7 @@ from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.metamodel._selection import best_of_k
 from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, nearest_weights, normalized_scores
-from automl_meta.metamodel._timing import exponent_of, rescale, size_exponents, to_task_size
+from automl_meta.metamodel._timing import exponent_of, on_device, rescale, size_exponents, to_task_size
 
 FORMAT = "automl-meta-metamodel"
 FORMAT_VERSION = 2  # 2: the strategy prior
@@ -364,7 +364,7 @@ class MetaModel:
 
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, max_seconds: float | None = None,
                   kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None,
-                  n_rows: int | None = None, folds: int | None = None) -> list[Recommendation]:
+                  n_rows: int | None = None, folds: int | None = None, device: str | None = None) -> list[Recommendation]:
         """``k`` strategies for a task: the best predicted first, then those that most raise the expected best of
         the set (``set_neighbours``).
 
@@ -389,6 +389,10 @@ class MetaModel:
             rows): predicted seconds are carried to them from the task's size (its meta-features) and the
             folds the meta-dataset measured its times with (its provenance), each family with its own growth
             in the rows (see ``automl_meta.metamodel._timing``).
+        device : str, optional
+            Where the strategies will be trained: ``"cuda"`` bounds an MLP's predicted seconds by its optimizer
+            steps at a GPU's cost per step (the meta-dataset's times are CPU times); ``None`` or ``"cpu"``: as
+            measured.
         """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
@@ -413,6 +417,9 @@ class MetaModel:
         if not candidates:
             raise ConfigError("No candidate strategy is available for this task (check the installed families).")
         seconds = self._at_fit_size(seconds, enc, rows, n_rows, folds)
+        timing = getattr(self, "timing_", None) or {}
+        seconds = on_device(seconds, candidates, n_rows or rows or 1.0, folds or timing.get("folds") or 1,
+                            device)
         keep = np.arange(len(candidates))
         if max_seconds is not None:
             fits = np.flatnonzero(seconds <= max_seconds)

@@ -10,6 +10,8 @@ on the strategies the meta-dataset scored on the same data at two sizes (a task'
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Exponent of a family without enough measured pairs: fit time linear in the rows.
@@ -63,4 +65,30 @@ def rescale(seconds: np.ndarray, exponent: np.ndarray, from_rows: float, to_rows
     out = seconds * np.power(max(to_rows, 1.0) / max(from_rows, 1.0), exponent)
     if from_folds and to_folds:
         out = out * (to_folds / from_folds)
+    return out
+
+
+#: Seconds per optimizer step of an MLP on a GPU, where a step is bound by kernel launches, not arithmetic, at
+#: the space's widths: measured on an NVIDIA H200 (``bench_device.py``, 200,000 rows, depth 2), 1.25 ms at
+#: width 128 / batch 128 and 1.56 ms at width 512 / batch 512 (benchmarks/results/device_mlp.csv); rounded up.
+GPU_STEP_SECONDS = 2e-3
+
+
+def on_device(seconds: np.ndarray, strategies, n_rows: float, folds: int, device: str | None) -> np.ndarray:
+    """Predicted seconds on ``device``. The meta-dataset's times were measured on CPUs; on a GPU an MLP's
+    cross-validation costs at most its optimizer steps (``max_epochs`` over ``n_rows`` in batches, per fold)
+    times :data:`GPU_STEP_SECONDS` per two layers, which for wide networks and large batches is far below its
+    CPU time: without this, a recommendation on a GPU machine would shy away from the networks a GPU makes
+    cheap. Other families are left as measured (the boosters' GPU speed-up depends on the build)."""
+    if device is None or not str(device).startswith("cuda"):
+        return seconds
+    out = np.array(seconds, dtype=float, copy=True)
+    folds = max(int(folds or 1), 1)
+    train_rows = n_rows * (folds - 1) / folds if folds > 1 else n_rows
+    for i, strategy in enumerate(strategies):
+        if strategy.family != "mlp":
+            continue
+        p = strategy.params
+        steps = int(p.get("max_epochs", 100)) * math.ceil(max(train_rows, 1.0) / int(p.get("batch_size", 128))) * folds
+        out[i] = min(out[i], steps * GPU_STEP_SECONDS * max(int(p.get("depth", 2)), 1) / 2)
     return out
