@@ -396,6 +396,8 @@ def main() -> None:
     parser.add_argument("--budgets", default="30,120")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"any of {', '.join(METHODS)}")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--only", help="run only these task names (comma-separated), e.g. one part of the tasks "
+                                       "per process in its own --out-dir; concatenate the CSVs and --summarize-only")
     parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
     parser.add_argument("--summarize-only", action="store_true")
     args = parser.parse_args()
@@ -415,6 +417,8 @@ def main() -> None:
         scratch = Path(tempfile.mkdtemp())
         print(f"machine: {machine_stamp()}", flush=True)
         for t in held.tasks[: args.tasks]:
+            if args.only and str(held.data.task_names[t]) not in args.only.split(","):
+                continue
             model, _, _, path = held.methods(held.fold(t))
             if path is None:  # not cached (smoke runs): the estimator takes the model from a file
                 path = model.save(scratch / "m.pt")

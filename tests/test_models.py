@@ -135,3 +135,18 @@ class TestTorchMLP:
         labels = np.array(["neg", "pos"])[y]
         model = TorchMLPClassifier(max_epochs=5, device="cpu").fit(X, labels)
         assert set(model.predict(X)) <= {"neg", "pos"} and list(model.classes_) == ["neg", "pos"]
+
+
+def test_lightgbm_follows_a_cuda_device_only_where_its_build_can(monkeypatch):
+    """On the CPU no device_type is set; on a CUDA fit the one the build supports (the PyPI wheel: none)."""
+    pytest.importorskip("lightgbm")
+    from automl_meta.models import _build, _device
+
+    strategy = Strategy.default("lightgbm")
+    assert build_model(strategy, "binary", device="cpu").get_params()["model"].get_params().get("device_type") is None
+    monkeypatch.setattr(_build, "resolve_device", lambda device: "cuda")
+    monkeypatch.setattr(_build, "lightgbm_gpu_device", lambda: "gpu")
+    assert build_model(strategy, "binary", device="cuda").get_params()["model"].get_params()["device_type"] == "gpu"
+    monkeypatch.setattr(_build, "lightgbm_gpu_device", _device.lightgbm_gpu_device)
+    found = _device.lightgbm_gpu_device()  # the real probe: a CPU-only build says None, without raising
+    assert found in (None, "cuda", "gpu")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sklearn.pipeline import Pipeline
 
 from automl_meta.errors import ConfigError
-from automl_meta.models._device import resolve_device
+from automl_meta.models._device import lightgbm_gpu_device, resolve_device
 from automl_meta.models._encoding import TabularEncoder
 from automl_meta.space import FAMILIES, SVM_MAX_ROWS, Strategy
 
@@ -119,7 +119,9 @@ def _lightgbm(p, clf, n_rows, device, seed, n_jobs):
     import lightgbm
 
     cls = lightgbm.LGBMClassifier if clf else lightgbm.LGBMRegressor
-    return cls(random_state=seed, n_jobs=n_jobs, verbose=-1, **p)
+    # on a CUDA fit, LightGBM follows the device where its build can (see lightgbm_gpu_device); else the CPU
+    gpu = lightgbm_gpu_device() if resolve_device(device).startswith("cuda") else None
+    return cls(random_state=seed, n_jobs=n_jobs, verbose=-1, **({"device_type": gpu} if gpu else {}), **p)
 
 
 def _xgboost(p, clf, n_rows, device, seed, n_jobs):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+
 from automl_meta.errors import ConfigError
 
 
@@ -26,3 +30,42 @@ def resolve_device(device: str = "auto") -> str:
             raise ConfigError(f"device={device!r} but no CUDA device is available. Use device='auto' or 'cpu'.")
         return d
     raise ConfigError(f"Unknown device {device!r}. Use 'auto', 'cpu' or 'cuda' (or 'cuda:N').")
+
+
+@functools.lru_cache(maxsize=None)
+def lightgbm_gpu_device() -> str | None:
+    """The ``device_type`` under which this LightGBM build trains on a GPU (``"cuda"``, else the OpenCL
+    ``"gpu"``), or None. LightGBM has no query for how it was built, and the PyPI wheels are CPU-only, so a
+    tiny booster is trained once per process under each; asked only when a fit's device is CUDA."""
+    try:
+        import lightgbm
+        import numpy as np
+    except ImportError:  # pragma: no cover - lightgbm is optional
+        return None
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.arange(20) % 2
+    for device_type in ("cuda", "gpu"):
+        try:
+            with _native_output_silenced():  # a CPU build prints "[Fatal] ... not enabled in this build"
+                lightgbm.train({"device_type": device_type, "verbose": -1, "num_iterations": 1,
+                                "min_data_in_leaf": 1}, lightgbm.Dataset(X, y))
+            return device_type
+        except Exception:  # LightGBMError: "... was not enabled in this build", or no OpenCL/CUDA device
+            continue
+    return None
+
+
+@contextlib.contextmanager
+def _native_output_silenced():
+    """Standard output and error of native code (file descriptors 1 and 2) to /dev/null for the block."""
+    saved = [os.dup(1), os.dup(2)]
+    with open(os.devnull, "w") as null:
+        try:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
