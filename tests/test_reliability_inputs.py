@@ -175,11 +175,13 @@ CASES = {
         lambda c: AutoMetaRegressor(**FAST).fit(c.X, c.y),
         lambda c: _fit_cli(c, "--kind", "regression"),
     ),
-    "class with fewer members than folds": (
+    # (a class of 2 or more rows but fewer than cv: the estimator cross-validates with fewer folds, see
+    # test_estimator; a class of one row cannot be stratified at all)
+    "class of one row": (
         DataError, "fold",
-        lambda c: Task(c.X, c.y.where(c.y.index > 1, "rare"), cv=5),
-        lambda c: AutoMetaClassifier(**FAST | {"cv": 5}).fit(c.X, c.y.where(c.y.index > 1, "rare")),
-        lambda c: _fit_cli(c, "--cv", "5", data=c.csv("t.csv", c.frame.assign(y_binary=c.y.where(c.y.index > 1, "rare")))),
+        lambda c: Task(c.X, c.y.where(c.y.index > 0, "rare"), cv=5),
+        lambda c: AutoMetaClassifier(**FAST | {"cv": 5}).fit(c.X, c.y.where(c.y.index > 0, "rare")),
+        lambda c: _fit_cli(c, "--cv", "5", data=c.csv("t.csv", c.frame.assign(y_binary=c.y.where(c.y.index > 0, "rare")))),
     ),
     "cv below 2": (
         DataError, "cv must be",

@@ -165,7 +165,7 @@ class _AutoMetaBase(BaseEstimator):
         self.search_rows_ = search_rows(task.n_rows, self.time_budget)
         self.n_workers_, threads = _workers_and_threads(self.n_jobs)
         isolate = budget is not None or self.time_limit is not None or self.n_workers_ > 1
-        evaluator = Evaluator(cv=self.cv, time_limit=self.time_limit, isolate=isolate, workers=self.n_workers_,
+        evaluator = Evaluator(cv=self.cv_, time_limit=self.time_limit, isolate=isolate, workers=self.n_workers_,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_,
                               keep_predictions=self.ensemble)
@@ -212,11 +212,27 @@ class _AutoMetaBase(BaseEstimator):
             raise ValueError(f"Unknown label type: {target_type}. AutoMetaClassifier needs class labels; "
                              "use AutoMetaRegressor for a continuous target.")
         kind = "regression" if self._kind == "regression" else "classification"
-        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=self.cv)
+        self.cv_ = self._folds_for(present) if kind == "classification" else self.cv
+        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=self.cv_)
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
         return task
+
+    def _folds_for(self, labels: pd.Series) -> int:
+        """``cv``, or fewer folds when a class has fewer rows than ``cv`` (but at least 2): real tables have
+        rare classes, and stratified folds need every class in each; the peers (FLAML, AutoGluon) fit such
+        data too. A class of one row still raises Task's DataError, which says what to do."""
+        from automl_meta.data import DataWarning
+
+        rarest = pd.Series(labels).value_counts()
+        fewest = int(rarest.min())
+        if 2 <= fewest < self.cv:
+            warnings.warn(f"Class {rarest.idxmin()!r} has only {fewest} rows, fewer than cv={self.cv}: "
+                          f"cross-validating with {fewest} folds (cv_ = {fewest}). Merge rare classes to use more.",
+                          DataWarning, stacklevel=4)
+            return fewest
+        return self.cv
 
     def _search_and_refit(self, task, evaluator, budget) -> None:
         from automl_meta.metafeatures import compute
@@ -227,7 +243,7 @@ class _AutoMetaBase(BaseEstimator):
         self.recommendations_ = self._recommend(metamodel, task, budget)
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
-        plan = RefitPlan(task.n_rows, self.search_rows_, self.cv, None if budget is None else budget.seconds,
+        plan = RefitPlan(task.n_rows, self.search_rows_, self.cv_, None if budget is None else budget.seconds,
                          members=_LIKELY_MEMBERS if self.ensemble else 1)
         if budget is not None:
             if budget.left() <= 1 + FALLBACK_SHARE * budget.seconds:
@@ -423,7 +439,7 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.models import resolve_device
 
         return metamodel.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, families=self.families,
-                                   max_seconds=max_seconds, n_rows=self.search_rows_, folds=self.cv,
+                                   max_seconds=max_seconds, n_rows=self.search_rows_, folds=self.cv_,
                                    device=resolve_device(self.device))
 
     def _seed(self) -> int:
@@ -518,6 +534,7 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     leaderboard_ : pandas.DataFrame, one row per trial, best first
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
+    cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning)
 
     Notes
     -----
