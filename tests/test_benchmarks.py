@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -105,3 +106,19 @@ def test_size_smoke(tmp_path):
                "--epochs", "2", "--out", str(tmp_path / "size.md"))
     assert "120 / 180" in out and "measured, large" in out and "the measured best family changes" in out
     assert (tmp_path / "size.md").read_text().startswith("## Family ranking")
+
+
+def test_autogluon_runs_in_its_own_environment(tmp_path):
+    """The AutoGluon peer, driven in its own interpreter (`make bench-endtoend-v2` makes .venv-autogluon):
+    its classes, probabilities and own fit seconds in the benchmark's form."""
+    sys.path.insert(0, str(BENCH))
+    from bench_endtoend import AutoGluon, autogluon_python, test_score
+
+    if autogluon_python() is None:
+        pytest.skip("no interpreter with AutoGluon (make bench-endtoend-v2 installs one)")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.choice(["u", "v"], size=300)})
+    y = np.where(X["a"] + (X["b"] == "u") > 0.5, "yes", "no")
+    model = AutoGluon(10, "medium_quality", "roc_auc", tmp_path).fit(X[:200], y[:200])
+    assert list(model.classes_) == ["no", "yes"] and model.fit_seconds_ > 0
+    assert model.predict_proba(X[200:]).shape == (100, 2) and test_score("roc_auc", model, X[200:], y[200:]) > 0.8
