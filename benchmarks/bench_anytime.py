@@ -113,7 +113,8 @@ def average_ranks(curves: pd.DataFrame) -> pd.DataFrame:
     """Mean rank (1 = lowest regret, ties averaged) of each method per checkpoint, over tasks."""
     ranks = curves.copy()
     ranks["rank"] = ranks.groupby(["task", "n_trials"])["regret"].rank(method="average")
-    return ranks.pivot_table(index="n_trials", columns="method", values="rank", aggfunc="mean")
+    table = ranks.pivot_table(index="n_trials", columns="method", values="rank", aggfunc="mean")
+    return table[table.notna().sum(axis=1) > 1]  # a checkpoint only the cold methods reach (--warm-trials) ranks nothing
 
 
 def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str, tag: str = "") -> str:
