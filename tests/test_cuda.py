@@ -139,3 +139,10 @@ def test_metamodel_trains_on_cuda_and_predicts_on_the_cpu(tmp_path):
     assert np.corrcoef(s_gpu, s_cpu)[0, 1] > 0.8
     loaded = MetaModel.load(gpu.save(tmp_path / "gpu.pt"))
     np.testing.assert_allclose(loaded.predict(mf, cpu.candidates_[:20])[0], gpu.predict(mf, cpu.candidates_[:20])[0], rtol=1e-5)
+
+
+@needs_cuda
+def test_the_gpu_has_room_for_at_least_one_trial():
+    from automl_meta.models import gpu_trial_slots
+
+    assert gpu_trial_slots("cuda") >= 1

@@ -150,3 +150,17 @@ def test_lightgbm_follows_a_cuda_device_only_where_its_build_can(monkeypatch):
     monkeypatch.setattr(_build, "lightgbm_gpu_device", _device.lightgbm_gpu_device)
     found = _device.lightgbm_gpu_device()  # the real probe: a CPU-only build says None, without raising
     assert found in (None, "cuda", "gpu")
+
+
+def test_trials_share_a_gpu_as_its_free_memory_allows(monkeypatch):
+    """gpu_trial_slots: free memory over what a trial may take, at least 1; None off the GPU."""
+    import torch
+
+    from automl_meta.models import gpu_trial_slots
+
+    assert gpu_trial_slots("cpu") is None
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda index=0: (9 * 1024**3, 80 * 1024**3))
+    assert gpu_trial_slots("cuda", per_trial=2 * 1024**3) == 4 and gpu_trial_slots("cuda:0", per_trial=1024**3) == 9
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda index=0: (100, 80 * 1024**3))
+    assert gpu_trial_slots("cuda") == 1

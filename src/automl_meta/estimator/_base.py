@@ -62,10 +62,14 @@ def _cores(n_jobs) -> int:
     return joblib.cpu_count() if n_jobs in (-1, None) else int(n_jobs)
 
 
-def _workers_and_threads(n_jobs) -> tuple[int, int]:
+def _workers_and_threads(n_jobs, device: str = "cpu") -> tuple[int, int]:
     """Evaluation workers (trials at once) and threads per trial's model: one trial per core, each model on
-    one thread (several small fits at once use cores better than one fit on many threads)."""
-    return _cores(n_jobs), 1
+    one thread (several small fits at once use cores better than one fit on many threads); on a GPU, no more
+    workers than trials its free memory holds (they share it)."""
+    from automl_meta.models import gpu_trial_slots
+
+    slots = gpu_trial_slots(device)
+    return min(_cores(n_jobs), slots or _cores(n_jobs)), 1
 
 
 def _import_in_background(families) -> None:
@@ -163,7 +167,9 @@ class _AutoMetaBase(BaseEstimator):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.task_kind_, self.metric_ = task.kind, task.metric
         self.search_rows_ = search_rows(task.n_rows, self.time_budget)
-        self.n_workers_, threads = _workers_and_threads(self.n_jobs)
+        from automl_meta.models import resolve_device
+
+        self.n_workers_, threads = _workers_and_threads(self.n_jobs, resolve_device(self.device))
         isolate = budget is not None or self.time_limit is not None or self.n_workers_ > 1
         evaluator = Evaluator(cv=self.cv_, time_limit=self.time_limit, isolate=isolate, workers=self.n_workers_,
                               device=self.device, n_jobs=threads, random_state=self._seed(),

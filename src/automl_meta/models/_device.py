@@ -69,3 +69,21 @@ def _native_output_silenced():
             os.dup2(saved[1], 2)
             for fd in saved:
                 os.close(fd)
+
+
+#: GPU memory one trial may take: its CUDA context (about 0.5 GiB) and a network or booster of the space's
+#: sizes on up to a few hundred thousand rows.
+GPU_BYTES_PER_TRIAL = 2 * 1024**3
+
+
+def gpu_trial_slots(device: str, per_trial: int = GPU_BYTES_PER_TRIAL) -> int | None:
+    """How many trials can share the GPU of ``device`` at once (at least 1): its free memory over
+    ``per_trial``; None when ``device`` is not a GPU. Trials of every family run in the evaluation workers, and
+    each worker that trains a network or a GPU booster holds a CUDA context, so the workers are capped by it."""
+    if not str(device).startswith("cuda"):
+        return None
+    import torch
+
+    index = int(device.split(":")[1]) if ":" in device else torch.cuda.current_device()
+    free, _total = torch.cuda.mem_get_info(index)
+    return max(1, int(free // per_trial))
