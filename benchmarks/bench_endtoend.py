@@ -98,13 +98,23 @@ def preprocessing(scale: bool):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+    from sklearn.preprocessing import FunctionTransformer
+
     numeric = make_pipeline(SimpleImputer(strategy="median"), *([StandardScaler()] if scale else []))
-    categorical = make_pipeline(SimpleImputer(strategy="most_frequent"),
+    # SimpleImputer refuses bool columns: they go in as strings, one-hot encoded like the other categories
+    categorical = make_pipeline(FunctionTransformer(_as_text, feature_names_out="one-to-one"),
+                                SimpleImputer(strategy="most_frequent"),
                                 OneHotEncoder(handle_unknown="ignore", sparse_output=False))
     return make_column_transformer(
         (numeric, make_column_selector(dtype_include="number")),
         (categorical, make_column_selector(dtype_exclude="number")),
     )
+
+
+def _as_text(X):
+    """Categorical columns as object strings, missing values kept missing."""
+    X = pd.DataFrame(X)
+    return X.astype(object).where(X.notna(), np.nan).map(lambda v: v if v is np.nan else str(v))
 
 
 def make_method(method: str, task, budget: float, metamodel_path, scratch: Path):
