@@ -23,7 +23,8 @@ one core (n_jobs=1).
   trained once on the training split; no search, budget not used. Its predicted and measured seconds are kept
   (``predicted_seconds``);
 * ``hgb_default``, ``rf_default``, ``linear_default``: scikit-learn defaults (logistic regression / ridge)
-  after the usual preprocessing (median / most-frequent imputation, one-hot categories, scaling for linear).
+  after the usual preprocessing (median / most-frequent imputation, one-hot categories — at most 32 columns a
+  feature, categories of fewer than 5 rows pooled — scaling for linear).
 
 A method that raises is recorded with its error and, for ranks, given the score of a constant predictor
 (AUC 0.5, R² 0) — failures count against it, as in the AutoML Benchmark.
@@ -104,7 +105,10 @@ def preprocessing(scale: bool):
     # SimpleImputer refuses bool columns: they go in as strings, one-hot encoded like the other categories
     categorical = make_pipeline(FunctionTransformer(_as_text, feature_names_out="one-to-one"),
                                 SimpleImputer(strategy="most_frequent"),
-                                OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+                                # at most 32 columns per feature (rarer categories pooled): an identifier-like
+                                # column of a real table would otherwise make a dense matrix of rows x rows
+                                OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, max_categories=32,
+                                              sparse_output=False))
     return make_column_transformer(
         (numeric, make_column_selector(dtype_include="number")),
         (categorical, make_column_selector(dtype_exclude="number")),
