@@ -14,7 +14,8 @@ from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.metamodel._selection import best_of_k
 from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, nearest_weights, normalized_scores
-from automl_meta.metamodel._timing import exponent_of, on_device, rescale, size_exponents, to_task_size
+from automl_meta.metamodel._timing import (MIN_EXTRAPOLATION_EXPONENT, exponent_of, on_device, rescale, size_exponents,
+                                          to_task_size)
 
 FORMAT = "automl-meta-metamodel"
 FORMAT_VERSION = 2  # 2: the strategy prior
@@ -272,10 +273,14 @@ class MetaModel:
                 scores.append(torch.sigmoid(logit).numpy())
                 times.append(log_time.numpy())
         scores, times = np.array(scores), np.array(times)
-        seconds = np.expm1(np.clip(times.mean(axis=0), 0, 20))
+        # a cautious estimate, the members' mean plus their spread (in log seconds): the time limits a
+        # recommendation must meet are picked among thousands of candidates, where the mean's errors are
+        # selected for (the strategies predicted fastest for their score are the under-predicted ones)
+        seconds = np.expm1(np.clip(times.mean(axis=0) + times.std(axis=0), 0, 20))
         largest = (getattr(self, "timing_", None) or {}).get("max_task_rows")
         if rows is not None and largest and rows > largest:  # the time head has seen no larger task
-            seconds = rescale(seconds, self._exponents(enc_np), largest, rows, None, None)
+            exponents = np.maximum(self._exponents(enc_np), MIN_EXTRAPOLATION_EXPONENT)
+            seconds = rescale(seconds, exponents, largest, rows, None, None)
         return scores.mean(axis=0), scores.std(axis=0), seconds
 
     def _priors(self, x: np.ndarray, encodings: np.ndarray) -> np.ndarray:
