@@ -77,8 +77,13 @@ TIE = 1e-4  # test metrics closer than this count as a tie
 def outer_split(task, seed: int = 0):
     from sklearn.model_selection import train_test_split
 
-    strat = task.y if task.is_classification else None
-    return train_test_split(task.X, task.y, test_size=0.25, random_state=seed, stratify=strat)
+    y = task.y
+    if task.is_classification and pd.api.types.is_float_dtype(pd.Series(y)):
+        # class labels given as non-integer numbers (movielens: ratings 0.5 ... 5 declared classes):
+        # scikit-learn's classifiers, ours included, refuse a "continuous" target; as text they are classes
+        y = pd.Series(y).map(lambda v: v if pd.isna(v) else f"{v:g}").to_numpy(dtype=object)
+    strat = y if task.is_classification else None
+    return train_test_split(task.X, y, test_size=0.25, random_state=seed, stratify=strat)
 
 
 def test_score(metric: str, model, X, y) -> float:
@@ -474,8 +479,12 @@ def main() -> None:
                     done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
                     done.to_csv(out, index=False)
     command = "python benchmarks/bench_endtoend.py" + (" --smoke" if args.smoke else f" --tasks {args.tasks} --budgets {args.budgets}")
+    if args.metadataset and not args.smoke:
+        command += f" --metadataset {args.metadataset}"
     if args.min_rows and not args.smoke:
-        command += f" --sample {args.sample} --min-rows {args.min_rows} --methods {args.methods}"
+        command += f" --sample {args.sample} --min-rows {args.min_rows}"
+    if args.methods != ",".join(DEFAULT_METHODS) and not args.smoke:
+        command += f" --methods {args.methods}"
     report = summarize(done[done["method"].isin(methods)], machine_stamp(), command)
     (out_dir / "endtoend.md").write_text(report + "\n")
     plot(done[done["method"].isin(methods)], out_dir / "endtoend_rank.png")
