@@ -75,11 +75,11 @@ def bagged_members(fitted, task, X_train, y_train) -> Averaged:
     from automl_meta.evaluate import row_subsample, test_folds
     from automl_meta.models import build_model
 
-    train_task = Task(X_train, y_train, kind=task.kind, metric=task.metric)
+    train_task = Task(X_train, y_train, kind=task.kind, metric=task.metric, cv=fitted.cv_)
     max_rows = None if fitted.search_rows_ >= train_task.n_rows else fitted.search_rows_
     rows = row_subsample(train_task, max_rows, 0)
     X, y = train_task.X.iloc[rows].reset_index(drop=True), train_task.y.iloc[rows].reset_index(drop=True)
-    folds = test_folds(train_task, fitted.cv, 0, max_rows)
+    folds = test_folds(train_task, fitted.cv_, 0, max_rows)  # the folds the fit used (fewer for a rare class)
     models, weights = [], []
     for member in fitted.ensemble_:
         for test in folds:

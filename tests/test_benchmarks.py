@@ -51,7 +51,8 @@ def test_endtoend_smoke(corpus_manifest, tmp_path):
 
 
 def test_scale_smoke(tmp_path):
-    out = _run("bench_scale.py", "--sizes", "11000,22000", "--epochs", "1", "--out", str(tmp_path / "scale.csv"))
+    # the shipped meta-dataset once (v2: 57,312 evaluations) and twice
+    out = _run("bench_scale.py", "--sizes", "57000,115000", "--epochs", "1", "--out", str(tmp_path / "scale.csv"))
     frame = pd.read_csv(tmp_path / "scale.csv")
     assert frame["evaluations"].tolist()[1] == 2 * frame["evaluations"].tolist()[0]
     assert (frame["recommend_ms_median"] > 0).all() and "seconds_per_member_epoch" in out
