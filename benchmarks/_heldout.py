@@ -124,7 +124,8 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
            **methods) -> HeldOut:
     """A seeded sample of ``n_tasks`` groups (about ``regression_share`` of them regression), one task each,
     dealt into ``n_folds`` folds; ``among``: only these task names are sampled (their whole groups are held
-    out; the meta-models are still trained on every group outside the fold); ``methods``: ``members``, ``epochs`` and ``cache`` of :class:`HeldOut`."""
+    out; the meta-models are still trained on every group outside the fold); ``methods``: ``members``,
+    ``epochs`` and ``cache`` of :class:`HeldOut`."""
     data = store.training_data()
     rng = np.random.default_rng(seed)
     groups = np.asarray(data.groups).astype(str)

@@ -121,7 +121,9 @@ def preprocessing(scale: bool):
 
 
 def _as_text(X):
-    """Categorical columns as object strings, missing values kept missing."""
+    """Categorical columns as object strings. A missing value becomes the text "nan" (``np.nan`` after
+    ``where`` is not always the ``np.nan`` object), so it is one-hot encoded as a category of its own rather than
+    imputed: what the committed end-to-end results were run with."""
     X = pd.DataFrame(X)
     return X.astype(object).where(X.notna(), np.nan).map(lambda v: v if v is np.nan else str(v))
 
@@ -179,10 +181,8 @@ class ZeroShot:
         from automl_meta.metamodel import resolve_metamodel
         from automl_meta.models import build_model
 
-        # no cross-validation here: the folds only validate the target, fewer where a class is rare (as the
-        # estimator does)
-        folds = 5 if self.task.kind == "regression" else max(2, min(5, int(pd.Series(y).value_counts().min())))
-        train = Task(X, y, kind=self.task.kind, metric=self.task.metric, cv=folds)
+        # no cross-validation here: cv only validates the target (every class on 2 rows or more)
+        train = Task(X, y, kind=self.task.kind, metric=self.task.metric, cv=2)
         top = resolve_metamodel(self.metamodel_path).recommend(compute(train), k=1, kind=train.kind, n_rows=train.n_rows,
                                                                folds=1, max_seconds=ZERO_SHOT_SECONDS)[0]
         self.strategy_, self.predicted_seconds_ = top.strategy, top.predicted_seconds

@@ -68,8 +68,8 @@ def _workers_and_threads(n_jobs, device: str = "cpu") -> tuple[int, int]:
     workers than trials its free memory holds (they share it)."""
     from automl_meta.models import gpu_trial_slots
 
-    slots = gpu_trial_slots(device)
-    return min(_cores(n_jobs), slots or _cores(n_jobs)), 1
+    cores, slots = _cores(n_jobs), gpu_trial_slots(device)
+    return (min(cores, slots) if slots else cores), 1
 
 
 def _import_in_background(families) -> None:

@@ -67,9 +67,8 @@ def _clean(value):
 def _evaluation_records(frame: pd.DataFrame) -> list[dict]:
     """Every row's evaluation columns as insert parameters (missing values as None), converted for the whole
     frame at once: row-by-row pandas access made importing the 57,000-evaluation shipped meta-dataset slow."""
-    values = frame[list(EVAL_COLUMNS)].astype(object)
-    records = values.where(values.notna(), None).to_dict("records")
-    for row in records:
+    records = frame[list(EVAL_COLUMNS)].astype(object).to_dict("records")
+    for row in records:  # _clean: missing values (NaN, NA) to None, numpy scalars to Python
         for c, v in row.items():
             row[c] = _clean(v)
         if row["n_rows"] is not None:

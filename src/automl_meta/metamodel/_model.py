@@ -395,9 +395,9 @@ class MetaModel:
             folds the meta-dataset measured its times with (its provenance), each family with its own growth
             in the rows (see ``automl_meta.metamodel._timing``).
         device : str, optional
-            Where the strategies will be trained: ``"cuda"`` bounds an MLP's predicted seconds by its optimizer
-            steps at a GPU's cost per step (the meta-dataset's times are CPU times); ``None`` or ``"cpu"``: as
-            measured.
+            Where the strategies will be trained. An MLP's predicted seconds are held to its optimizer steps at
+            the device's cost per step: raised to them on the CPU (``None`` or ``"cpu"``), lowered to them on
+            ``"cuda"`` (the meta-dataset's times are CPU times); see ``_timing.on_device``.
         """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
