@@ -18,7 +18,7 @@ bootstrap interval and win/tie/loss; and the meta-model's cost (training time on
 size, recommend latency).
 
 Usage: python benchmarks/bench_metalevel.py [--metadataset PATH] [--out benchmarks/results/metalevel.csv]
-       [--folds K] [--members 5] [--epochs 60] [--fresh]
+       [--folds K] [--members 5] [--epochs 60] [--fresh] [--model-cache DIR]
 """
 
 from __future__ import annotations
@@ -63,7 +63,29 @@ def _kind_class(kinds) -> np.ndarray:
     return np.where(np.asarray(kinds) == "regression", "regression", "classification")
 
 
-def held_out_rows(data, model_factory, fold_of: dict, folds_todo):
+def _fold_model(data, train, model_factory, cache: Path | None, key: str):
+    """The meta-model trained on ``data``'s ``train`` tasks; saved under ``cache`` (keyed by the fold, its
+    training tasks and the model's configuration) so that recommendation-time variants can be scored again
+    without retraining (~200 s a fold)."""
+    import hashlib
+
+    from automl_meta.metamodel import MetaModel
+
+    model = model_factory()
+    if cache is None:
+        return model.fit(data.subset(train))
+    digest = hashlib.sha1("\n".join(map(str, np.asarray(data.task_names)[train])).encode()).hexdigest()[:8]
+    path = cache / f"metalevel_{key}_{len(train)}train_{model.n_members}m{model.epochs}e_{digest}.pt"
+    if path.exists():
+        loaded = MetaModel.load(path)
+        loaded.set_neighbours = model.set_neighbours  # a recommendation-time setting, not in the weights
+        return loaded
+    model.fit(data.subset(train))
+    model.save(path)
+    return model
+
+
+def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | None = None):
     """Per held-out fold: train every method without the fold's groups, then score each held-out task's picks
     among the common strategies it was scored on (its whole common set at the base fidelity, the first part at
     the large one). The baselines are fitted per kind class (classification, regression), as the
@@ -82,7 +104,7 @@ def held_out_rows(data, model_factory, fold_of: dict, folds_todo):
             continue
         t0 = time.perf_counter()
         train_data = data.subset(train)
-        model = model_factory().fit(train_data)
+        model = _fold_model(data, train, model_factory, cache, f"fold{f}_of{len(set(fold_of.values()))}")
         baselines = {}
         for kc in set(kind_class[test]):
             sub = train_data.subset(np.flatnonzero(_kind_class(train_data.kinds) == kc))
@@ -225,6 +247,8 @@ def main() -> None:
                         help="hold out this many folds of whole groups (default 0: leave-one-group-out)")
     parser.add_argument("--fresh", action="store_true", help="ignore existing results")
     parser.add_argument("--no-cost", action="store_true")
+    parser.add_argument("--model-cache", help="directory to save and reuse the per-fold meta-models (e.g. "
+                        "build/heldout_models): a rerun that changes only how recommend chooses trains nothing")
     args = parser.parse_args()
 
     import tempfile
@@ -250,7 +274,10 @@ def main() -> None:
     folds_todo = sorted(set(fold_of.values()) - set(done["fold"]))
     print(f"machine: {machine_stamp()}; {len(data.task_ids)} tasks in {len(set(data.groups))} groups, {scheme}; "
           f"{len(folds_todo)} folds to run")
-    for fold, rows in held_out_rows(data, factory, fold_of, folds_todo):
+    cache = Path(args.model_cache) if args.model_cache else None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    for fold, rows in held_out_rows(data, factory, fold_of, folds_todo, cache):
         done = pd.concat([done, pd.DataFrame(rows).assign(fold=fold, scheme=scheme)], ignore_index=True)
         done.to_csv(out, index=False)
     print(f"\n## Meta-level, {scheme} ({machine_stamp()})\n\nmean normalized score [95% bootstrap CI]; "

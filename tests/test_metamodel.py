@@ -314,6 +314,42 @@ def test_on_a_gpu_an_mlp_costs_at_most_its_steps():
     assert raised[0] == pytest.approx(steps * per_step) and raised[1] == 1.0
 
 
+def test_a_forest_costs_at_least_its_trees_work():
+    """A forest predicted faster than its trees' work allows (rows x log2(rows / leaf) x columns tried per tree)
+    is raised to it; more trees, rows or columns raise the floor; other families and unknown columns are left."""
+    from automl_meta.metamodel._timing import TREE_SECONDS_PER_UNIT, tree_floor
+
+    forest = Strategy("random_forest", {**Strategy.default("random_forest").params, "n_estimators": 200,
+                                        "max_features": 0.5, "min_samples_leaf": 1})
+    extra = Strategy("extra_trees", {**forest.params})
+    linear = Strategy.default("linear")
+    raised = tree_floor(np.array([1.0, 1.0, 1.0]), [forest, extra, linear], 30_000, 20, folds=1)
+    work = 200 * 30_000 * np.log2(30_000) * 10
+    assert raised[0] == pytest.approx(work * TREE_SECONDS_PER_UNIT["random_forest"])
+    assert raised[1] == pytest.approx(work * TREE_SECONDS_PER_UNIT["extra_trees"]) and raised[2] == 1.0
+    assert raised[0] > raised[1] > 1.0  # a random forest sorts at each split: the costlier of the two
+    # three folds: three fits on two thirds of the rows
+    three = tree_floor(np.array([1.0]), [forest], 30_000, 20, folds=3)[0]
+    assert three == pytest.approx(3 * 200 * 20_000 * np.log2(20_000) * 10 * TREE_SECONDS_PER_UNIT["random_forest"])
+    bigger = tree_floor(np.array([1.0]), [forest], 60_000, 40, folds=1)[0]
+    assert bigger > 4 * raised[0]
+    assert tree_floor(np.array([1e6]), [forest], 30_000, 20, 1)[0] == 1e6  # never below the prediction
+    assert tree_floor(np.array([1.0]), [forest], 30_000, None, 1)[0] == 1.0
+
+
+def test_recommend_holds_forests_to_their_work_on_large_tasks(trained):
+    """recommend's predicted seconds for a forest on a large task are at least the trees' work for the task's
+    rows and columns (its meta-features)."""
+    from automl_meta.metafeatures import FEATURE_NAMES
+    from automl_meta.metamodel._timing import tree_floor
+
+    mf = vector(1.0).copy()
+    mf[list(FEATURE_NAMES).index("log_n_rows")] = np.log(50_000)
+    mf[list(FEATURE_NAMES).index("log_n_features")] = np.log(30)
+    forest = Strategy("random_forest", {**Strategy.default("random_forest").params, "n_estimators": 300})
+    top = trained.recommend(mf, k=1, candidates=[forest], kind="binary", n_rows=50_000, folds=1)[0]
+    assert top.predicted_seconds >= tree_floor(np.array([0.0]), [forest], 50_000, 30, 1)[0] > 10
+
 def test_neighbour_prior_is_local_and_leaves_out_the_own_group():
     from automl_meta.metamodel._targets import NeighbourPrior
 

@@ -15,7 +15,7 @@ from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.metamodel._selection import best_of_k
 from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, nearest_weights, normalized_scores
 from automl_meta.metamodel._timing import (MIN_EXTRAPOLATION_EXPONENT, exponent_of, on_device, rescale, size_exponents,
-                                          to_task_size)
+                                          to_task_size, tree_floor)
 
 FORMAT = "automl-meta-metamodel"
 FORMAT_VERSION = 2  # 2: the strategy prior
@@ -244,9 +244,13 @@ class MetaModel:
 
     def _query_rows(self, metafeatures) -> float | None:
         """The query task's rows, from its (unscaled) meta-features; None when unknown."""
+        return self._query_size(metafeatures, "log_n_rows")
+
+    def _query_size(self, metafeatures, name: str) -> float | None:
+        """exp of the query's (unscaled) log-size meta-feature ``name``; None when unknown."""
         values = np.asarray(getattr(metafeatures, "values", metafeatures), dtype=float)
-        rows = _rows_of(values[None, :], self.feature_names_)[0]
-        return float(rows) if np.isfinite(rows) else None
+        size = _exp_feature(values[None, :], self.feature_names_, name)[0]
+        return float(size) if np.isfinite(size) else None
 
     def _scale_query(self, metafeatures) -> np.ndarray:
         """The query's meta-features checked for their version and scaled as the training tasks' were (1 x M)."""
@@ -397,7 +401,8 @@ class MetaModel:
         device : str, optional
             Where the strategies will be trained. An MLP's predicted seconds are held to its optimizer steps at
             the device's cost per step: raised to them on the CPU (``None`` or ``"cpu"``), lowered to them on
-            ``"cuda"`` (the meta-dataset's times are CPU times); see ``_timing.on_device``.
+            ``"cuda"`` (the meta-dataset's times are CPU times); see ``_timing.on_device``. A forest's are
+            held to at least its trees' work on the CPU (``_timing.tree_floor``).
         """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
@@ -423,8 +428,9 @@ class MetaModel:
             raise ConfigError("No candidate strategy is available for this task (check the installed families).")
         seconds = self._at_fit_size(seconds, enc, rows, n_rows, folds)
         timing = getattr(self, "timing_", None) or {}
-        seconds = on_device(seconds, candidates, n_rows or rows or 1.0, folds or timing.get("folds") or 1,
-                            device)
+        fit_rows, fit_folds = n_rows or rows or 1.0, folds or timing.get("folds") or 1
+        seconds = on_device(seconds, candidates, fit_rows, fit_folds, device)
+        seconds = tree_floor(seconds, candidates, fit_rows, self._query_size(mf, "log_n_features"), fit_folds)
         keep = np.arange(len(candidates))
         if max_seconds is not None:
             fits = np.flatnonzero(seconds <= max_seconds)
@@ -590,10 +596,15 @@ def _best_per_task(data, index_of: dict, n_tasks: int, n: int = 3) -> list[list[
 
 def _rows_of(metafeatures: np.ndarray, feature_names) -> np.ndarray:
     """Each task's rows, from its ``log_n_rows`` meta-feature (NaN where missing)."""
+    return _exp_feature(metafeatures, feature_names, "log_n_rows")
+
+
+def _exp_feature(metafeatures: np.ndarray, feature_names, name: str) -> np.ndarray:
+    """Each task's size from its log-size meta-feature ``name`` (NaN where missing)."""
     names = list(feature_names)
-    if "log_n_rows" not in names:
+    if name not in names:
         return np.full(len(metafeatures), np.nan)
-    return np.exp(np.asarray(metafeatures, dtype=float)[:, names.index("log_n_rows")])
+    return np.exp(np.asarray(metafeatures, dtype=float)[:, names.index(name)])
 
 
 def _diverse_top(encodings: np.ndarray, relevance: np.ndarray, lead: list, k: int, diversity: float) -> list[int]:
