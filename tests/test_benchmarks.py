@@ -81,9 +81,13 @@ def test_workers_smoke(tmp_path):
 def test_metalevel_smoke(tmp_path):
     """Two folds of whole groups over the shipped meta-dataset, tiny meta-models: the v2 columns and the paired
     comparison are there, and no held-out task's group was in its fold's training data."""
-    out = _run("bench_metalevel.py", "--folds", "2", "--members", "1", "--epochs", "1", "--no-cost",
-               "--out", str(tmp_path / "metalevel.csv"))
+    args = ("--folds", "2", "--members", "1", "--epochs", "1", "--no-cost", "--model-cache", str(tmp_path / "models"))
+    out = _run("bench_metalevel.py", *args, "--out", str(tmp_path / "metalevel.csv"))
     frame = pd.read_csv(tmp_path / "metalevel.csv")
+    # the per-fold meta-models are cached: a fresh rerun loads them and scores every task the same
+    assert len(list((tmp_path / "models").glob("metalevel_fold*_of2_*.pt"))) == 2
+    _run("bench_metalevel.py", *args, "--out", str(tmp_path / "again.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again.csv"), frame)
     assert {"collection", "fidelity", "fold", "scheme"} <= set(frame.columns)
     assert set(frame["method"]) == {"metamodel", "portfolio", "knn", "random"}
     assert frame.groupby("group")["fold"].nunique().max() == 1 and set(frame["fold"]) == {0, 1}
