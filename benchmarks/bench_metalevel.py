@@ -78,7 +78,8 @@ def _fold_model(data, train, model_factory, cache: Path | None, key: str):
     path = cache / f"metalevel_{key}_{len(train)}train_{model.n_members}m{model.epochs}e_{digest}.pt"
     if path.exists():
         loaded = MetaModel.load(path)
-        loaded.set_neighbours = model.set_neighbours  # a recommendation-time setting, not in the weights
+        # recommendation-time settings, not in the weights: as the factory's
+        loaded.set_neighbours, loaded.set_shrinkage = model.set_neighbours, model.set_shrinkage
         return loaded
     model.fit(data.subset(train))
     model.save(path)

@@ -281,6 +281,9 @@ def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_pa
     np.testing.assert_allclose(at_100k / at_10k, 10 ** growth, rtol=0.1)
     loaded = MetaModel.load(model.save(tmp_path / "m.pt"))
     by_key = {s.key: s for s in STRATEGIES}
+    from automl_meta.metamodel._timing import TREE_SECONDS_PER_UNIT, tree_floor
+
+    n_features = float(np.exp(bigger[list(FEATURE_NAMES).index("log_n_features")]))
     for m in (model, loaded):
         cv3 = {r.strategy.key: r.predicted_seconds for r in m.recommend(bigger, k=8, candidates=STRATEGIES, kind="binary")}
         one_fit = {r.strategy.key: r.predicted_seconds for r in m.recommend(bigger, k=8, candidates=STRATEGIES,
@@ -288,6 +291,10 @@ def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_pa
         for key, seconds in one_fit.items():
             b = m.size_exponents_[by_key[key].family]  # as measured (the seconds are noisy)
             # one fit on all 50,000 rows against three on two thirds of 100,000 each
+            if by_key[key].family in TREE_SECONDS_PER_UNIT:  # a forest: at least its trees' work in both
+                assert seconds >= tree_floor(np.array([0.0]), [by_key[key]], 50_000, n_features, 1)[0] > 0
+                assert cv3[key] >= tree_floor(np.array([0.0]), [by_key[key]], 100_000, n_features, 3)[0]
+                continue
             assert seconds == pytest.approx(cv3[key] / 3 * 0.5 ** b * 1.5 ** b, rel=1e-4)
 
 
@@ -403,6 +410,31 @@ def test_recommend_chooses_a_set_that_covers_both_regimes():
     assert recs[0].predicted_score == max(model.predict(vector(0.0), STRATEGIES)[0])  # the best predicted first
     plain = MetaModel(n_members=2, epochs=30, random_state=0, set_neighbours=0).fit(data)
     assert len({r.strategy for r in plain.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary")}) == 3
+
+
+def test_the_set_selection_scenarios_are_shrunk_toward_the_prediction(trained):
+    """set_shrinkage blends each neighbour's measured scores with the network's predicted ones: 0 the measured
+    alone, 1 the prediction alone (the k best means); outside [0, 1] a clear error."""
+    import copy
+
+    from automl_meta.errors import ConfigError
+    from automl_meta.space import encode_many
+
+    model = copy.deepcopy(trained)
+    x, enc = model._scale_query(vector(0.0)), encode_many(STRATEGIES)
+    mean = model.predict(vector(0.0), STRATEGIES)[0]
+    model.set_shrinkage = 0.0
+    measured, weights = model._scenarios(x, enc, mean)
+    model.set_shrinkage = 0.3
+    shrunk, same_weights = model._scenarios(x, enc, mean)
+    np.testing.assert_allclose(shrunk, 0.7 * measured + 0.3 * mean[None, :])
+    np.testing.assert_array_equal(weights, same_weights)
+    model.set_shrinkage = 1.0
+    picks = [r.strategy for r in model.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary")]
+    assert picks == [STRATEGIES[i] for i in np.argsort(-mean, kind="stable")[:3]]
+    model.set_shrinkage = 1.5
+    with pytest.raises(ConfigError, match="set_shrinkage must be a number between 0 and 1; got 1.5"):
+        model.recommend(vector(0.0), k=3, candidates=STRATEGIES, kind="binary")
 
 
 def test_set_selection_falls_back_without_tasks_scored_on_the_whole_common_set():

@@ -75,11 +75,17 @@ class MetaModel:
         training tasks nearest to the task (weighted by similarity; each candidate scored as its nearest
         common strategy, ties broken by the prediction). 0: the k best predictions kept diverse by maximal
         marginal relevance instead.
+    set_shrinkage : float, default=0.3
+        Each scenario of the set selection is ``(1 - set_shrinkage)`` times a neighbour's measured scores plus
+        ``set_shrinkage`` times the network's predicted scores for the task: the neighbours give how strategies
+        win together (their joint structure), the network where this task departs from them. 0.3 was the best
+        of 0, 0.15, 0.3, 0.5 and 0.7 in grouped cross-validation, in each half of the folds
+        (benchmarks/NOTES.md, "Set selection shrunk toward the network").
     """
 
     def __init__(self, n_members=5, epochs=60, hidden=128, embedding=64, dropout=0.1, learning_rate=1e-3,
                  weight_decay=1e-4, temperature=0.1, tasks_per_batch=16, random_state=0, memory_radius=0.01,
-                 device="cpu", neighbours=0, set_neighbours=100):
+                 device="cpu", neighbours=0, set_neighbours=100, set_shrinkage=0.3):
         self.n_members = n_members
         self.epochs = epochs
         self.hidden = hidden
@@ -94,11 +100,13 @@ class MetaModel:
         self.device = device
         self.neighbours = neighbours
         self.set_neighbours = set_neighbours
+        self.set_shrinkage = set_shrinkage
 
     def _config(self) -> dict:
         return {k: getattr(self, k) for k in ("n_members", "epochs", "hidden", "embedding", "dropout", "learning_rate",
                                               "weight_decay", "temperature", "tasks_per_batch", "random_state",
-                                              "memory_radius", "neighbours", "set_neighbours")}
+                                              "memory_radius", "neighbours", "set_neighbours",
+                                              "set_shrinkage")}
 
     # -- training -------------------------------------------------------------------------------------------
     def fit(self, data) -> "MetaModel":
@@ -295,16 +303,19 @@ class MetaModel:
             priors.append(self.neighbour_prior_.for_query(x)[self.prior_.nearest(encodings)])
         return np.stack(priors, axis=1).astype(np.float32)
 
-    def _scenarios(self, x: np.ndarray, encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    def _scenarios(self, x: np.ndarray, encodings: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """(scenarios x candidates) measured normalized scores of the ``set_neighbours`` training tasks nearest
         to the query (those scored on the whole common set; each candidate as its nearest common strategy),
-        and their weights, exp(-distance / the median distance), summing to 1; None without such tasks."""
+        shrunk toward the predicted ``mean`` by ``set_shrinkage``, and their weights, exp(-distance / the median
+        distance), summing to 1; None without such tasks."""
         matrix = self.prior_.matrix_
         complete = np.flatnonzero(~np.isnan(matrix).any(axis=1))
         if not len(complete):
             return None
         nearest, weights = nearest_weights(self._task_distances(x), complete, self.set_neighbours)
-        return matrix[nearest][:, self.prior_.nearest(encodings.astype(np.float32))], weights / weights.sum()
+        measured = matrix[nearest][:, self.prior_.nearest(encodings.astype(np.float32))]
+        shrink = self.set_shrinkage
+        return (1.0 - shrink) * measured + shrink * np.asarray(mean)[None, :], weights / weights.sum()
 
     def _task_distances(self, x: np.ndarray) -> np.ndarray:
         """Mean absolute difference between a scaled query and every (scaled, once) training task."""
@@ -409,6 +420,8 @@ class MetaModel:
             raise ConfigError(f"k must be a positive integer; got {k!r}.")
         if max_seconds is not None and not max_seconds > 0:
             raise ConfigError(f"max_seconds must be a positive number of seconds; got {max_seconds!r}.")
+        if not isinstance(self.set_shrinkage, (int, float)) or not 0 <= self.set_shrinkage <= 1:
+            raise ConfigError(f"set_shrinkage must be a number between 0 and 1; got {self.set_shrinkage!r}.")
         mf = task_or_metafeatures
         if hasattr(task_or_metafeatures, "X"):
             from automl_meta.metafeatures import compute
@@ -438,7 +451,7 @@ class MetaModel:
         # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
         position = {candidates[j].key: p for p, j in enumerate(keep)}
         lead = list(dict.fromkeys(position[s.key] for s in self._remembered(x)[: (k + 1) // 2] if s.key in position))
-        scenarios = self._scenarios(x, enc[keep]) if self.set_neighbours else None
+        scenarios = self._scenarios(x, enc[keep], mean[keep]) if self.set_neighbours else None
         if scenarios is not None:
             chosen = best_of_k(*scenarios, lead or [int(np.argmax(mean[keep]))], k, mean[keep])
         else:  # set selection off, or no training task scored on the whole common set
