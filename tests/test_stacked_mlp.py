@@ -76,6 +76,25 @@ def test_stacked_with_dropout_learns_as_well():
     assert np.mean(stacked) > 0.85 and abs(np.mean(stacked) - np.mean(separate)) < 0.03
 
 
+def test_stacked_with_dropout_is_reproducible():
+    """The masks come from the members' seeds: the same fit twice predicts the same, whatever the process's
+    global random state (the same strategy once scored differently from run to run), and leaves it as it was."""
+    import torch
+
+    X, label, _ = _data(seed=2)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, label))
+    template = build_model(Strategy("mlp", {"dropout": 0.3, "max_epochs": 15}), "binary", device="cpu")
+    datasets = [(X.iloc[tr], label.iloc[tr]) for tr, _ in folds]
+    runs = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        before = torch.get_rng_state()
+        runs.append([m.predict_proba(X) for m in fit_pipelines_stacked(template, datasets)])
+        assert torch.equal(torch.get_rng_state(), before)
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_fit_stacked_refuses_different_architectures():
     X = np.zeros((40, 3), dtype=np.float32)
     y = np.array([0, 1] * 20)

@@ -61,10 +61,19 @@ def fit_stacked(estimators: list, Xs: list, ys: list) -> list:
             for estimator, p in zip(estimators, prepared):
                 estimator._fit_seeded(p)
         else:
-            _train(estimators, prepared)
+            # the dropout masks from the members' seeds, as a separate fit draws them (without this they came
+            # from the process's global generator: the same strategy, seed and data scored differently per run)
+            with torch.random.fork_rng(devices=first._devices()):
+                torch.manual_seed(_stack_seed(prepared))
+                _train(estimators, prepared)
     finally:
         torch.set_num_threads(threads)
     return estimators
+
+
+def _stack_seed(prepared) -> int:
+    """One seed for the stacked networks' dropout masks, from the members' seeds."""
+    return int(np.random.SeedSequence([int(p["seed"]) for p in prepared]).generate_state(1)[0])
 
 
 def _train(estimators, prepared) -> None:
