@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from automl_meta.data import _validate as v
+from automl_meta.data._dates import expand_datetimes
 from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_metric
 from automl_meta.errors import DataError
 
@@ -56,7 +57,7 @@ class Task:
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
-        frame = v.as_frame(X)
+        frame = expand_datetimes(v.as_frame(X))
         target = v.as_target(y, len(frame))
         target_name = str(target_name or (target.name if target.name is not None else "target"))
         kind = normalize_kind(kind)

@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from automl_meta.data._dates import expand_datetimes
 from automl_meta.errors import DataError
 
 _MISSING = "__missing__"
@@ -152,6 +153,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             if arr.dtype == object:
                 X = X.infer_objects()
         X = X.set_axis([str(c) for c in X.columns], axis=1)
+        # date columns as numbers (automl_meta.data._dates): a Task has expanded them already; raw data given
+        # at prediction is expanded here the same way, and only the fitted columns are kept below
+        X = expand_datetimes(X, hour="auto" if fitting else "always")
         if fitting:
             return X
         expected = list(self.feature_names_in_)

@@ -1,0 +1,65 @@
+"""Date columns (automl_meta.data._dates): expanded into numbers when a task is built and again, the same way,
+by the encoder of a fitted model given the raw column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.data import Task
+from automl_meta.data._dates import expand_datetimes
+
+
+def _frame(n=120, seed=0, tz=None, times=False):
+    rng = np.random.default_rng(seed)
+    when = pd.Series(pd.date_range("2021-01-01", periods=n, freq="D", tz=tz))
+    if times:
+        when = when + pd.to_timedelta(rng.integers(0, 24, n), unit="h")
+    when[3] = pd.NaT
+    return pd.DataFrame({"when": when, "x": rng.normal(size=n)})
+
+
+def test_a_date_column_becomes_its_days_and_calendar_parts():
+    out = expand_datetimes(_frame())
+    assert list(out.columns) == ["when", "when__year", "when__month", "when__day", "when__day_of_week", "x"]
+    assert all(pd.api.types.is_float_dtype(out[c]) for c in out.columns)
+    assert out.loc[0, "when"] == pytest.approx(18628.0)  # 2021-01-01 is day 18,628 after 1970-01-01
+    assert (out.loc[0, "when__year"], out.loc[0, "when__month"], out.loc[0, "when__day_of_week"]) == (2021, 1, 4)
+    assert out.loc[3].drop("x").isna().all()  # a missing date: missing parts
+    assert "when__hour" in expand_datetimes(_frame(times=True)).columns  # times of day: the hour too
+    assert "when__hour" in expand_datetimes(_frame(), hour="always").columns
+    plain = pd.DataFrame({"x": [1.0, 2.0]})
+    assert expand_datetimes(plain) is plain
+
+
+def test_time_zones_are_read_in_utc():
+    naive, aware = expand_datetimes(_frame()), expand_datetimes(_frame(tz="Europe/Oslo"))
+    # midnight in Oslo is 23:00 UTC of the day before
+    assert aware.loc[0, "when"] == pytest.approx(naive.loc[0, "when"] - 1 / 24)
+    assert aware.loc[0, "when__hour"] == 23
+
+
+def test_a_task_keeps_a_date_column_as_numbers():
+    """A date column with a distinct value on every row is no identifier: the task keeps it, as numbers."""
+    frame = _frame()
+    task = Task(frame, (frame["x"] > 0).astype(int))
+    assert {"when", "when__year", "when__day_of_week"} <= set(task.X.columns)
+    assert "when" in task.numeric_columns and "when" not in task.categorical_columns
+
+
+def test_a_fitted_model_expands_the_raw_date_column_at_prediction():
+    from automl_meta.estimator import AutoMetaRegressor
+
+    frame = _frame(n=730, seed=1)  # two years: the month, not the trend, explains the target
+    y = frame["when"].dt.month.fillna(6).astype(float) + 0.1 * frame["x"]
+    model = AutoMetaRegressor(n_trials=2, warm_start=False, families=["hist_gb"], cv=3, metadataset=False,
+                              random_state=0, n_jobs=1).fit(frame, y)
+    assert model.best_score_ > 0.8
+    later = _frame(n=40, seed=2, times=True)  # times of day unseen in training: the extra hour column is ignored
+    later["when"] = later["when"] + pd.DateOffset(years=2)
+    predicted = model.predict(later)
+    assert predicted.shape == (40,) and np.isfinite(predicted).all()
+    # the month is what it learned: February rows predicted about one above January rows
+    month = later["when"].dt.month.to_numpy()
+    assert predicted[month == 2].mean() - predicted[month == 1].mean() > 0.5
