@@ -33,6 +33,7 @@ class HeldOut:
     epochs: int = 60
     cache: Path | None = MODEL_CACHE
     tag: str = ""  # names a sample drawn from a subset of the groups, in the cached models' file names
+    set_shrinkage: float | None = None  # the meta-models' recommendation-time setting (None: their default)
     _fitted: dict = field(default_factory=dict)
     _manifest: object = None
 
@@ -65,6 +66,8 @@ class HeldOut:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 model.save(path)
+        if self.set_shrinkage is not None:
+            model.set_shrinkage = self.set_shrinkage
         portfolios, nearest = {}, {}
         for kind_class in ("classification", "regression"):
             rows = np.flatnonzero(_kind_class(sub.kinds) == kind_class)
@@ -125,7 +128,7 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
     """A seeded sample of ``n_tasks`` groups (about ``regression_share`` of them regression), one task each,
     dealt into ``n_folds`` folds; ``among``: only these task names are sampled (their whole groups are held
     out; the meta-models are still trained on every group outside the fold); ``methods``: ``members``,
-    ``epochs`` and ``cache`` of :class:`HeldOut`."""
+    ``epochs``, ``cache`` and ``set_shrinkage`` of :class:`HeldOut`."""
     data = store.training_data()
     rng = np.random.default_rng(seed)
     groups = np.asarray(data.groups).astype(str)

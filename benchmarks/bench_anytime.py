@@ -190,6 +190,8 @@ def main() -> None:
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--smoke", action="store_true", help="1 task, 6 trials, a small meta-model")
     parser.add_argument("--summarize-only", action="store_true")
+    parser.add_argument("--set-shrinkage", type=float, default=None,
+                        help="the meta-model's set_shrinkage for its warm starts (default: its own, 0.3)")
     parser.add_argument("--tag", default="", help="suffix of the summary files (anytime_TAG.md ...): e.g. for another --methods set")
     args = parser.parse_args()
     if args.smoke:
@@ -207,7 +209,7 @@ def main() -> None:
     if not args.summarize_only:
         store = open_store(args.metadataset)
         held = select(store, args.tasks, args.folds, members=args.members, epochs=args.epochs,
-                      cache=None if args.smoke else MODEL_CACHE)
+                      cache=None if args.smoke else MODEL_CACHE, set_shrinkage=args.set_shrinkage)
         cfg = held.build_config
         names = [str(held.data.task_names[t]) for t in held.tasks]
         print(f"machine: {machine_stamp()}\n{len(names)} held-out tasks in {args.folds} folds: {names}", flush=True)
@@ -245,6 +247,8 @@ def main() -> None:
         command += f" --warm-trials {args.warm_trials}"
     if args.methods != ",".join(METHODS):
         command += f" --methods {args.methods}"
+    if args.set_shrinkage is not None:
+        command += f" --set-shrinkage {args.set_shrinkage:g}"
     if args.tag:
         command += f" --tag {args.tag}"
     report = summarize(curves, out_dir, machine_stamp(), command, tag)
