@@ -63,3 +63,32 @@ def test_a_fitted_model_expands_the_raw_date_column_at_prediction():
     # the month is what it learned: February rows predicted about one above January rows
     month = later["when"].dt.month.to_numpy()
     assert predicted[month == 2].mean() - predicted[month == 1].mean() > 0.5
+
+
+def test_iso_text_dates_are_read_as_dates_and_other_text_is_not():
+    when = ["2024-03-01", "2024-03-02 14:30", "2024-03-03T23:15:00Z", "2024-03-04T01:00:00+02:00", None, "2024-03-06"]
+    frame = pd.DataFrame({"when": when, "us": ["03/01/2024"] * 6, "few": ["2024-01-01", None, None, None, None, None]})
+    out = expand_datetimes(frame)
+    assert {"when", "when__year", "when__hour"} <= set(out.columns) and pd.api.types.is_float_dtype(out["when"])
+    assert list(out["when__hour"].iloc[:4]) == [0.0, 14.5, 23.25, 23.0]  # +02:00 read in UTC: 23:00 the day before
+    assert out["when__day"].iloc[3] == 3 and np.isnan(out.loc[4, "when"])
+    assert out["us"].tolist() == frame["us"].tolist() and out["few"].equals(frame["few"])  # ambiguous; too few
+
+
+def test_a_csv_of_iso_dates_fits_and_predicts_from_text(tmp_path):
+    from automl_meta.data import read_table
+    from automl_meta.estimator import AutoMetaClassifier
+
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2022-01-01", periods=300, freq="D")
+    frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "x": rng.normal(size=300),
+                          "y": np.where(days.day_of_week >= 5, "weekend", "weekday")})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    table = read_table(tmp_path / "d.csv")
+    task = Task.from_frame(table, target="y")
+    assert "day__day_of_week" in task.X.columns and "day" in task.numeric_columns
+    model = AutoMetaClassifier(n_trials=2, warm_start=False, families=["hist_gb"], cv=3, metadataset=False,
+                               random_state=0, n_jobs=1).fit(table.drop(columns="y"), table["y"])
+    assert model.best_score_ > 0.95  # the day of the week decides the class
+    later = pd.DataFrame({"day": ["2023-06-03", "2023-06-05", None], "x": [0.0, 0.0, 0.0]})  # Saturday, Monday
+    assert list(model.predict(later)[:2]) == ["weekend", "weekday"]

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from automl_meta.data._dates import expand_datetimes
+from automl_meta.data import expand_datetimes
 from automl_meta.errors import DataError
 
 _MISSING = "__missing__"
@@ -155,9 +155,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X = X.set_axis([str(c) for c in X.columns], axis=1)
         # date columns as numbers (automl_meta.data._dates): a Task has expanded them already; raw data given
         # at prediction is expanded here the same way, and only the fitted columns are kept below
-        X = expand_datetimes(X, hour="auto" if fitting else "always")
         if fitting:
-            return X
+            return expand_datetimes(X)
+        fitted = set(self.feature_names_in_)
+        X = expand_datetimes(X, hour="always", dates=[c for c in fitted if f"{c}__year" in fitted])
         expected = list(self.feature_names_in_)
         missing = [c for c in expected if c not in X.columns]
         if missing:
