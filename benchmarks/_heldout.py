@@ -19,6 +19,28 @@ HERE = Path(__file__).resolve().parent
 MODEL_CACHE = HERE.parent / "build" / "heldout_models"
 
 
+#: A meta-model's settings that only ``recommend`` reads: not in its weights, so a cached model takes them from
+#: the model the caller asked for.
+RECOMMEND_SETTINGS = ("set_neighbours", "set_shrinkage")
+
+
+def fit_or_load(model, data, path: Path | None):
+    """``model`` (unfitted) fitted on ``data`` and saved to ``path``, or, when ``path`` holds one already, the
+    saved meta-model with ``model``'s :data:`RECOMMEND_SETTINGS`; ``path`` None: fitted, not saved."""
+    from automl_meta.metamodel import MetaModel
+
+    if path is not None and path.exists():
+        loaded = MetaModel.load(path)
+        for name in RECOMMEND_SETTINGS:
+            setattr(loaded, name, getattr(model, name))
+        return loaded
+    model.fit(data)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    return model
+
+
 @dataclass
 class HeldOut:
     """The evaluated tasks (indices into ``data``), their fold, and per-fold trained methods (a meta-model of
@@ -59,15 +81,8 @@ class HeldOut:
         members, epochs = self.members, self.epochs
         key = f"fold{fold}_of{len(set(self.fold_of_group.values()))}_{len(self.tasks)}tasks_{len(train)}train_{members}m{epochs}e{self.tag}"
         path = None if self.cache is None else self.cache / f"{key}.pt"
-        if path is not None and path.exists():
-            model = MetaModel.load(path)
-        else:
-            model = MetaModel(n_members=members, epochs=epochs).fit(sub)
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                model.save(path)
-        if self.set_shrinkage is not None:
-            model.set_shrinkage = self.set_shrinkage
+        settings = {} if self.set_shrinkage is None else {"set_shrinkage": self.set_shrinkage}
+        model = fit_or_load(MetaModel(n_members=members, epochs=epochs, **settings), sub, path)
         portfolios, nearest = {}, {}
         for kind_class in ("classification", "regression"):
             rows = np.flatnonzero(_kind_class(sub.kinds) == kind_class)

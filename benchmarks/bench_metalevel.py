@@ -34,6 +34,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _heldout import fit_or_load  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "random"]
@@ -63,27 +64,18 @@ def _kind_class(kinds) -> np.ndarray:
     return np.where(np.asarray(kinds) == "regression", "regression", "classification")
 
 
-def _fold_model(data, train, model_factory, cache: Path | None, key: str):
-    """The meta-model trained on ``data``'s ``train`` tasks; saved under ``cache`` (keyed by the fold, its
-    training tasks and the model's configuration) so that recommendation-time variants can be scored again
-    without retraining (~200 s a fold)."""
+def _fold_model(train_data, model_factory, cache: Path | None, key: str):
+    """The meta-model trained on ``train_data``; saved under ``cache`` (keyed by the fold, its training tasks
+    and the model's configuration) so that recommendation-time variants can be scored again without retraining
+    (~200 s a fold)."""
     import hashlib
 
-    from automl_meta.metamodel import MetaModel
-
     model = model_factory()
-    if cache is None:
-        return model.fit(data.subset(train))
-    digest = hashlib.sha1("\n".join(map(str, np.asarray(data.task_names)[train])).encode()).hexdigest()[:8]
-    path = cache / f"metalevel_{key}_{len(train)}train_{model.n_members}m{model.epochs}e_{digest}.pt"
-    if path.exists():
-        loaded = MetaModel.load(path)
-        # recommendation-time settings, not in the weights: as the factory's
-        loaded.set_neighbours, loaded.set_shrinkage = model.set_neighbours, model.set_shrinkage
-        return loaded
-    model.fit(data.subset(train))
-    model.save(path)
-    return model
+    path = None
+    if cache is not None:
+        digest = hashlib.sha1("\n".join(map(str, train_data.task_names)).encode()).hexdigest()[:8]
+        path = cache / f"metalevel_{key}_{len(train_data.task_ids)}train_{model.n_members}m{model.epochs}e_{digest}.pt"
+    return fit_or_load(model, train_data, path)
 
 
 def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | None = None):
@@ -105,7 +97,7 @@ def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | 
             continue
         t0 = time.perf_counter()
         train_data = data.subset(train)
-        model = _fold_model(data, train, model_factory, cache, f"fold{f}_of{len(set(fold_of.values()))}")
+        model = _fold_model(train_data, model_factory, cache, f"fold{f}_of{len(set(fold_of.values()))}")
         baselines = {}
         for kc in set(kind_class[test]):
             sub = train_data.subset(np.flatnonzero(_kind_class(train_data.kinds) == kc))

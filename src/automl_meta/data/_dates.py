@@ -28,7 +28,7 @@ def is_datetime(dtype) -> bool:
 
 
 def _iso_text(col: pd.Series) -> bool:
-    if is_datetime(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         return False
     values = col.dropna()
     head = values.iloc[:100]
