@@ -146,3 +146,21 @@ def test_the_gpu_has_room_for_at_least_one_trial():
     from automl_meta.models import gpu_trial_slots
 
     assert gpu_trial_slots("cuda") >= 1
+
+
+@needs_cuda
+def test_a_cuda_evaluation_trains_and_records_the_gpu_batch():
+    """On a GPU an MLP strategy's cross-validation runs with the GPU's batch and records that strategy."""
+    import pandas as pd
+
+    from automl_meta.data import Task
+    from automl_meta.evaluate import cross_validate
+    from automl_meta.models import adapt_to_device
+    from automl_meta.space import Strategy
+
+    X, y = _separable(40_000)  # folds of 26,666 training rows: enough for the GPU's batch
+    task = Task(pd.DataFrame(X), pd.Series(y), cv=3)
+    asked = Strategy("mlp", {"batch_size": 64, "max_epochs": 5})
+    result = cross_validate(asked, task, cv=3, device="cuda")
+    assert result.ok and result.strategy == adapt_to_device(asked, "cuda") and result.score > 0.9
+    assert result.strategy.params["batch_size"] == 512

@@ -448,3 +448,15 @@ def test_set_selection_falls_back_without_tasks_scored_on_the_whole_common_set()
     model = MetaModel(n_members=1, epochs=2).fit(data)
     assert np.isnan(model.prior_.matrix_).any(axis=1).all()
     assert len(model.recommend(vector(1.0), k=3, candidates=STRATEGIES, kind="binary")) == 3
+
+
+def test_on_a_gpu_an_mlp_is_timed_with_a_gpu_batch():
+    """A batch-128 MLP on a GPU is timed by the steps of the batch it trains there (space.for_gpu): 512 on
+    large data, its own on small."""
+    from automl_meta.metamodel._timing import GPU_STEP_SECONDS, on_device
+
+    asked = Strategy("mlp", {**Strategy.default("mlp").params, "batch_size": 128, "max_epochs": 100, "depth": 2})
+    gpu = on_device(np.array([1e6]), [asked], 50_000, 3, "cuda")[0]
+    assert gpu == pytest.approx(100 * int(np.ceil(50_000 * 2 / 3 / 512)) * 3 * GPU_STEP_SECONDS)
+    small = on_device(np.array([1e6]), [asked], 5_000, 3, "cuda")[0]  # too few rows: its own batch
+    assert small == pytest.approx(100 * int(np.ceil(5_000 * 2 / 3 / 128)) * 3 * GPU_STEP_SECONDS)

@@ -164,3 +164,49 @@ def test_trials_share_a_gpu_as_its_free_memory_allows(monkeypatch):
     assert gpu_trial_slots("cuda", per_trial=2 * 1024**3) == 4 and gpu_trial_slots("cuda:0", per_trial=1024**3) == 9
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda index=0: (100, 80 * 1024**3))
     assert gpu_trial_slots("cuda") == 1
+
+
+def test_on_a_gpu_an_mlp_trains_with_a_gpu_batch(monkeypatch):
+    """adapt_to_device: on a GPU, with enough rows for GPU_BATCH_MIN_STEPS steps an epoch, an MLP's batch
+    rises to GPU_MIN_BATCH with the learning rate x sqrt(growth), held to the space; fewer rows, the CPU,
+    other families and batches already that large are left; idempotent; the model built for a GPU and the
+    evaluation that records it use the adapted strategy."""
+    from automl_meta.data import Task
+    from automl_meta.evaluate import cross_validate
+    from automl_meta.models import _device, adapt_to_device
+    from automl_meta.space import GPU_BATCH_MIN_STEPS, GPU_MIN_BATCH
+
+    enough = GPU_BATCH_MIN_STEPS * GPU_MIN_BATCH
+    asked = Strategy("mlp", {"batch_size": 128, "learning_rate": 1e-3})
+    gpu = adapt_to_device(asked, "cuda", enough)
+    assert gpu.params["batch_size"] == GPU_MIN_BATCH == 512
+    assert gpu.params["learning_rate"] == pytest.approx(2e-3)  # sqrt(512 / 128) = 2
+    assert {k: v for k, v in gpu.params.items() if k not in ("batch_size", "learning_rate")} == \
+        {k: v for k, v in asked.params.items() if k not in ("batch_size", "learning_rate")}
+    assert adapt_to_device(gpu, "cuda:1", enough) == gpu  # idempotent
+    assert adapt_to_device(asked, "cuda") == gpu  # rows unknown: assumed enough
+    assert adapt_to_device(asked, "cuda", enough - 1) is asked  # too few steps an epoch at 512
+    assert adapt_to_device(asked, "cpu", enough) is asked
+    high = FAMILIES["mlp"].params["learning_rate"].high
+    fast = Strategy("mlp", {"batch_size": 32, "learning_rate": 0.02})
+    assert adapt_to_device(fast, "cuda").params["learning_rate"] == high  # 0.02 x 4, held to the space
+    big = Strategy("mlp", {"batch_size": 512})
+    assert adapt_to_device(big, "cuda") is big
+    forest = Strategy.default("random_forest")
+    assert adapt_to_device(forest, "cuda") is forest
+    monkeypatch.setattr(_device, "cuda_available", lambda: False)
+    assert adapt_to_device(asked, "auto") is asked
+    monkeypatch.setattr(_device, "cuda_available", lambda: True)
+    assert adapt_to_device(asked, "auto") == gpu
+    monkeypatch.setattr(_device, "cuda_available", lambda: False)
+    model = build_model(asked, "binary", n_rows=enough, device="cuda").named_steps["model"]
+    assert (model.batch_size, model.learning_rate) == (512, pytest.approx(2e-3))
+    assert build_model(asked, "binary", n_rows=100, device="cuda").named_steps["model"].batch_size == 128
+    assert build_model(asked, "binary", n_rows=enough, device="cpu").named_steps["model"].batch_size == 128
+    # what an evaluation records is what it trained (here it cannot: no GPU, a recorded failure, not a crash)
+    n = 2 * enough
+    task = Task(pd.DataFrame({"a": np.arange(n, dtype=float)}), pd.Series(np.arange(n) % 2), cv=2)
+    result = cross_validate(asked, task, cv=2, device="cuda")
+    assert result.strategy == gpu and result.status == "error" and "CUDA" in result.error
+    small = Task(pd.DataFrame({"a": np.arange(40.0)}), pd.Series(np.arange(40) % 2), cv=2)
+    assert cross_validate(asked, small, cv=2, device="cuda").strategy == asked

@@ -76,7 +76,7 @@ def cross_validate(
     out-of-fold ``predictions`` (probabilities, not decision values: a ROC AUC can then differ from the
     default scoring by ties).
     """
-    from automl_meta.models import build_model
+    from automl_meta.models import adapt_to_device, build_model
 
     start = time.perf_counter()
     cv = int(cv or task.cv)
@@ -86,6 +86,8 @@ def cross_validate(
     try:
         score_fold = _fold_scorer(task, len(rows), keep_predictions, result)
         folds = _folds(task, y, cv, random_state)
+        # recorded as it runs: an MLP's batch on a GPU (on a fold's rows, as build_model adapts it)
+        strategy = result.strategy = adapt_to_device(strategy, device, len(folds[0][0]))
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
         models = _fold_models(template, X, y, folds, n_jobs)
         for train, test in folds:

@@ -107,14 +107,17 @@ def on_device(seconds: np.ndarray, strategies, n_rows: float, folds: int, device
     below on a larger task (a width-129, depth-4 MLP at 22,500 rows: 1.4 s predicted, 43 s measured; the bound
     said 43 s): the predicted seconds are raised to it. On a GPU (``device`` "cuda...") a step is bound by
     kernel launches (:data:`GPU_STEP_SECONDS` per two layers), far below its CPU time for wide networks and
-    large batches: the predicted seconds are lowered to it, so that a recommendation on a GPU machine does not
+    large batches, and the network trains with a GPU's batch (``space.for_gpu``): the predicted
+    seconds are lowered to it, so that a recommendation on a GPU machine does not
     shy away from the networks a GPU makes cheap. Other families are left as predicted."""
+    from automl_meta.space import for_gpu
+
     gpu = device is not None and str(device).startswith("cuda")
     out = np.array(seconds, dtype=float, copy=True)
     for i, strategy in enumerate(strategies):
         if strategy.family != "mlp":
             continue
-        p = strategy.params
+        p = for_gpu(strategy, n_rows * _fit_share(max(int(folds or 1), 1))).params if gpu else strategy.params
         depth, width, batch = max(int(p.get("depth", 2)), 1), int(p.get("width", 128)), int(p.get("batch_size", 128))
         steps = mlp_steps(p, n_rows, folds)
         if gpu:

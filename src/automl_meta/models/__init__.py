@@ -6,7 +6,7 @@
 """
 
 from automl_meta.models._build import ENCODING, build_model
-from automl_meta.models._device import cuda_available, gpu_trial_slots, resolve_device
+from automl_meta.models._device import adapt_to_device, cuda_available, gpu_trial_slots, is_gpu, resolve_device
 from automl_meta.models._encoding import TabularEncoder
 from automl_meta.models._stacked_mlp import fit_pipelines_stacked, fit_stacked, is_stackable
 from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
@@ -23,4 +23,6 @@ __all__ = [
     "resolve_device",
     "cuda_available",
     "gpu_trial_slots",
+    "adapt_to_device",
+    "is_gpu",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sklearn.pipeline import Pipeline
 
 from automl_meta.errors import ConfigError
-from automl_meta.models._device import lightgbm_gpu_device, resolve_device
+from automl_meta.models._device import adapt_to_device, lightgbm_gpu_device, resolve_device
 from automl_meta.models._encoding import TabularEncoder
 from automl_meta.space import FAMILIES, SVM_MAX_ROWS, Strategy
 
@@ -33,7 +33,8 @@ def build_model(strategy: Strategy, kind: str, *, n_rows: int | None = None, dev
     n_rows : int, optional
         Rows the model will be trained on, for data-dependent limits (k-NN's ``n_neighbors`` is capped at it).
     device : {"auto", "cpu", "cuda"}, default="auto"
-        Where the MLP and XGBoost run.
+        Where the MLP, XGBoost and (a GPU build of) LightGBM run; on a GPU the MLP trains with the batch and
+        learning rate of :func:`~automl_meta.models.adapt_to_device`.
     random_state : int, default=0
     n_jobs : int, default=1
         Threads for the families that use them.
@@ -48,6 +49,7 @@ def build_model(strategy: Strategy, kind: str, *, n_rows: int | None = None, dev
     if kind not in family.kinds:
         raise ConfigError(f"Family {family.name!r} does not serve {kind} tasks.")
     classification = kind != "regression"
+    strategy = adapt_to_device(strategy, device, n_rows)
     model = _MAKERS[strategy.family](dict(strategy.params), classification, n_rows, device, random_state, n_jobs)
     return Pipeline([("encode", TabularEncoder(output=ENCODING[strategy.family])), ("model", model)])
 

@@ -32,6 +32,29 @@ def resolve_device(device: str = "auto") -> str:
     raise ConfigError(f"Unknown device {device!r}. Use 'auto', 'cpu' or 'cuda' (or 'cuda:N').")
 
 
+def is_gpu(device) -> bool:
+    """Whether ``device`` means a GPU: ``"cuda[:N]"``, or ``"auto"`` where one is visible. Unlike
+    :func:`resolve_device` it does not check that a named GPU exists (a plan for a GPU machine may be made on
+    one without)."""
+    d = str(device).strip().lower()
+    return d.startswith("cuda") or (d == "auto" and cuda_available())
+
+
+def adapt_to_device(strategy, device, n_rows: int | None = None):
+    """``strategy`` as it trains on ``device`` on ``n_rows`` training rows: on a GPU (:func:`is_gpu`) an MLP
+    with a GPU's batch where the rows allow (:func:`automl_meta.space.for_gpu`); anything else as it is.
+    Idempotent.
+
+    Applied where a model is built and where an evaluation records its strategy, so that what the
+    meta-dataset stores is what ran; the search space itself is the same on every device.
+    """
+    if strategy.family != "mlp" or not is_gpu(device):
+        return strategy
+    from automl_meta.space import for_gpu
+
+    return for_gpu(strategy, n_rows)
+
+
 @functools.lru_cache(maxsize=None)
 def lightgbm_gpu_device() -> str | None:
     """The ``device_type`` under which this LightGBM build trains on a GPU (``"cuda"``, else the OpenCL

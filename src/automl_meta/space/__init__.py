@@ -8,10 +8,13 @@
 
 from automl_meta.space._families import FAMILIES, SPACE_VERSION, SVM_MAX_ROWS, Family, available_families
 from automl_meta.space._params import Categorical, Float, Int
-from automl_meta.space._strategy import ENCODING_NAMES, Strategy, decode, encode, encode_many, sample, suggest
+from automl_meta.space._strategy import ENCODING_NAMES, GPU_BATCH_MIN_STEPS, GPU_MIN_BATCH, Strategy, decode, encode, encode_many, for_gpu, sample, suggest
 
 __all__ = [
     "Strategy",
+    "for_gpu",
+    "GPU_MIN_BATCH",
+    "GPU_BATCH_MIN_STEPS",
     "Family",
     "FAMILIES",
     "SPACE_VERSION",

@@ -212,3 +212,33 @@ def sample(n: int, kind: str | None = None, families=None, random_state=0, metho
                 pos += spec.width
             out.append(Strategy(family, params))
     return out
+
+
+#: The smallest MLP batch a GPU trains: a step on a GPU costs about the same from batch 32 to 512 (it waits on
+#: kernel launches, not arithmetic: 1.25 ms at width 128 / batch 128, 1.56 ms at 512 / 512 on an NVIDIA H200,
+#: benchmarks/results/device_mlp.csv), so a batch of 512 passes over the data in about a quarter of batch
+#: 128's time.
+GPU_MIN_BATCH = 512
+
+#: The GPU's batch only where each epoch still has this many steps of it (25,600 training rows): with fewer,
+#: fewer steps cost accuracy (on 16 corpus tasks of at most 1,000 rows, 1-2 steps an epoch, the GPU batch
+#: scored worse in 23 of 30 strategies, benchmarks/NOTES.md), and on so few rows a GPU fit is quick anyway.
+GPU_BATCH_MIN_STEPS = 50
+
+
+def for_gpu(strategy: Strategy, n_rows: int | None = None) -> Strategy:
+    """An MLP strategy as a GPU trains it on ``n_rows`` training rows: the batch raised to
+    :data:`GPU_MIN_BATCH` and the learning rate scaled by the square root of the batch's growth (the
+    square-root rule for Adam-type optimizers: Malladi et al., "On the SDEs and Scaling Rules for Adaptive
+    Gradient Algorithms", NeurIPS 2022), held to the space's upper bound; the same epochs. Only where an epoch
+    keeps :data:`GPU_BATCH_MIN_STEPS` steps of the new batch (``n_rows`` None: assumed so). Other families,
+    smaller data and batches already that large are returned as they are. What it costs in accuracy, measured
+    on the CPU: ``benchmarks/bench_gpu_batch.py``."""
+    if strategy.family != "mlp":
+        return strategy
+    batch = int(strategy.params["batch_size"])
+    if batch >= GPU_MIN_BATCH or (n_rows is not None and n_rows < GPU_BATCH_MIN_STEPS * GPU_MIN_BATCH):
+        return strategy
+    lr_high = FAMILIES["mlp"].params["learning_rate"].high
+    lr = min(float(strategy.params["learning_rate"]) * (GPU_MIN_BATCH / batch) ** 0.5, lr_high)
+    return Strategy(strategy.family, dict(strategy.params, batch_size=GPU_MIN_BATCH, learning_rate=lr))
