@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: 2.13.0 is the CPU build (an unpinned torch pulls a CUDA build of several GB).
 TORCH  ?= torch==2.13.0
 
-.PHONY: metadataset-build metadataset-checkpoint venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-endtoend-v2 bench-scale bench-learning-loop bench-device clean
+.PHONY: metadataset-build metadataset-checkpoint venv demo test test-slow bench-metafeatures bench-search-budget bench-fit-budget bench-metalevel bench-anytime bench-endtoend bench-endtoend-v2 bench-scale bench-learning-loop bench-device device-wheels clean
 
 $(BIN)/automl-meta: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ bench-fit-budget: venv
 
 bench-device: venv  # CPU against CUDA where a GPU is visible
 	$(BIN)/python benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128,512x512
+
+# What benchmarks/device_check.sh needs on the device machine that its image lacks (it has no network):
+# Python 3.12 wheels of Optuna and its needs, and LightGBM, into .whl/ (ignored; named in the device call's carry).
+WHEEL_FLAGS := --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_28_x86_64 \
+	--platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any -d .whl
+device-wheels: venv
+	$(BIN)/python -m pip download -q $(WHEEL_FLAGS) optuna==5.1.0 alembic==1.20.1 sqlalchemy==2.1.9 greenlet==3.5.6 \
+		mako==1.4.3 colorlog==6.12.0 lightgbm==4.7.0
 
 # Meta-dataset v2 (hours on 2 cores; resumable). A new store starts from the shipped export (the complete v2
 # build), so a build extended on one machine goes on on another; `metadataset-checkpoint` writes a partial

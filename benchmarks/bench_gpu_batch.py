@@ -169,10 +169,10 @@ def main() -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             done.to_csv(out, index=False)
     text = summarize(done)
+    command = (f"python benchmarks/bench_gpu_batch.py --metadataset {args.metadataset} --tasks {args.tasks} --seed {args.seed}"
+               + (f" --min-rows {args.min_rows} --max-rows {args.max_rows}" if args.min_rows else ""))
     out.with_suffix(".md").write_text(f"# An MLP's GPU batch against the batch asked (CPU)\n\nmachine: {machine_stamp()}\n\n"
-                                      f"`python benchmarks/bench_gpu_batch.py --metadataset {args.metadataset} "
-                                      f"--tasks {args.tasks} --seed {args.seed}"
-                                      + (f" --min-rows {args.min_rows} --max-rows {args.max_rows}" if args.min_rows else "") + "`\n\n{text}\n")
+                                      f"`{command}`\n\n{text}\n")
     print(text)
 
 

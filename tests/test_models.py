@@ -56,6 +56,26 @@ class TestTabularEncoder:
         assert np.isfinite(out).all()
         np.testing.assert_allclose(out[:, 0].mean(), 0, atol=1e-12)
 
+    def test_clip_holds_numbers_to_the_training_range(self):
+        """clip=True: a value far outside the fitted range encodes as the range's end; without, as it is."""
+        enc = TabularEncoder("onehot", clip=True).fit(self.frame())
+        far = self.frame().assign(num=[1e12, -1e12, 2.0, np.nan, 3.0, 4.0])
+        clipped, plain = enc.transform(far)[:, 0], TabularEncoder("onehot").fit(self.frame()).transform(far)[:, 0]
+        inside = enc.transform(self.frame())[:, 0]
+        assert clipped[0] == inside.max() and clipped[1] == inside.min() and plain[0] > 1e10
+        np.testing.assert_allclose(clipped[2:], plain[2:])
+
+    def test_an_mlp_does_not_extrapolate_an_outlier_into_a_huge_prediction(self):
+        """The MLP family's pipeline clips its inputs: a test row 1e9 standard deviations out predicts within
+        the targets' scale (unclipped, a ReLU network's output grows linearly with it)."""
+        rng = np.random.default_rng(0)
+        X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+        y = X["a"] * 2 + X["b"] + rng.normal(scale=0.1, size=300)
+        pipe = build_model(Strategy("mlp", {"max_epochs": 20}), "regression", device="cpu").fit(X, y)
+        assert pipe.named_steps["encode"].clip
+        pred = pipe.predict(pd.DataFrame({"a": [1e9], "b": [0.0]}))
+        assert abs(pred[0]) < 10 * y.abs().max()
+
     def test_unseen_levels_reordered_and_extra_columns(self):
         enc = TabularEncoder("onehot").fit(self.frame())
         new = pd.DataFrame({"extra": [1, 2], "flag": [False, True], "cat": ["zzz", "a"], "num": [3.0, 1.0]})

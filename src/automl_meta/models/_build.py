@@ -51,7 +51,9 @@ def build_model(strategy: Strategy, kind: str, *, n_rows: int | None = None, dev
     classification = kind != "regression"
     strategy = adapt_to_device(strategy, device, n_rows)
     model = _MAKERS[strategy.family](dict(strategy.params), classification, n_rows, device, random_state, n_jobs)
-    return Pipeline([("encode", TabularEncoder(output=ENCODING[strategy.family])), ("model", model)])
+    # an MLP's inputs are held to the training range: a ReLU network extrapolates linearly (TabularEncoder.clip)
+    encoder = TabularEncoder(output=ENCODING[strategy.family], clip=strategy.family == "mlp")
+    return Pipeline([("encode", encoder), ("model", model)])
 
 
 def _linear(p, clf, n_rows, device, seed, n_jobs):
