@@ -221,8 +221,9 @@ def sample(n: int, kind: str | None = None, families=None, random_state=0, metho
 GPU_MIN_BATCH = 512
 
 #: The GPU's batch only where each epoch still has this many steps of it (25,600 training rows): with fewer,
-#: fewer steps cost accuracy (on 16 corpus tasks of at most 1,000 rows, 1-2 steps an epoch, the GPU batch
-#: scored worse in 23 of 30 strategies, benchmarks/NOTES.md), and on so few rows a GPU fit is quick anyway.
+#: fewer steps cost accuracy (on 16 corpus tasks of at most 1,000 rows, 1-2 steps an epoch, it scored worse in
+#: 20 of 31 strategies; on 8 tables of 40,000 rows it tied in 11 of 11: benchmarks/results/gpu_batch_*.md),
+#: and on so few rows a GPU fit is quick anyway.
 GPU_BATCH_MIN_STEPS = 50
 
 
