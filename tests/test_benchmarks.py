@@ -127,3 +127,13 @@ def test_autogluon_runs_in_its_own_environment(tmp_path):
     model = AutoGluon(10, "medium_quality", "roc_auc", tmp_path).fit(X[:200], y[:200])
     assert list(model.classes_) == ["no", "yes"] and model.fit_seconds_ > 0
     assert model.predict_proba(X[200:]).shape == (100, 2) and test_score("roc_auc", model, X[200:], y[200:]) > 0.8
+
+
+def test_device_search_smoke(tmp_path):
+    """bench_device --search: a real MLP search per device (here the CPU), its trials and a summary row."""
+    out = _run("bench_device.py", "--search", "600x6", "--trials", "2", "--cv", "2", "--time-limit", "30",
+               "--devices", "cpu", "--out", str(tmp_path / "s.csv"))
+    trials, summary = pd.read_csv(tmp_path / "s.csv"), pd.read_csv(tmp_path / "s_summary.csv")
+    assert len(trials) == 2 and set(trials["device"]) == {"cpu"} and (trials["status"] == "ok").all()
+    assert summary["trials"].tolist() == [2] and summary["timeouts"].tolist() == [0]
+    assert 0.5 < summary["best_auc"].iloc[0] <= 1.0 and "trials_per_minute" in out
