@@ -94,19 +94,25 @@ class HeldOut:
 
     def corpus_task(self, t: int, capped: bool = True):
         """The corpus task behind meta-dataset task ``t``: as the meta-dataset evaluated it (capped) or whole."""
-        from automl_meta.collect import capped_task
-        from automl_meta.data import load_manifest, task_from_manifest_row
+        from automl_meta.data import load_manifest
 
         if self._manifest is None:
             self._manifest = load_manifest()
-        manifest = self._manifest
-        name = str(self.data.task_names[t])
-        row = manifest[manifest["name"] == name]
-        if row.empty:
-            raise SystemExit(f"task {name!r} is in the meta-dataset but not in the corpus manifest")
         cfg = self.build_config
-        full = task_from_manifest_row(row.iloc[0], cv=int(cfg["cv"]))
-        return capped_task(full, int(cfg["max_rows"]), int(cfg["cv"]), int(cfg["random_state"])) if capped else full
+        return corpus_task(str(self.data.task_names[t]), cfg, self._manifest, int(cfg["max_rows"]) if capped else None)
+
+
+def corpus_task(name: str, cfg: dict, manifest, max_rows: int | None):
+    """The corpus task ``name`` (a row of ``manifest``) with the build's folds, capped (seeded, as the
+    meta-dataset's build caps) at ``max_rows`` rows, or whole when None."""
+    from automl_meta.collect import capped_task
+    from automl_meta.data import task_from_manifest_row
+
+    row = manifest[manifest["name"] == name]
+    if row.empty:
+        raise SystemExit(f"task {name!r} is in the meta-dataset but not in the corpus manifest")
+    full = task_from_manifest_row(row.iloc[0], cv=int(cfg["cv"]))
+    return full if max_rows is None else capped_task(full, int(max_rows), int(cfg["cv"]), int(cfg["random_state"]))
 
 
 def _kind_class(kinds) -> np.ndarray:

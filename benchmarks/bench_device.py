@@ -78,13 +78,13 @@ def main() -> None:
         return search_benchmark(args)
     args.out = args.out or str(HERE / "results" / "device_mlp.csv")
 
-    from automl_meta.models import adapt_to_device, cuda_available
+    from automl_meta.models import adapt_to_device
     from automl_meta.models._torch_mlp import TorchMLPClassifier
     from automl_meta.space import Strategy
 
     base = dict(Strategy.default("mlp").params, max_epochs=args.epochs, patience=args.epochs + 1)
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
-    devices = args.devices.split(",") if args.devices else ["cpu"] + (["cuda"] if cuda_available() else [])
+    devices = chosen_devices(args)
     rng = np.random.default_rng(0)
     rows = []
     for n in [int(r) for r in args.rows.split(",")]:
@@ -115,11 +115,17 @@ def main() -> None:
     print(frame.to_markdown(index=False))
 
 
+def chosen_devices(args) -> list[str]:
+    """``--devices``, else the CPU and, where one is visible, CUDA."""
+    from automl_meta.models import cuda_available
+
+    return args.devices.split(",") if args.devices else ["cpu"] + (["cuda"] if cuda_available() else [])
+
+
 def search_benchmark(args) -> None:
     """The MLP search of ``--search ROWSxCOLS`` on each device: per-trial rows and a summary per device."""
     from automl_meta.data import Task
     from automl_meta.evaluate import Evaluator
-    from automl_meta.models import cuda_available
     from automl_meta.search import search
 
     n, d = (int(v) for v in args.search.split("x"))
@@ -128,7 +134,7 @@ def search_benchmark(args) -> None:
     logit = X[:, : d // 2] @ rng.normal(size=d // 2) + 0.5 * np.sin(3 * X[:, 0]) * X[:, 1]
     y = (logit + rng.normal(scale=1.0, size=n) > 0).astype(int)
     task = Task(pd.DataFrame(X, columns=[f"x{i}" for i in range(d)]), pd.Series(y), name=f"synthetic_{n}x{d}", cv=args.cv)
-    devices = args.devices.split(",") if args.devices else ["cpu"] + (["cuda"] if cuda_available() else [])
+    devices = chosen_devices(args)
     rows, summary = [], []
     for device in devices:
         threads = args.threads if device == "cpu" else 1

@@ -33,20 +33,17 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _heldout import build_config  # noqa: E402
+from _heldout import build_config, corpus_task  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 TIE = 0.01
 
 
-def chosen_tasks(store, n: int, seed: int, min_rows: int = 0) -> pd.DataFrame:
+def chosen_tasks(store, n: int, seed: int, manifest, min_rows: int = 0) -> pd.DataFrame:
     """``n`` tasks with a measured MLP of batch under 512, one per group, in a seeded order: the base fidelity,
     or with ``min_rows`` the tables of at least that many rows (their largest fidelity's evaluations)."""
     tasks = store.tasks()
     if min_rows:
-        from automl_meta.data import load_manifest
-
-        manifest = load_manifest()
         large = set(manifest.loc[manifest["n_rows"] >= min_rows, "name"].astype(str))
         tasks = tasks[tasks["name"].isin(large)].sort_values("n_rows").drop_duplicates("name", keep="last")
     else:
@@ -88,17 +85,6 @@ def score_range(store, task_id: int) -> float:
     return float(np.nanmax(scores) - np.nanmin(scores)) if len(scores) else float("nan")
 
 
-def load_task(name: str, cfg: dict, max_rows: int | None = None):
-    """The corpus task capped as the meta-dataset scored it, or at ``max_rows`` rows."""
-    from automl_meta.collect import capped_task
-    from automl_meta.data import load_manifest, task_from_manifest_row
-
-    manifest = load_manifest()
-    row = manifest[manifest["name"] == name]
-    full = task_from_manifest_row(row.iloc[0], cv=int(cfg["cv"]))
-    return capped_task(full, int(max_rows or cfg["max_rows"]), int(cfg["cv"]), int(cfg["random_state"]))
-
-
 def bootstrap(x: np.ndarray, seed: int = 0, n: int = 10_000) -> tuple[float, float]:
     rng = np.random.default_rng(seed)
     means = rng.choice(x, size=(n, len(x))).mean(axis=1)
@@ -138,22 +124,24 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "gpu_batch.csv"))
     args = parser.parse_args()
 
+    from automl_meta.data import load_manifest
     from automl_meta.evaluate import cross_validate
     from automl_meta.metadataset import MetaDataset
     from automl_meta.space import for_gpu
 
     store = MetaDataset(args.metadataset)
     cfg = build_config(store)
+    manifest = load_manifest()
     out = Path(args.out)
     done = pd.read_csv(out) if out.exists() else pd.DataFrame()
     print(f"machine: {machine_stamp()}", flush=True)
-    for _, row in chosen_tasks(store, args.tasks, args.seed, args.min_rows).iterrows():
+    for _, row in chosen_tasks(store, args.tasks, args.seed, manifest, args.min_rows).iterrows():
         name, task = str(row["name"]), None
         spread = score_range(store, int(row["id"]))
         for which, strategy in zip(("best measured", "default"), pair_strategies(store, int(row["id"]))):
             if len(done) and ((done["task"] == name) & (done["strategy"] == str(strategy))).any():
                 continue
-            task = task or load_task(name, cfg, args.max_rows)
+            task = task or corpus_task(name, cfg, manifest, args.max_rows or int(cfg["max_rows"]))
             gpu = for_gpu(strategy)  # rows not checked: --min-rows chooses where it applies
             asked = cross_validate(strategy, task, cv=int(cfg["cv"]), random_state=int(cfg["random_state"]), device="cpu")
             adapted = cross_validate(gpu, task, cv=int(cfg["cv"]), random_state=int(cfg["random_state"]), device="cpu")

@@ -72,6 +72,11 @@ def _fit_share(folds: int) -> float:
     return (folds - 1) / folds if folds > 1 else 1.0
 
 
+def _fit_rows(n_rows: float, folds: int | None) -> float:
+    """The rows of one fit of a cross-validation over ``n_rows`` rows (all of them for one fit)."""
+    return max(n_rows * _fit_share(max(int(folds or 1), 1)), 1.0)
+
+
 #: Beyond the largest training task, fit seconds grow at least linearly in the rows: the fixed costs that make
 #: the measured exponents low between 1,000 and 10,000 rows are spent by then (on held-out tasks of 20,000-55,000
 #: rows the measured exponents under-predicted the zero-shot fit several-fold).
@@ -94,9 +99,8 @@ CPU_STEP_SECONDS_PER_FLOP = 5.6e-11
 def mlp_steps(params: dict, n_rows: float, folds: int) -> int:
     """Optimizer steps of an MLP's cross-validation (one fit when ``folds`` is 1) if early stopping never
     stops it: ``max_epochs`` passes over each fit's rows in batches."""
-    folds = max(int(folds or 1), 1)
-    fit_rows = max(n_rows * _fit_share(folds), 1.0)
-    return int(params.get("max_epochs", 100)) * math.ceil(fit_rows / int(params.get("batch_size", 128))) * folds
+    fit_rows = _fit_rows(n_rows, folds)
+    return int(params.get("max_epochs", 100)) * math.ceil(fit_rows / int(params.get("batch_size", 128))) * max(int(folds or 1), 1)
 
 
 def on_device(seconds: np.ndarray, strategies, n_rows: float, folds: int, device: str | None) -> np.ndarray:
@@ -117,7 +121,7 @@ def on_device(seconds: np.ndarray, strategies, n_rows: float, folds: int, device
     for i, strategy in enumerate(strategies):
         if strategy.family != "mlp":
             continue
-        p = for_gpu(strategy, n_rows * _fit_share(max(int(folds or 1), 1))).params if gpu else strategy.params
+        p = for_gpu(strategy, _fit_rows(n_rows, folds)).params if gpu else strategy.params
         depth, width, batch = max(int(p.get("depth", 2)), 1), int(p.get("width", 128)), int(p.get("batch_size", 128))
         steps = mlp_steps(p, n_rows, folds)
         if gpu:
