@@ -93,3 +93,20 @@ def test_parquet_that_is_not(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(DataError, match=r"could not be read as Parquet"):
         read_table(path)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_the_delimiter_is_sniffed(tmp_path, sep):
+    path = tmp_path / "data.txt"
+    path.write_text(sep.join(["a", "b", "note", "y"]) + "\n"
+                    + "".join(sep.join([str(i), f"{i},5", "x, y" if i % 2 else "z", str(i % 2)]) + "\n" for i in range(30)))
+    frame = read_table(path)
+    assert list(frame.columns) == ["a", "b", "note", "y"] and len(frame) == 30
+    if sep == ";":  # a semicolon file is a European one: its decimal mark is the comma
+        assert frame["b"].iloc[3] == 3.5
+
+
+def test_a_comma_inside_quoted_text_does_not_fool_the_sniffer(tmp_path):
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"a": range(20), "note": ["one; two"] * 20, "y": [0, 1] * 10}).to_csv(path, index=False)
+    assert list(read_table(path).columns) == ["a", "note", "y"]

@@ -45,14 +45,55 @@ def _check_gzip(p: Path) -> None:
                         "again, or pass the uncompressed CSV.") from exc
 
 
+#: The delimiters a CSV is sniffed for, in the order ties are broken.
+DELIMITERS = (",", ";", "\t", "|")
+_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def sniff_delimiter(p: Path, sample_bytes: int = 1 << 16) -> str:
+    """The delimiter of a delimited text file: of :data:`DELIMITERS`, the one that splits the first lines of
+    the file into the same number of fields (more than one) on every line, the most fields winning ("," when
+    none does). Spreadsheets in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt``
+    and ``.data`` files are often tab- or pipe-separated."""
+    import csv
+    import importlib
+    import io
+
+    opener = _OPENERS.get(p.suffix.lower())
+    if p.suffix.lower() == ".zip":
+        return ","
+    try:
+        with (importlib.import_module(opener).open if opener else open)(p, "rb") as fh:
+            raw = fh.read(sample_bytes)
+    except (OSError, EOFError, ValueError):
+        return ","  # the reader below says what is wrong with the file
+    text = raw.decode("utf-8", errors="replace")
+    if len(raw) == sample_bytes and "\n" in text:
+        text = text[: text.rindex("\n")]  # the last line may be cut short
+    best, best_fields = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            counts = {len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row}
+        except csv.Error:
+            continue
+        if len(counts) == 1 and (n := counts.pop()) > best_fields:
+            best, best_fields = delimiter, n
+    return best
+
+
 def read_csv(path, **kwargs) -> pd.DataFrame:
-    """Read a UTF-8 CSV (or TSV by extension; compressed by extension too) into a DataFrame."""
+    """Read a UTF-8 delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the
+    extension too; the delimiter sniffed (:func:`sniff_delimiter`) when neither ``sep`` nor a ``.tsv`` name
+    gives it, with a decimal comma when it is ``;``."""
     p = _checked_path(path)
     if p.name.lower().endswith(".gz"):
         _check_gzip(p)
-    sep = "\t" if ".tsv" in p.name.lower() else ","
+    if "sep" not in kwargs:
+        kwargs["sep"] = "\t" if ".tsv" in p.name.lower() else sniff_delimiter(p)
+        if kwargs["sep"] == ";":
+            kwargs.setdefault("decimal", ",")  # a column written with points stays text here and is parsed later
     try:
-        frame = pd.read_csv(p, sep=kwargs.pop("sep", sep), encoding="utf-8", encoding_errors="strict", **kwargs)
+        frame = pd.read_csv(p, encoding="utf-8", encoding_errors="strict", **kwargs)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{str(p)!r} is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position {exc.start}). "

@@ -63,6 +63,7 @@ class Task:
         kind = normalize_kind(kind)
         frame, target = v.drop_missing_target(frame.reset_index(drop=True), target.reset_index(drop=True), target_name)
         v.check_row_count(len(frame))
+        frame = v.read_numbers_in_text(frame)
         v.check_finite(frame, target, target_name)
         frame = v.drop_useless_columns(frame)
         v.warn_constant_features(frame)

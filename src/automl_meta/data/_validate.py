@@ -2,7 +2,7 @@
 
 Each problem raises a :class:`~automl_meta.errors.DataError` naming the problem, the offending value and the
 fix. Problems that can be repaired without changing the meaning of the data (rows with a missing target,
-all-missing columns, ID-like text columns) are repaired with a :class:`DataWarning`.
+all-missing columns, ID-like text columns, numbers written as text) are repaired with a :class:`DataWarning`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from automl_meta.data._kinds import (
     infer_kind,
     is_categorical_dtype,
 )
+from automl_meta.data._numbers import read_numeric_text
 from automl_meta.errors import DataError, DataTypeError
 
 #: Fewer rows than this cannot be cross-validated meaningfully.
@@ -151,6 +152,24 @@ def check_finite(X: pd.DataFrame, y: pd.Series, target_name: str) -> None:
             raise DataError(
                 f"The target {target_name!r} has {n_inf} infinite values. Replace or drop those rows."
             )
+
+
+def read_numbers_in_text(X: pd.DataFrame) -> pd.DataFrame:
+    """Text columns that hold numbers (``?`` for missing, ``32,648``, ``70%``, ``$5``) parsed, with a warning."""
+    X, found = read_numeric_text(X)
+    if found:
+        unparsed = {c: n for c, n in found.items() if n}
+        detail = "" if not unparsed else (
+            "; values that are not numbers are treated as missing: "
+            + ", ".join(f"{n} in {c!r}" for c, n in list(unparsed.items())[:5]))
+        warnings.warn(
+            f"Read text column(s) {_short(list(found))} as numbers (missing markers such as '?' and 'n/a', "
+            f"thousands separators, % and currency signs read as such){detail}. To keep a column as text, give it "
+            "the pandas 'category' dtype.",
+            DataWarning,
+            stacklevel=4,
+        )
+    return X
 
 
 def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from automl_meta.data import expand_datetimes
+from automl_meta.data._numbers import is_missing_marker, parse_numbers
 from automl_meta.errors import DataError
 
 _MISSING = "__missing__"
@@ -139,8 +140,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         for c in self.numeric_columns_:
             col = X[c]
             if _is_categorical(col.dtype):  # the type changed since fit: read what parses as a number
-                parsed = pd.to_numeric(col.astype(object), errors="coerce")
-                bad = parsed.isna() & col.notna()
+                # the parser a Task reads numbers written as text with (automl_meta.data._numbers)
+                parsed = parse_numbers(col)
+                bad = parsed.isna().to_numpy() & ~is_missing_marker(col).to_numpy()
                 if bad.any():
                     import warnings
 

@@ -1,0 +1,108 @@
+"""Numbers written as text, read as numbers.
+
+Real tables often hold numbers a CSV reader leaves as text: a missing value written ``?``, ``-`` or ``n/a``
+among numbers (KEEL's and UCI's files, spreadsheet exports), thousands separators (``"32,648"``), a percent
+sign (``70%``), a currency symbol (``$1,200``) or a decimal comma (``3,5``, in files written with ``;`` as the
+delimiter). Left as text, such a column is a category with hundreds of levels: its order is lost and most of
+its levels are too rare to keep. A text column is read as numbers when, apart from the missing markers, at
+least :data:`MIN_SHARE` of its values parse as numbers once the decorations are stripped (and, if any does
+not, it has more than :data:`MAX_LEVELS_WITH_TEXT` distinct numbers); the values that do not parse become
+missing (and the warning says how many). The same parser runs inside the models' encoder,
+so that a fitted model given the raw text at prediction reads it the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+#: Text that stands for a missing value in real files, compared after stripping spaces, case-insensitively
+#: (pandas' readers already read "", "NA", "N/A", "NULL", "nan" and a few more as missing).
+MISSING_MARKERS = frozenset({"?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "<null>", "<na>", "none", "missing",
+                             "#n/a", "#na"})
+#: A column is read as numbers when at least this share of its non-missing values parses: a stray typo does not
+#: keep a numeric column text, while a categorical column with a few numeric codes stays categorical.
+MIN_SHARE = 0.95
+#: ... and it has at least this many values that parse (a handful could be anything).
+MIN_NUMBERS = 5
+#: A column with text that does not parse is read as numbers only with more distinct numbers than this: a few
+#: numbers and a word (grades "9" to "12" and "other", counts "1" to "3" and ">3") are categories, the word one
+#: of them, which reading them as numbers would lose; many numbers and a typo are a numeric column.
+MAX_LEVELS_WITH_TEXT = 20
+
+_CURRENCY = "$€£¥"
+_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    """Spaces, a leading currency symbol and a trailing percent sign removed; missing markers made missing."""
+    text = values.astype(str).str.strip()
+    text = text.where(~text.str.lower().isin(MISSING_MARKERS))
+    text = text.str.replace(f"^([+-]?)[{_CURRENCY}]\\s*", r"\1", regex=True).str.replace(r"\s*%$", "", regex=True)
+    return text
+
+
+def _without_commas(text: pd.Series) -> pd.Series:
+    """Thousands separators removed, or a decimal comma made a point, when the column uses one consistently."""
+    comma = text.str.contains(",", regex=False, na=False)
+    if not comma.any():
+        return text
+    with_comma = text[comma]
+    if with_comma.str.match(_THOUSANDS).all():
+        return text.str.replace(",", "", regex=False)
+    if with_comma.str.match(_DECIMAL_COMMA).all() and not text.str.contains(".", regex=False, na=False).any():
+        return text.str.replace(",", ".", regex=False)
+    return text
+
+
+def parse_numbers(col: pd.Series) -> pd.Series:
+    """``col`` as floats: numbers written as text parsed, missing markers and what does not parse missing."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype(float)
+    text = _strip(col.astype(object).where(col.notna()))
+    return pd.to_numeric(_without_commas(text), errors="coerce").astype(float)
+
+
+def is_missing_marker(col: pd.Series) -> pd.Series:
+    """Where ``col`` is missing or holds one of :data:`MISSING_MARKERS`."""
+    return col.isna() | col.astype(str).str.strip().str.lower().isin(MISSING_MARKERS)
+
+
+def _is_text(col: pd.Series) -> bool:
+    # a pandas "category" column is left alone: the user declared it categorical
+    return col.dtype == object or (pd.api.types.is_string_dtype(col.dtype) and not isinstance(col.dtype, pd.CategoricalDtype))
+
+
+def numeric_text_columns(frame: pd.DataFrame) -> dict[str, int]:
+    """The text columns to read as numbers, each with how many of its present values do not parse."""
+    found = {}
+    for c in frame.columns:
+        col = frame[c]
+        if not _is_text(col) or pd.api.types.infer_dtype(col, skipna=True) == "boolean":
+            continue
+        present = col[~is_missing_marker(col)]
+        if len(present) == 0:
+            continue
+        parsed = parse_numbers(present)
+        n_numbers = int(parsed.notna().sum())
+        unparsed = len(present) - n_numbers
+        if n_numbers < MIN_NUMBERS or n_numbers < MIN_SHARE * len(present):
+            continue
+        if unparsed and parsed.nunique() <= MAX_LEVELS_WITH_TEXT:
+            continue
+        found[str(c)] = unparsed
+    return found
+
+
+def read_numeric_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``frame`` with :func:`numeric_text_columns` parsed, and those columns (with their unparsed counts)."""
+    found = numeric_text_columns(frame)
+    if not found:
+        return frame, found
+    frame = frame.copy()
+    for c in found:
+        frame[c] = parse_numbers(frame[c]).to_numpy(dtype=np.float64)
+    return frame, found

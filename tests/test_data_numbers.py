@@ -1,0 +1,67 @@
+"""Numbers written as text (automl_meta.data._numbers): parsed when a task is built and again at prediction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.data import DataWarning, Task
+from automl_meta.data._numbers import numeric_text_columns, parse_numbers
+
+
+def test_parse_numbers_reads_the_common_decorations():
+    col = pd.Series([" 1,234 ", "$5", "-€2.5", "70%", "?", "n/a", "-", None, "12", "1,234,567.5"])
+    assert parse_numbers(col).tolist()[:5] == [1234.0, 5.0, -2.5, 70.0, pytest.approx(np.nan, nan_ok=True)]
+    out = parse_numbers(col)
+    assert out.iloc[4:8].isna().all() and out.iloc[8] == 12.0 and out.iloc[9] == 1234567.5
+
+
+def test_a_decimal_comma_is_read_only_where_the_column_uses_it_throughout():
+    assert parse_numbers(pd.Series(["3,5", "0,25", "10"])).tolist() == [3.5, 0.25, 10.0]
+    assert parse_numbers(pd.Series(["0,125", "1,500"])).tolist() == [0.125, 1.5]  # "0,125" is no thousands
+    mixed = parse_numbers(pd.Series(["3,5", "2.5"]))  # both marks: ambiguous, the comma value is not guessed
+    assert np.isnan(mixed.iloc[0]) and mixed.iloc[1] == 2.5
+
+
+def test_only_columns_that_are_mostly_numbers_are_chosen():
+    n = 40
+    frame = pd.DataFrame({
+        "with_markers": [str(i) if i % 5 else "?" for i in range(n)],
+        "one_typo": [str(i) for i in range(n - 1)] + ["12x"],
+        "levels_and_a_word": ["9", "10", "11", "12", "other"] * 8,  # a category: "other" is one of its levels
+        "null_marker": ["<null>", "1.0", "2.0", "3.0"] * 10,
+        "codes": ["A1", "B2", "7", "8"] * 10,
+        "words": ["yes", "no"] * 20,
+        "declared": pd.Series([str(i) for i in range(n)], dtype="category"),
+        "numbers": np.arange(n, dtype=float),
+        "few": ["1", "2", None, None] + [None] * (n - 4),
+    })
+    assert numeric_text_columns(frame) == {"with_markers": 0, "one_typo": 1, "null_marker": 0}
+
+
+def test_a_task_reads_numbers_in_text_with_a_warning():
+    rng = np.random.default_rng(0)
+    income = rng.normal(50_000, 15_000, 200)
+    X = pd.DataFrame({"income": [f"{v:,.0f}" for v in income], "share": [f"{v:.0f}%" for v in rng.uniform(0, 99, 200)],
+                      "score": np.where(rng.random(200) < 0.1, "?", rng.normal(size=200).round(3).astype(str))})
+    with pytest.warns(DataWarning, match=r"Read text column\(s\) 'income', 'share', 'score' as numbers"):
+        task = Task(X, (income > 50_000).astype(int))
+    # before, "income" (a distinct value on every row) was dropped as an identifier and the others were categories
+    assert list(task.X.columns) == ["income", "share", "score"] and set(task.numeric_columns) == {"income", "share", "score"}
+    assert np.allclose(task.X["income"], np.round(income)) and task.X["score"].isna().sum() == (X["score"] == "?").sum()
+
+
+def test_a_fitted_model_parses_the_raw_text_at_prediction():
+    from automl_meta.estimator import AutoMetaRegressor
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(1_000, 100_000, 300)
+    X = pd.DataFrame({"price": [f"${v:,.2f}" for v in x], "noise": rng.normal(size=300)})
+    with pytest.warns(DataWarning, match="as numbers"):
+        model = AutoMetaRegressor(n_trials=2, warm_start=False, families=["hist_gb"], cv=3, metadataset=False,
+                                  random_state=0, n_jobs=1).fit(X, x / 1_000)
+    assert model.best_score_ > 0.95  # the price is the target, once read as a number
+    later = pd.DataFrame({"price": ["$2,000.00", "$90,000.00", "?"], "noise": [0.0, 0.0, 0.0]})
+    predicted = model.predict(later)
+    assert np.isfinite(predicted).all() and predicted[0] < 10 and predicted[1] > 80
