@@ -65,3 +65,20 @@ def test_a_fitted_model_parses_the_raw_text_at_prediction():
     later = pd.DataFrame({"price": ["$2,000.00", "$90,000.00", "?"], "noise": [0.0, 0.0, 0.0]})
     predicted = model.predict(later)
     assert np.isfinite(predicted).all() and predicted[0] < 10 and predicted[1] > 80
+
+
+def test_a_text_target_of_numbers_is_a_regression_target_and_its_markers_are_missing():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"x": rng.normal(size=120)})
+    y = pd.Series([f"{v:,.1f}" for v in rng.uniform(1_000, 9_000, 120)], name="price")
+    y.iloc[[3, 7]] = ["?", "n/a"]
+    with pytest.warns(DataWarning, match="Dropped 2 of 120 rows"), pytest.warns(DataWarning, match="target 'price' as numbers"):
+        task = Task(X, y)
+    assert task.kind == "regression" and len(task.y) == 118 and task.y.dtype == float and task.y.min() >= 1_000
+
+
+def test_a_text_target_of_a_few_numbers_keeps_its_labels_but_not_its_markers():
+    y = pd.Series(["1", "2", "3", "?"] * 30)
+    with pytest.warns(DataWarning, match="Dropped 30 of 120 rows"):
+        task = Task(pd.DataFrame({"x": np.arange(120.0)}), y)
+    assert task.kind == "multiclass" and sorted(task.y.unique()) == ["1", "2", "3"]

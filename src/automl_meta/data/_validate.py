@@ -20,7 +20,13 @@ from automl_meta.data._kinds import (
     infer_kind,
     is_categorical_dtype,
 )
-from automl_meta.data._numbers import read_numeric_text
+from automl_meta.data._numbers import (
+    MAX_LEVELS_WITH_TEXT,
+    is_missing_marker,
+    numeric_text_columns,
+    parse_numbers,
+    read_numeric_text,
+)
 from automl_meta.errors import DataError, DataTypeError
 
 #: Fewer rows than this cannot be cross-validated meaningfully.
@@ -112,7 +118,10 @@ def as_target(y, n_rows: int) -> pd.Series:
 
 
 def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
-    missing = y.isna().to_numpy()
+    """Rows whose target is missing dropped, with a warning; in a text target a missing marker such as ``?``
+    or ``n/a`` (:data:`automl_meta.data._numbers.MISSING_MARKERS`) is missing too, not a class."""
+    text = y.dtype == object or (pd.api.types.is_string_dtype(y.dtype) and not isinstance(y.dtype, pd.CategoricalDtype))
+    missing = (is_missing_marker(y) if text else y.isna()).to_numpy()
     if missing.all():
         raise DataError(
             f"The target {target_name!r} is missing in all {len(y)} rows. Choose a target column that has values."
@@ -126,6 +135,21 @@ def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tupl
         )
         X, y = X.loc[keep], y.loc[keep]
     return X.reset_index(drop=True), y.reset_index(drop=True)
+
+
+def read_numbers_in_target(y: pd.Series, kind: str | None, target_name: str) -> pd.Series:
+    """A text target that holds numbers parsed, with a warning, where it is a regression target: declared one,
+    or with more distinct numbers than a classification target may have (a few numbers stay class labels)."""
+    if kind not in (None, REGRESSION) or not numeric_text_columns(pd.DataFrame({"y": y})):
+        return y
+    parsed = parse_numbers(y)
+    if kind is None and parsed.nunique() <= MAX_LEVELS_WITH_TEXT:
+        return y
+    bad = int(parsed.isna().sum())
+    warnings.warn(f"Read the text target {target_name!r} as numbers (e.g. {str(y.iloc[0])!r} as {float(parsed.iloc[0])})"
+                  + (f"; {bad} value(s) that are not numbers are dropped with their rows." if bad else "."),
+                  DataWarning, stacklevel=4)
+    return parsed
 
 
 def check_row_count(n_rows: int) -> None:
