@@ -110,3 +110,17 @@ def test_a_comma_inside_quoted_text_does_not_fool_the_sniffer(tmp_path):
     path = tmp_path / "data.csv"
     pd.DataFrame({"a": range(20), "note": ["one; two"] * 20, "y": [0, 1] * 10}).to_csv(path, index=False)
     assert list(read_table(path).columns) == ["a", "note", "y"]
+
+
+def test_excel_workbooks(tmp_path, mixed_frame):
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "data.xlsx"
+    mixed_frame.to_excel(path, index=False)
+    task = Task.from_file(path, target="y_reg")
+    assert task.name == "data" and task.n_rows == len(mixed_frame) and "color" in task.categorical_columns
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(DataError, match="old-style .xls"):
+        read_table(tmp_path / "old.xls")
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="could not be read as an Excel workbook"):
+        read_table(tmp_path / "bad.xlsx")

@@ -8,7 +8,7 @@ import math
 
 
 def add_data_arguments(parser) -> None:
-    parser.add_argument("data", metavar="DATA", help="a CSV (optionally .gz) or Parquet file, or example:NAME for a bundled example")
+    parser.add_argument("data", metavar="DATA", help="a CSV (any of , ; tab |; optionally .gz), Parquet or Excel .xlsx file, or example:NAME for a bundled example")
     parser.add_argument("--target", "-t", help="the target column (optional for example:NAME)")
     parser.add_argument("--kind", choices=["binary", "multiclass", "regression", "classification"], help="override the inferred task kind")
     parser.add_argument("--metric", help="a scikit-learn scorer name (default: roc_auc, roc_auc_ovr or r2 by kind)")

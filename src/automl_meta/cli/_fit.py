@@ -30,7 +30,7 @@ def register(sub) -> None:
 
     q = sub.add_parser("predict", help="predict with a model saved by `fit`", description=__doc__)
     q.add_argument("model", metavar="MODEL", help="a model file written by your `automl-meta fit` (signed; see --trust)")
-    q.add_argument("data", metavar="DATA", help="CSV or Parquet with the training columns (the target may be absent)")
+    q.add_argument("data", metavar="DATA", help="CSV, Parquet or Excel .xlsx with the training columns (the target may be absent)")
     q.add_argument("--out", required=True, metavar="PRED.csv", help="one row per input row")
     q.add_argument("--proba", action="store_true", help="also write class probabilities")
     q.add_argument("--trust", action="store_true",

@@ -11,6 +11,7 @@ from automl_meta.errors import DataError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip", ".tsv", ".tsv.gz", ".txt", ".data")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def _checked_path(path) -> Path:
@@ -24,7 +25,7 @@ def _checked_path(path) -> Path:
 
 def task_name_from_path(path) -> str:
     name = Path(path).name
-    for suffix in sorted(_CSV_SUFFIXES + _PARQUET_SUFFIXES, key=len, reverse=True):
+    for suffix in sorted(_CSV_SUFFIXES + _PARQUET_SUFFIXES + _EXCEL_SUFFIXES, key=len, reverse=True):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return Path(name).stem
@@ -126,11 +127,33 @@ def read_parquet(path) -> pd.DataFrame:
         raise DataError(f"{str(p)!r} could not be read as Parquet ({exc}). Pass a valid Parquet file or a CSV.") from exc
 
 
+def read_excel(path) -> pd.DataFrame:
+    """Read the first sheet of an Excel workbook (``.xlsx``; needs ``openpyxl``)."""
+    p = _checked_path(path)
+    try:
+        import openpyxl  # noqa: F401  (pandas' engine for .xlsx)
+    except ImportError as exc:
+        raise DataError(f"Reading Excel workbooks needs openpyxl: pip install 'automl-meta[excel]', or save "
+                        f"{p.name!r} as CSV.") from exc
+    try:
+        frame = pd.read_excel(p, sheet_name=0, engine="openpyxl")
+    except Exception as exc:
+        raise DataError(f"{str(p)!r} could not be read as an Excel workbook ({exc}). Pass a valid .xlsx file or "
+                        "a CSV.") from exc
+    if frame.shape[0] == 0:
+        raise DataError(f"The first sheet of {str(p)!r} has no data rows. Put the table on the first sheet.")
+    return frame
+
+
 def read_table(path) -> pd.DataFrame:
-    """Read a CSV or Parquet file, chosen by the extension (CSV when unknown)."""
+    """Read a CSV, Parquet or Excel file, chosen by the extension (CSV when unknown)."""
     name = str(path).lower()
     if name.endswith(_PARQUET_SUFFIXES):
         return read_parquet(path)
+    if name.endswith(_EXCEL_SUFFIXES):
+        return read_excel(path)
+    if name.endswith(".xls"):
+        raise DataError(f"{str(path)!r} is an old-style .xls workbook. Save it as .xlsx or CSV.")
     return read_csv(path)
 
 

@@ -107,7 +107,7 @@ class Task:
 
     @classmethod
     def from_file(cls, path, target: str, **kwargs) -> "Task":
-        """Read a CSV or Parquet file, chosen by its extension, and build a task."""
+        """Read a CSV, Parquet or Excel (.xlsx) file, chosen by its extension, and build a task."""
         from automl_meta.data._io import read_table, task_name_from_path
 
         kwargs.setdefault("name", task_name_from_path(path))
