@@ -147,3 +147,19 @@ def test_cells_that_are_containers():
     f.at[3, "b"] = {"nested": 1}
     with pytest.raises(DataTypeError, match=r"column 'b' holds a dict .* in row 3\. Flatten such values"):
         Task.from_frame(f, target="y")
+
+
+def test_an_index_written_into_the_file_is_dropped(tmp_path):
+    import warnings as _warnings
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "y": rng.choice(["a", "b"], 60)})
+    frame.to_csv(tmp_path / "with_index.csv")  # pandas' default: the index as a first, unnamed column
+    with pytest.warns(DataWarning, match=r"Dropped row-number column\(s\) 'Unnamed: 0'"):
+        task = Task.from_csv(tmp_path / "with_index.csv", target="y")
+    assert list(task.X.columns) == ["x"]
+    # a named count is a feature, and an unnamed column that is not a row count is kept
+    kept = frame.assign(visits=np.arange(60), **{"Unnamed: 0": rng.integers(0, 5, 60)})
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error", DataWarning)
+        assert {"visits", "Unnamed: 0"} <= set(Task.from_frame(kept, target="y").X.columns)

@@ -2,11 +2,12 @@
 
 Each problem raises a :class:`~automl_meta.errors.DataError` naming the problem, the offending value and the
 fix. Problems that can be repaired without changing the meaning of the data (rows with a missing target,
-all-missing columns, ID-like text columns, numbers written as text) are repaired with a :class:`DataWarning`.
+all-missing columns, ID-like text columns, an index written as a column, numbers written as text) are repaired with a :class:`DataWarning`.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import Counter
 
@@ -197,7 +198,8 @@ def read_numbers_in_text(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
-    """Drop all-missing columns and ID-like text columns (a distinct value on every row), with a warning."""
+    """Drop all-missing columns, ID-like text columns (a distinct value on every row) and row-number columns (an
+    index written into the file), with a warning."""
     all_missing = [c for c in X.columns if X[c].isna().all()]
     if all_missing:
         warnings.warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning, stacklevel=4)
@@ -218,7 +220,16 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             DataWarning,
             stacklevel=4,
         )
-    dropped = set(all_missing) | set(id_like)
+    row_numbers = [c for c in X.columns if c not in all_missing and _is_row_number_column(c, X[c])]
+    if row_numbers:
+        warnings.warn(
+            f"Dropped row-number column(s) {_short(row_numbers)}: an index's name and a distinct integer on every "
+            "row, as a file written with its index holds (pandas' to_csv without index=False, R's write.csv). "
+            "Rename the column if it is a real feature.",
+            DataWarning,
+            stacklevel=4,
+        )
+    dropped = set(all_missing) | set(id_like) | set(row_numbers)
     if dropped:
         X = X.drop(columns=[c for c in X.columns if c in dropped])
     if X.shape[1] == 0:
@@ -227,6 +238,17 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             f"({_short(sorted(dropped))}). Provide at least one informative feature."
         )
     return X
+
+
+_INDEX_NAME = re.compile(r"^(unnamed: \d+|index|rownames|row\.names|row_names|\.\.\.1)?$", re.IGNORECASE)
+
+
+def _is_row_number_column(name: str, col: pd.Series) -> bool:
+    """An index written into the file: a column with an index's name (none, ``Unnamed: 0``, ``rownames``, ...)
+    holding a distinct integer on every row (the row numbers, with gaps where rows were dropped or sampled)."""
+    if len(col) < _MIN_ROWS_FOR_ID_CHECK or not _INDEX_NAME.match(str(name)):
+        return False
+    return bool(pd.api.types.is_integer_dtype(col.dtype) and col.notna().all() and col.nunique() == len(col))
 
 
 def check_target(y: pd.Series, kind: str, target_name: str, cv_folds: int) -> None:
