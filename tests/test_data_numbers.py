@@ -15,6 +15,8 @@ def test_parse_numbers_reads_the_common_decorations():
     assert parse_numbers(col).tolist()[:5] == [1234.0, 5.0, -2.5, 70.0, pytest.approx(np.nan, nan_ok=True)]
     out = parse_numbers(col)
     assert out.iloc[4:8].isna().all() and out.iloc[8] == 12.0 and out.iloc[9] == 1234567.5
+    assert parse_numbers(pd.Series(["32 648", "(1,234)", "1\u00a0000"])).tolist() == [32648, -1234, 1000]
+    assert parse_numbers(pd.Series(["32'648,5", "2,25"])).tolist() == [32648.5, 2.25]  # a decimal comma, Swiss-style
 
 
 def test_a_decimal_comma_is_read_only_where_the_column_uses_it_throughout():

@@ -3,7 +3,8 @@
 Real tables often hold numbers a CSV reader leaves as text: a missing value written ``?``, ``-`` or ``n/a``
 among numbers (KEEL's and UCI's files, spreadsheet exports), thousands separators (``"32,648"``), a percent
 sign (``70%``), a currency symbol (``$1,200``) or a decimal comma (``3,5``, in files written with ``;`` as the
-delimiter). Left as text, such a column is a category with hundreds of levels: its order is lost and most of
+delimiter), a space or an apostrophe between thousands (``32 648``, ``32'648``) or an accountant's
+negative (``(1,234)``). Left as text, such a column is a category with hundreds of levels: its order is lost and most of
 its levels are too rare to keep. A text column is read as numbers when, apart from the missing markers, at
 least :data:`MIN_SHARE` of its values parse as numbers once the decorations are stripped (and, if any does
 not, it has more than :data:`MAX_LEVELS_WITH_TEXT` distinct numbers); the values that do not parse become
@@ -42,7 +43,8 @@ def _strip(values: pd.Series) -> pd.Series:
     text = values.astype(str).str.strip()
     text = text.where(~text.str.lower().isin(MISSING_MARKERS))
     text = text.str.replace(f"^([+-]?)[{_CURRENCY}]\\s*", r"\1", regex=True).str.replace(r"\s*%$", "", regex=True)
-    return text
+    text = text.str.replace(r"^\((\d[\d,.]*)\)$", r"-\1", regex=True)  # an accountant's negative: (1,234)
+    return text.str.replace(r"(?<=\d)[ \u00a0\u202f'](?=\d{3}(?:\D|$))", "", regex=True)  # 32 648, 32'648
 
 
 def _without_commas(text: pd.Series) -> pd.Series:
