@@ -84,3 +84,10 @@ def test_a_text_target_of_a_few_numbers_keeps_its_labels_but_not_its_markers():
     with pytest.warns(DataWarning, match="Dropped 30 of 120 rows"):
         task = Task(pd.DataFrame({"x": np.arange(120.0)}), y)
     assert task.kind == "multiclass" and sorted(task.y.unique()) == ["1", "2", "3"]
+
+
+def test_none_is_a_class_of_a_text_target_not_a_missing_value():
+    y = pd.Series(["none", "mild", "severe", "?"] * 30)
+    with pytest.warns(DataWarning, match="Dropped 30 of 120 rows"):
+        task = Task(pd.DataFrame({"x": np.arange(120.0)}), y)
+    assert sorted(task.y.unique()) == ["mild", "none", "severe"]

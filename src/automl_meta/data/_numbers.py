@@ -23,6 +23,9 @@ import pandas as pd
 #: (pandas' readers already read "", "NA", "N/A", "NULL", "nan" and a few more as missing).
 MISSING_MARKERS = frozenset({"?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "<null>", "<na>", "none", "missing",
                              "#n/a", "#na"})
+#: The markers that make a target value missing: not "none", "missing", "-" or ".", which can be class labels
+#: ("none" / "mild" / "severe").
+TARGET_MISSING_MARKERS = frozenset({"?", "na", "n/a", "n.a.", "nan", "null", "<null>", "<na>", "#n/a", "#na"})
 #: A column is read as numbers when at least this share of its non-missing values parses: a stray typo does not
 #: keep a numeric column text, while a categorical column with a few numeric codes stays categorical.
 MIN_SHARE = 0.95
@@ -68,9 +71,9 @@ def parse_numbers(col: pd.Series) -> pd.Series:
     return pd.to_numeric(_without_commas(text), errors="coerce").astype(float)
 
 
-def is_missing_marker(col: pd.Series) -> pd.Series:
-    """Where ``col`` is missing or holds one of :data:`MISSING_MARKERS`."""
-    return col.isna() | col.astype(str).str.strip().str.lower().isin(MISSING_MARKERS)
+def is_missing_marker(col: pd.Series, markers=MISSING_MARKERS) -> pd.Series:
+    """Where ``col`` is missing or holds one of ``markers``."""
+    return col.isna() | col.astype(str).str.strip().str.lower().isin(markers)
 
 
 def _is_text(col: pd.Series) -> bool:

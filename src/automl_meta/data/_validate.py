@@ -23,6 +23,7 @@ from automl_meta.data._kinds import (
 )
 from automl_meta.data._numbers import (
     MAX_LEVELS_WITH_TEXT,
+    TARGET_MISSING_MARKERS,
     is_missing_marker,
     numeric_text_columns,
     parse_numbers,
@@ -120,9 +121,9 @@ def as_target(y, n_rows: int) -> pd.Series:
 
 def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
     """Rows whose target is missing dropped, with a warning; in a text target a missing marker such as ``?``
-    or ``n/a`` (:data:`automl_meta.data._numbers.MISSING_MARKERS`) is missing too, not a class."""
+    or ``n/a`` (:data:`automl_meta.data._numbers.TARGET_MISSING_MARKERS`) is missing too, not a class."""
     text = y.dtype == object or (pd.api.types.is_string_dtype(y.dtype) and not isinstance(y.dtype, pd.CategoricalDtype))
-    missing = (is_missing_marker(y) if text else y.isna()).to_numpy()
+    missing = (is_missing_marker(y, TARGET_MISSING_MARKERS) if text else y.isna()).to_numpy()
     if missing.all():
         raise DataError(
             f"The target {target_name!r} is missing in all {len(y)} rows. Choose a target column that has values."
