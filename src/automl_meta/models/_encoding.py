@@ -20,8 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from automl_meta.data import expand_datetimes
-from automl_meta.data._numbers import is_missing_marker, parse_numbers
+from automl_meta.data import expand_datetimes, is_missing_marker, parse_numbers
 from automl_meta.errors import DataError
 
 _MISSING = "__missing__"
