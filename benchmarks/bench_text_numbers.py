@@ -28,12 +28,12 @@ from _machine import machine_stamp  # noqa: E402
 
 def candidates(manifest: pd.DataFrame, root: Path) -> list[tuple[pd.Series, pd.DataFrame, list[str]]]:
     """The manifest rows whose table has feature columns of numbers written as text, with the table."""
-    from automl_meta.data._io import read_csv
+    from automl_meta.data import read_table
     from automl_meta.data._numbers import numeric_text_columns
 
     found = []
     for _, row in manifest[manifest["n_categorical"] > 0].iterrows():
-        frame = read_csv(root / row["path"], low_memory=False)
+        frame = read_table(root / row["path"])
         columns = list(numeric_text_columns(frame.drop(columns=[row["target"]])))
         if columns:
             found.append((row, frame, columns))
