@@ -1,6 +1,6 @@
 """What reading numbers written as text as numbers buys (automl_meta.data._numbers), on the corpus's tables.
 
-Scans every corpus table that has text feature columns for those :func:`numeric_text_columns` reads as numbers
+Scans every corpus table that has text feature columns for those :func:`read_numeric_text` reads as numbers
 (``?``/``.``/``<null>`` for missing, thousands separators, ``%``, currency signs), then cross-validates each
 such task twice with the same folds: with those columns read as numbers (what a task does now) and with them
 kept as categories (what it did before: the columns given the pandas ``category`` dtype, which the reader leaves
@@ -29,12 +29,12 @@ from _machine import machine_stamp  # noqa: E402
 def candidates(manifest: pd.DataFrame, root: Path) -> list[tuple[pd.Series, pd.DataFrame, list[str]]]:
     """The manifest rows whose table has feature columns of numbers written as text, with the table."""
     from automl_meta.data import read_table
-    from automl_meta.data._numbers import numeric_text_columns
+    from automl_meta.data._numbers import read_numeric_text
 
     found = []
     for _, row in manifest[manifest["n_categorical"] > 0].iterrows():
         frame = read_table(root / row["path"])
-        columns = list(numeric_text_columns(frame.drop(columns=[row["target"]])))
+        columns = list(read_numeric_text(frame.drop(columns=[row["target"]]))[1])
         if columns:
             found.append((row, frame, columns))
     return found

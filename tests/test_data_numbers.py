@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from automl_meta.data import DataWarning, Task
-from automl_meta.data._numbers import numeric_text_columns, parse_numbers
+from automl_meta.data._numbers import parse_numbers, read_numeric_text
 
 
 def test_parse_numbers_reads_the_common_decorations():
@@ -39,7 +39,7 @@ def test_only_columns_that_are_mostly_numbers_are_chosen():
         "numbers": np.arange(n, dtype=float),
         "few": ["1", "2", None, None] + [None] * (n - 4),
     })
-    assert numeric_text_columns(frame) == {"with_markers": 0, "one_typo": 1, "null_marker": 0}
+    assert read_numeric_text(frame)[1] == {"with_markers": 0, "one_typo": 1, "null_marker": 0}
 
 
 def test_a_task_reads_numbers_in_text_with_a_warning():

@@ -76,38 +76,37 @@ def is_missing_marker(col: pd.Series, markers=MISSING_MARKERS) -> pd.Series:
     return col.isna() | col.astype(str).str.strip().str.lower().isin(markers)
 
 
-def _is_text(col: pd.Series) -> bool:
-    # a pandas "category" column is left alone: the user declared it categorical
+def is_text(col: pd.Series) -> bool:
+    """Object or string dtype; a pandas "category" column is not text here: the user declared it categorical."""
     return col.dtype == object or (pd.api.types.is_string_dtype(col.dtype) and not isinstance(col.dtype, pd.CategoricalDtype))
 
 
-def numeric_text_columns(frame: pd.DataFrame) -> dict[str, int]:
-    """The text columns to read as numbers, each with how many of its present values do not parse."""
-    found = {}
-    for c in frame.columns:
-        col = frame[c]
-        if not _is_text(col) or pd.api.types.infer_dtype(col, skipna=True) == "boolean":
-            continue
-        present = col[~is_missing_marker(col)]
-        if len(present) == 0:
-            continue
-        parsed = parse_numbers(present)
-        n_numbers = int(parsed.notna().sum())
-        unparsed = len(present) - n_numbers
-        if n_numbers < MIN_NUMBERS or n_numbers < MIN_SHARE * len(present):
-            continue
-        if unparsed and parsed.nunique() <= MAX_LEVELS_WITH_TEXT:
-            continue
-        found[str(c)] = unparsed
-    return found
+def as_numbers(col: pd.Series) -> tuple[pd.Series, int] | None:
+    """``col`` parsed (:func:`parse_numbers`) and how many of its present values did not parse, where it is a
+    text column of numbers by the rule of this module's docstring; None where it is not."""
+    if not is_text(col) or pd.api.types.infer_dtype(col, skipna=True) == "boolean":
+        return None
+    n_present = int((~is_missing_marker(col)).sum())
+    if n_present == 0:
+        return None
+    parsed = parse_numbers(col)  # the markers parse as missing, so the numbers are those of the present values
+    n_numbers = int(parsed.notna().sum())
+    if n_numbers < MIN_NUMBERS or n_numbers < MIN_SHARE * n_present:
+        return None
+    if n_numbers < n_present and parsed.nunique() <= MAX_LEVELS_WITH_TEXT:
+        return None
+    return parsed, n_present - n_numbers
 
 
 def read_numeric_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """``frame`` with :func:`numeric_text_columns` parsed, and those columns (with their unparsed counts)."""
-    found = numeric_text_columns(frame)
+    """``frame`` with its text columns of numbers parsed (:func:`as_numbers`), and those columns, each with how
+    many of its present values did not parse."""
+    parsed, found = {}, {}
+    for c in frame.columns:
+        numbers = as_numbers(frame[c])
+        if numbers is not None:
+            parsed[c] = numbers[0].to_numpy(dtype=np.float64)
+            found[str(c)] = numbers[1]
     if not found:
         return frame, found
-    frame = frame.copy()
-    for c in found:
-        frame[c] = parse_numbers(frame[c]).to_numpy(dtype=np.float64)
-    return frame, found
+    return frame.assign(**parsed), found

@@ -61,9 +61,8 @@ class Task:
         target = v.as_target(y, len(frame))
         target_name = str(target_name or (target.name if target.name is not None else "target"))
         kind = normalize_kind(kind)
-        frame, target = v.drop_missing_target(frame.reset_index(drop=True), target.reset_index(drop=True), target_name)
-        target = v.read_numbers_in_target(target, kind, target_name)
-        frame, target = v.drop_missing_target(frame, target, target_name)  # what did not parse as a number
+        target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
+        frame, target = v.drop_missing_target(frame.reset_index(drop=True), target, target_name)
         v.check_row_count(len(frame))
         frame = v.read_numbers_in_text(frame)
         v.check_finite(frame, target, target_name)

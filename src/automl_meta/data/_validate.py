@@ -24,9 +24,9 @@ from automl_meta.data._kinds import (
 from automl_meta.data._numbers import (
     MAX_LEVELS_WITH_TEXT,
     TARGET_MISSING_MARKERS,
+    as_numbers,
     is_missing_marker,
-    numeric_text_columns,
-    parse_numbers,
+    is_text,
     read_numeric_text,
 )
 from automl_meta.errors import DataError, DataTypeError
@@ -122,8 +122,7 @@ def as_target(y, n_rows: int) -> pd.Series:
 def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
     """Rows whose target is missing dropped, with a warning; in a text target a missing marker such as ``?``
     or ``n/a`` (:data:`automl_meta.data._numbers.TARGET_MISSING_MARKERS`) is missing too, not a class."""
-    text = y.dtype == object or (pd.api.types.is_string_dtype(y.dtype) and not isinstance(y.dtype, pd.CategoricalDtype))
-    missing = (is_missing_marker(y, TARGET_MISSING_MARKERS) if text else y.isna()).to_numpy()
+    missing = (is_missing_marker(y, TARGET_MISSING_MARKERS) if is_text(y) else y.isna()).to_numpy()
     if missing.all():
         raise DataError(
             f"The target {target_name!r} is missing in all {len(y)} rows. Choose a target column that has values."
@@ -142,13 +141,12 @@ def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tupl
 def read_numbers_in_target(y: pd.Series, kind: str | None, target_name: str) -> pd.Series:
     """A text target that holds numbers parsed, with a warning, where it is a regression target: declared one,
     or with more distinct numbers than a classification target may have (a few numbers stay class labels)."""
-    if kind not in (None, REGRESSION) or not numeric_text_columns(pd.DataFrame({"y": y})):
+    numbers = as_numbers(y) if kind in (None, REGRESSION) else None
+    if numbers is None or (kind is None and numbers[0].nunique() <= MAX_LEVELS_WITH_TEXT):
         return y
-    parsed = parse_numbers(y)
-    if kind is None and parsed.nunique() <= MAX_LEVELS_WITH_TEXT:
-        return y
-    bad = int(parsed.isna().sum())
-    warnings.warn(f"Read the text target {target_name!r} as numbers (e.g. {str(y.iloc[0])!r} as {float(parsed.iloc[0])})"
+    parsed, bad = numbers
+    first = parsed.first_valid_index()
+    warnings.warn(f"Read the text target {target_name!r} as numbers (e.g. {str(y[first])!r} as {float(parsed[first])})"
                   + (f"; {bad} value(s) that are not numbers are dropped with their rows." if bad else "."),
                   DataWarning, stacklevel=4)
     return parsed
