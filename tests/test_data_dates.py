@@ -92,3 +92,13 @@ def test_a_csv_of_iso_dates_fits_and_predicts_from_text(tmp_path):
     assert model.best_score_ > 0.95  # the day of the week decides the class
     later = pd.DataFrame({"day": ["2023-06-03", "2023-06-05", None], "x": [0.0, 0.0, 0.0]})  # Saturday, Monday
     assert list(model.predict(later)[:2]) == ["weekend", "weekday"]
+
+
+def test_a_duration_column_becomes_its_seconds():
+    """A ``timedelta64`` column (say, a difference of two dates) is a number, not text to drop as an ID."""
+    frame = _frame(n=60)[["x"]].assign(wait=pd.to_timedelta(np.arange(60), unit="h"))
+    frame.loc[5, "wait"] = pd.NaT
+    out = expand_datetimes(frame)
+    assert pd.api.types.is_float_dtype(out["wait"]) and out.loc[2, "wait"] == 7200.0 and np.isnan(out.loc[5, "wait"])
+    task = Task(frame, (frame["x"] > 0).astype(int))
+    assert "wait" in task.numeric_columns

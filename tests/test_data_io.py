@@ -5,7 +5,8 @@ import gzip
 import pandas as pd
 import pytest
 
-from automl_meta.data import Task, read_table
+from automl_meta.data import DataWarning, Task, read_table
+from automl_meta.data._io import read_csv
 from automl_meta.errors import DataError
 
 
@@ -52,10 +53,26 @@ def test_path_is_a_folder(tmp_path):
         Task.from_csv(tmp_path, target="y")
 
 
-def test_not_utf8(tmp_path):
+def test_a_windows_1252_file_is_read_with_a_warning(tmp_path):
+    """Spreadsheets saved as CSV on Windows are not UTF-8: read as Windows-1252 (the euro sign included)."""
     path = tmp_path / "latin1.csv"
-    path.write_bytes("name,y\ncaf\xe9,1\n".encode("latin-1"))
-    with pytest.raises(DataError, match=r"is not UTF-8 text \(byte b'\\xe9' at position \d+\)\. Re-save it as UTF-8"):
+    path.write_bytes("name;price;y\ncaf\xe9;3,5 \u20ac;1\nth\xe9;4,0 \u20ac;0\n".encode("cp1252") * 1)
+    with pytest.warns(DataWarning, match=r"is not UTF-8 \(byte b'\\xe9' at position \d+\); read it as cp1252"):
+        frame = read_csv(path)
+    assert frame["name"].tolist() == ["caf\xe9", "th\xe9"] and frame["price"].tolist() == ["3,5 \u20ac", "4,0 \u20ac"]
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read(tmp_path):
+    """Excel's "Unicode Text" export: UTF-16, tab-separated."""
+    path = tmp_path / "export.txt"
+    path.write_bytes("name\ty\nZ\xfcrich\t1\nK\xf6ln\t0\n".encode("utf-16"))
+    assert read_csv(path).to_dict("list") == {"name": ["Z\xfcrich", "K\xf6ln"], "y": [1, 0]}
+
+
+def test_mixed_encodings_are_not_guessed(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("a,y\n".encode() + "\xe9,1\n".encode("utf-16-le") * 5 + "\xe9,1\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"is not UTF-8 text \(byte b'.*' at position \d+\)\. Re-save it as UTF-8"):
         Task.from_csv(path, target="y")
 
 

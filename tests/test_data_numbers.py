@@ -26,6 +26,15 @@ def test_a_decimal_comma_is_read_only_where_the_column_uses_it_throughout():
     assert np.isnan(mixed.iloc[0]) and mixed.iloc[1] == 2.5
 
 
+def test_european_spreadsheet_numbers_are_read():
+    """A currency symbol after the number, and points between thousands before a decimal comma."""
+    assert parse_numbers(pd.Series(["47,21 €", "3,5 €", "12 €"])).tolist() == [47.21, 3.5, 12.0]
+    assert parse_numbers(pd.Series(["1.234,5", "12,0", "1.000.000,25"])).tolist() == [1234.5, 12.0, 1000000.25]
+    assert parse_numbers(pd.Series(["1.234,5 €", "1,234"])).tolist() == [1234.5, 1.234]
+    # a point that is no thousands separator beside a decimal comma: ambiguous, the comma value is not guessed
+    assert np.isnan(parse_numbers(pd.Series(["1.5", "2,5"])).iloc[1])
+
+
 def test_only_columns_that_are_mostly_numbers_are_chosen():
     n = 40
     frame = pd.DataFrame({

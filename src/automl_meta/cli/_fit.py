@@ -70,10 +70,10 @@ def run_predict(args) -> int:
     from automl_meta.estimator import load_model
 
     est = load_model(args.model, trust=args.trust)
-    frame = read_table(args.data)
-    target = getattr(est, "target_name_", None)
-    X = frame.drop(columns=[target]) if target in frame.columns else frame
     with reported_data_warnings():
+        frame = read_table(args.data)
+        target = getattr(est, "target_name_", None)
+        X = frame.drop(columns=[target]) if target in frame.columns else frame
         pred = est.predict(X)
         out = pd.DataFrame({"prediction": pred})
         if args.proba:

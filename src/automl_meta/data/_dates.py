@@ -3,7 +3,7 @@
 A date column is neither a category (its values hardly repeat: as text it would be dropped as an identifier)
 nor one number: it carries a trend and cycles. Each one is replaced by its time in days since 1970-01-01 (the
 trend; missing stays missing) and its year, month, day of the month and day of the week, plus the hour where
-the times are not all midnight. Date columns are those of a ``datetime64`` type (with or without a time zone;
+the times are not all midnight; a duration (``timedelta64``) becomes its seconds. Date columns are those of a ``datetime64`` type (with or without a time zone;
 read in UTC) and text columns whose every value is an ISO 8601 date or time (``2024-03-01``, ``2024-03-01
 14:30``, ``2024-03-01T14:30:00Z``: what a CSV of dates usually holds; other formats such as 01/02/2020 are
 ambiguous and stay text). The same function runs when a task is built and inside the models' encoder, so that
@@ -51,6 +51,18 @@ def _as_utc_naive(col: pd.Series) -> pd.Series:
     return col.astype("datetime64[ns]")
 
 
+def _durations_as_seconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """``timedelta64`` columns (durations: a difference of two dates) as their seconds, a plain number; the
+    same object when there is none."""
+    durations = [c for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c].dtype)]
+    if not durations:
+        return frame
+    frame = frame.copy()
+    for c in durations:
+        frame[c] = frame[c].dt.total_seconds()
+    return frame
+
+
 def expand_datetimes(frame: pd.DataFrame, hour: str = "auto", dates=None) -> pd.DataFrame:
     """``frame`` with each date column replaced by numeric columns ``<name>`` (days since 1970) and
     ``<name>__<part>`` (a part whose name is already a column is left out).
@@ -59,6 +71,7 @@ def expand_datetimes(frame: pd.DataFrame, hour: str = "auto", dates=None) -> pd.
     columns to read as dates (default: :func:`date_columns`); at prediction the encoder passes the ones its fit
     expanded, so that a batch of missing values or of another type is read the same way (what does not parse
     becomes missing). The same object when there is no date column."""
+    frame = _durations_as_seconds(frame)
     if dates is None:
         dates = date_columns(frame)
     else:  # a column already numeric (expanded before) is left as it is

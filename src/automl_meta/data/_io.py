@@ -51,24 +51,65 @@ DELIMITERS = (",", ";", "\t", "|")
 _OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
+_BOMS = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+#: The legacy encoding tried for a file that is not UTF-8: Windows' Western European code page, what Excel
+#: writes as "CSV" on most Western European and American systems (latin-1 with the euro sign and curly quotes).
+LEGACY_ENCODING = "cp1252"
+
+
+def _head(p: Path, n_bytes: int = 1 << 16) -> bytes:
+    import importlib
+
+    opener = _OPENERS.get(p.suffix.lower())
+    if p.suffix.lower() == ".zip":
+        return b""  # pandas reads a zip's one member; the default delimiter serves it
+    try:
+        with (importlib.import_module(opener).open if opener else open)(p, "rb") as fh:
+            return fh.read(n_bytes)
+    except (OSError, EOFError, ValueError):
+        return b""  # the reader says what is wrong with the file
+
+
+def _bom_encoding(p: Path) -> str:
+    """UTF-16 where the file starts with its byte-order mark (Excel's "Unicode Text" export), else UTF-8 (a
+    UTF-8 mark is skipped)."""
+    head = _head(p, 3)
+    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
+
+
+def _has_nul_bytes(p: Path) -> bool:
+    return b"\x00" in _head(p)
+
+
+def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.DataFrame:
+    """A file that is not UTF-8 (and has no NUL byte, so is no UTF-16 or binary file) read as Windows-1252,
+    or as latin-1 where it uses the five bytes Windows-1252 leaves undefined, with a warning: such files are
+    common (spreadsheets saved as CSV), every byte means something in latin-1, and an accented letter read
+    wrongly changes a category's name, not the table."""
+    import warnings
+
+    from automl_meta.data._validate import DataWarning
+
+    try:
+        frame, encoding = pd.read_csv(p, encoding=LEGACY_ENCODING, encoding_errors="strict", **kwargs), LEGACY_ENCODING
+    except UnicodeDecodeError:
+        frame, encoding = pd.read_csv(p, encoding="latin-1", **kwargs), "latin-1"
+    byte = error.object[error.start:error.start + 1]
+    warnings.warn(f"{str(p)!r} is not UTF-8 (byte {byte!r} at position {error.start}); read it as {encoding}. "
+                  "If accented letters look wrong, re-save the file as UTF-8.", DataWarning, stacklevel=4)
+    return frame
+
+
 def sniff_delimiter(p: Path, sample_bytes: int = 1 << 16) -> str:
     """The delimiter of a delimited text file: of :data:`DELIMITERS`, the one that splits the first lines of
     the file into the same number of fields (more than one) on every line, the most fields winning ("," when
     none does). Spreadsheets in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt``
     and ``.data`` files are often tab- or pipe-separated."""
     import csv
-    import importlib
     import io
 
-    opener = _OPENERS.get(p.suffix.lower())
-    if p.suffix.lower() == ".zip":
-        return ","
-    try:
-        with (importlib.import_module(opener).open if opener else open)(p, "rb") as fh:
-            raw = fh.read(sample_bytes)
-    except (OSError, EOFError, ValueError):
-        return ","  # the reader below says what is wrong with the file
-    text = raw.decode("utf-8", errors="replace")
+    raw = _head(p, sample_bytes)
+    text = raw.decode(_bom_encoding(p), errors="replace")
     if len(raw) == sample_bytes and "\n" in text:
         text = text[: text.rindex("\n")]  # the last line may be cut short
     best, best_fields = ",", 1
@@ -83,9 +124,10 @@ def sniff_delimiter(p: Path, sample_bytes: int = 1 << 16) -> str:
 
 
 def read_csv(path, **kwargs) -> pd.DataFrame:
-    """Read a UTF-8 delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the
+    """Read a delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the
     extension too; the delimiter sniffed (:func:`sniff_delimiter`) when neither ``sep`` nor a ``.tsv`` name
-    gives it, with a decimal comma when it is ``;``."""
+    gives it, with a decimal comma when it is ``;``. UTF-8, UTF-16 with its byte-order mark, or, with a
+    warning, Windows-1252 (:func:`_read_legacy_encoding`)."""
     p = _checked_path(path)
     if p.name.lower().endswith(".gz"):
         _check_gzip(p)
@@ -93,8 +135,14 @@ def read_csv(path, **kwargs) -> pd.DataFrame:
         kwargs["sep"] = "\t" if ".tsv" in p.name.lower() else sniff_delimiter(p)
         if kwargs["sep"] == ";":
             kwargs.setdefault("decimal", ",")  # a column written with points stays text here and is parsed later
+    encoding = _bom_encoding(p)
     try:
-        frame = pd.read_csv(p, encoding="utf-8", encoding_errors="strict", **kwargs)
+        try:
+            frame = pd.read_csv(p, encoding=encoding, encoding_errors="strict", **kwargs)
+        except UnicodeDecodeError as exc:
+            if encoding != "utf-8" or _has_nul_bytes(p):
+                raise  # UTF-16 without a BOM, a binary file, or text in mixed encodings: no guess is safe
+            frame = _read_legacy_encoding(p, exc, kwargs)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{str(p)!r} is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position {exc.start}). "

@@ -39,13 +39,17 @@ MAX_LEVELS_WITH_TEXT = 20
 _CURRENCY = "$€£¥"
 _THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+# 1.234,5: points between thousands and a decimal comma (German, Spanish, Italian, ... spreadsheets)
+_POINT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
 
 
 def _strip(values: pd.Series) -> pd.Series:
-    """Spaces, a leading currency symbol and a trailing percent sign removed; missing markers made missing."""
+    """Spaces, a currency symbol before or after the number and a trailing percent sign removed; missing
+    markers made missing."""
     text = values.astype(str).str.strip()
     text = text.where(~text.str.lower().isin(MISSING_MARKERS))
     text = text.str.replace(f"^([+-]?)[{_CURRENCY}]\\s*", r"\1", regex=True).str.replace(r"\s*%$", "", regex=True)
+    text = text.str.replace(f"(?<=\\d)\\s*[{_CURRENCY}]$", "", regex=True)  # 47,21 €: the symbol after the number
     text = text.str.replace(r"^\((\d[\d,.]*)\)$", r"-\1", regex=True)  # an accountant's negative: (1,234)
     return text.str.replace(r"(?<=\d)[ \u00a0\u202f'](?=\d{3}(?:\D|$))", "", regex=True)  # 32 648, 32'648
 
@@ -58,6 +62,10 @@ def _without_commas(text: pd.Series) -> pd.Series:
     with_comma = text[comma]
     if with_comma.str.match(_THOUSANDS).all():
         return text.str.replace(",", "", regex=False)
+    point = text.str.contains(".", regex=False, na=False)
+    if point.any() and text[point].str.match(_POINT_THOUSANDS).all() and with_comma.str.match(
+            r"^[+-]?[\d.]*,\d+$").all():
+        return text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     if with_comma.str.match(_DECIMAL_COMMA).all() and not text.str.contains(".", regex=False, na=False).any():
         return text.str.replace(",", ".", regex=False)
     return text
