@@ -170,6 +170,20 @@ def test_fit_then_predict(tmp_path, capsys, mixed_frame):
     assert "is not a model saved by automl-meta" in capsys.readouterr().err
 
 
+def test_fit_drops_a_class_of_one_row_and_folds_for_a_rare_one(tmp_path, capsys, mixed_frame):
+    """A real table's rare classes: one row dropped with a warning, two rows fitted with fewer folds."""
+    frame = mixed_frame.drop(columns=["y_multi", "y_reg"]).reset_index(drop=True)
+    frame.loc[0, "y_binary"] = "once"
+    frame.loc[[1, 2], "y_binary"] = "twice"
+    data = tmp_path / "rare.csv"
+    frame.to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "y_binary", "--trials", "2", "--cv", "3", "--out", str(tmp_path / "m.amm"),
+                 "--no-warm-start", "--no-progress", "--metadataset", str(tmp_path / "md.sqlite")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: Dropped the single row of class(es) 'once'" in err
+    assert "Class 'twice' has only 2 rows, fewer than cv=3: cross-validating with 2 folds" in err
+
+
 def test_metamodel_update_writes_the_users_model():
     from automl_meta.metadataset import MetaDataset, data_home
     from automl_meta.evaluate import Evaluation

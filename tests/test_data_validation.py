@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from automl_meta.data import DataWarning, Task
-from automl_meta.errors import DataError
+from automl_meta.errors import ConfigError, DataError
 
 
 def frame(n=40, seed=0, **extra):
@@ -163,3 +163,21 @@ def test_an_index_written_into_the_file_is_dropped(tmp_path):
     with _warnings.catch_warnings():
         _warnings.simplefilter("error", DataWarning)
         assert {"visits", "Unnamed: 0"} <= set(Task.from_frame(kept, target="y").X.columns)
+
+
+def test_a_class_of_one_row_is_refused_or_dropped_as_asked():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60)})
+    y = pd.Series(["a", "b"] * 30)
+    y.iloc[5] = "once"
+    with pytest.raises(DataError, match=r"fewer members than the 5 cross-validation folds: 'once' \(1 rows\)"):
+        Task(X, y)
+    with pytest.warns(DataWarning, match=r"Dropped the single row of class\(es\) 'once' of target 'target'"):
+        task = Task(X, y, single_row_classes="drop")
+    assert task.n_rows == 59 and set(task.y) == {"a", "b"} and task.X["a"].iloc[5] == X["a"].iloc[6]
+    # many classes of one row are no rare classes: an identifier, refused as one
+    ids = pd.Series([f"id{i}" for i in range(60)])
+    with pytest.raises(DataError, match="looks like an identifier"):
+        Task(X, ids, kind="multiclass", single_row_classes="drop")
+    with pytest.raises(ConfigError, match="single_row_classes must be 'raise' or 'drop'"):
+        Task(X, y, single_row_classes="keep")

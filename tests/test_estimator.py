@@ -41,6 +41,19 @@ def test_a_class_rarer_than_the_folds_cross_validates_with_fewer_folds(tasks_by_
     assert AutoMetaClassifier(**FAST | {"cv": 3}, warm_start=False).fit(task.X, task.y).cv_ == 3
 
 
+def test_a_class_of_one_row_is_dropped_with_a_warning(tasks_by_kind):
+    """A class of one row cannot be learned and validated: its row is dropped (as AutoGluon does), not the fit."""
+    from automl_meta.data import DataWarning
+
+    task = tasks_by_kind["binary"]
+    y = pd.Series(task.y).reset_index(drop=True).astype(str)
+    y.iloc[7] = "once"
+    with pytest.warns(DataWarning, match=r"Dropped the single row of class\(es\) 'once' of target"):
+        clf = AutoMetaClassifier(**FAST | {"cv": 3}, warm_start=False).fit(task.X.reset_index(drop=True).to_numpy(), y)
+    assert "once" not in set(clf.classes_) and len(clf.classes_) == 2 and clf.cv_ == 3
+    assert clf.predict_proba(task.X.to_numpy()[:4]).shape == (4, 2)
+
+
 def test_regressor_on_numpy_arrays():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 4))

@@ -14,8 +14,10 @@ def add_data_arguments(parser) -> None:
     parser.add_argument("--metric", help="a scikit-learn scorer name (default: roc_auc, roc_auc_ovr or r2 by kind)")
 
 
-def load_task(args):
-    """Build the Task named by the DATA, --target, --kind and --metric arguments."""
+def load_task(args, for_estimator: bool = False):
+    """Build the Task named by the DATA, --target, --kind and --metric arguments. ``for_estimator``: a task
+    whose data an estimator will fit, which chooses its own folds for rare classes (so only what no number of
+    folds serves is refused here) and drops a class of one row."""
     from automl_meta.data import Task
     from automl_meta.errors import DataError
     from automl_meta.examples import PREFIX, default_target, example_path
@@ -31,24 +33,31 @@ def load_task(args):
         if not target:
             raise DataError(f"No target column given for {data!r}. Pass --target COLUMN.")
     with reported_data_warnings():
-        return Task.from_file(path, target=target, kind=args.kind, metric=args.metric)
+        options = {"cv": 2, "single_row_classes": "drop"} if for_estimator else {}
+        return Task.from_file(path, target=target, kind=args.kind, metric=args.metric, **options)
 
 
 @contextlib.contextmanager
 def reported_data_warnings():
-    """Collect the data warnings raised inside and print each as one line on standard error afterwards
-    (rather than Python's two-line form with a source location)."""
+    """Print each data warning raised inside as one line on standard error, when it is raised (rather than
+    Python's two-line form with a source location); other warnings are shown as usual."""
     import sys
     import warnings
 
     from automl_meta.data import DataWarning
 
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings():
         warnings.simplefilter("always", DataWarning)
+        shown_otherwise = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, DataWarning):
+                print(f"automl-meta: warning: {safe_text(message)}", file=sys.stderr)
+            else:
+                shown_otherwise(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
         yield
-    for w in caught:
-        if issubclass(w.category, DataWarning):
-            print(f"automl-meta: warning: {safe_text(w.message)}", file=sys.stderr)
 
 
 def safe_text(value) -> str:

@@ -41,13 +41,14 @@ def register(sub) -> None:
 def run_fit(args) -> int:
     from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, save_model
 
-    task = load_task(args)
+    task = load_task(args, for_estimator=True)
     cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
     est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
               metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
               sampler=args.sampler, n_jobs=args.jobs, ensemble=not args.no_ensemble)
-    est.fit(task.X, task.y, task_name=task.name)
+    with reported_data_warnings():
+        est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
     for i, r in enumerate(est.recommendations_):
         print(f"warm start {i + 1}: {r.strategy} (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})", file=sys.stderr)

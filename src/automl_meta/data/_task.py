@@ -11,7 +11,7 @@ import pandas as pd
 from automl_meta.data import _validate as v
 from automl_meta.data._dates import expand_datetimes
 from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_metric
-from automl_meta.errors import DataError
+from automl_meta.errors import ConfigError, DataError
 
 
 class Task:
@@ -44,6 +44,10 @@ class Task:
         The number of cross-validation folds the task will be scored with; every class needs this many rows.
     target_name : str, default=None
         The target's name in messages; the Series name (or ``"target"``) when None.
+    single_row_classes : {"raise", "drop"}, default="raise"
+        What to do with a class of one row, which no fold can both train and test: refuse the task, or drop
+        its row with a DataWarning (what the estimators do; see
+        :func:`~automl_meta.data.single_row_classes`).
 
     Attributes
     ----------
@@ -54,7 +58,8 @@ class Task:
     kind, metric, name, group, cv : as above, resolved.
     """
 
-    def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None):
+    def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
+                 single_row_classes="raise"):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
         frame = expand_datetimes(v.as_frame(X))
@@ -69,6 +74,10 @@ class Task:
         frame = v.drop_useless_columns(frame)
         v.warn_constant_features(frame)
         kind = v.resolve_kind(target, kind)
+        if single_row_classes not in ("raise", "drop"):
+            raise ConfigError(f"single_row_classes must be 'raise' or 'drop'; got {single_row_classes!r}.")
+        if kind != REGRESSION and single_row_classes == "drop":
+            frame, target = v.drop_single_row_classes(frame, target, target_name)
         v.check_target(target, kind, target_name, int(cv))
         if kind == REGRESSION:
             target = target.astype(float)

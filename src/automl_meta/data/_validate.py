@@ -290,6 +290,37 @@ def check_target(y: pd.Series, kind: str, target_name: str, cv_folds: int) -> No
         )
 
 
+#: At most this share of the rows may be dropped as classes of one row; more such classes are no rare
+#: classes but an identifier or a continuous target, which check_target refuses with its own message.
+MAX_SINGLE_ROW_SHARE = 0.05
+
+
+def single_row_classes(labels) -> list:
+    """The classes of ``labels`` with a single row that :func:`drop_single_row_classes` drops: none when they
+    exceed ``MAX_SINGLE_ROW_SHARE`` of the rows or when fewer than two classes of two rows would remain."""
+    counts = pd.Series(np.asarray(labels, dtype=object)).value_counts(dropna=True)
+    single = counts.index[counts == 1]
+    if len(single) > MAX_SINGLE_ROW_SHARE * counts.sum() or (counts >= 2).sum() < 2:
+        return []
+    return list(single)
+
+
+def drop_single_row_classes(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
+    """(X, y) without the rows of the classes :func:`single_row_classes` names, with a DataWarning.
+
+    A class of one row can be learned or validated, not both: each cross-validation fold either trains
+    without it or tests it against a model that never saw it. AutoGluon drops such classes too; a model
+    fitted on the task does not predict them."""
+    single = single_row_classes(y)
+    if not single:
+        return X, y
+    keep = ~y.isin(single).to_numpy()
+    warnings.warn(f"Dropped the single row of class(es) {_short(single, 5)} of target {target_name!r}: a class of one "
+                  "row cannot be both learned and cross-validated, and the model will not predict it. Add rows of "
+                  "it or merge it into another class to keep it.", DataWarning, stacklevel=4)
+    return X[keep].reset_index(drop=True), y[keep].reset_index(drop=True)
+
+
 def _looks_like_identifier(counts: pd.Series) -> bool:
     """A class target with many classes, most of them on one row: an ID or a free-text column, not labels."""
     return len(counts) >= _MIN_ROWS_FOR_ID_CHECK and (counts == 1).sum() > 0.5 * len(counts)

@@ -90,6 +90,7 @@ def _import_in_background(families) -> None:
     threading.Thread(target=run, name="automl-meta-imports", daemon=True).start()
 
 
+
 class _AutoMetaBase(BaseEstimator):
     _parameter_constraints = {
         "n_trials": [Interval(Integral, 1, None, closed="left"), None],
@@ -219,7 +220,8 @@ class _AutoMetaBase(BaseEstimator):
                              "use AutoMetaRegressor for a continuous target.")
         kind = "regression" if self._kind == "regression" else "classification"
         self.cv_ = self._folds_for(present) if kind == "classification" else self.cv
-        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=self.cv_)
+        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=self.cv_,
+                    single_row_classes="drop")
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
@@ -228,10 +230,11 @@ class _AutoMetaBase(BaseEstimator):
     def _folds_for(self, labels: pd.Series) -> int:
         """``cv``, or fewer folds when a class has fewer rows than ``cv`` (but at least 2): real tables have
         rare classes, and stratified folds need every class in each; the peers (FLAML, AutoGluon) fit such
-        data too. A class of one row still raises Task's DataError, which says what to do."""
-        from automl_meta.data import DataWarning
+        data too. A class of one row is not counted: Task drops its row (``single_row_classes="drop"``)."""
+        from automl_meta.data import DataWarning, single_row_classes
 
-        rarest = pd.Series(labels).value_counts()
+        labels = pd.Series(labels)
+        rarest = labels[~labels.isin(single_row_classes(labels))].value_counts()
         fewest = int(rarest.min())
         if 2 <= fewest < self.cv:
             warnings.warn(f"Class {rarest.idxmin()!r} has only {fewest} rows, fewer than cv={self.cv}: "
