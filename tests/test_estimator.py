@@ -54,6 +54,21 @@ def test_a_class_of_one_row_is_dropped_with_a_warning(tasks_by_kind):
     assert clf.predict_proba(task.X.to_numpy()[:4]).shape == (4, 2)
 
 
+def test_n_features_in_counts_the_columns_given_not_those_the_task_kept():
+    """An all-missing column is dropped and a date expanded, yet predict takes arrays shaped like the fit's."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=80), np.full(80, np.nan), rng.normal(size=80)])
+    y = X[:, 0] * 3 + rng.normal(scale=0.1, size=80)
+    with pytest.warns(Warning, match="all-missing"):
+        reg = AutoMetaRegressor(**FAST, warm_start=False).fit(X, y)
+    assert reg.n_features_in_ == 3 and reg.predict(X[:5]).shape == (5,)
+    frame = pd.DataFrame({"x": X[:, 0], "when": pd.date_range("2020-01-01", periods=80, freq="D")})
+    reg = AutoMetaRegressor(**FAST, warm_start=False).fit(frame, y)
+    assert reg.n_features_in_ == 2 and list(reg.feature_names_in_) == ["x", "when"]
+    with pytest.raises(ValueError, match="0 sample"):
+        reg.predict(frame.iloc[:0])
+
+
 def test_regressor_on_numpy_arrays():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 4))

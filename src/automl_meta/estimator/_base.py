@@ -163,7 +163,7 @@ class _AutoMetaBase(BaseEstimator):
         self._check_params()
         budget = None if self.time_budget is None else Budget(self.time_budget)
         task = self._make_task(X, y, task_name)
-        self.n_features_in_, self.n_rows_ = task.n_features, task.n_rows
+        self.n_rows_ = task.n_rows  # n_features_in_ is set by _make_task: the columns given, not those kept
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.task_kind_, self.metric_ = task.kind, task.metric
@@ -209,6 +209,9 @@ class _AutoMetaBase(BaseEstimator):
         else:
             arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False, ensure_min_samples=1)
             frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])]).infer_objects()
+        # what the user passed (scikit-learn's meaning): the task may drop columns (all missing, IDs) or add
+        # them (a date's parts), and a NumPy X at prediction has the columns of the one at fit
+        self.n_features_in_ = frame.shape[1]
         if not isinstance(y, pd.Series):
             y = column_or_1d(y, warn=True)
         present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
@@ -464,6 +467,9 @@ class _AutoMetaBase(BaseEstimator):
 
         check_is_fitted(self, "best_estimator_")
         if isinstance(X, pd.DataFrame):
+            if X.shape[0] == 0:
+                raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required by "
+                                 f"{type(self).__name__}. Pass at least one row to predict.")
             return X
         arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
         if arr.shape[1] != self.n_features_in_:
