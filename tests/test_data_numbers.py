@@ -35,6 +35,18 @@ def test_european_spreadsheet_numbers_are_read():
     assert np.isnan(parse_numbers(pd.Series(["1.5", "2,5"])).iloc[1])
 
 
+def test_one_unit_after_the_numbers_is_removed_but_mixed_units_and_suffixes_stay_text():
+    assert parse_numbers(pd.Series(["1248 CC", "1498 CC", None, "998 CC"])).tolist()[:2] == [1248.0, 1498.0]
+    assert parse_numbers(pd.Series(["74 bhp", "103.52 BHP", "?"])).tolist()[:2] == [74.0, 103.52]  # case aside
+    assert parse_numbers(pd.Series(["5 kg", "500 g"])).isna().all()  # two units: not comparable as they stand
+    assert parse_numbers(pd.Series(["1st", "2nd", "3rd"])).isna().all()  # ordinal suffixes: labels
+    assert parse_numbers(pd.Series(["1e5", "2.5"])).tolist() == [1e5, 2.5]  # an exponent is no unit
+    frame = pd.DataFrame({"engine": [f"{1000 + 37 * i} CC" for i in range(40)], "y": [0, 1] * 20})
+    with pytest.warns(DataWarning, match="'engine' as numbers"):
+        task = Task(frame.drop(columns="y"), frame["y"])
+    assert task.X["engine"].iloc[1] == 1037.0
+
+
 def test_only_columns_that_are_mostly_numbers_are_chosen():
     n = 40
     frame = pd.DataFrame({

@@ -2,7 +2,7 @@
 
 Real tables often hold numbers a CSV reader leaves as text: a missing value written ``?``, ``-`` or ``n/a``
 among numbers (KEEL's and UCI's files, spreadsheet exports), thousands separators (``"32,648"``), a percent
-sign (``70%``), a currency symbol (``$1,200``) or a decimal comma (``3,5``, in files written with ``;`` as the
+sign (``70%``), a currency symbol (``$1,200``, ``47,21 €``), a unit (``1248 CC``, ``74 bhp``) or a decimal comma (``3,5``, in files written with ``;`` as the
 delimiter), a space or an apostrophe between thousands (``32 648``, ``32'648``) or an accountant's
 negative (``(1,234)``). Left as text, such a column is a category with hundreds of levels: its order is lost and most of
 its levels are too rare to keep. A text column is read as numbers when, apart from the missing markers, at
@@ -54,6 +54,23 @@ def _strip(values: pd.Series) -> pd.Series:
     return text.str.replace(r"(?<=\d)[ \u00a0\u202f'](?=\d{3}(?:\D|$))", "", regex=True)  # 32 648, 32'648
 
 
+_WITH_UNIT = r"^(.*\d)\s*([A-Za-z\u00b5\u00b0][A-Za-z/\u00b2\u00b3]{0,11}\.?)$"
+
+
+def _without_unit(text: pd.Series) -> pd.Series:
+    """One unit written after the numbers (``1248 CC``, ``74 bhp``, ``12.5 kg``) removed, where at least half
+    of the values end in it and no value ends in another: a column mixing units (``5 kg``, ``500 g``) or
+    suffixes (``1st``, ``2nd``) keeps them, and stays text."""
+    present = text.dropna()
+    if present.empty:
+        return text
+    parts = present.str.extract(_WITH_UNIT)
+    with_unit = parts[1].notna()
+    if with_unit.sum() < 0.5 * len(present) or parts.loc[with_unit, 1].str.lower().nunique() != 1:
+        return text
+    return text.where(~text.index.isin(present.index[with_unit]), parts[0].reindex(text.index))
+
+
 def _without_commas(text: pd.Series) -> pd.Series:
     """Thousands separators removed, or a decimal comma made a point, when the column uses one consistently."""
     comma = text.str.contains(",", regex=False, na=False)
@@ -75,7 +92,7 @@ def parse_numbers(col: pd.Series) -> pd.Series:
     """``col`` as floats: numbers written as text parsed, missing markers and what does not parse missing."""
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         return col.astype(float)
-    text = _strip(col.astype(object).where(col.notna()))
+    text = _without_unit(_strip(col.astype(object).where(col.notna())))
     return pd.to_numeric(_without_commas(text), errors="coerce").astype(float)
 
 
