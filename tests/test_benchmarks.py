@@ -155,3 +155,25 @@ def test_text_numbers_smoke(tmp_path):
     scores = table.set_index("reading")["score"]
     assert scores["numbers"] > scores["categories"]  # x decides y; as 180 categories it cannot be ordered
     assert "numbers better / equal" in out
+
+
+def test_corpus_sweep_smoke(tmp_path):
+    """bench_corpus_sweep on a two-table manifest of its own (no corpus needed): a messy table is fitted (a
+    class of one row, engine sizes with their unit), a table whose target column is absent is a recorded
+    failure, and a second run skips what is done."""
+    rng = np.random.default_rng(0)
+    messy = pd.DataFrame({"engine": [f"{900 + 13 * i} CC" for i in range(60)], "colour": rng.choice(["red", "blue"], 60),
+                          "label": ["a", "b"] * 29 + ["a", "once"]})
+    messy.to_csv(tmp_path / "messy.csv", index=False)
+    messy.to_csv(tmp_path / "broken.csv", index=False)
+    pd.DataFrame({"name": ["t/messy", "t/broken"], "path": ["messy.csv", "broken.csv"], "target": ["label", "nope"],
+                  "collection": ["rdatasets", "rdatasets"]}).to_csv(tmp_path / "manifest.csv", index=False)
+    args = ["--manifest", str(tmp_path / "manifest.csv"), "--out-dir", str(tmp_path / "out")]
+    out = _run("bench_corpus_sweep.py", *args)
+    results = pd.read_csv(tmp_path / "out" / "corpus_sweep.csv").set_index("task")
+    assert list(results.columns) == ["collection", "kind", "status", "seconds", "n_warnings", "warnings", "error"]
+    assert results.loc["t/messy", "status"] == "ok" and results.loc["t/messy", "kind"] == "binary"
+    assert "Dropped the single row" in results.loc["t/messy", "warnings"]
+    assert results.loc["t/broken", "status"] == "failed" and "nope" in results.loc["t/broken", "error"]
+    assert "2 tables, 1 fitted and predicted, 1 failed" in out
+    assert "[1]" not in _run("bench_corpus_sweep.py", *args)  # resumed: nothing left to run

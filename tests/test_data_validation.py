@@ -175,6 +175,7 @@ def test_a_class_of_one_row_is_refused_or_dropped_as_asked():
     with pytest.warns(DataWarning, match=r"Dropped the single row of class\(es\) 'once' of target 'target'"):
         task = Task(X, y, single_row_classes="drop")
     assert task.n_rows == 59 and set(task.y) == {"a", "b"} and task.X["a"].iloc[5] == X["a"].iloc[6]
+    assert task.kind == "binary" and task.metric == "roc_auc"  # three classes less one
     # many classes of one row are no rare classes: an identifier, refused as one
     ids = pd.Series([f"id{i}" for i in range(60)])
     with pytest.raises(DataError, match="looks like an identifier"):

