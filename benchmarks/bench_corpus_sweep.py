@@ -103,7 +103,7 @@ def main(argv=None) -> int:
             return 0
     parts = sorted(out.glob("corpus_sweep_*.csv"))
     results = pd.concat([pd.read_csv(p) for p in parts]) if parts else pd.read_csv(out / "corpus_sweep.csv")
-    results = results.fillna({"warnings": "", "error": "", "kind": ""})
+    results = results.assign(**{c: results[c].astype(object).fillna("").astype(str) for c in ("warnings", "error", "kind")})
     if parts:
         results.to_csv(out / "corpus_sweep.csv", index=False)
         for p in parts:

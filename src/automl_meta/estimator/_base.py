@@ -240,7 +240,9 @@ class _AutoMetaBase(BaseEstimator):
         rarest = labels[~labels.isin(single_row_classes(labels))].value_counts()
         fewest = int(rarest.min())
         if 2 <= fewest < self.cv:
-            warnings.warn(f"Class {rarest.idxmin()!r} has only {fewest} rows, fewer than cv={self.cv}: "
+            label = rarest.idxmin()
+            label = label.item() if isinstance(label, np.generic) else label  # 8, not np.int64(8)
+            warnings.warn(f"Class {label!r} has only {fewest} rows, fewer than cv={self.cv}: "
                           f"cross-validating with {fewest} folds (cv_ = {fewest}). Merge rare classes to use more.",
                           DataWarning, stacklevel=4)
             return fewest
