@@ -41,6 +41,7 @@ def test_one_unit_after_the_numbers_is_removed_but_mixed_units_and_suffixes_stay
     assert parse_numbers(pd.Series(["5 kg", "500 g"])).isna().all()  # two units: not comparable as they stand
     assert parse_numbers(pd.Series(["1st", "2nd", "3rd"])).isna().all()  # ordinal suffixes: labels
     assert parse_numbers(pd.Series(["1e5", "2.5"])).tolist() == [1e5, 2.5]  # an exponent is no unit
+    assert parse_numbers(pd.Series(["\u22125", "\u22122.5 kg"])).tolist() == [-5.0, -2.5]  # a typographic minus
     frame = pd.DataFrame({"engine": [f"{1000 + 37 * i} CC" for i in range(40)], "y": [0, 1] * 20})
     with pytest.warns(DataWarning, match="'engine' as numbers"):
         task = Task(frame.drop(columns="y"), frame["y"])

@@ -46,7 +46,7 @@ _POINT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
 def _strip(values: pd.Series) -> pd.Series:
     """Spaces, a currency symbol before or after the number and a trailing percent sign removed; missing
     markers made missing."""
-    text = values.astype(str).str.strip()
+    text = values.astype(str).str.strip().str.replace("\u2212", "-", regex=False)  # the typographic minus sign
     text = text.where(~text.str.lower().isin(MISSING_MARKERS))
     text = text.str.replace(f"^([+-]?)[{_CURRENCY}]\\s*", r"\1", regex=True).str.replace(r"\s*%$", "", regex=True)
     text = text.str.replace(f"(?<=\\d)\\s*[{_CURRENCY}]$", "", regex=True)  # 47,21 €: the symbol after the number
