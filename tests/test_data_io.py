@@ -141,3 +141,21 @@ def test_excel_workbooks(tmp_path, mixed_frame):
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
     with pytest.raises(DataError, match="could not be read as an Excel workbook"):
         read_table(tmp_path / "bad.xlsx")
+
+
+def test_a_title_above_the_header_is_skipped_with_a_warning(tmp_path):
+    """Spreadsheet exports put a report's title, its date and a blank line above the table."""
+    rows = "".join(f"{i},5;{'ab'[i % 2]};{i % 2}\n" for i in range(20))
+    path = tmp_path / "report.csv"
+    path.write_text("Sales report 2024;;\nGenerated: 2024-01-01\n\nx;c;y\n" + rows)
+    with pytest.warns(DataWarning, match=r"skipped 2 line\(s\) above the table's header \(starting 'Sales report 2024;;'\)"):
+        frame = read_csv(path)
+    assert list(frame.columns) == ["x", "c", "y"] and len(frame) == 20 and frame["x"].iloc[1] == 1.5
+
+
+def test_an_r_header_one_field_short_is_not_a_title(tmp_path):
+    """R's write.table writes no header field for the row names: pandas reads them as the index."""
+    path = tmp_path / "r.csv"
+    path.write_text('"x","c","y"\n' + "".join(f'"{i}",{i * 0.5},"{"ab"[i % 2]}",{i % 2}\n' for i in range(20)))
+    frame = read_csv(path)
+    assert list(frame.columns) == ["x", "c", "y"] and len(frame) == 20

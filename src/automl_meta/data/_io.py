@@ -100,11 +100,20 @@ def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.Data
     return frame
 
 
-def sniff_delimiter(p: Path, sample_bytes: int = 1 << 16) -> str:
-    """The delimiter of a delimited text file: of :data:`DELIMITERS`, the one that splits the first lines of
-    the file into the same number of fields (more than one) on every line, the most fields winning ("," when
-    none does). Spreadsheets in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt``
-    and ``.data`` files are often tab- or pipe-separated."""
+#: At most this many lines before the header are recognized as a preamble (a title, a date, a blank line).
+MAX_PREAMBLE_LINES = 10
+
+
+def sniff_layout(p: Path, sample_bytes: int = 1 << 16) -> tuple[str, int]:
+    """The delimiter of a delimited text file and the number of lines before its header.
+
+    Of :data:`DELIMITERS`, the delimiter is the one that splits the first lines of the file into the same
+    number of fields (more than one) on every line, the most fields winning ("," when none does): spreadsheets
+    in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt`` and ``.data`` files are
+    often tab- or pipe-separated. Where no delimiter does from the first line, up to
+    :data:`MAX_PREAMBLE_LINES` leading lines with at least two filled fields fewer than the rest (a report's title and
+    date, blank lines: what spreadsheet exports put above a table) are taken for a preamble, to skip. One field
+    fewer is not: that is R's ``write.table`` header, which has no field for the row names."""
     import csv
     import io
 
@@ -112,27 +121,55 @@ def sniff_delimiter(p: Path, sample_bytes: int = 1 << 16) -> str:
     text = raw.decode(_bom_encoding(p), errors="replace")
     if len(raw) == sample_bytes and "\n" in text:
         text = text[: text.rindex("\n")]  # the last line may be cut short
-    best, best_fields = ",", 1
-    for delimiter in DELIMITERS:
-        try:
-            counts = {len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row}
-        except csv.Error:
-            continue
-        if len(counts) == 1 and (n := counts.pop()) > best_fields:
-            best, best_fields = delimiter, n
-    return best
+    lines = text.splitlines()
+
+    def fields(chunk: str, delimiter: str, filled: bool = False) -> list[int]:
+        rows = csv.reader(io.StringIO(chunk), delimiter=delimiter)
+        return [sum(1 for f in row if f.strip()) if filled else len(row) for row in rows if row]
+
+    for skip in range(min(MAX_PREAMBLE_LINES, max(len(lines) - 2, 0)) + 1):
+        best, best_fields = None, 1
+        for delimiter in DELIMITERS:
+            try:
+                counts = set(fields("\n".join(lines[skip:]), delimiter))
+                preamble = fields("\n".join(lines[:skip]), delimiter, filled=True)  # "Title;;;" is one field
+            except csv.Error:
+                continue
+            if len(counts) == 1 and (n := counts.pop()) > best_fields and all(k < n - 1 for k in preamble):
+                best, best_fields = delimiter, n
+        if best is not None:
+            return best, skip
+    return ",", 0
+
+
+def _warn_preamble(p: Path, n_lines: int) -> None:
+    import warnings
+
+    from automl_meta.data._validate import DataWarning
+
+    first = next((line.strip() for line in _head(p, 4096).decode(_bom_encoding(p), errors="replace").splitlines()
+                  if line.strip()), "")
+    warnings.warn(f"{str(p)!r}: skipped {n_lines} line(s) above the table's header (starting {first[:60]!r}): they "
+                  "have fewer fields than the table's rows. Pass a file that starts with its header to avoid this.",
+                  DataWarning, stacklevel=4)
 
 
 def read_csv(path, **kwargs) -> pd.DataFrame:
     """Read a delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the
-    extension too; the delimiter sniffed (:func:`sniff_delimiter`) when neither ``sep`` nor a ``.tsv`` name
+    extension too; the delimiter and a preamble above the header sniffed (:func:`sniff_layout`) when neither ``sep`` nor a ``.tsv`` name
     gives it, with a decimal comma when it is ``;``. UTF-8, UTF-16 with its byte-order mark, or, with a
     warning, Windows-1252 (:func:`_read_legacy_encoding`)."""
     p = _checked_path(path)
     if p.name.lower().endswith(".gz"):
         _check_gzip(p)
     if "sep" not in kwargs:
-        kwargs["sep"] = "\t" if ".tsv" in p.name.lower() else sniff_delimiter(p)
+        if ".tsv" in p.name.lower():
+            kwargs["sep"] = "\t"
+        else:
+            kwargs["sep"], preamble = sniff_layout(p)
+            if preamble and "skiprows" not in kwargs:
+                _warn_preamble(p, preamble)
+                kwargs["skiprows"] = preamble
         if kwargs["sep"] == ";":
             kwargs.setdefault("decimal", ",")  # a column written with points stays text here and is parsed later
     encoding = _bom_encoding(p)
