@@ -159,3 +159,17 @@ def test_an_r_header_one_field_short_is_not_a_title(tmp_path):
     path.write_text('"x","c","y"\n' + "".join(f'"{i}",{i * 0.5},"{"ab"[i % 2]}",{i % 2}\n' for i in range(20)))
     frame = read_csv(path)
     assert list(frame.columns) == ["x", "c", "y"] and len(frame) == 20
+
+
+def test_a_title_above_an_excel_table_is_skipped_with_a_warning(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["Sales report 2024"], ["Generated", "2024-01-01"], [], ["x", "c", "y"]):
+        sheet.append(row)
+    for i in range(20):
+        sheet.append([i * 0.5, "ab"[i % 2] if i % 3 else None, i % 2])
+    book.save(tmp_path / "report.xlsx")
+    with pytest.warns(DataWarning, match=r"skipped 3 row\(s\) above the table's header \(starting 'Sales report 2024'\)"):
+        frame = read_table(tmp_path / "report.xlsx")
+    assert list(frame.columns) == ["x", "c", "y"] and len(frame) == 20 and frame["x"].dtype == float

@@ -225,9 +225,35 @@ def read_excel(path) -> pd.DataFrame:
     except Exception as exc:
         raise DataError(f"{str(p)!r} could not be read as an Excel workbook ({exc}). Pass a valid .xlsx file or "
                         "a CSV.") from exc
+    header = _excel_header_row(frame)
+    if header:
+        import warnings
+
+        from automl_meta.data._validate import DataWarning
+
+        warnings.warn(f"{str(p)!r}: skipped {header} row(s) above the table's header (starting "
+                      f"{str(frame.columns[0])[:60]!r}): they have fewer filled cells than the table. Put the "
+                      "header in the first row to avoid this.", DataWarning, stacklevel=4)
+        frame = pd.read_excel(p, sheet_name=0, engine="openpyxl", header=header)
     if frame.shape[0] == 0:
         raise DataError(f"The first sheet of {str(p)!r} has no data rows. Put the table on the first sheet.")
     return frame
+
+
+def _excel_header_row(frame: pd.DataFrame) -> int:
+    """The sheet row of the table's header where rows above it hold a title (0 where the first row is the
+    header): read with the first row as header, such a sheet has mostly unnamed columns; the header is then the
+    first row, of the next :data:`MAX_PREAMBLE_LINES`, with every cell filled (0 where none is: the sheet is
+    read as it is)."""
+    n = frame.shape[1]
+    unnamed = sum(str(c).startswith("Unnamed: ") for c in frame.columns)
+    if n < 3 or unnamed < n - 2:
+        return 0
+    filled = frame.head(MAX_PREAMBLE_LINES).notna().sum(axis=1).to_numpy()
+    for i, k in enumerate(filled):
+        if k == n:
+            return i + 1  # sheet rows: the pandas header row is row 0
+    return 0
 
 
 def read_table(path) -> pd.DataFrame:
