@@ -173,3 +173,11 @@ def test_a_title_above_an_excel_table_is_skipped_with_a_warning(tmp_path):
     with pytest.warns(DataWarning, match=r"skipped 3 row\(s\) above the table's header \(starting 'Sales report 2024'\)"):
         frame = read_table(tmp_path / "report.xlsx")
     assert list(frame.columns) == ["x", "c", "y"] and len(frame) == 20 and frame["x"].dtype == float
+
+
+def test_a_target_name_padded_with_spaces_in_the_file_is_found(tmp_path):
+    path = tmp_path / "spaced.csv"
+    path.write_text("x, c, y \n" + "".join(f"{i}.5, a, {i % 2}\n" for i in range(30)))
+    with pytest.warns(DataWarning, match=r"Target column 'y' is ' y ' in the file"):
+        task = Task.from_csv(path, target="y")
+    assert task.kind == "binary" and task.n_rows == 30 and "x" in task.X.columns

@@ -275,6 +275,16 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
     if frame.shape[0] == 0:
         raise DataError(f"The data is empty (0 rows, {frame.shape[1]} columns). Pass a table with rows.")
     columns = [str(c) for c in frame.columns]
+    padded = [c for c in columns if c.strip() == str(target).strip()]
+    if target not in columns and len(padded) == 1:
+        import warnings
+
+        from automl_meta.data._validate import DataWarning
+
+        # "y " or " y": a header written with spaces after the delimiters; the name is plain to the user
+        warnings.warn(f"Target column {target!r} is {padded[0]!r} in the file (spaces around the name); using it.",
+                      DataWarning, stacklevel=3)
+        target = padded[0]
     if target not in columns:
         close = difflib.get_close_matches(str(target), columns, n=3, cutoff=0.4)
         if close:
