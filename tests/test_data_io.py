@@ -148,7 +148,7 @@ def test_a_title_above_the_header_is_skipped_with_a_warning(tmp_path):
     rows = "".join(f"{i},5;{'ab'[i % 2]};{i % 2}\n" for i in range(20))
     path = tmp_path / "report.csv"
     path.write_text("Sales report 2024;;\nGenerated: 2024-01-01\n\nx;c;y\n" + rows)
-    with pytest.warns(DataWarning, match=r"skipped 2 line\(s\) above the table's header \(starting 'Sales report 2024;;'\)"):
+    with pytest.warns(DataWarning, match=r"skipped 3 line\(s\) above the table's header \(starting 'Sales report 2024;;'\)"):
         frame = read_csv(path)
     assert list(frame.columns) == ["x", "c", "y"] and len(frame) == 20 and frame["x"].iloc[1] == 1.5
 

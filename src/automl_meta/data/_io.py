@@ -138,6 +138,8 @@ def sniff_layout(p: Path, sample_bytes: int = 1 << 16) -> tuple[str, int]:
             if len(counts) == 1 and (n := counts.pop()) > best_fields and all(k < n - 1 for k in preamble):
                 best, best_fields = delimiter, n
         if best is not None:
+            while skip and skip < len(lines) and not lines[skip].strip():
+                skip += 1  # the blank lines between a preamble and the header are part of it
             return best, skip
     return ",", 0
 
