@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from automl_meta.data import DataWarning, Task
-from automl_meta.data._numbers import parse_numbers, read_numeric_text
+from automl_meta.data._numbers import as_numbers, parse_numbers, read_numeric_text
 
 
 def test_parse_numbers_reads_the_common_decorations():
@@ -46,6 +46,13 @@ def test_one_unit_after_the_numbers_is_removed_but_mixed_units_and_suffixes_stay
     with pytest.warns(DataWarning, match="'engine' as numbers"):
         task = Task(frame.drop(columns="y"), frame["y"])
     assert task.X["engine"].iloc[1] == 1037.0
+
+
+def test_spreadsheet_formula_errors_are_missing_values():
+    """#DIV/0! on a tenth of the rows: a numeric column with missing values, not a category."""
+    col = pd.Series([str(i) for i in range(36)] + ["#DIV/0!", "#VALUE!", "#REF!", "#N/A"])
+    numbers, unparsed = as_numbers(col)
+    assert unparsed == 0 and numbers.isna().sum() == 4 and numbers.iloc[5] == 5.0
 
 
 def test_only_columns_that_are_mostly_numbers_are_chosen():

@@ -19,13 +19,16 @@ import re
 import numpy as np
 import pandas as pd
 
+#: What a spreadsheet writes in a cell whose formula failed (a division by zero, a missing reference), lower-cased.
+_SPREADSHEET_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!"})
 #: Text that stands for a missing value in real files, compared after stripping spaces, case-insensitively
 #: (pandas' readers already read "", "NA", "N/A", "NULL", "nan" and a few more as missing).
 MISSING_MARKERS = frozenset({"?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "<null>", "<na>", "none", "missing",
-                             "#n/a", "#na"})
+                             "#n/a", "#na"} | _SPREADSHEET_ERRORS)
 #: The markers that make a target value missing: not "none", "missing", "-" or ".", which can be class labels
 #: ("none" / "mild" / "severe").
-TARGET_MISSING_MARKERS = frozenset({"?", "na", "n/a", "n.a.", "nan", "null", "<null>", "<na>", "#n/a", "#na"})
+TARGET_MISSING_MARKERS = frozenset({"?", "na", "n/a", "n.a.", "nan", "null", "<null>", "<na>", "#n/a", "#na"}
+                                   | _SPREADSHEET_ERRORS)
 #: A column is read as numbers when at least this share of its non-missing values parses: a stray typo does not
 #: keep a numeric column text, while a categorical column with a few numeric codes stays categorical.
 MIN_SHARE = 0.95
