@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from automl_meta.data._validate import DataWarning
 from automl_meta.errors import DataError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip", ".tsv", ".tsv.gz", ".txt", ".data")
@@ -52,12 +54,14 @@ _OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
 _BOMS = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+#: How much of a file's start is read to find its encoding, delimiter and preamble.
+SAMPLE_BYTES = 1 << 16
 #: The legacy encoding tried for a file that is not UTF-8: Windows' Western European code page, what Excel
 #: writes as "CSV" on most Western European and American systems (latin-1 with the euro sign and curly quotes).
 LEGACY_ENCODING = "cp1252"
 
 
-def _head(p: Path, n_bytes: int = 1 << 16) -> bytes:
+def _head(p: Path, n_bytes: int = SAMPLE_BYTES) -> bytes:
     import importlib
 
     opener = _OPENERS.get(p.suffix.lower())
@@ -70,15 +74,10 @@ def _head(p: Path, n_bytes: int = 1 << 16) -> bytes:
         return b""  # the reader says what is wrong with the file
 
 
-def _bom_encoding(p: Path) -> str:
-    """UTF-16 where the file starts with its byte-order mark (Excel's "Unicode Text" export), else UTF-8 (a
-    UTF-8 mark is skipped)."""
-    head = _head(p, 3)
+def _bom_encoding(head: bytes) -> str:
+    """UTF-16 where a file's first bytes ``head`` are its byte-order mark (Excel's "Unicode Text" export), else
+    UTF-8 (a UTF-8 mark is skipped)."""
     return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
-
-
-def _has_nul_bytes(p: Path) -> bool:
-    return b"\x00" in _head(p)
 
 
 def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.DataFrame:
@@ -86,10 +85,6 @@ def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.Data
     or as latin-1 where it uses the five bytes Windows-1252 leaves undefined, with a warning: such files are
     common (spreadsheets saved as CSV), every byte means something in latin-1, and an accented letter read
     wrongly changes a category's name, not the table."""
-    import warnings
-
-    from automl_meta.data._validate import DataWarning
-
     try:
         frame, encoding = pd.read_csv(p, encoding=LEGACY_ENCODING, encoding_errors="strict", **kwargs), LEGACY_ENCODING
     except UnicodeDecodeError:
@@ -104,22 +99,22 @@ def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.Data
 MAX_PREAMBLE_LINES = 10
 
 
-def sniff_layout(p: Path, sample_bytes: int = 1 << 16) -> tuple[str, int]:
-    """The delimiter of a delimited text file and the number of lines before its header.
+def sniff_layout(head: bytes) -> tuple[str, int]:
+    """The delimiter of a delimited text file and the number of lines before its header, from its first bytes
+    ``head`` (:func:`_head`).
 
     Of :data:`DELIMITERS`, the delimiter is the one that splits the first lines of the file into the same
     number of fields (more than one) on every line, the most fields winning ("," when none does): spreadsheets
     in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt`` and ``.data`` files are
     often tab- or pipe-separated. Where no delimiter does from the first line, up to
-    :data:`MAX_PREAMBLE_LINES` leading lines with at least two filled fields fewer than the rest (a report's title and
-    date, blank lines: what spreadsheet exports put above a table) are taken for a preamble, to skip. One field
-    fewer is not: that is R's ``write.table`` header, which has no field for the row names."""
+    :data:`MAX_PREAMBLE_LINES` leading lines with at least two filled fields fewer than the rest (a report's
+    title and date, blank lines: what spreadsheet exports put above a table) are taken for a preamble, to skip.
+    One field fewer is not: that is R's ``write.table`` header, which has no field for the row names."""
     import csv
     import io
 
-    raw = _head(p, sample_bytes)
-    text = raw.decode(_bom_encoding(p), errors="replace")
-    if len(raw) == sample_bytes and "\n" in text:
+    text = head.decode(_bom_encoding(head), errors="replace")
+    if len(head) == SAMPLE_BYTES and "\n" in text:
         text = text[: text.rindex("\n")]  # the last line may be cut short
     lines = text.splitlines()
 
@@ -144,12 +139,8 @@ def sniff_layout(p: Path, sample_bytes: int = 1 << 16) -> tuple[str, int]:
     return ",", 0
 
 
-def _warn_preamble(p: Path, n_lines: int) -> None:
-    import warnings
-
-    from automl_meta.data._validate import DataWarning
-
-    first = next((line.strip() for line in _head(p, 4096).decode(_bom_encoding(p), errors="replace").splitlines()
+def _warn_preamble(p: Path, head: bytes, n_lines: int) -> None:
+    first = next((line.strip() for line in head.decode(_bom_encoding(head), errors="replace").splitlines()
                   if line.strip()), "")
     warnings.warn(f"{str(p)!r}: skipped {n_lines} line(s) above the table's header (starting {first[:60]!r}): they "
                   "have fewer fields than the table's rows. Pass a file that starts with its header to avoid this.",
@@ -158,28 +149,29 @@ def _warn_preamble(p: Path, n_lines: int) -> None:
 
 def read_csv(path, **kwargs) -> pd.DataFrame:
     """Read a delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the
-    extension too; the delimiter and a preamble above the header sniffed (:func:`sniff_layout`) when neither ``sep`` nor a ``.tsv`` name
-    gives it, with a decimal comma when it is ``;``. UTF-8, UTF-16 with its byte-order mark, or, with a
+    extension too; the delimiter and a preamble above the header sniffed (:func:`sniff_layout`) when neither
+    ``sep`` nor a ``.tsv`` name gives it, with a decimal comma when it is ``;``. UTF-8, UTF-16 with its byte-order mark, or, with a
     warning, Windows-1252 (:func:`_read_legacy_encoding`)."""
     p = _checked_path(path)
     if p.name.lower().endswith(".gz"):
         _check_gzip(p)
+    head = _head(p)
     if "sep" not in kwargs:
         if ".tsv" in p.name.lower():
             kwargs["sep"] = "\t"
         else:
-            kwargs["sep"], preamble = sniff_layout(p)
+            kwargs["sep"], preamble = sniff_layout(head)
             if preamble and "skiprows" not in kwargs:
-                _warn_preamble(p, preamble)
+                _warn_preamble(p, head, preamble)
                 kwargs["skiprows"] = preamble
         if kwargs["sep"] == ";":
             kwargs.setdefault("decimal", ",")  # a column written with points stays text here and is parsed later
-    encoding = _bom_encoding(p)
+    encoding = _bom_encoding(head)
     try:
         try:
             frame = pd.read_csv(p, encoding=encoding, encoding_errors="strict", **kwargs)
         except UnicodeDecodeError as exc:
-            if encoding != "utf-8" or _has_nul_bytes(p):
+            if encoding != "utf-8" or b"\x00" in head:
                 raise  # UTF-16 without a BOM, a binary file, or text in mixed encodings: no guess is safe
             frame = _read_legacy_encoding(p, exc, kwargs)
     except UnicodeDecodeError as exc:
@@ -229,10 +221,6 @@ def read_excel(path) -> pd.DataFrame:
                         "a CSV.") from exc
     header = _excel_header_row(frame)
     if header:
-        import warnings
-
-        from automl_meta.data._validate import DataWarning
-
         warnings.warn(f"{str(p)!r}: skipped {header} row(s) above the table's header (starting "
                       f"{str(frame.columns[0])[:60]!r}): they have fewer filled cells than the table. Put the "
                       "header in the first row to avoid this.", DataWarning, stacklevel=4)
@@ -277,12 +265,8 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
     if frame.shape[0] == 0:
         raise DataError(f"The data is empty (0 rows, {frame.shape[1]} columns). Pass a table with rows.")
     columns = [str(c) for c in frame.columns]
-    padded = [c for c in columns if c.strip() == str(target).strip()]
-    if target not in columns and len(padded) == 1:
-        import warnings
-
-        from automl_meta.data._validate import DataWarning
-
+    padded = [c for c in columns if c.strip() == str(target).strip()] if target not in columns else []
+    if len(padded) == 1:
         # "y " or " y": a header written with spaces after the delimiters; the name is plain to the user
         warnings.warn(f"Target column {target!r} is {padded[0]!r} in the file (spaces around the name); using it.",
                       DataWarning, stacklevel=3)

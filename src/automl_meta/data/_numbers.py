@@ -2,10 +2,10 @@
 
 Real tables often hold numbers a CSV reader leaves as text: a missing value written ``?``, ``-`` or ``n/a``
 among numbers (KEEL's and UCI's files, spreadsheet exports), thousands separators (``"32,648"``), a percent
-sign (``70%``), a currency symbol (``$1,200``, ``47,21 €``), a unit (``1248 CC``, ``74 bhp``) or a decimal comma (``3,5``, in files written with ``;`` as the
-delimiter), a space or an apostrophe between thousands (``32 648``, ``32'648``) or an accountant's
-negative (``(1,234)``). Left as text, such a column is a category with hundreds of levels: its order is lost and most of
-its levels are too rare to keep. A text column is read as numbers when, apart from the missing markers, at
+sign (``70%``), a currency symbol (``$1,200``, ``47,21 €``), a unit (``1248 CC``, ``74 bhp``) or a decimal
+comma (``3,5``, in files written with ``;`` as the delimiter), a space or an apostrophe between thousands
+(``32 648``, ``32'648``) or an accountant's negative (``(1,234)``). Left as text, such a column is a category
+with hundreds of levels: its order is lost and most of its levels are too rare to keep. A text column is read as numbers when, apart from the missing markers, at
 least :data:`MIN_SHARE` of its values parse as numbers once the decorations are stripped (and, if any does
 not, it has more than :data:`MAX_LEVELS_WITH_TEXT` distinct numbers); the values that do not parse become
 missing (and the warning says how many). The same parser runs inside the models' encoder,
@@ -44,6 +44,7 @@ _THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 # 1.234,5: points between thousands and a decimal comma (German, Spanish, Italian, ... spreadsheets)
 _POINT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
+_COMMA_DECIMALS = re.compile(r"^[+-]?[\d.]*,\d+$")  # a decimal comma, points allowed before it
 
 
 def _strip(values: pd.Series) -> pd.Series:
@@ -83,8 +84,7 @@ def _without_commas(text: pd.Series) -> pd.Series:
     if with_comma.str.match(_THOUSANDS).all():
         return text.str.replace(",", "", regex=False)
     point = text.str.contains(".", regex=False, na=False)
-    if point.any() and text[point].str.match(_POINT_THOUSANDS).all() and with_comma.str.match(
-            r"^[+-]?[\d.]*,\d+$").all():
+    if point.any() and text[point].str.match(_POINT_THOUSANDS).all() and with_comma.str.match(_COMMA_DECIMALS).all():
         return text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     if with_comma.str.match(_DECIMAL_COMMA).all() and not text.str.contains(".", regex=False, na=False).any():
         return text.str.replace(",", ".", regex=False)

@@ -62,6 +62,8 @@ class Task:
                  single_row_classes="raise"):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
+        if single_row_classes not in ("raise", "drop"):
+            raise ConfigError(f"single_row_classes must be 'raise' or 'drop'; got {single_row_classes!r}.")
         frame = expand_datetimes(v.as_frame(X))
         target = v.as_target(y, len(frame))
         target_name = str(target_name or (target.name if target.name is not None else "target"))
@@ -74,8 +76,6 @@ class Task:
         frame = v.drop_useless_columns(frame)
         v.warn_constant_features(frame)
         kind = v.resolve_kind(target, kind)
-        if single_row_classes not in ("raise", "drop"):
-            raise ConfigError(f"single_row_classes must be 'raise' or 'drop'; got {single_row_classes!r}.")
         if kind != REGRESSION and single_row_classes == "drop":
             frame, target = v.drop_single_row_classes(frame, target, target_name)
             if kind_given in (None, "classification"):  # three classes less one: binary

@@ -90,7 +90,6 @@ def _import_in_background(families) -> None:
     threading.Thread(target=run, name="automl-meta-imports", daemon=True).start()
 
 
-
 class _AutoMetaBase(BaseEstimator):
     _parameter_constraints = {
         "n_trials": [Interval(Integral, 1, None, closed="left"), None],
