@@ -159,10 +159,15 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
     allowed = np.ones(len(names), bool) if among is None else np.isin(names, list(among))
     for g in dict.fromkeys(groups[allowed]):
         by_class.setdefault(classes[np.flatnonzero(groups == g)[0]], []).append(g)
+    tag = ""  # the cached meta-models' names tell samples apart
     if among is not None:
         import hashlib
 
-        methods.setdefault("tag", "_" + hashlib.sha1(",".join(sorted(map(str, among))).encode()).hexdigest()[:8])
+        tag += "_" + hashlib.sha1(",".join(sorted(map(str, among))).encode()).hexdigest()[:8]
+    if seed:
+        tag += f"_seed{seed}"
+    if tag:
+        methods.setdefault("tag", tag)
     n_reg = min(len(by_class.get("regression", [])), int(round(n_tasks * regression_share)))
     n_cls = min(len(by_class.get("classification", [])), n_tasks - n_reg)
     chosen = list(rng.permutation(by_class.get("classification", []))[:n_cls]) + \

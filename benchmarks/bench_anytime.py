@@ -4,8 +4,11 @@ On held-out groups (see _heldout.py: the meta-model and the baselines are traine
 runs a real Optuna search of ``--trials`` trials on the task as the meta-dataset evaluated it (at most
 ``max_rows`` rows, 3-fold CV, the same per-trial time limit):
 
-* ``metamodel``: the meta-model's top-5 recommendations enqueued first, then TPE (what ``search`` does);
-* ``guided``: the same warm starts, then TPE whose family the meta-model picks in half of the trials
+* ``metamodel``: the meta-model's 5 warm starts first, each after the first chosen knowing the scores of
+  those before it (``AdaptiveWarmStarts``), then TPE (what the estimators do);
+* ``fixed``: the meta-model's top-5 set chosen before any score (``recommend(k=5)``), then TPE (the warm
+  starts before adaptive ones; not in the default set);
+* ``guided``: the adaptive warm starts, then TPE whose family the meta-model picks in half of the trials
   (``MetaGuidedSampler``; not in the default set: ``--methods`` adds it);
 * ``portfolio``: the static portfolio's first 5 (auto-sklearn 2.0), then TPE;
 * ``knn``: the best strategies of the 5 nearest training tasks (auto-sklearn 1.0), then TPE;
@@ -26,6 +29,7 @@ Usage: python benchmarks/bench_anytime.py [--tasks 24] [--folds 4] [--trials 50]
        [--warm-trials 20]   (the warm-started methods stop after 20 trials: the question is their first few;
                              with fewer methods at 50 trials, the best and worst of a task come from fewer trials)
        [--methods metamodel,guided,portfolio,knn,tpe,random --tag guided]   (adds the guided sampler; its own summary files)
+       [--seed 1 --out-dir DIR]   (another sample of held-out groups; its meta-models cached apart)
        [--smoke]   (1 task, 6 trials, small meta-model; what CI runs)
 """
 
@@ -46,7 +50,7 @@ from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
-ORDER = METHODS[:1] + ["guided"] + METHODS[1:]  # how tables and plots list the methods run
+ORDER = METHODS[:1] + ["fixed", "guided"] + METHODS[1:]  # how tables and plots list the methods run
 CHECKPOINTS = [1, 3, 5, 10, 20, 50]
 COLD = ("tpe", "random")  # methods without a warm start
 TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds"]
@@ -57,6 +61,10 @@ def warm_starts(method: str, held, t: int, k: int = 5):
     kind = str(held.data.kinds[t])
     mf = held.data.metafeatures[t]
     if method in ("metamodel", "guided"):
+        from automl_meta.search import AdaptiveWarmStarts
+
+        return AdaptiveWarmStarts(model, mf, k=k, kind=kind)
+    if method == "fixed":
         return [r.strategy for r in model.recommend(mf, k=k, kind=kind)]
     if method == "portfolio":
         return portfolios[kind_class(kind)].recommend(k=k)
@@ -178,6 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
     parser.add_argument("--tasks", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=0, help="the sample of held-out groups (default 0)")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--warm-trials", type=int, default=None,
@@ -208,7 +217,7 @@ def main() -> None:
     done = pd.read_csv(trials_path) if trials_path.exists() else pd.DataFrame(columns=TRIAL_COLUMNS)
     if not args.summarize_only:
         store = open_store(args.metadataset)
-        held = select(store, args.tasks, args.folds, members=args.members, epochs=args.epochs,
+        held = select(store, args.tasks, args.folds, seed=args.seed, members=args.members, epochs=args.epochs,
                       cache=None if args.smoke else MODEL_CACHE, set_shrinkage=args.set_shrinkage)
         cfg = held.build_config
         names = [str(held.data.task_names[t]) for t in held.tasks]
@@ -243,6 +252,8 @@ def main() -> None:
     curves.to_csv(out_dir / f"anytime{tag}.csv", index=False)
     command = "python benchmarks/bench_anytime.py" + (" --smoke" if args.smoke else
                                                       f" --tasks {args.tasks} --folds {args.folds} --trials {args.trials}")
+    if args.seed:
+        command += f" --seed {args.seed}"
     if args.warm_trials and not args.smoke:
         command += f" --warm-trials {args.warm_trials}"
     if args.methods != ",".join(METHODS):

@@ -88,12 +88,12 @@ def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path):
     model = MetaModel(n_members=2, epochs=10).fit(synthetic_data())
     path = model.save(tmp_path / "mm.pt")
     clf = AutoMetaClassifier(**dict(FAST, n_trials=4), metamodel=path, n_warm_start=2).fit(tasks_by_kind["binary"].X, tasks_by_kind["binary"].y)
-    assert len(clf.recommendations_) == 2
+    assert len(clf.recommendations_) == 2 and len(clf.warm_starts_) == 2
+    assert clf.warm_starts_[0] == clf.recommendations_[0].strategy  # the second is chosen after the first's score
     origins = clf.leaderboard_.sort_values("trial")["origin"].tolist()
     assert origins[:2] == ["warm_start", "warm_start"]
-    warm = [r.strategy for r in clf.recommendations_ if r.strategy.family in {"linear", "knn"}]
     tried = clf.leaderboard_.sort_values("trial")["strategy"].tolist()
-    assert [str(s) for s in warm] == tried[: len(warm)]
+    assert [str(s) for s in clf.warm_starts_] == tried[:2]
 
 
 def test_joblib_round_trip(tasks_by_kind, tmp_path):
@@ -284,7 +284,7 @@ def test_trials_run_in_parallel_workers_and_warm_starts_run_once(tasks_by_kind):
     clf = AutoMetaClassifier(**dict(FAST, n_jobs=2, n_trials=6, families=["linear", "knn", "extra_trees"])).fit(task.X, task.y)
     assert clf.n_workers_ == 2 and len(clf.leaderboard_) == 6 and len(clf.study_.trials) == 6
     warm = clf.leaderboard_[clf.leaderboard_["origin"] == "warm_start"]["strategy"]
-    assert sorted(warm) == sorted(str(r.strategy) for r in clf.recommendations_)  # each once
+    assert sorted(warm) == sorted(str(s) for s in clf.warm_starts_)  # each once
     assert clf.predict(task.X).shape == (len(task.X),)
 
 

@@ -400,6 +400,35 @@ def test_best_of_k_covers_the_scenarios_a_ranking_by_mean_would_miss():
     assert best_of_k(scenarios, weights, [1], 2, mean) == [1, 2]  # a lead is kept first
 
 
+def test_reweight_follows_the_scenarios_that_order_the_observed_scores():
+    from automl_meta.metamodel._selection import reweight
+
+    # scenario 0 ranks strategy a above b, scenario 1 the reverse
+    tried, weights = np.array([[0.9, 0.2], [0.2, 0.9]]), np.array([0.5, 0.5])
+    a_won = reweight(weights, tried, np.array([0.8, 0.7]))
+    assert a_won[0] > 0.99 and a_won.sum() == pytest.approx(1.0)
+    assert reweight(weights, tried, np.array([0.7, 0.8]))[1] > 0.99
+    for says_nothing in ([0.8, np.nan], [0.8, 0.8]):  # a failure, a tie
+        np.testing.assert_allclose(reweight(weights, tried, np.array(says_nothing)), weights)
+
+
+def test_recommend_after_observed_scores_follows_the_family_that_won(trained):
+    """At the boundary between the regimes, which family comes next depends on how the tried linear and
+    k-NN strategies scored; tried strategies are not recommended again."""
+    tried = [FOREST[0], LINEAR[1], KNN[1]]
+    for scores, family in (([0.7, 0.9, 0.1], "linear"), ([0.7, 0.1, 0.9], "knn")):
+        recs = trained.recommend(vector(0.0), k=2, candidates=STRATEGIES, kind="binary",
+                                 observed=list(zip(tried, scores)))
+        assert [r.strategy.family for r in recs] == [family, family]
+        assert not {r.strategy for r in recs} & set(tried)
+    pending = trained.recommend(vector(0.0), k=2, candidates=STRATEGIES, kind="binary",
+                                observed=[(s, np.nan) for s in tried])  # no score yet: no family preferred
+    assert {r.strategy.family for r in pending} == {"linear", "knn"}
+    with pytest.raises(ConfigError, match="Every candidate strategy has been tried"):
+        trained.recommend(vector(0.0), k=1, candidates=STRATEGIES, kind="binary",
+                          observed=[(s, 0.5) for s in STRATEGIES])
+
+
 def test_recommend_chooses_a_set_that_covers_both_regimes():
     """At the boundary between the regimes (linear best on one side, k-NN on the other), the set holds both
     families; with set selection off, diversity comes from maximal marginal relevance."""

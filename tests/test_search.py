@@ -31,6 +31,31 @@ def test_search_records_every_trial_with_its_origin(tasks_by_kind, tmp_path):
     assert result.study.best_value == pytest.approx(result.best.score)
 
 
+def test_adaptive_warm_starts_choose_each_after_the_scores_before_it(tasks_by_kind):
+    """The first warm start is the meta-model's first; each later one is chosen with every earlier warm start
+    and its measured score (none given twice), and the sampler takes over after k."""
+    from test_metamodel import synthetic_data
+
+    from automl_meta.metamodel import MetaModel
+    from automl_meta.search import AdaptiveWarmStarts
+
+    task = tasks_by_kind["binary"]
+    model = MetaModel(n_members=2, epochs=10).fit(synthetic_data())
+    calls = []
+    recommend = model.recommend
+    model.recommend = lambda *a, **kw: calls.append(kw.get("observed")) or recommend(*a, **kw)
+    warm = AdaptiveWarmStarts(model, np.zeros(len(synthetic_data().feature_names)), k=3, kind=task.kind,
+                              families=["linear", "knn"])
+    result = search(task, n_trials=5, enqueue=warm, metadataset=False, families=["linear", "knn"],
+                    evaluator=Evaluator(cv=3, isolate=False))
+    assert result.origins == ["warm_start"] * 3 + ["sampler"] * 2
+    tried = [e.strategy for e in result.evaluations]
+    assert tried[:3] == warm.given and tried[0] == warm.plan[0].strategy and len(set(tried[:3])) == 3
+    assert calls[0] is None and len(calls) == 3  # the plan, then one call after each of the first two
+    for n, observed in enumerate(calls[1:], 1):
+        assert [(s, pytest.approx(v)) for s, v in observed] == [(e.strategy, e.score) for e in result.evaluations[:n]]
+
+
 def test_failures_are_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
     monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Raises())
     monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: _NaNPredictor())

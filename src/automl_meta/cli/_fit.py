@@ -50,8 +50,9 @@ def run_fit(args) -> int:
     with reported_data_warnings():
         est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
-    for i, r in enumerate(est.recommendations_):
-        print(f"warm start {i + 1}: {r.strategy} (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})", file=sys.stderr)
+    predicted = {r.strategy.key: f" (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})" for r in est.recommendations_}
+    for i, strategy in enumerate(est.warm_starts_):
+        print(f"warm start {i + 1}: {strategy}{predicted.get(strategy.key, '')}", file=sys.stderr)
     board = est.leaderboard_.head(10).reset_index().to_dict(orient="records")
     trials = int((est.leaderboard_["origin"] != "ensemble").sum())
     kept = (f"an ensemble of {len(est.ensemble_)} strategies" if len(est.ensemble_) > 1 else f"best {est.best_strategy_}")

@@ -253,7 +253,8 @@ class _AutoMetaBase(BaseEstimator):
 
         self.metafeatures_ = compute(task, random_state=self._seed())
         metamodel = self._metamodel() if self.warm_start or self.sampler == "guided" else None
-        self.recommendations_ = self._recommend(metamodel, task, budget)
+        warm = self._warm_starts(metamodel, task, budget)
+        self.recommendations_ = warm.plan if warm is not None else []
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         plan = RefitPlan(task.n_rows, self.search_rows_, self.cv_, None if budget is None else budget.seconds,
@@ -265,11 +266,12 @@ class _AutoMetaBase(BaseEstimator):
             budget.reserve(plan.search_reserve)
         result = search(
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
-            enqueue=[r.strategy for r in self.recommendations_], families=self.families, storage=self.storage,
+            enqueue=warm if warm is not None else (), families=self.families, storage=self.storage,
             sampler=self._make_sampler(metamodel, task), metadataset=self.metadataset, metafeatures=self.metafeatures_,
             random_state=self._seed(), progress=self.progress,
         )
         self.study_ = result.study
+        self.warm_starts_ = warm.given if warm is not None else []
         strategy, self.best_score_, estimate = self._choose(result, plan, budget)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         self.best_strategy_ = strategy
@@ -443,17 +445,19 @@ class _AutoMetaBase(BaseEstimator):
             return MetaGuidedSampler(weights, seed=self._seed())
         return self.sampler
 
-    def _recommend(self, metamodel, task, budget) -> list:
-        """The warm starts, each predicted to cross-validate on the trials' rows (on this fit's device) within a
-        quarter of the budget, else within ``time_limit``, else within ``WARM_START_SECONDS``."""
-        if not self.warm_start or metamodel is None:
-            return []
+    def _warm_starts(self, metamodel, task, budget):
+        """The search's warm starts (None without): each predicted to cross-validate on the trials' rows (on
+        this fit's device) within a quarter of the budget, else within ``time_limit``, else within
+        ``WARM_START_SECONDS``; after the first, each chosen knowing the scores of those before it."""
+        if not self.warm_start or metamodel is None or not self.n_warm_start:
+            return None
         max_seconds = budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS)
         from automl_meta.models import resolve_device
+        from automl_meta.search import AdaptiveWarmStarts
 
-        return metamodel.recommend(self.metafeatures_, k=self.n_warm_start, kind=task.kind, families=self.families,
-                                   max_seconds=max_seconds, n_rows=self.search_rows_, folds=self.cv_,
-                                   device=resolve_device(self.device))
+        return AdaptiveWarmStarts(metamodel, self.metafeatures_, k=self.n_warm_start, kind=task.kind,
+                                  families=self.families, max_seconds=max_seconds, n_rows=self.search_rows_,
+                                  folds=self.cv_, device=resolve_device(self.device))
 
     def _seed(self) -> int:
         if self.random_state is None:
@@ -544,7 +548,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     best_score_ : the cross-validated score of the fitted model (the ensemble's out-of-fold score when it is one)
     best_estimator_ : the refitted model (a Pipeline, or an EnsembleModel of several)
     ensemble_ : list of dict, the members (``strategy``, ``weight``, their own ``score``); one when not an ensemble
-    recommendations_ : list of Recommendation (the warm starts, with predicted score, uncertainty and seconds)
+    recommendations_ : list of Recommendation, the meta-model's ``n_warm_start`` before any trial (predicted score,
+        uncertainty and seconds); the first of them are the first warm starts
+    warm_starts_ : list of Strategy, the warm starts tried, in order: after the first, each chosen knowing the
+        scores of those before it (:class:`~automl_meta.search.AdaptiveWarmStarts`)
     metafeatures_ : MetaFeatures
     study_ : optuna.Study
     leaderboard_ : pandas.DataFrame, one row per trial, best first

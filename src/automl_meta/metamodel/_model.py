@@ -12,7 +12,7 @@ import numpy as np
 
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._scaling import QuantileScaler
-from automl_meta.metamodel._selection import best_of_k
+from automl_meta.metamodel._selection import best_of_k, reweight
 from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, nearest_weights, normalized_scores
 from automl_meta.metamodel._timing import (MIN_EXTRAPOLATION_EXPONENT, exponent_of, on_device, rescale, size_exponents,
                                           to_task_size, tree_floor)
@@ -384,7 +384,8 @@ class MetaModel:
 
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, max_seconds: float | None = None,
                   kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None,
-                  n_rows: int | None = None, folds: int | None = None, device: str | None = None) -> list[Recommendation]:
+                  n_rows: int | None = None, folds: int | None = None, device: str | None = None,
+                  observed=None) -> list[Recommendation]:
         """``k`` strategies for a task: the best predicted first, then those that most raise the expected best of
         the set (``set_neighbours``).
 
@@ -414,6 +415,13 @@ class MetaModel:
             the device's cost per step: raised to them on the CPU (``None`` or ``"cpu"``), lowered to them on
             ``"cuda"`` (the meta-dataset's times are CPU times); see ``_timing.on_device``. A forest's are
             held to at least its trees' work on the CPU (``_timing.tree_floor``).
+        observed : sequence of (Strategy, float), optional
+            Strategies already tried on this task and their scores (higher is better; NaN for a failure or a
+            trial still running). None of them is recommended again, and the k new ones complement them: with
+            set selection, they count as chosen, and each scenario is reweighted by how well it orders the
+            observed scores (``_selection.reweight``), so the next choices follow the training tasks whose
+            winners win here too. A remembered dataset's best strategies lead only when nothing is observed.
+            :class:`~automl_meta.search.AdaptiveWarmStarts` calls it after each warm start.
         """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
@@ -444,20 +452,42 @@ class MetaModel:
         fit_rows, fit_folds = n_rows or rows or 1.0, folds or timing.get("folds") or 1
         seconds = on_device(seconds, candidates, fit_rows, fit_folds, device)
         seconds = tree_floor(seconds, candidates, fit_rows, self._query_size(mf, "log_n_features"), fit_folds)
-        keep = np.arange(len(candidates))
+        tried = [strategy for strategy, _ in observed or ()]
+        untried = np.array([c.key not in {t.key for t in tried} for c in candidates], dtype=bool)
+        if not untried.any():
+            raise ConfigError("Every candidate strategy has been tried on this task; there is nothing to recommend.")
+        keep = np.flatnonzero(untried)
         if max_seconds is not None:
-            fits = np.flatnonzero(seconds <= max_seconds)
+            fits = keep[seconds[keep] <= max_seconds]
             keep = fits if len(fits) else keep
         # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
         position = {candidates[j].key: p for p, j in enumerate(keep)}
-        lead = list(dict.fromkeys(position[s.key] for s in self._remembered(x)[: (k + 1) // 2] if s.key in position))
+        remembered = self._remembered(x)[: (k + 1) // 2] if not tried else []
+        lead = list(dict.fromkeys(position[s.key] for s in remembered if s.key in position))
         scenarios = self._scenarios(x, enc[keep], mean[keep]) if self.set_neighbours else None
-        if scenarios is not None:
+        if scenarios is not None and tried:
+            chosen = self._after_observed(x, rows, tried, [score for _, score in observed], *scenarios, mean[keep], k)
+        elif scenarios is not None:
             chosen = best_of_k(*scenarios, lead or [int(np.argmax(mean[keep]))], k, mean[keep])
         else:  # set selection off, or no training task scored on the whole common set
             chosen = _diverse_top(enc[keep], mean[keep], lead, k, diversity)
         return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
                                remembered=i in lead) for i in chosen]
+
+    def _after_observed(self, x, rows, tried, scores, scenarios, weights, mean, k) -> list[int]:
+        """Indices (into the scenarios' candidates) of the k that best complement the ``tried`` strategies, the
+        scenarios reweighted by the tried strategies' measured ``scores``."""
+        from automl_meta.space import encode_many
+
+        encodings = encode_many(tried)
+        tried_mean = self._predict_scaled(x, encodings, rows)[0]
+        tried_scenarios, _ = self._scenarios(x, encodings, tried_mean)
+        scores = np.array([np.nan if v is None else float(v) for v in scores])
+        weights = reweight(weights, tried_scenarios, scores)
+        m = len(tried)
+        chosen = best_of_k(np.hstack([tried_scenarios, scenarios]), weights, list(range(m)), m + k,
+                           np.concatenate([tried_mean, mean]))
+        return [c - m for c in chosen[m:]]
 
     def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:
         """Predicted seconds (at the task's rows and the meta-dataset's folds) carried to ``n_rows`` and

@@ -8,8 +8,9 @@
 from automl_meta.search._budget import Budget
 from automl_meta.search._storage import get_storage
 from automl_meta.search._study import ORIGIN_ATTR, SearchResult, ranked, search
+from automl_meta.search._warm import AdaptiveWarmStarts
 
-__all__ = ["search", "SearchResult", "ranked", "Budget", "get_storage", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
+__all__ = ["search", "SearchResult", "ranked", "Budget", "AdaptiveWarmStarts", "get_storage", "ORIGIN_ATTR", "MetaGuidedSampler", "family_weights"]
 
 
 def __getattr__(name: str):

@@ -23,6 +23,7 @@ from automl_meta.search._budget import Budget
 from automl_meta.search._interrupt import graceful_interrupt
 from automl_meta.search._progress import SearchProgress
 from automl_meta.search._storage import may_enqueue, open_study
+from automl_meta.search._warm import AdaptiveWarmStarts
 from automl_meta.space import FAMILIES, Strategy, available_families, suggest
 
 #: Trial user attribute naming where a trial came from ("warm_start", "sampler", or the caller's name).
@@ -167,8 +168,10 @@ def search(
     evaluator : Evaluator, optional
         How trials are scored (folds, time limit per trial, device, threads, isolation, subsample); by default
         an isolated ``Evaluator(random_state=random_state)``, closed at the end.
-    enqueue : iterable of Strategy
+    enqueue : iterable of Strategy, or AdaptiveWarmStarts
         Strategies tried first, in order (the meta-model's recommendations); recorded with ``enqueue_origin``.
+        An :class:`~automl_meta.search.AdaptiveWarmStarts` gives its first ones (as many as trials run at
+        once), then one more after each of its warm starts is scored.
     families : list of str, optional
         Restrict the search to these families; all available ones by default.
     storage : str, optional
@@ -208,24 +211,26 @@ def search(
     if created:
         study.set_user_attr("task", task.name)
         study.set_user_attr("metric", task.metric)
-    _enqueue(study, created, enqueue, enqueue_origin, families, log)
-    store = _open_metadataset(metadataset)
-    result = SearchResult(study=study, task_id=_record_task(store, task, metafeatures, random_state))
     own_evaluator = evaluator is None
     evaluator = evaluator or Evaluator(random_state=random_state)
+    n_parallel = evaluator.workers if evaluator.isolate else 1
+    warm = _start_warm(study, created, enqueue, enqueue_origin, families, n_parallel, log)
+    store = _open_metadataset(metadataset)
+    result = SearchResult(study=study, task_id=_record_task(store, task, metafeatures, random_state))
     interrupted = threading.Event()
     start = time.perf_counter()
     try:
         with SearchProgress(n_trials, None if budget is None else budget.left(), enabled=progress) as bar, \
                 graceful_interrupt(interrupted, evaluator):
-            runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted)
+            runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted,
+                                  warm=warm and (warm, enqueue_origin))
             # start the workers now; under a budget without waiting for one that is starting (a worker ended
             # after a time-out takes seconds to start again: a short search after a refit must not wait for it)
             if evaluator.isolate:
                 evaluator.prepare(task, wait=budget is None)
             # several evaluation workers: as many trials at once, each in a thread driving its own worker
             study.optimize(runner, n_trials=n_trials, timeout=None if budget is None else max(budget.left(), 0.0),
-                           catch=(), gc_after_trial=False, n_jobs=evaluator.workers if evaluator.isolate else 1)
+                           catch=(), gc_after_trial=False, n_jobs=n_parallel)
     finally:
         if own_evaluator:
             evaluator.close()
@@ -236,30 +241,40 @@ def search(
     return result
 
 
-def _enqueue(study, created: bool, strategies, origin: str, families, log) -> None:
-    """Put the warm starts at the front of the study's queue, once."""
+def _start_warm(study, created: bool, enqueue, origin: str, families, n_parallel: int, log):
+    """Enqueue the first warm starts; the AdaptiveWarmStarts that gives the later ones, or None (a list, or
+    another process enqueues this study's warm starts)."""
+    warm = enqueue if isinstance(enqueue, AdaptiveWarmStarts) else None
+    enqueued = _enqueue(study, created, warm.start(n_parallel) if warm else enqueue, origin, families, log)
+    return warm if enqueued else None
+
+
+def _enqueue(study, created: bool, strategies, origin: str, families, log) -> bool:
+    """Put the warm starts at the front of the study's queue, once; False when another process does."""
     strategies = list(strategies)
     if strategies and not created and not may_enqueue(study):
         # Several processes share this study (Optuna's distributed mode): the one that created it enqueues the
         # warm starts, so they are tried once, not once per process.
         log.info("warm starts left to the process that created study %r", study.study_name)
-        return
+        return False
     for strategy in strategies:
         if strategy.family not in families:
             log.info("warm start skipped (family %s not searched): %s", strategy.family, strategy)
             continue
         study.enqueue_trial(strategy.to_trial_params(), user_attrs={ORIGIN_ATTR: origin}, skip_if_exists=True)
         log.info("warm start enqueued: %s", strategy)
+    return True
 
 
 class _TrialRunner:
     """Optuna's objective: a trial's strategy scored by the evaluator within what the budget leaves, then
     recorded in the trial, the meta-dataset, the result and the progress bar."""
 
-    def __init__(self, task, evaluator, families, budget, store, result, origin, bar, log, interrupted):
+    def __init__(self, task, evaluator, families, budget, store, result, origin, bar, log, interrupted, warm=None):
         self.task, self.evaluator, self.families, self.budget = task, evaluator, families, budget
         self.store, self.result, self.origin = store, result, origin
         self.bar, self.log, self.interrupted = bar, log, interrupted
+        self.warm = warm  # (AdaptiveWarmStarts, the origin of its trials) or None
         self._lock = threading.Lock()  # trials may run in several threads (one per evaluation worker)
 
     def __call__(self, trial) -> float:
@@ -278,6 +293,10 @@ class _TrialRunner:
         # an evaluation cut short by the user, not by the strategy: nothing to learn, nothing recorded
         self._stop_if_interrupted(trial)
         self._record(trial, evaluation, origin)
+        if self.warm is not None and origin == self.warm[1]:
+            following = self.warm[0].next(evaluation.strategy, evaluation.score if evaluation.ok else float("nan"))
+            if following is not None:
+                _enqueue(trial.study, True, [following], origin, self.families, self.log)
         if self.budget is not None and self.budget.free(self.result.evaluations) < _MIN_TRIAL_SECONDS:
             trial.study.stop()
         return evaluation.score if evaluation.ok else float("nan")  # NaN: Optuna records a failed trial and goes on
