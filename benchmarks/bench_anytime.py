@@ -125,6 +125,21 @@ def average_ranks(curves: pd.DataFrame) -> pd.DataFrame:
     return table[table.notna().sum(axis=1) > 1]  # a checkpoint only the cold methods reach (--warm-trials) ranks nothing
 
 
+def paired(curves: pd.DataFrame, method: str, other: str, seed: int = 0) -> pd.DataFrame:
+    """Per checkpoint: on how many tasks ``method``'s regret is below / equal to / above ``other``'s, and the mean
+    of ``other`` − ``method`` with a 95% bootstrap interval over tasks (positive: ``method`` is ahead)."""
+    wide = curves.pivot_table(index=["task", "n_trials"], columns="method", values="regret").reset_index()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n, sub in wide.dropna(subset=[method, other]).groupby("n_trials"):
+        diff = (sub[other] - sub[method]).to_numpy()
+        boot = rng.choice(diff, (10_000, len(diff))).mean(axis=1)
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        rows.append({"n_trials": n, "better / level / worse": f"{(diff > 1e-9).sum()} / {(abs(diff) <= 1e-9).sum()} / "
+                     f"{(diff < -1e-9).sum()}", f"mean regret {other} − {method}": f"{diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"})
+    return pd.DataFrame(rows).set_index("n_trials")
+
+
 def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str, tag: str = "") -> str:
     lines = [f"## Anytime performance on held-out groups ({stamp})", "", f"Command: `{command}`", ""]
     for label, mask in (("all", slice(None)), ("classification", curves["kind"] != "regression"),
@@ -141,6 +156,9 @@ def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str, tag
                              index=med.index)
         lines += [table.to_markdown(), "", "average rank (1 = best)", ""]
         lines += [average_ranks(sub)[order].round(2).to_markdown(), ""]
+    if {"metamodel", "fixed"} <= set(curves["method"]):
+        lines += [f"### all ({curves['task'].nunique()} tasks): metamodel (adaptive warm starts) against fixed, per task",
+                  "", paired(curves, "metamodel", "fixed").to_markdown(), ""]
     med = curves.pivot_table(index="n_trials", columns="method", values="regret", aggfunc="median")
     if {"metamodel", "tpe"} <= set(med.columns) and 5 in med.index:
         last = int(med.index.max())

@@ -17,7 +17,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "docs" / "BENCHMARKS.md"
-SUMMARIES = {"anytime": HERE / "results" / "anytime.md", "endtoend": HERE / "results" / "endtoend_600.md"}
+SUMMARIES = {"anytime": HERE / "results" / "anytime.md", "anytime_seed1": HERE / "results" / "anytime_seed1" / "anytime.md",
+             "endtoend": HERE / "results" / "endtoend_600.md"}
 
 
 def overall(markdown: str) -> str:
