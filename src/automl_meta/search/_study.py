@@ -294,7 +294,8 @@ class _TrialRunner:
         self._stop_if_interrupted(trial)
         self._record(trial, evaluation, origin)
         if self.warm is not None and origin == self.warm[1]:
-            following = self.warm[0].next(evaluation.strategy, evaluation.score if evaluation.ok else float("nan"))
+            # the trial's strategy as enqueued: the evaluation's may be adapted to a device (space.for_gpu)
+            following = self.warm[0].next(strategy, evaluation.score if evaluation.ok else float("nan"))
             if following is not None:
                 _enqueue(trial.study, True, [following], origin, self.families, self.log)
         if self.budget is not None and self.budget.free(self.result.evaluations) < _MIN_TRIAL_SECONDS:
