@@ -453,7 +453,8 @@ class MetaModel:
         seconds = on_device(seconds, candidates, fit_rows, fit_folds, device)
         seconds = tree_floor(seconds, candidates, fit_rows, self._query_size(mf, "log_n_features"), fit_folds)
         tried = [strategy for strategy, _ in observed or ()]
-        untried = np.array([c.key not in {t.key for t in tried} for c in candidates], dtype=bool)
+        tried_keys = {t.key for t in tried}
+        untried = np.array([c.key not in tried_keys for c in candidates], dtype=bool)
         if not untried.any():
             raise ConfigError("Every candidate strategy has been tried on this task; there is nothing to recommend.")
         keep = np.flatnonzero(untried)

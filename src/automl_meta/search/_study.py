@@ -223,7 +223,7 @@ def search(
         with SearchProgress(n_trials, None if budget is None else budget.left(), enabled=progress) as bar, \
                 graceful_interrupt(interrupted, evaluator):
             runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted,
-                                  warm=warm and (warm, enqueue_origin))
+                                  warm=None if warm is None else (warm, enqueue_origin))
             # start the workers now; under a budget without waiting for one that is starting (a worker ended
             # after a time-out takes seconds to start again: a short search after a refit must not wait for it)
             if evaluator.isolate:
