@@ -96,6 +96,18 @@ def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path):
     assert [str(s) for s in clf.warm_starts_] == tried[:2]
 
 
+def test_no_warm_starts_when_none_are_asked_for(tasks_by_kind, tmp_path):
+    from test_metamodel import synthetic_data
+
+    from automl_meta.metamodel import MetaModel
+
+    path = MetaModel(n_members=1, epochs=3).fit(synthetic_data()).save(tmp_path / "mm.pt")
+    task = tasks_by_kind["binary"]
+    clf = AutoMetaClassifier(**dict(FAST, n_trials=2), metamodel=path, n_warm_start=0).fit(task.X, task.y)
+    assert clf.recommendations_ == [] and clf.warm_starts_ == []
+    assert set(clf.leaderboard_["origin"]) <= {"sampler", "ensemble"}
+
+
 def test_joblib_round_trip(tasks_by_kind, tmp_path):
     task = tasks_by_kind["binary"]
     clf = AutoMetaClassifier(**FAST, warm_start=False).fit(task.X, task.y)
