@@ -1,13 +1,13 @@
 """Date and time columns as numbers a model can use.
 
-A date column is neither a category (its values hardly repeat: as text it would be dropped as an identifier)
-nor one number: it carries a trend and cycles. Each one is replaced by its time in days since 1970-01-01 (the
-trend; missing stays missing) and its year, month, day of the month and day of the week, plus the hour where
-the times are not all midnight; a duration (``timedelta64``) becomes its seconds. Date columns are those of a
-``datetime64`` type (with or without a time zone; read in UTC) and text columns whose every value is an ISO
-8601 date or time (``2024-03-01``, ``2024-03-01 14:30``, ``2024-03-01T14:30:00Z``: what a CSV of dates usually
-holds; other formats such as 01/02/2020 are ambiguous and stay text). The same function runs when a task is built and inside the models' encoder, so that
-a fitted model given the raw column at prediction expands it the same way.
+A date column is neither a category (its values hardly repeat: as text it would be dropped as an identifier) nor
+one number: it carries a trend and cycles. Each one is replaced by its time in days since 1970-01-01 (the trend;
+missing stays missing) and its year, month, day of the month and day of the week, plus the hour where the times
+are not all midnight; a duration (``timedelta64``) becomes its seconds. Date columns are those of a
+``datetime64`` type (with or without a time zone; read in UTC) and text columns whose every value is an ISO 8601
+date or time (``2024-03-01``, ``2024-03-01 14:30``, ``2024-03-01T14:30:00Z``: what a CSV of dates usually holds;
+other formats such as 01/02/2020 are ambiguous and stay text). The same function runs when a task is built and
+inside the models' encoder, so that a fitted model given the raw column at prediction expands it the same way.
 """
 
 from __future__ import annotations

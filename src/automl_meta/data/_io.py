@@ -148,10 +148,10 @@ def _warn_preamble(p: Path, head: bytes, n_lines: int) -> None:
 
 
 def read_csv(path, **kwargs) -> pd.DataFrame:
-    """Read a delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the
-    extension too; the delimiter and a preamble above the header sniffed (:func:`sniff_layout`) when neither
-    ``sep`` nor a ``.tsv`` name gives it, with a decimal comma when it is ``;``. UTF-8, UTF-16 with its byte-order mark, or, with a
-    warning, Windows-1252 (:func:`_read_legacy_encoding`)."""
+    """Read a delimited text file into a DataFrame: a CSV, or a TSV by its extension; compressed by the extension
+    too; the delimiter and a preamble above the header sniffed (:func:`sniff_layout`) when neither ``sep`` nor a
+    ``.tsv`` name gives it, with a decimal comma when it is ``;``. UTF-8, UTF-16 with its byte-order mark, or,
+    with a warning, Windows-1252 (:func:`_read_legacy_encoding`)."""
     p = _checked_path(path)
     if p.name.lower().endswith(".gz"):
         _check_gzip(p)

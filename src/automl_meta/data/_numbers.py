@@ -1,15 +1,15 @@
 """Numbers written as text, read as numbers.
 
-Real tables often hold numbers a CSV reader leaves as text: a missing value written ``?``, ``-`` or ``n/a``
-among numbers (KEEL's and UCI's files, spreadsheet exports), thousands separators (``"32,648"``), a percent
-sign (``70%``), a currency symbol (``$1,200``, ``47,21 €``), a unit (``1248 CC``, ``74 bhp``) or a decimal
-comma (``3,5``, in files written with ``;`` as the delimiter), a space or an apostrophe between thousands
-(``32 648``, ``32'648``) or an accountant's negative (``(1,234)``). Left as text, such a column is a category
-with hundreds of levels: its order is lost and most of its levels are too rare to keep. A text column is read as numbers when, apart from the missing markers, at
-least :data:`MIN_SHARE` of its values parse as numbers once the decorations are stripped (and, if any does
-not, it has more than :data:`MAX_LEVELS_WITH_TEXT` distinct numbers); the values that do not parse become
-missing (and the warning says how many). The same parser runs inside the models' encoder,
-so that a fitted model given the raw text at prediction reads it the same way.
+Real tables often hold numbers a CSV reader leaves as text: a missing value written ``?``, ``-`` or ``n/a`` among
+numbers (KEEL's and UCI's files, spreadsheet exports), thousands separators (``"32,648"``), a percent sign
+(``70%``), a currency symbol (``$1,200``, ``47,21 €``), a unit (``1248 CC``, ``74 bhp``) or a decimal comma
+(``3,5``, in files written with ``;`` as the delimiter), a space or an apostrophe between thousands (``32 648``,
+``32'648``) or an accountant's negative (``(1,234)``). Left as text, such a column is a category with hundreds of
+levels: its order is lost and most of its levels are too rare to keep. A text column is read as numbers when,
+apart from the missing markers, at least :data:`MIN_SHARE` of its values parse as numbers once the decorations
+are stripped (and, if any does not, it has more than :data:`MAX_LEVELS_WITH_TEXT` distinct numbers); the values
+that do not parse become missing (and the warning says how many). The same parser runs inside the models'
+encoder, so that a fitted model given the raw text at prediction reads it the same way.
 """
 
 from __future__ import annotations

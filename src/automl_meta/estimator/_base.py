@@ -550,8 +550,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     ensemble_ : list of dict, the members (``strategy``, ``weight``, their own ``score``); one when not an ensemble
     recommendations_ : list of Recommendation, the meta-model's ``n_warm_start`` before any trial (predicted score,
         uncertainty and seconds); the first of them are the first warm starts
-    warm_starts_ : list of Strategy, the warm starts tried, in order: after the first, each chosen knowing the
-        scores of those before it (:class:`~automl_meta.search.AdaptiveWarmStarts`)
+    warm_starts_ : list of Strategy, the warm starts given to the search, in order (the last may not have run when
+        the budget ended first): after the first, each chosen knowing the scores of those before it
+        (:class:`~automl_meta.search.AdaptiveWarmStarts`)
     metafeatures_ : MetaFeatures
     study_ : optuna.Study
     leaderboard_ : pandas.DataFrame, one row per trial, best first
