@@ -30,6 +30,8 @@ Usage: python benchmarks/bench_anytime.py [--tasks 24] [--folds 4] [--trials 50]
                              with fewer methods at 50 trials, the best and worst of a task come from fewer trials)
        [--methods metamodel,guided,portfolio,knn,tpe,random --tag guided]   (adds the guided sampler; its own summary files)
        [--seed 1 --out-dir DIR]   (another sample of held-out groups; its meta-models cached apart)
+       [--holdout --out-dir DIR]   (search 75% of each task's rows; the incumbents also refit and scored on the
+                                    other 25%: anytime_test.csv; see _anytime_holdout.py)
        [--smoke]   (1 task, 6 trials, small meta-model; what CI runs)
 """
 
@@ -48,12 +50,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
+from _anytime_holdout import TEST_COLUMNS, incumbent_tests, split_task, summarize_test  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
 ORDER = METHODS[:1] + ["fixed", "guided"] + METHODS[1:]  # how tables and plots list the methods run
 CHECKPOINTS = [1, 3, 5, 10, 20, 50]
 COLD = ("tpe", "random")  # methods without a warm start
-TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds"]
+TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds", "strategy"]
 
 
 def warm_starts(method: str, held, t: int, k: int = 5):
@@ -93,8 +96,33 @@ def run_search(method: str, task, enqueue, n_trials: int, evaluator, seed: int, 
 
     result = search(task, n_trials=n_trials, enqueue=enqueue, sampler=sampler, random_state=seed,
                     metadataset=False, evaluator=evaluator)
-    return [{"trial": i, "score": ev.score if ev.ok else np.nan, "status": ev.status, "seconds": ev.fit_seconds}
-            for i, ev in enumerate(result.evaluations)]
+    return [{"trial": i, "score": ev.score if ev.ok else np.nan, "status": ev.status, "seconds": ev.fit_seconds,
+             "strategy": ev.strategy.to_json()} for i, ev in enumerate(result.evaluations)]
+
+
+def run_task(held, t: int, methods, args, checkpoints):
+    """Run each of ``methods`` on held-out task ``t``; yield (method, trial rows, held-out rows' incumbent scores:
+    an empty list without --holdout)."""
+    from automl_meta.evaluate import Evaluator
+
+    if not methods:
+        return
+    cfg = held.build_config
+    task, test = held.corpus_task(t), None
+    if args.holdout:
+        task, test = split_task(task, int(cfg["cv"]))
+    with Evaluator(cv=int(cfg["cv"]), time_limit=float(cfg["time_limit"]), n_jobs=1,
+                   random_state=int(cfg["random_state"])) as evaluator:
+        for method in methods:
+            t0 = time.perf_counter()
+            n_trials = args.trials if method in COLD or not args.warm_trials else args.warm_trials
+            rows = run_search(method, task, warm_starts(method, held, t), n_trials, evaluator, seed=0,
+                              sampler=make_sampler(method, held, t, seed=0))
+            tested = incumbent_tests(rows, checkpoints, task, test) if test is not None else []
+            best = np.nanmax(pd.DataFrame(rows)["score"]) if rows else np.nan
+            print(f"{task.name} [{method}] {len(rows)} trials, best {best:.4f}, {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+            yield method, rows, tested
 
 
 def incumbent_curves(trials: pd.DataFrame, checkpoints) -> pd.DataFrame:
@@ -215,6 +243,8 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--only", help="run only these task names (comma-separated); for parallel runs")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--holdout", action="store_true",
+                        help="search 75%% of each task's rows and score the incumbents on the other 25%% (anytime_test.csv)")
     parser.add_argument("--smoke", action="store_true", help="1 task, 6 trials, a small meta-model")
     parser.add_argument("--summarize-only", action="store_true")
     parser.add_argument("--set-shrinkage", type=float, default=None,
@@ -225,43 +255,31 @@ def main() -> None:
         args.tasks, args.folds, args.trials, args.members, args.epochs = 1, 1, 6, 1, 3
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    trials_path = out_dir / "anytime_trials.csv"
+    trials_path, test_path = out_dir / "anytime_trials.csv", out_dir / "anytime_test.csv"
     methods = [m for m in args.methods.split(",") if m]
     checkpoints = [n for n in CHECKPOINTS if n <= args.trials] or [args.trials]
 
-    from automl_meta.evaluate import Evaluator
-
     logging.getLogger("automl_meta").setLevel(logging.WARNING)
     done = pd.read_csv(trials_path) if trials_path.exists() else pd.DataFrame(columns=TRIAL_COLUMNS)
+    tests = pd.read_csv(test_path) if test_path.exists() else pd.DataFrame(columns=TEST_COLUMNS)
     if not args.summarize_only:
         store = open_store(args.metadataset)
         held = select(store, args.tasks, args.folds, seed=args.seed, members=args.members, epochs=args.epochs,
                       cache=None if args.smoke else MODEL_CACHE, set_shrinkage=args.set_shrinkage)
-        cfg = held.build_config
         names = [str(held.data.task_names[t]) for t in held.tasks]
         print(f"machine: {machine_stamp()}\n{len(names)} held-out tasks in {args.folds} folds: {names}", flush=True)
         todo = [t for t in sorted(held.tasks, key=held.fold)
                 if not args.only or str(held.data.task_names[t]) in args.only.split(",")]
         for t in todo:
             name = str(held.data.task_names[t])
-            have = set(done.loc[done["task"] == name, "method"])
-            missing = [m for m in methods if m not in have]
-            if not missing:
-                continue
-            task = held.corpus_task(t)
-            with Evaluator(cv=int(cfg["cv"]), time_limit=float(cfg["time_limit"]), n_jobs=1,
-                           random_state=int(cfg["random_state"])) as evaluator:
-                for method in missing:
-                    t0 = time.perf_counter()
-                    n_trials = args.trials if method in COLD or not args.warm_trials else args.warm_trials
-                    rows = run_search(method, task, warm_starts(method, held, t), n_trials, evaluator, seed=0,
-                                      sampler=make_sampler(method, held, t, seed=0))
-                    meta = {"task": name, "group": str(held.data.groups[t]), "kind": task.kind, "method": method}
-                    done = pd.concat([done, pd.DataFrame([{**meta, **r} for r in rows])], ignore_index=True)
-                    done.to_csv(trials_path, index=False)  # after every method: a stopped run loses little
-                    best = np.nanmax(pd.DataFrame(rows)["score"]) if rows else np.nan
-                    print(f"{name} [{method}] {len(rows)} trials, best {best:.4f}, {time.perf_counter() - t0:.0f} s",
-                          flush=True)
+            missing = [m for m in methods if m not in set(done.loc[done["task"] == name, "method"])]
+            for method, rows, tested in run_task(held, t, missing, args, checkpoints):
+                meta = {"task": name, "group": str(held.data.groups[t]), "kind": str(held.data.kinds[t]), "method": method}
+                done = pd.concat([done, pd.DataFrame([{**meta, **r} for r in rows])], ignore_index=True)
+                done.to_csv(trials_path, index=False)  # after every method: a stopped run loses little
+                if args.holdout:
+                    tests = pd.concat([tests, pd.DataFrame([{**meta, **r} for r in tested])], ignore_index=True)
+                    tests.to_csv(test_path, index=False)
     trials = done[done["method"].isin(methods)]
     complete = trials.groupby("task")["method"].nunique()
     trials = trials[trials["task"].isin(complete[complete == len(methods)].index)]  # compare like with like
@@ -280,7 +298,11 @@ def main() -> None:
         command += f" --set-shrinkage {args.set_shrinkage:g}"
     if args.tag:
         command += f" --tag {args.tag}"
+    if args.holdout:
+        command += " --holdout"
     report = summarize(curves, out_dir, machine_stamp(), command, tag)
+    if args.holdout and not tests.empty:
+        report += "\n" + "\n".join(summarize_test(tests[tests["task"].isin(curves["task"])], ORDER))
     (out_dir / f"anytime{tag}.md").write_text(report + "\n")
     print(report)
 
