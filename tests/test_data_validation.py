@@ -182,3 +182,11 @@ def test_a_class_of_one_row_is_refused_or_dropped_as_asked():
         Task(X, ids, kind="multiclass", single_row_classes="drop")
     with pytest.raises(ConfigError, match="single_row_classes must be 'raise' or 'drop'"):
         Task(X, y, single_row_classes="keep")
+
+
+def test_value_repr_shows_numpy_scalars_as_the_user_wrote_them():
+    """Messages name values as Python writes them: 8 and 0.5, not np.int64(8) and np.float64(0.5)."""
+    from automl_meta.data import value_repr
+
+    assert value_repr(np.int64(8)) == "8" and value_repr(np.float64(0.5)) == "0.5"
+    assert value_repr(np.str_("rare")) == "'rare'" and value_repr("rare") == "'rare'" and value_repr(None) == "None"

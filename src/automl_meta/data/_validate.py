@@ -43,14 +43,14 @@ class DataWarning(UserWarning):
     """The data was repaired (rows or columns dropped); the message says what and why."""
 
 
-def _repr(value) -> str:
+def value_repr(value) -> str:
     """repr of a value as the user wrote it: numpy scalars shown as plain Python numbers."""
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _short(values, limit: int = 5) -> str:
     values = list(values)
-    shown = ", ".join(_repr(v) for v in values[:limit])
+    shown = ", ".join(value_repr(v) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
@@ -254,19 +254,19 @@ def check_target(y: pd.Series, kind: str, target_name: str, cv_folds: int) -> No
     if kind == REGRESSION:
         if is_categorical_dtype(y.dtype):
             raise DataError(
-                f"The target {target_name!r} is not numeric (dtype {y.dtype}, e.g. {_repr(y.iloc[0])}) but kind='regression'. "
+                f"The target {target_name!r} is not numeric (dtype {y.dtype}, e.g. {value_repr(y.iloc[0])}) but kind='regression'. "
                 "Use kind='classification' or convert the target to numbers."
             )
         if y.nunique() <= 1:
             raise DataError(
-                f"The regression target {target_name!r} is constant (every value is {_repr(y.iloc[0])}). "
+                f"The regression target {target_name!r} is constant (every value is {value_repr(y.iloc[0])}). "
                 "There is nothing to learn; choose another target."
             )
         return
     counts = y.value_counts()
     if len(counts) < 2:
         raise DataError(
-            f"The target {target_name!r} has only one class ({_repr(counts.index[0])}). "
+            f"The target {target_name!r} has only one class ({value_repr(counts.index[0])}). "
             "Classification needs at least two classes; choose another target or add data of other classes."
         )
     if kind == BINARY and len(counts) > 2:
@@ -276,7 +276,7 @@ def check_target(y: pd.Series, kind: str, target_name: str, cv_folds: int) -> No
         )
     rare = counts[counts < cv_folds]
     if len(rare):
-        items = [f"{_repr(k)} ({v} rows)" for k, v in rare.head(5).items()]
+        items = [f"{value_repr(k)} ({v} rows)" for k, v in rare.head(5).items()]
         detail = ", ".join(items) + (f" and {len(rare) - 5} more" if len(rare) > 5 else "")
         if _looks_like_identifier(counts):
             raise DataError(

@@ -233,15 +233,13 @@ class _AutoMetaBase(BaseEstimator):
         """``cv``, or fewer folds when a class has fewer rows than ``cv`` (but at least 2): real tables have
         rare classes, and stratified folds need every class in each; the peers (FLAML, AutoGluon) fit such
         data too. A class of one row is not counted: Task drops its row (``single_row_classes="drop"``)."""
-        from automl_meta.data import DataWarning, single_row_classes
+        from automl_meta.data import DataWarning, single_row_classes, value_repr
 
         labels = pd.Series(labels)
         rarest = labels[~labels.isin(single_row_classes(labels))].value_counts()
         fewest = int(rarest.min())
         if 2 <= fewest < self.cv:
-            label = rarest.idxmin()
-            label = label.item() if isinstance(label, np.generic) else label  # 8, not np.int64(8)
-            warnings.warn(f"Class {label!r} has only {fewest} rows, fewer than cv={self.cv}: "
+            warnings.warn(f"Class {value_repr(rarest.idxmin())} has only {fewest} rows, fewer than cv={self.cv}: "
                           f"cross-validating with {fewest} folds (cv_ = {fewest}). Merge rare classes to use more.",
                           DataWarning, stacklevel=4)
             return fewest
