@@ -35,6 +35,32 @@ def test_anytime_smoke(corpus_manifest, tmp_path):
     assert "trials, best" not in again and len(pd.read_csv(tmp_path / "anytime_trials.csv")) == 30
 
 
+def test_anytime_holdout_scores_each_incumbent_on_rows_the_search_never_saw():
+    """bench_anytime --holdout: the incumbent after n trials (the best inner-CV score so far) is refit on the 75%
+    and scored on the 25%; a refit is shared by the checkpoints with the same incumbent; nothing succeeded: NaN."""
+    sys.path.insert(0, str(BENCH))
+    from _anytime_holdout import incumbent_tests, paired_test, split_task
+
+    from automl_meta.data import Task
+    from automl_meta.space import Strategy
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=240), "b": rng.choice(["u", "v"], size=240)})
+    y = np.where(X["a"] + (X["b"] == "u") + rng.normal(scale=0.3, size=240) > 0.5, "yes", "no")
+    train, test = split_task(Task(X, y, name="t", cv=3), cv=3)
+    assert train.n_rows == 180 and len(test[0]) == 60 and train.cv == 3 and train.name == "t"
+    strong, weak = Strategy.default("hist_gb").to_json(), Strategy.default("knn").to_json()
+    rows = [{"score": np.nan, "strategy": weak}, {"score": 0.7, "strategy": weak}, {"score": 0.9, "strategy": strong},
+            {"score": 0.8, "strategy": weak}]
+    out = incumbent_tests(rows, [1, 3, 5], train, test)
+    assert [(r["n_trials"], r["trial"]) for r in out] == [(1, -1), (3, 2)]  # 5 > 4 trials run: not reached
+    assert np.isnan(out[0]["test_score"]) and 0.8 < out[1]["test_score"] <= 1.0 and out[1]["cv_score"] == 0.9
+    frame = pd.DataFrame([{"task": f"t{i}", "method": m, "n_trials": n, "test_score": s}
+                          for i in range(3) for m, n, s in (("metamodel", 5, 0.8 + i / 10), ("tpe", 50, 0.85))])
+    table = paired_test(frame, [(("metamodel", 5), ("tpe", 50))])
+    assert table.loc[0, "better / level / worse"] == "2 / 0 / 1" and table.loc[0, "tasks"] == 3
+
+
 def test_endtoend_smoke(corpus_manifest, tmp_path):
     pytest.importorskip("flaml")
     out = _run("bench_endtoend.py", "--smoke", "--out-dir", str(tmp_path))
