@@ -22,11 +22,17 @@ TEST_COLUMNS = ["task", "group", "kind", "method", "n_trials", "trial", "cv_scor
 
 
 def split_task(task, cv: int):
-    """The task's 75% as a Task for the search (``cv`` inner folds) and the held-out 25% as (X, y)."""
+    """The task's 75% as a Task for the search and the held-out 25% as (X, y). The search uses ``cv`` inner
+    folds, or as many as the 75%'s rarest class has rows (at least 2; a class of one row is dropped), as the
+    estimators do: a class of 3 rows in the task may keep 2 in the 75%."""
     from automl_meta.data import Task
 
     X_train, X_test, y_train, y_test = outer_split(task)
-    train = Task(X_train, y_train, kind=task.kind, metric=task.metric, name=task.name, group=task.group, cv=cv)
+    if task.kind != "regression":
+        counts = pd.Series(y_train).value_counts()
+        cv = max(2, min(cv, int(counts[counts >= 2].min())))
+    train = Task(X_train, y_train, kind=task.kind, metric=task.metric, name=task.name, group=task.group, cv=cv,
+                 single_row_classes="drop")
     return train, (X_test, y_test)
 
 

@@ -111,7 +111,7 @@ def run_task(held, t: int, methods, args, checkpoints):
     task, test = held.corpus_task(t), None
     if args.holdout:
         task, test = split_task(task, int(cfg["cv"]))
-    with Evaluator(cv=int(cfg["cv"]), time_limit=float(cfg["time_limit"]), n_jobs=1,
+    with Evaluator(cv=task.cv, time_limit=float(cfg["time_limit"]), n_jobs=1,
                    random_state=int(cfg["random_state"])) as evaluator:
         for method in methods:
             t0 = time.perf_counter()

@@ -55,6 +55,10 @@ def test_anytime_holdout_scores_each_incumbent_on_rows_the_search_never_saw():
     out = incumbent_tests(rows, [1, 3, 5], train, test)
     assert [(r["n_trials"], r["trial"]) for r in out] == [(1, -1), (3, 2)]  # 5 > 4 trials run: not reached
     assert np.isnan(out[0]["test_score"]) and 0.8 < out[1]["test_score"] <= 1.0 and out[1]["cv_score"] == 0.9
+    # a class of 3 rows keeps 2 in the 75%: its search cross-validates with 2 folds, not a DataError
+    y_rare = y.copy()
+    y_rare[:3] = "rare"
+    assert split_task(Task(X, y_rare, name="t", cv=3), cv=3)[0].cv == 2
     frame = pd.DataFrame([{"task": f"t{i}", "method": m, "n_trials": n, "test_score": s}
                           for i in range(3) for m, n, s in (("metamodel", 5, 0.8 + i / 10), ("tpe", 50, 0.85))])
     table = paired_test(frame, [(("metamodel", 5), ("tpe", 50))])
