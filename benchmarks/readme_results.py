@@ -18,14 +18,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "docs" / "BENCHMARKS.md"
 SUMMARIES = {"anytime": HERE / "results" / "anytime.md", "anytime_seed1": HERE / "results" / "anytime_seed1" / "anytime.md",
+             "anytime_holdout": HERE / "results" / "anytime_holdout" / "anytime.md",
+             "anytime_holdout_seed1": HERE / "results" / "anytime_holdout_seed1" / "anytime.md",
              "endtoend": HERE / "results" / "endtoend_600.md"}
 
 
 def overall(markdown: str) -> str:
-    """The header lines (before the first section), the sections over all tasks, and the target line."""
+    """The header lines (before the first section), the sections over all tasks (the anytime benchmark's
+    held-out rows included), and the target line."""
     parts = re.split(r"(?m)^(?=### )", markdown.strip())
     header, sections = parts[0], parts[1:]
-    keep = [s for s in sections if re.match(r"### (all|budget [^,]+, all) \(", s)]
+    keep = [s for s in sections if re.match(r"### (all|budget [^,]+, all|held-out rows) \(", s)]
     target = [line for line in markdown.splitlines() if line.startswith("Target")]
     body = header.strip().splitlines()
     body = [line for line in body if not line.startswith("## ")]  # the document has its own heading
