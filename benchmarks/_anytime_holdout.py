@@ -4,7 +4,9 @@ Protocol 2 scores an incumbent by the inner-CV score the search selected it on. 
 maximum of 50 noisy estimates, so part of its lead over a search of 5 is the noise it selected (the optimizer's
 curse). With ``--holdout`` every task's rows are split once, 75/25 (stratified for classification, seeded, as
 in the end-to-end benchmark): every method searches the 75% with the same inner CV, and the incumbent after n
-trials is refit on the 75% and scored on the 25% it never saw, with the task's metric.
+trials is refit on the 75% and scored on the 25% it never saw, with the task's metric. Nothing of the 25%
+reaches a method: the warm starts come from the meta-features of the 75% (not the meta-dataset's, which
+describe the whole task).
 
 Writes ``anytime_test.csv`` (task, group, kind, method, n_trials, trial, cv_score, test_score; resumable per
 task and method) and a section of ``anytime.md``: the mean test metric per method and checkpoint, and per task

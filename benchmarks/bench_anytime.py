@@ -59,10 +59,11 @@ COLD = ("tpe", "random")  # methods without a warm start
 TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds", "strategy"]
 
 
-def warm_starts(method: str, held, t: int, k: int = 5):
+def warm_starts(method: str, held, t: int, k: int = 5, mf=None):
+    """The method's warm starts for task ``t``, from its meta-features ``mf`` (default: the meta-dataset's)."""
     model, portfolios, nearest, _ = held.methods(held.fold(t))
     kind = str(held.data.kinds[t])
-    mf = held.data.metafeatures[t]
+    mf = held.data.metafeatures[t] if mf is None else mf
     if method in ("metamodel", "guided"):
         from automl_meta.search import AdaptiveWarmStarts
 
@@ -76,7 +77,7 @@ def warm_starts(method: str, held, t: int, k: int = 5):
     return []
 
 
-def make_sampler(method: str, held, t: int, seed: int):
+def make_sampler(method: str, held, t: int, seed: int, mf=None):
     """The method's Optuna sampler; None for search's default TPE."""
     import optuna
 
@@ -86,7 +87,7 @@ def make_sampler(method: str, held, t: int, seed: int):
         from automl_meta.search import MetaGuidedSampler, family_weights
 
         model = held.methods(held.fold(t))[0]
-        weights = family_weights(model, held.data.metafeatures[t], str(held.data.kinds[t]))
+        weights = family_weights(model, held.data.metafeatures[t] if mf is None else mf, str(held.data.kinds[t]))
         return MetaGuidedSampler(weights, seed=seed)
     return None
 
@@ -107,17 +108,20 @@ def run_task(held, t: int, methods, args, checkpoints):
 
     if not methods:
         return
+    from automl_meta.metafeatures import compute
+
     cfg = held.build_config
-    task, test = held.corpus_task(t), None
-    if args.holdout:
+    task, test, mf = held.corpus_task(t), None, None
+    if args.holdout:  # the warm starts see the meta-features of the searched 75% only, never the test rows'
         task, test = split_task(task, int(cfg["cv"]))
+        mf = compute(task, random_state=int(cfg["random_state"])).values
     with Evaluator(cv=task.cv, time_limit=float(cfg["time_limit"]), n_jobs=1,
                    random_state=int(cfg["random_state"])) as evaluator:
         for method in methods:
             t0 = time.perf_counter()
             n_trials = args.trials if method in COLD or not args.warm_trials else args.warm_trials
-            rows = run_search(method, task, warm_starts(method, held, t), n_trials, evaluator, seed=0,
-                              sampler=make_sampler(method, held, t, seed=0))
+            rows = run_search(method, task, warm_starts(method, held, t, mf=mf), n_trials, evaluator, seed=0,
+                              sampler=make_sampler(method, held, t, seed=0, mf=mf))
             tested = incumbent_tests(rows, checkpoints, task, test) if test is not None else []
             best = np.nanmax(pd.DataFrame(rows)["score"]) if rows else np.nan
             print(f"{task.name} [{method}] {len(rows)} trials, best {best:.4f}, {time.perf_counter() - t0:.0f} s",
