@@ -37,7 +37,7 @@ def test_anytime_smoke(corpus_manifest, tmp_path):
 
 def test_anytime_holdout_scores_each_incumbent_on_rows_the_search_never_saw():
     """bench_anytime --holdout: the incumbent after n trials (the best inner-CV score so far) is refit on the 75%
-    and scored on the 25%; a refit is shared by the checkpoints with the same incumbent; nothing succeeded: NaN."""
+    and scored on the 25%; a checkpoint before any success scores NaN; one past the trials run is left out."""
     sys.path.insert(0, str(BENCH))
     from _anytime_holdout import incumbent_tests, paired_test, split_task
 
