@@ -59,11 +59,10 @@ COLD = ("tpe", "random")  # methods without a warm start
 TRIAL_COLUMNS = ["task", "group", "kind", "method", "trial", "score", "status", "seconds", "strategy"]
 
 
-def warm_starts(method: str, held, t: int, k: int = 5, mf=None):
-    """The method's warm starts for task ``t``, from its meta-features ``mf`` (default: the meta-dataset's)."""
+def warm_starts(method: str, held, t: int, mf, k: int = 5):
+    """The method's warm starts for task ``t``, whose searched rows have the meta-features ``mf``."""
     model, portfolios, nearest, _ = held.methods(held.fold(t))
     kind = str(held.data.kinds[t])
-    mf = held.data.metafeatures[t] if mf is None else mf
     if method in ("metamodel", "guided"):
         from automl_meta.search import AdaptiveWarmStarts
 
@@ -77,7 +76,7 @@ def warm_starts(method: str, held, t: int, k: int = 5, mf=None):
     return []
 
 
-def make_sampler(method: str, held, t: int, seed: int, mf=None):
+def make_sampler(method: str, held, t: int, mf, seed: int):
     """The method's Optuna sampler; None for search's default TPE."""
     import optuna
 
@@ -87,7 +86,7 @@ def make_sampler(method: str, held, t: int, seed: int, mf=None):
         from automl_meta.search import MetaGuidedSampler, family_weights
 
         model = held.methods(held.fold(t))[0]
-        weights = family_weights(model, held.data.metafeatures[t] if mf is None else mf, str(held.data.kinds[t]))
+        weights = family_weights(model, mf, str(held.data.kinds[t]))
         return MetaGuidedSampler(weights, seed=seed)
     return None
 
@@ -111,7 +110,7 @@ def run_task(held, t: int, methods, args, checkpoints):
     from automl_meta.metafeatures import compute
 
     cfg = held.build_config
-    task, test, mf = held.corpus_task(t), None, None
+    task, test, mf = held.corpus_task(t), None, held.data.metafeatures[t]
     if args.holdout:  # the warm starts see the meta-features of the searched 75% only, never the test rows'
         task, test = split_task(task, int(cfg["cv"]))
         mf = compute(task, random_state=int(cfg["random_state"])).values
@@ -120,8 +119,8 @@ def run_task(held, t: int, methods, args, checkpoints):
         for method in methods:
             t0 = time.perf_counter()
             n_trials = args.trials if method in COLD or not args.warm_trials else args.warm_trials
-            rows = run_search(method, task, warm_starts(method, held, t, mf=mf), n_trials, evaluator, seed=0,
-                              sampler=make_sampler(method, held, t, seed=0, mf=mf))
+            rows = run_search(method, task, warm_starts(method, held, t, mf), n_trials, evaluator, seed=0,
+                              sampler=make_sampler(method, held, t, mf, seed=0))
             tested = incumbent_tests(rows, checkpoints, task, test) if test is not None else []
             best = np.nanmax(pd.DataFrame(rows)["score"]) if rows else np.nan
             print(f"{task.name} [{method}] {len(rows)} trials, best {best:.4f}, {time.perf_counter() - t0:.0f} s",
