@@ -128,22 +128,23 @@ def _as_text(X):
     return X.astype(object).where(X.notna(), np.nan).map(lambda v: v if v is np.nan else str(v))
 
 
-def make_method(method: str, task, budget: float, metamodel_path, scratch: Path):
-    """A fit-able model for the method; classification and regression differ only in the class chosen."""
+def make_method(method: str, task, budget: float, metamodel_path, scratch: Path, seed: int = 0):
+    """A fit-able model for the method, its randomness seeded with `seed`; classification and regression differ
+    only in the class chosen."""
     clf = task.is_classification
     if method == "automl_meta":
         from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
 
         cls = AutoMetaClassifier if clf else AutoMetaRegressor
         return cls(n_trials=None, time_budget=budget, metamodel=metamodel_path, metric=task.metric,
-                   metadataset=str(scratch / "recorded.sqlite"), random_state=0, n_jobs=1)
+                   metadataset=str(scratch / "recorded.sqlite"), random_state=seed, n_jobs=1)
     if method in ("flaml_automl", "flaml_automl_ensemble"):
         from flaml import AutoML
 
         class FlamlAutoML(AutoML):
             def fit(self, X, y):
                 return super().fit(X, y, task="classification" if clf else "regression", time_budget=budget,
-                                   metric=task.metric, n_jobs=1, verbose=0, seed=0,
+                                   metric=task.metric, n_jobs=1, verbose=0, seed=seed,
                                    ensemble=method == "flaml_automl_ensemble")
 
         return FlamlAutoML()
@@ -162,8 +163,8 @@ def make_method(method: str, task, budget: float, metamodel_path, scratch: Path)
     from sklearn.pipeline import make_pipeline
 
     model = {
-        "hgb_default": (HistGradientBoostingClassifier(random_state=0), HistGradientBoostingRegressor(random_state=0)),
-        "rf_default": (RandomForestClassifier(random_state=0, n_jobs=1), RandomForestRegressor(random_state=0, n_jobs=1)),
+        "hgb_default": (HistGradientBoostingClassifier(random_state=seed), HistGradientBoostingRegressor(random_state=seed)),
+        "rf_default": (RandomForestClassifier(random_state=seed, n_jobs=1), RandomForestRegressor(random_state=seed, n_jobs=1)),
         "linear_default": (LogisticRegression(max_iter=1000), Ridge()),
     }[method][0 if clf else 1]
     return make_pipeline(preprocessing(scale=method == "linear_default"), model)
@@ -285,13 +286,13 @@ def available(methods) -> list[str]:
     return out
 
 
-def run_one(method, task, budget, metamodel_path, scratch, split):
+def run_one(method, task, budget, metamodel_path, scratch, split, seed: int = 0):
     X_train, X_test, y_train, y_test = split
     t0 = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = make_method(method, task, budget, metamodel_path, scratch)
+            model = make_method(method, task, budget, metamodel_path, scratch, seed)
             model.fit(X_train, y_train)
             seconds = getattr(model, "fit_seconds_", None) if method.startswith("autogluon") else None
             seconds = seconds if seconds is not None else time.perf_counter() - t0
@@ -433,6 +434,9 @@ def main() -> None:
                         help="sample only corpus tasks of more than this many rows (the size targets)")
     parser.add_argument("--only", help="run only these task names (comma-separated), e.g. one part of the tasks "
                                        "per process in its own --out-dir; concatenate the CSVs and --summarize-only")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the methods' random seed (search, models); the outer split stays seeded 0, so runs "
+                             "with different seeds compare per task")
     parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
     parser.add_argument("--summarize-only", action="store_true")
     args = parser.parse_args()
@@ -472,7 +476,7 @@ def main() -> None:
                         first = done[(done["task"] == task.name) & (done["method"] == method) & (done["budget_s"] == budgets[0])]
                         row = first.iloc[0].to_dict() | {"budget_s": budget}
                     else:
-                        score, seconds, error, predicted = run_one(method, task, budget, path, scratch, split)
+                        score, seconds, error, predicted = run_one(method, task, budget, path, scratch, split, args.seed)
                         row = {"task": task.name, "kind": task.kind, "method": method, "budget_s": budget,
                                "test_metric": score, "seconds": seconds, "error": error,
                                "predicted_seconds": predicted, "n_rows": len(split[0])}
@@ -486,6 +490,8 @@ def main() -> None:
         command += f" --sample {args.sample} --min-rows {args.min_rows}"
     if args.methods != ",".join(DEFAULT_METHODS) and not args.smoke:
         command += f" --methods {args.methods}"
+    if args.seed:
+        command += f" --seed {args.seed}"
     report = summarize(done[done["method"].isin(methods)], machine_stamp(), command)
     (out_dir / "endtoend.md").write_text(report + "\n")
     plot(done[done["method"].isin(methods)], out_dir / "endtoend_rank.png")
