@@ -38,15 +38,19 @@ def split_task(task, cv: int):
     return train, (X_test, y_test)
 
 
+def reached(checkpoints, n_trials: int) -> list[int]:
+    """The checkpoints a search of ``n_trials`` trials reached; the first always counts, so that a search with
+    no (or too few) trials still reports its incumbent there, as a failure."""
+    return [n for n in checkpoints if n <= n_trials or n == checkpoints[0]]
+
+
 def incumbent_tests(rows: list[dict], checkpoints, train, test) -> list[dict]:
     """For each checkpoint n a search of ``rows`` reached: its incumbent (the best inner-CV score among the first
     n trials), refit on ``train`` and scored on ``test``; NaN when nothing had succeeded or the refit failed."""
     scores = np.array([r["score"] for r in rows], dtype=float)
     tested: dict[int, float] = {}
     out = []
-    for n in checkpoints:
-        if n > len(rows) and n != checkpoints[0]:
-            continue
+    for n in reached(checkpoints, len(rows)):
         seen = scores[:n]
         if not np.isfinite(seen).any():
             out.append({"n_trials": n, "trial": -1, "cv_score": np.nan, "test_score": np.nan})

@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
-from _anytime_holdout import TEST_COLUMNS, incumbent_tests, split_task, summarize_test  # noqa: E402
+from _anytime_holdout import TEST_COLUMNS, incumbent_tests, reached, split_task, summarize_test  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
 ORDER = METHODS[:1] + ["fixed", "guided"] + METHODS[1:]  # how tables and plots list the methods run
@@ -137,9 +137,7 @@ def incumbent_curves(trials: pd.DataFrame, checkpoints) -> pd.DataFrame:
         span = best - worst if len(ok) and best > worst else 1.0
         for method, msub in tsub.groupby("method", sort=False):
             scores = msub.sort_values("trial")["score"].to_numpy(dtype=float)
-            for n in checkpoints:
-                if n > len(scores) and n != checkpoints[0]:
-                    continue
+            for n in reached(checkpoints, len(scores)):
                 seen = scores[:n]
                 inc = np.nanmax(seen) if np.isfinite(seen).any() else np.nan
                 regret = 1.0 if np.isnan(inc) else float((best - inc) / span)

@@ -416,8 +416,8 @@ class MetaModel:
             ``"cuda"`` (the meta-dataset's times are CPU times); see ``_timing.on_device``. A forest's are
             held to at least its trees' work on the CPU (``_timing.tree_floor``).
         observed : sequence of (Strategy, float), optional
-            Strategies already tried on this task and their scores (higher is better; NaN for a failure or a
-            trial still running). None of them is recommended again, and the k new ones complement them: with
+            Strategies already tried on this task and their scores (higher is better; NaN or None for a failure
+            or a trial still running). None of them is recommended again, and the k new ones complement them: with
             set selection, they count as chosen, and each scenario is reweighted by how well it orders the
             observed scores (``_selection.reweight``), so the next choices follow the training tasks whose
             winners win here too. A remembered dataset's best strategies lead only when nothing is observed.
@@ -465,29 +465,44 @@ class MetaModel:
         position = {candidates[j].key: p for p, j in enumerate(keep)}
         remembered = self._remembered(x)[: (k + 1) // 2] if not tried else []
         lead = list(dict.fromkeys(position[s.key] for s in remembered if s.key in position))
-        scenarios = self._scenarios(x, enc[keep], mean[keep]) if self.set_neighbours else None
-        if scenarios is not None and tried:
-            chosen = self._after_observed(x, rows, tried, [score for _, score in observed], *scenarios, mean[keep], k)
-        elif scenarios is not None:
-            chosen = best_of_k(*scenarios, lead or [int(np.argmax(mean[keep]))], k, mean[keep])
-        else:  # set selection off, or no training task scored on the whole common set
-            chosen = _diverse_top(enc[keep], mean[keep], lead, k, diversity)
+        chosen = self._choose(x, rows, observed or [], enc[keep], mean[keep], lead, k, diversity)
         return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
                                remembered=i in lead) for i in chosen]
 
-    def _after_observed(self, x, rows, tried, scores, scenarios, weights, mean, k) -> list[int]:
-        """Indices (into the scenarios' candidates) of the k that best complement the ``tried`` strategies, the
-        scenarios reweighted by the tried strategies' measured ``scores``."""
+    def _choose(self, x, rows, observed, encodings, mean, lead, k, diversity) -> list[int]:
+        """Indices into the untried candidates (``encodings``, predicted ``mean``) of the k to recommend: after
+        ``observed`` scores, those that best complement the tried strategies; before any, the set of k with the
+        highest expected best (``lead`` first: remembered strategies, or else the best mean); the diverse top k
+        when set selection is off or no training task is scored on the whole common set."""
+        if observed:
+            scores = np.array([np.nan if v is None else float(v) for _, v in observed])
+            chosen = self._after_observed(x, rows, [s for s, _ in observed], scores, encodings, mean, k)
+            if chosen is not None:
+                return chosen
+        elif self.set_neighbours:
+            scenarios = self._scenarios(x, encodings, mean)
+            if scenarios is not None:
+                return best_of_k(*scenarios, lead or [int(np.argmax(mean))], k, mean)
+        return _diverse_top(encodings, mean, lead, k, diversity)
+
+    def _after_observed(self, x, rows, tried, scores, encodings, mean, k) -> list[int] | None:
+        """Indices (into ``encodings``, the untried candidates) of the k that best complement the ``tried``
+        strategies, the scenarios reweighted by the tried strategies' measured ``scores``; None when set selection
+        is off or no training task is scored on the whole common set."""
         from automl_meta.space import encode_many
 
-        encodings = encode_many(tried)
-        tried_mean = self._predict_scaled(x, encodings, rows)[0]
-        tried_scenarios, _ = self._scenarios(x, encodings, tried_mean)
-        scores = np.array([np.nan if v is None else float(v) for v in scores])
-        weights = reweight(weights, tried_scenarios, scores)
+        if not self.set_neighbours:
+            return None
+        tried_encodings = encode_many(tried)
+        tried_mean = self._predict_scaled(x, tried_encodings, rows)[0]
+        # one scenario matrix over the tried strategies (first m columns) and the candidates
+        both = self._scenarios(x, np.vstack([tried_encodings, encodings]), np.concatenate([tried_mean, mean]))
+        if both is None:
+            return None
+        scenarios, weights = both
         m = len(tried)
-        chosen = best_of_k(np.hstack([tried_scenarios, scenarios]), weights, list(range(m)), m + k,
-                           np.concatenate([tried_mean, mean]))
+        weights = reweight(weights, scenarios[:, :m], scores)
+        chosen = best_of_k(scenarios, weights, list(range(m)), m + k, np.concatenate([tried_mean, mean]))
         return [c - m for c in chosen[m:]]
 
     def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:

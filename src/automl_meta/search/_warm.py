@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
-
 
 class AdaptiveWarmStarts:
     """The meta-model's ``k`` warm starts for one search, chosen as the scores come in.
@@ -56,14 +54,14 @@ class AdaptiveWarmStarts:
             return list(self._given)
 
     def next(self, strategy, score: float):
-        """Record a warm start's score (NaN for a failure); the next warm start, or None once ``k`` are given.
+        """Record a warm start's score (NaN or None for a failure); the next warm start, or None once ``k`` are given.
 
         The strategies given and not scored yet count as tried, with an unknown score."""
         with self._lock:
-            self._scores[strategy.key] = float(score) if score is not None else np.nan
+            self._scores[strategy.key] = score
             if len(self._given) >= min(self.k, len(self.plan)):
                 return None
-            observed = [(s, self._scores.get(s.key, np.nan)) for s in self._given]
+            observed = [(s, self._scores.get(s.key)) for s in self._given]  # None: given, not scored yet
             chosen = self.metamodel.recommend(self.metafeatures, k=1, observed=observed, **self.recommend_params)[0]
             self._given.append(chosen.strategy)
             return chosen.strategy
