@@ -29,6 +29,7 @@ from automl_meta.data._numbers import (
     is_text,
     read_numeric_text,
 )
+from automl_meta.data._text import is_free_text
 from automl_meta.errors import DataError, DataTypeError
 
 #: Fewer rows than this cannot be cross-validated meaningfully.
@@ -197,8 +198,8 @@ def read_numbers_in_text(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
-    """Drop all-missing columns, ID-like text columns (a distinct value on every row) and row-number columns (an
-    index written into the file), with a warning."""
+    """Drop all-missing columns, ID-like text columns (a distinct value on every row, and not free text:
+    ``_text.is_free_text``) and row-number columns (an index written into the file), with a warning."""
     all_missing = [c for c in X.columns if X[c].isna().all()]
     if all_missing:
         warnings.warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning, stacklevel=4)
@@ -210,8 +211,8 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
                 continue
             if isinstance(col.dtype, pd.CategoricalDtype):
                 continue  # the user declared it categorical: respect that
-            if col.notna().all() and col.nunique() == len(col):
-                id_like.append(c)
+            if col.notna().all() and col.nunique() == len(col) and not is_free_text(col):
+                id_like.append(c)  # free text is distinct on every row too, but its words recur
     if id_like:
         warnings.warn(
             f"Dropped ID-like text column(s) with a distinct value on every row: {_short(id_like)}. "

@@ -11,6 +11,10 @@ unseen levels and changed column types:
   For random forests and extra trees.
 * ``native``: a DataFrame with numeric columns as floats (NaN kept) and categorical columns as pandas
   categoricals of integer codes, which HistGradientBoosting, LightGBM and XGBoost handle natively.
+
+A free-text column (``automl_meta.data.is_free_text``) is neither: its words become a few numeric columns
+(``_text.TextColumn``: TF-IDF reduced by a truncated SVD, fitted on the training rows), in every output after
+the numeric columns (standardized in ``onehot``).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from automl_meta.data import expand_datetimes, is_missing_marker, parse_numbers
+from automl_meta.data import expand_datetimes, is_free_text, is_missing_marker, parse_numbers
 from automl_meta.errors import DataError
+from automl_meta.models._text import TextColumn
 
 _MISSING = "__missing__"
 OUTPUTS = ("onehot", "ordinal", "native")
@@ -59,7 +64,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     feature_names_in_ : ndarray of str
-    numeric_columns_, categorical_columns_ : list of str
+    numeric_columns_, categorical_columns_, text_columns_ : list of str
+    text_ : dict of column -> TextColumn
+        The fitted TF-IDF and SVD of each text column.
     levels_ : dict of column -> ndarray of str
         The kept levels; ``has_other_[column]`` says whether other levels were pooled.
     lows_, highs_ : ndarray
@@ -77,8 +84,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X = self._as_frame(X, fitting=True)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
-        self.categorical_columns_ = [c for c in X.columns if _is_categorical(X[c].dtype)]
-        self.numeric_columns_ = [c for c in X.columns if c not in self.categorical_columns_]
+        categorical = [c for c in X.columns if _is_categorical(X[c].dtype)]
+        self.numeric_columns_ = [c for c in X.columns if c not in categorical]
+        self.text_columns_ = [c for c in categorical if is_free_text(X[c])]
+        self.categorical_columns_ = [c for c in categorical if c not in self.text_columns_]
+        self.text_ = {c: TextColumn().fit(X[c]) for c in self.text_columns_}
+        text = self._text(X)
+        self.text_means_ = text.mean(axis=0)
+        text_std = text.std(axis=0)
+        self.text_scales_ = np.where(text_std > 0, text_std, 1.0)
         max_levels = self.max_levels or DEFAULT_MAX_LEVELS[self.output]
         num = self._numeric(X)
         with np.errstate(all="ignore"):
@@ -104,8 +118,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X = self._as_frame(X, fitting=False)
         num = self._numeric(X)
         codes = [self._codes(X[c], c) for c in self.categorical_columns_]
+        text = self._text(X)
         if self.output == "native":
-            frame = pd.DataFrame(num, columns=[f"num_{i}" for i in range(num.shape[1])])
+            frame = pd.DataFrame(np.hstack([num, text]), columns=[f"num_{i}" for i in range(num.shape[1] + text.shape[1])])
             for i, (c, code) in enumerate(zip(self.categorical_columns_, codes)):
                 n_levels = len(self.levels_[c]) + int(self.has_other_[c])
                 frame[f"cat_{i}"] = pd.Categorical.from_codes(code, categories=list(range(n_levels)))
@@ -113,10 +128,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         filled = np.where(np.isnan(num), self.medians_, num)
         if self.output == "ordinal":
             cat = np.column_stack(codes).astype(float) if codes else np.zeros((len(X), 0))
-            return np.hstack([filled, cat])
+            return np.hstack([filled, text, cat])
         if getattr(self, "clip", False):  # getattr: an encoder pickled before the parameter existed
             filled = np.clip(filled, self.lows_, self.highs_)
         blocks = [(filled - self.means_) / self.scales_, np.isnan(num[:, self.missing_indicator_]).astype(float)]
+        if text.shape[1]:
+            blocks.append((text - self.text_means_) / self.text_scales_)
         for c, code in zip(self.categorical_columns_, codes):
             width = len(self.levels_[c]) + int(self.has_other_[c])
             onehot = np.zeros((len(X), width))
@@ -131,6 +148,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if self.has_other_[name]:
             code[code < 0] = len(levels)  # rare and unseen levels share the "other" code
         return code
+
+    def _text(self, X: pd.DataFrame) -> np.ndarray:
+        """The text columns' components, side by side (``_text.TextColumn``)."""
+        columns = getattr(self, "text_columns_", [])  # getattr: an encoder pickled before text columns existed
+        blocks = [self.text_[c].transform(X[c]) for c in columns]
+        return np.hstack(blocks) if blocks else np.zeros((len(X), 0))
 
     def _numeric(self, X: pd.DataFrame) -> np.ndarray:
         if not self.numeric_columns_:

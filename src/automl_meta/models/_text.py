@@ -1,0 +1,65 @@
+"""A free-text column as a few numbers: latent semantic analysis of its words.
+
+Each text column (``automl_meta.data.is_free_text``) becomes at most ``TEXT_COMPONENTS`` numbers: the TF-IDF
+of its words (sublinear term frequency, accents stripped, words in at least 2 training rows, the
+``MAX_WORDS`` most frequent) projected on its main directions by a truncated SVD. Dense and few, so every
+family (trees, linear models, the MLP) takes them as numeric columns; the encoder fits them on the training rows
+of each fit, so nothing of the validation or test rows reaches them.
+
+The vocabulary and the directions are fitted on at most ``TEXT_FIT_ROWS`` training rows (a seeded random
+sample): the frequent words and the first 16 directions of thousands of documents are already well estimated,
+and a search refits the encoder on every fold of every trial. Every row is transformed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Numbers per text column (fewer when the vocabulary is smaller).
+TEXT_COMPONENTS = 16
+#: Largest vocabulary kept (the most frequent words).
+MAX_WORDS = 20_000
+#: The vocabulary and the SVD are fitted on a random sample of at most this many rows.
+TEXT_FIT_ROWS = 5_000
+
+
+def _documents(col: pd.Series) -> list[str]:
+    """The column's values as strings, a missing value as an empty document."""
+    values = col.astype(object).to_numpy()
+    return ["" if pd.isna(v) else str(v) for v in values]
+
+
+class TextColumn:
+    """The fitted TF-IDF and SVD of one text column; ``n_components_`` 0 when its training rows share no word."""
+
+    def __init__(self, random_state: int = 0):
+        self.random_state = random_state
+
+    def fit(self, col: pd.Series) -> "TextColumn":
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        docs = _documents(col)
+        if len(docs) > TEXT_FIT_ROWS:
+            rows = np.random.default_rng(self.random_state).choice(len(docs), TEXT_FIT_ROWS, replace=False)
+            docs = [docs[i] for i in np.sort(rows)]
+        self.vectorizer_ = TfidfVectorizer(min_df=2, max_features=MAX_WORDS, sublinear_tf=True,
+                                           strip_accents="unicode", dtype=np.float32)
+        try:
+            tfidf = self.vectorizer_.fit_transform(docs)
+        except ValueError:  # "empty vocabulary": no word in two rows; the column gives nothing
+            self.vectorizer_, self.svd_, self.n_components_ = None, None, 0
+            return self
+        # TruncatedSVD needs fewer components than words and rows
+        self.n_components_ = max(0, min(TEXT_COMPONENTS, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
+        self.svd_ = None
+        if self.n_components_:
+            self.svd_ = TruncatedSVD(self.n_components_, random_state=self.random_state).fit(tfidf)
+        return self
+
+    def transform(self, col: pd.Series) -> np.ndarray:
+        """(rows x ``n_components_``) float array."""
+        if not self.n_components_:
+            return np.zeros((len(col), 0))
+        return self.svd_.transform(self.vectorizer_.transform(_documents(col))).astype(float)
