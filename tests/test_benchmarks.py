@@ -207,3 +207,33 @@ def test_corpus_sweep_smoke(tmp_path):
     assert results.loc["t/broken", "status"] == "failed" and "nope" in results.loc["t/broken", "error"]
     assert "2 tables, 1 fitted and predicted, 1 failed" in out
     assert "[1]" not in _run("bench_corpus_sweep.py", *args)  # resumed: nothing left to run
+
+
+def _message(i: int, spam: bool) -> str:
+    """A raw e-mail: a spam one is multipart with an encoded subject, a ham one plain text."""
+    words = "win free money now, click this offer" if spam else f"notes from the meeting about release {i}"
+    if not spam:
+        return (f"From: Ann <ann@lists.example.org>\nSubject: Re: release {i}\nReceived: from a\nReceived: from b\n"
+                f"Content-Type: text/plain\n\n{words}\n")
+    return (f"From: promo{i}@deals.example.com\nSubject: =?utf-8?b?RnLDqWUgb2ZmZXI=?= {i}\nReceived: from c\n"
+            'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="XX"\n\n--XX\n'
+            f"Content-Type: text/plain; charset=utf-8\n\n{words} {i}\n--XX\nContent-Type: image/png\n\nAAAA\n--XX--\n")
+
+
+def test_text_smoke_reads_mail_into_a_table_and_scores_methods(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    from bench_text import FOLDERS, load_spam_assassin
+
+    for folder, label in FOLDERS.items():
+        (tmp_path / "data" / folder).mkdir(parents=True)
+        for i in range(20):
+            (tmp_path / "data" / folder / f"{i:05d}.x.txt").write_text(_message(i, bool(label)), encoding="latin-1")
+    X, y = load_spam_assassin(tmp_path)
+    assert list(X.columns) == ["subject", "body", "from_domain", "content_type", "n_received"] and len(X) == 100
+    spam = X[y.to_numpy() == 1].iloc[0]
+    assert spam["subject"] == "Frée offer 0" and spam["body"] == "win free money now, click this offer 0"
+    assert (spam["from_domain"], spam["content_type"], spam["n_received"]) == ("deals.example.com", "multipart/alternative", 1)
+    _run("bench_text.py", "--spam-assassin", str(tmp_path), "--budget", "5", "--methods", "linear_default",
+         "--out-dir", str(tmp_path / "out"))
+    table = pd.read_csv(tmp_path / "out" / "text.csv")
+    assert list(table["method"]) == ["linear_default"] and table["test_metric"].between(0.5, 1).all()
