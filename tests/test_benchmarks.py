@@ -237,3 +237,18 @@ def test_text_smoke_reads_mail_into_a_table_and_scores_methods(tmp_path):
          "--out-dir", str(tmp_path / "out"))
     table = pd.read_csv(tmp_path / "out" / "text.csv")
     assert list(table["method"]) == ["linear_default"] and table["test_metric"].between(0.5, 1).all()
+
+
+def test_compare_endtoend_pairs_two_codes_per_seed_and_over_seeds(tmp_path):
+    paths = {}
+    for code, shift in (("a", 0.0), ("b", 0.01)):
+        for seed in (0, 1):
+            frame = pd.DataFrame({"task": ["t1", "t2", "t3"], "kind": "binary", "method": "automl_meta",
+                                  "budget_s": 120, "test_metric": np.array([0.7, 0.8, 0.9]) + shift + 0.001 * seed})
+            paths[code, seed] = tmp_path / f"{code}{seed}.csv"
+            frame.to_csv(paths[code, seed], index=False)
+    runs = [arg for (code, seed), path in paths.items() for arg in ("--run", f"{code}:{seed}:{path}")]
+    out = _run("compare_endtoend.py", *runs, "--out", str(tmp_path / "both.csv"))
+    wide = pd.read_csv(tmp_path / "both.csv")
+    assert list(wide.columns) == ["task", "kind", "budget_s", "seed", "a", "b"] and len(wide) == 6
+    assert out.count("3 / 0 / 0") == 3 and "+0.0100 [+0.0100, +0.0100]" in out  # b ahead by 0.01 everywhere
