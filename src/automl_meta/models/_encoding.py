@@ -89,10 +89,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.text_columns_ = [c for c in categorical if is_free_text(X[c])]
         self.categorical_columns_ = [c for c in categorical if c not in self.text_columns_]
         self.text_ = {c: TextColumn().fit(X[c]) for c in self.text_columns_}
-        text = self._text(X)
+        # onehot standardizes the components (another pass over the text, so only there)
+        text = self._text(X) if self.output == "onehot" else np.zeros((1, 0))
         self.text_means_ = text.mean(axis=0)
-        text_std = text.std(axis=0)
-        self.text_scales_ = np.where(text_std > 0, text_std, 1.0)
+        self.text_scales_ = np.where(text.std(axis=0) > 0, text.std(axis=0), 1.0)
         max_levels = self.max_levels or DEFAULT_MAX_LEVELS[self.output]
         num = self._numeric(X)
         with np.errstate(all="ignore"):
