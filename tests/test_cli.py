@@ -224,3 +224,22 @@ def test_the_learning_loop_remembers_a_dataset_fitted_before(tmp_path, capsys, m
     assert recs[0]["strategy"]["params"] == json.loads(best["params"])
     assert main(["recommend", str(data), "--target", "y_binary", "--top", "3"]) == 0
     assert "seen before: train is this dataset" in capsys.readouterr().out  # recorded under the file's name
+
+
+@pytest.mark.parametrize("flags, expected", [([], True), (["--adaptive-warm-starts"], "adaptive"),
+                                             (["--no-warm-start"], False)])
+def test_fit_warm_start_flags_reach_the_estimator(tmp_path, capsys, mixed_frame, monkeypatch, flags, expected):
+    from automl_meta.errors import ConfigError
+    from automl_meta.estimator import AutoMetaClassifier
+
+    seen = {}
+
+    def stop(self, X, y, task_name=None):
+        seen["warm_start"] = self.warm_start
+        raise ConfigError("stopped before the search")
+
+    monkeypatch.setattr(AutoMetaClassifier, "fit", stop)
+    data = tmp_path / "train.csv"
+    mixed_frame.drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "y_binary", "--out", str(tmp_path / "m.joblib"), *flags]) == 2
+    assert seen["warm_start"] == expected and "stopped before the search" in capsys.readouterr().err

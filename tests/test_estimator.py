@@ -80,16 +80,21 @@ def test_regressor_on_numpy_arrays():
         reg.predict(X[:, :3])
 
 
-def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path):
+@pytest.mark.parametrize("warm_start", [True, "adaptive"])
+def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path, warm_start):
     from test_metamodel import STRATEGIES, synthetic_data
 
     from automl_meta.metamodel import MetaModel
 
     model = MetaModel(n_members=2, epochs=10).fit(synthetic_data())
     path = model.save(tmp_path / "mm.pt")
-    clf = AutoMetaClassifier(**dict(FAST, n_trials=4), metamodel=path, n_warm_start=2).fit(tasks_by_kind["binary"].X, tasks_by_kind["binary"].y)
+    clf = AutoMetaClassifier(**dict(FAST, n_trials=4), metamodel=path, n_warm_start=2, warm_start=warm_start)
+    clf.fit(tasks_by_kind["binary"].X, tasks_by_kind["binary"].y)
     assert len(clf.recommendations_) == 2 and len(clf.warm_starts_) == 2
-    assert clf.warm_starts_[0] == clf.recommendations_[0].strategy  # the second is chosen after the first's score
+    if warm_start is True:  # the set chosen before any trial
+        assert clf.warm_starts_ == [r.strategy for r in clf.recommendations_]
+    else:  # the second is chosen after the first's score
+        assert clf.warm_starts_[0] == clf.recommendations_[0].strategy
     origins = clf.leaderboard_.sort_values("trial")["origin"].tolist()
     assert origins[:2] == ["warm_start", "warm_start"]
     tried = clf.leaderboard_.sort_values("trial")["strategy"].tolist()

@@ -18,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--metadataset", metavar="URL", help="where trials are recorded (default: the user's store)")
     p.add_argument("--metamodel", metavar="PATH", help="meta-model for the warm start (default: the user's, else the shipped one)")
     p.add_argument("--no-warm-start", action="store_true", help="search cold")
+    p.add_argument("--adaptive-warm-starts", action="store_true",
+                   help="choose each warm start after the first knowing how those before it scored")
     p.add_argument("--sampler", choices=["tpe", "guided"], default="tpe",
                    help="after the warm starts: Optuna's TPE (default), or TPE whose family the meta-model picks in half of the trials")
     p.add_argument("--cv", type=int, default=5)
@@ -43,7 +45,7 @@ def run_fit(args) -> int:
 
     task = load_task(args, for_estimator=True)
     cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
-    est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=not args.no_warm_start,
+    est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=False if args.no_warm_start else ("adaptive" if args.adaptive_warm_starts else True),
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
               metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
               sampler=args.sampler, n_jobs=args.jobs, ensemble=not args.no_ensemble)

@@ -94,7 +94,7 @@ class _AutoMetaBase(BaseEstimator):
     _parameter_constraints = {
         "n_trials": [Interval(Integral, 1, None, closed="left"), None],
         "time_budget": [Interval(Real, 0, None, closed="neither"), None],
-        "warm_start": ["boolean"],
+        "warm_start": ["boolean", StrOptions({"adaptive"})],
         "n_warm_start": [Interval(Integral, 0, None, closed="left")],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "metric": [str, None],
@@ -247,12 +247,11 @@ class _AutoMetaBase(BaseEstimator):
 
     def _search_and_refit(self, task, evaluator, budget) -> None:
         from automl_meta.metafeatures import compute
-        from automl_meta.search import search
+        from automl_meta.search import AdaptiveWarmStarts, search
 
         self.metafeatures_ = compute(task, random_state=self._seed())
         metamodel = self._metamodel() if self.warm_start or self.sampler == "guided" else None
-        warm = self._warm_starts(metamodel, task, budget)
-        self.recommendations_ = warm.plan if warm is not None else []
+        self.recommendations_, warm = self._warm_starts(metamodel, task, budget)
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         plan = RefitPlan(task.n_rows, self.search_rows_, self.cv_, None if budget is None else budget.seconds,
@@ -264,12 +263,12 @@ class _AutoMetaBase(BaseEstimator):
             budget.reserve(plan.search_reserve)
         result = search(
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
-            enqueue=warm if warm is not None else (), families=self.families, storage=self.storage,
+            enqueue=warm, families=self.families, storage=self.storage,
             sampler=self._make_sampler(metamodel, task), metadataset=self.metadataset, metafeatures=self.metafeatures_,
             random_state=self._seed(), progress=self.progress,
         )
         self.study_ = result.study
-        self.warm_starts_ = warm.given if warm is not None else []
+        self.warm_starts_ = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
         strategy, self.best_score_, estimate = self._choose(result, plan, budget)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         self.best_strategy_ = strategy
@@ -443,19 +442,25 @@ class _AutoMetaBase(BaseEstimator):
             return MetaGuidedSampler(weights, seed=self._seed())
         return self.sampler
 
-    def _warm_starts(self, metamodel, task, budget):
-        """The search's warm starts (None without): each predicted to cross-validate on the trials' rows (on
-        this fit's device) within a quarter of the budget, else within ``time_limit``, else within
-        ``WARM_START_SECONDS``; after the first, each chosen knowing the scores of those before it."""
+    def _warm_starts(self, metamodel, task, budget) -> tuple[list, list | AdaptiveWarmStarts]:
+        """The meta-model's recommendations before any trial, and the search's warm starts: their strategies,
+        or (``warm_start="adaptive"``) an AdaptiveWarmStarts that chooses each after the first knowing the scores
+        of those before it. Each is predicted to cross-validate on the trials' rows (on this fit's device)
+        within a quarter of the budget, else within ``time_limit``, else within ``WARM_START_SECONDS``."""
         if not self.warm_start or metamodel is None or not self.n_warm_start:
-            return None
-        max_seconds = budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS)
+            return [], []
         from automl_meta.models import resolve_device
-        from automl_meta.search import AdaptiveWarmStarts
 
-        return AdaptiveWarmStarts(metamodel, self.metafeatures_, k=self.n_warm_start, kind=task.kind,
-                                  families=self.families, max_seconds=max_seconds, n_rows=self.search_rows_,
-                                  folds=self.cv_, device=resolve_device(self.device))
+        params = dict(kind=task.kind, families=self.families, n_rows=self.search_rows_, folds=self.cv_,
+                      max_seconds=budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS),
+                      device=resolve_device(self.device))
+        if self.warm_start == "adaptive":
+            from automl_meta.search import AdaptiveWarmStarts
+
+            warm = AdaptiveWarmStarts(metamodel, self.metafeatures_, k=self.n_warm_start, **params)
+            return warm.plan, warm
+        plan = metamodel.recommend(self.metafeatures_, k=self.n_warm_start, **params)
+        return plan, [r.strategy for r in plan]
 
     def _seed(self) -> int:
         if self.random_state is None:
@@ -500,8 +505,11 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         then score strategies on a stratified subsample of at most 300 rows per second of budget (at least
         2,000; ``search_rows_``), and the search keeps free what the refit of its best strategy on every row is
         expected to take.
-    warm_start : bool, default=True
-        Start the search with the meta-model's recommendations.
+    warm_start : bool or "adaptive", default=True
+        Start the search with the meta-model's recommendations: the set of ``n_warm_start`` it chooses before
+        any trial (True), or (``"adaptive"``) its first, then each next one chosen knowing how those before it
+        scored (:class:`~automl_meta.search.AdaptiveWarmStarts`; ahead on the anytime benchmark's first five
+        trials, behind end to end at 120 s: see benchmarks/NOTES.md).
     n_warm_start : int, default=5
         Warm starts: the meta-model's best set of this many strategies among those predicted to cross-validate
         on the trials' rows within a quarter of ``time_budget``, else within ``time_limit``, else within 60 s.
@@ -549,8 +557,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     recommendations_ : list of Recommendation, the meta-model's ``n_warm_start`` before any trial (predicted score,
         uncertainty and seconds); the first of them are the first warm starts
     warm_starts_ : list of Strategy, the warm starts given to the search, in order (the last may not have run when
-        the budget ended first): after the first, each chosen knowing the scores of those before it
-        (:class:`~automl_meta.search.AdaptiveWarmStarts`)
+        the budget ended first): ``recommendations_``' strategies, or with ``warm_start="adaptive"`` those
+        chosen as the scores came in
     metafeatures_ : MetaFeatures
     study_ : optuna.Study
     leaderboard_ : pandas.DataFrame, one row per trial, best first
