@@ -235,8 +235,11 @@ def test_text_smoke_reads_mail_into_a_table_and_scores_methods(tmp_path):
     assert (spam["from_domain"], spam["content_type"], spam["n_received"]) == ("deals.example.com", "multipart/alternative", 1)
     _run("bench_text.py", "--spam-assassin", str(tmp_path), "--budget", "5", "--methods", "linear_default",
          "--out-dir", str(tmp_path / "out"))
+    _run("bench_text.py", "--spam-assassin", str(tmp_path), "--budget", "5", "--methods", "linear_default",
+         "--text-as-category", "--out-dir", str(tmp_path / "out"))
     table = pd.read_csv(tmp_path / "out" / "text.csv")
-    assert list(table["method"]) == ["linear_default"] and table["test_metric"].between(0.5, 1).all()
+    assert list(table["method"]) == ["linear_default", "linear_default_text_as_category"]
+    assert table["test_metric"].between(0.5, 1).all() and "linear_default_text_as_category" in (tmp_path / "out" / "text.md").read_text()
 
 
 def test_compare_endtoend_pairs_two_codes_per_seed_and_over_seeds(tmp_path):
