@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     model = AutoMetaRegressor(time_budget=args.budget, metadataset=False, random_state=args.seed)
     began = time.perf_counter()
     model.fit(X_train, y_train, task_name="penguins-body-mass")
-    print("2. The meta-model's recommendations (its first is the first trial; later warm starts follow the scores):")
+    print("2. The meta-model's recommendations, the search's first trials:")
     for i, r in enumerate(model.recommendations_[:3], 1):
         print(f"   {i}. {r.strategy}  predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f}")
     trials = int((model.leaderboard_["origin"] != "ensemble").sum())
