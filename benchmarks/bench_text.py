@@ -98,10 +98,10 @@ def load_spam_assassin(package: Path) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
-    table = frame[["method", "budget_s", "test_metric", "seconds", "error"]].sort_values("test_metric", ascending=False)
+    table = frame[COLUMNS].assign(error=frame["error"].astype("string").fillna("")).sort_values("test_metric", ascending=False)
     return "\n".join([f"# Free-text columns: SpamAssassin as a table ({stamp})", "", f"`{command}`", "",
                       "Test ROC AUC on the held-out 25% (1,512 messages).", "",
-                      table.to_markdown(index=False, floatfmt=".4f")])
+                      table.to_markdown(index=False, floatfmt=(".4f", ".0f", ".5f", ".1f"))])
 
 
 def main() -> None:
@@ -120,7 +120,7 @@ def main() -> None:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "text.csv"
-    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    done = pd.read_csv(out, keep_default_na=False, na_values=[""]) if out.exists() else pd.DataFrame(columns=COLUMNS)
     X, y = load_spam_assassin(Path(args.spam_assassin))
     if args.text_as_category:
         X = X.astype({"subject": "category", "body": "category"})
