@@ -45,7 +45,8 @@ def run_fit(args) -> int:
 
     task = load_task(args, for_estimator=True)
     cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
-    est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=False if args.no_warm_start else ("adaptive" if args.adaptive_warm_starts else True),
+    warm_start = False if args.no_warm_start else ("adaptive" if args.adaptive_warm_starts else True)
+    est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=warm_start,
               cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
               metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
               sampler=args.sampler, n_jobs=args.jobs, ensemble=not args.no_ensemble)
