@@ -50,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
+from _stats import above_level_below, bootstrap_interval  # noqa: E402
 from _anytime_holdout import TEST_COLUMNS, incumbent_tests, reached, split_task, summarize_test  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
@@ -162,10 +163,8 @@ def paired(curves: pd.DataFrame, method: str, other: str, seed: int = 0) -> pd.D
     rows = []
     for n, sub in wide.dropna(subset=[method, other]).groupby("n_trials"):
         diff = (sub[other] - sub[method]).to_numpy()
-        boot = rng.choice(diff, (10_000, len(diff))).mean(axis=1)
-        lo, hi = np.percentile(boot, [2.5, 97.5])
-        rows.append({"n_trials": n, "better / level / worse": f"{(diff > 1e-9).sum()} / {(abs(diff) <= 1e-9).sum()} / "
-                     f"{(diff < -1e-9).sum()}", f"mean regret {other} − {method}": f"{diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"})
+        lo, hi = bootstrap_interval(diff, rng)
+        rows.append({"n_trials": n, "better / level / worse": above_level_below(diff, 1e-9), f"mean regret {other} − {method}": f"{diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"})
     return pd.DataFrame(rows).set_index("n_trials")
 
 

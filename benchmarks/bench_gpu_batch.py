@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import build_config, corpus_task  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
+from _stats import bootstrap_interval  # noqa: E402
 
 TIE = 0.01
 
@@ -85,16 +86,10 @@ def score_range(store, task_id: int) -> float:
     return float(np.nanmax(scores) - np.nanmin(scores)) if len(scores) else float("nan")
 
 
-def bootstrap(x: np.ndarray, seed: int = 0, n: int = 10_000) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    means = rng.choice(x, size=(n, len(x))).mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
-
-
 def summarize(frame: pd.DataFrame) -> str:
     d = frame["normalized_difference"].to_numpy(float)
     d = d[np.isfinite(d)]
-    lo, hi = bootstrap(d) if len(d) else (float("nan"), float("nan"))
+    lo, hi = bootstrap_interval(d) if len(d) else (float("nan"), float("nan"))
     wins, ties = int((d > TIE).sum()), int((np.abs(d) <= TIE).sum())
     lines = [
         "| task | rows | strategy | batch | score asked | score GPU batch | difference | normalized | CPU s asked | CPU s GPU batch |",

@@ -35,6 +35,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import fit_or_load  # noqa: E402
+from _stats import bootstrap_interval  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "random"]
@@ -125,12 +126,6 @@ def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | 
         yield f, rows
 
 
-def bootstrap_ci(values: np.ndarray, n: int = 2000, seed: int = 0) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    means = rng.choice(values, size=(n, len(values)), replace=True).mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
-
-
 def method_table(sub: pd.DataFrame, methods) -> str:
     """Markdown: per method, the mean top-1 and top-5 with their 95% bootstrap intervals."""
     table = []
@@ -140,7 +135,7 @@ def method_table(sub: pd.DataFrame, methods) -> str:
             continue
         row = {"method": method}
         for col in ("top1", "top5"):
-            lo, hi = bootstrap_ci(m[col].to_numpy())
+            lo, hi = bootstrap_interval(m[col].to_numpy(), n=2000)
             row[col] = f"{m[col].mean():.3f} [{lo:.3f}, {hi:.3f}]"
         table.append(row)
     return pd.DataFrame(table).to_markdown(index=False)
@@ -154,7 +149,7 @@ def win_tie_loss(a: pd.Series, b: pd.Series) -> str:
 def paired_difference(pivot: pd.DataFrame, a: str, b: str) -> str:
     """Mean per-task difference a - b with its paired bootstrap 95% interval (tasks resampled)."""
     d = (pivot[a] - pivot[b]).dropna().to_numpy()
-    lo, hi = bootstrap_ci(d)
+    lo, hi = bootstrap_interval(d, n=2000)
     return f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 

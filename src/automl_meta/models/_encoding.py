@@ -91,8 +91,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.text_ = {c: TextColumn().fit(X[c]) for c in self.text_columns_}
         # onehot standardizes the components (another pass over the text, so only there)
         text = self._text(X) if self.output == "onehot" else np.zeros((1, 0))
-        self.text_means_ = text.mean(axis=0)
-        self.text_scales_ = np.where(text.std(axis=0) > 0, text.std(axis=0), 1.0)
+        self.text_means_, text_std = text.mean(axis=0), text.std(axis=0)
+        self.text_scales_ = np.where(text_std > 0, text_std, 1.0)
         max_levels = self.max_levels or DEFAULT_MAX_LEVELS[self.output]
         num = self._numeric(X)
         with np.errstate(all="ignore"):
