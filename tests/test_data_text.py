@@ -73,6 +73,21 @@ def test_encoder_turns_text_into_numeric_columns_that_separate_the_classes(outpu
     assert LogisticRegression().fit(components[:80], y[:80]).score(components[80:], y[80:]) >= 0.9
 
 
+def test_onehot_standardizes_the_text_components_with_what_the_fit_measured(monkeypatch):
+    X, _ = reviews()
+    encoder = TabularEncoder().fit(X)
+    Z = encoder.transform(X)[:, 1:]  # the fit sample is every row here: the components' mean 0, std 1
+    np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-6)
+    std = Z.std(axis=0)
+    # the text has fewer directions than 16 components: the rest are rounding noise, not blown up to std 1
+    assert std.max() == pytest.approx(1) and np.all((np.abs(std - 1) < 1e-6) | (std < 1e-6)) and std.min() < 1e-6
+    # on more rows than the fit sample, the mean and std come from the sample: close, not exact
+    monkeypatch.setattr("automl_meta.models._text.TEXT_FIT_ROWS", 60)
+    Z = TabularEncoder().fit(X).transform(X)[:, 1:]
+    real = Z.std(axis=0) > 1e-6
+    assert real.sum() >= 5 and np.abs(Z.mean(axis=0)).max() < 0.5 and np.abs(Z.std(axis=0)[real] - 1).max() < 0.5
+
+
 def test_text_is_fitted_on_training_rows_and_unseen_or_missing_text_transforms():
     X, _ = reviews()
     encoder = TabularEncoder().fit(X.iloc[:80])
@@ -92,7 +107,7 @@ def test_a_text_column_whose_rows_share_no_word_gives_no_column():
 def test_an_encoder_pickled_before_text_columns_still_transforms():
     X, _ = reviews()
     encoder = TabularEncoder().fit(X[["x"]])
-    for name in ("text_columns_", "text_", "text_means_", "text_scales_"):
+    for name in ("text_columns_", "text_"):
         delattr(encoder, name)
     assert encoder.transform(X[["x"]]).shape == (len(X), 1)
 

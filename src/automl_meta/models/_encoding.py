@@ -66,7 +66,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
     numeric_columns_, categorical_columns_, text_columns_ : list of str
     text_ : dict of column -> TextColumn
-        The fitted TF-IDF and SVD of each text column.
+        The fitted TF-IDF and SVD of each text column, and its components' mean and scale on the rows the SVD
+        was fitted on (what the one-hot output standardizes them with).
     levels_ : dict of column -> ndarray of str
         The kept levels; ``has_other_[column]`` says whether other levels were pooled.
     lows_, highs_ : ndarray
@@ -89,10 +90,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.text_columns_ = [c for c in categorical if is_free_text(X[c])]
         self.categorical_columns_ = [c for c in categorical if c not in self.text_columns_]
         self.text_ = {c: TextColumn().fit(X[c]) for c in self.text_columns_}
-        # onehot standardizes the components (another pass over the text, so only there)
-        text = self._text(X) if self.output == "onehot" else np.zeros((1, 0))
-        self.text_means_, text_std = text.mean(axis=0), text.std(axis=0)
-        self.text_scales_ = np.where(text_std > 0, text_std, 1.0)
         max_levels = self.max_levels or DEFAULT_MAX_LEVELS[self.output]
         num = self._numeric(X)
         with np.errstate(all="ignore"):
@@ -133,7 +130,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             filled = np.clip(filled, self.lows_, self.highs_)
         blocks = [(filled - self.means_) / self.scales_, np.isnan(num[:, self.missing_indicator_]).astype(float)]
         if text.shape[1]:
-            blocks.append((text - self.text_means_) / self.text_scales_)
+            means = np.concatenate([self.text_[c].mean_ for c in self.text_columns_])
+            scales = np.concatenate([self.text_[c].scale_ for c in self.text_columns_])
+            blocks.append((text - means) / scales)
         for c, code in zip(self.categorical_columns_, codes):
             width = len(self.levels_[c]) + int(self.has_other_[c])
             onehot = np.zeros((len(X), width))

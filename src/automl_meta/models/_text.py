@@ -8,7 +8,9 @@ of each fit, so nothing of the validation or test rows reaches them.
 
 The vocabulary and the directions are fitted on at most ``TEXT_FIT_ROWS`` training rows (a seeded random
 sample): the frequent words and the first 16 directions of thousands of documents are already well estimated,
-and a search refits the encoder on every fold of every trial. Every row is transformed.
+and a search refits the encoder on every fold of every trial. Every row is transformed. The components' mean and
+standard deviation (what the one-hot output standardizes with) are taken on that sample too, from the SVD's own
+fit, so fitting never transforms the text a second time.
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ def _documents(col: pd.Series) -> list[str]:
 
 
 class TextColumn:
-    """The fitted TF-IDF and SVD of one text column; ``n_components_`` 0 when its training rows share no word."""
+    """The fitted TF-IDF and SVD of one text column; ``n_components_`` 0 when its training rows share no word.
+
+    ``mean_`` and ``scale_`` (length ``n_components_``): the components' mean and standard deviation on the rows
+    the SVD was fitted on; the scale is 1 for a direction that is only rounding noise.
+    """
 
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
@@ -49,13 +55,22 @@ class TextColumn:
         try:
             tfidf = self.vectorizer_.fit_transform(docs)
         except ValueError:  # "empty vocabulary": no word in two rows; the column gives nothing
-            self.vectorizer_, self.svd_, self.n_components_ = None, None, 0
-            return self
+            tfidf = None
         # TruncatedSVD needs fewer components than words and rows
-        self.n_components_ = max(0, min(TEXT_COMPONENTS, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
-        self.svd_ = None
+        self.n_components_ = 0 if tfidf is None else max(0, min(TEXT_COMPONENTS, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
+        self.svd_, components = None, np.zeros((1, 0))
         if self.n_components_:
             self.svd_ = TruncatedSVD(self.n_components_, random_state=self.random_state).fit(tfidf)
+            # transform, not fit_transform's U * Sigma: the randomized SVD's U is approximate, and these are
+            # the numbers transform gives every row
+            components = self.svd_.transform(tfidf).astype(float)
+        else:
+            self.vectorizer_ = None
+        std = components.std(axis=0)
+        # a direction beyond the text's rank has a spread of float32 rounding (1e-8 where the others have 0.1):
+        # scaled to unit variance it would be noise, so it is left unscaled (about 0 on every row)
+        real = std > 1e-6 * std.max() if std.size else std > 0
+        self.mean_, self.scale_ = components.mean(axis=0), np.where(real, std, 1.0)
         return self
 
     def transform(self, col: pd.Series) -> np.ndarray:
