@@ -5,9 +5,9 @@ runs a real Optuna search of ``--trials`` trials on the task as the meta-dataset
 ``max_rows`` rows, 3-fold CV, the same per-trial time limit):
 
 * ``metamodel``: the meta-model's 5 warm starts first, each after the first chosen knowing the scores of
-  those before it (``AdaptiveWarmStarts``), then TPE (what the estimators do);
-* ``fixed``: the meta-model's top-5 set chosen before any score (``recommend(k=5)``), then TPE (the warm
-  starts before adaptive ones; not in the default set);
+  those before it (``AdaptiveWarmStarts``), then TPE (the estimators' ``warm_start="adaptive"``);
+* ``fixed``: the meta-model's top-5 set chosen before any score (``recommend(k=5)``), then TPE (the
+  estimators' default, ``warm_start=True``; not in the default set: ``--methods`` adds it);
 * ``guided``: the adaptive warm starts, then TPE whose family the meta-model picks in half of the trials
   (``MetaGuidedSampler``; not in the default set: ``--methods`` adds it);
 * ``portfolio``: the static portfolio's first 5 (auto-sklearn 2.0), then TPE;

@@ -152,7 +152,7 @@ def make_method(method: str, task, budget: float, metamodel_path, scratch: Path,
         return AutoGluon(budget, "medium_quality" if method == "autogluon_medium" else "best_quality",
                          AUTOGLUON_METRIC[task.metric], scratch)
     if method == "automl_meta_zeroshot":
-        return ZeroShot(task, metamodel_path)
+        return ZeroShot(task, metamodel_path, random_state=seed)
     if method == "flaml_zeroshot":
         import flaml.default as fd
 
@@ -173,8 +173,8 @@ def make_method(method: str, task, budget: float, metamodel_path, scratch: Path,
 class ZeroShot:
     """The meta-model's top strategy for the training split, trained once on it (one core)."""
 
-    def __init__(self, task, metamodel_path):
-        self.task, self.metamodel_path = task, metamodel_path
+    def __init__(self, task, metamodel_path, random_state: int = 0):
+        self.task, self.metamodel_path, self.random_state = task, metamodel_path, random_state
 
     def fit(self, X, y):
         from automl_meta.data import Task
@@ -187,7 +187,7 @@ class ZeroShot:
         top = resolve_metamodel(self.metamodel_path).recommend(compute(train), k=1, kind=train.kind, n_rows=train.n_rows,
                                                                folds=1, max_seconds=ZERO_SHOT_SECONDS)[0]
         self.strategy_, self.predicted_seconds_ = top.strategy, top.predicted_seconds
-        self.model_ = build_model(top.strategy, train.kind, n_rows=train.n_rows, random_state=0, n_jobs=1)
+        self.model_ = build_model(top.strategy, train.kind, n_rows=train.n_rows, random_state=self.random_state, n_jobs=1)
         start = time.perf_counter()
         self.model_.fit(train.X, train.y)
         self.fit_seconds_ = time.perf_counter() - start
