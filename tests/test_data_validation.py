@@ -1,6 +1,8 @@
 """Bad input: every case gives a DataError naming the problem, the value and the fix (or a repair with a
 DataWarning)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,6 +49,29 @@ def test_rows_with_missing_target_are_dropped_with_a_warning():
     with pytest.warns(DataWarning, match=r"Dropped 3 of 40 rows whose target 'y' is missing"):
         task = Task.from_frame(f, target="y")
     assert task.n_rows == 37
+
+
+def test_labels_with_spaces_around_them_are_one_class_with_a_warning():
+    rng = np.random.default_rng(0)
+    y = pd.Series(rng.choice(["yes", " yes", "yes ", "no", "no  "], 60), name="answer")
+    with pytest.warns(DataWarning, match=r"spaces around them.*' yes'"):
+        task = Task(pd.DataFrame({"x": rng.normal(size=60)}), y)
+    assert task.kind == "binary" and sorted(task.y.unique()) == ["no", "yes"]
+
+
+def test_labels_that_differ_in_case_stay_apart_but_are_named():
+    rng = np.random.default_rng(0)
+    y = pd.Series(rng.choice(["Yes", "yes", "No"], 60), name="answer")
+    with pytest.warns(DataWarning, match=r"differ only in case.*'Yes', 'yes'|differ only in case.*'yes', 'Yes'"):
+        task = Task(pd.DataFrame({"x": rng.normal(size=60)}), y)
+    assert task.kind == "multiclass" and task.y.nunique() == 3
+
+
+def test_clean_text_labels_give_no_label_warning():
+    y = pd.Series(["a", "b"] * 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        Task(pd.DataFrame({"x": np.arange(40.0)}), y)
 
 
 def test_too_few_rows_after_dropping_missing_targets():

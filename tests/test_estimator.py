@@ -54,6 +54,19 @@ def test_a_class_of_one_row_is_dropped_with_a_warning(tasks_by_kind):
     assert clf.predict_proba(task.X.to_numpy()[:4]).shape == (4, 2)
 
 
+def test_labels_with_spaces_around_them_are_one_class_and_do_not_cut_the_folds(tasks_by_kind):
+    """" yes" on 2 rows is the class "yes", not a rare class that would cut cv to 2 folds."""
+    from automl_meta.data import DataWarning
+
+    task = tasks_by_kind["binary"]
+    y = pd.Series(np.where(pd.Series(task.y).reset_index(drop=True) == task.y.iloc[0], "yes", "no"), dtype=object)
+    y.iloc[np.flatnonzero(y == "yes")[:2]] = " yes"
+    with pytest.warns(DataWarning, match=r"spaces around them") as caught:
+        clf = AutoMetaClassifier(**FAST | {"cv": 3}, warm_start=False).fit(task.X.reset_index(drop=True), y)
+    assert list(clf.classes_) == ["no", "yes"] and clf.cv_ == 3
+    assert not [w for w in caught if "cross-validating with" in str(w.message)]
+
+
 def test_n_features_in_counts_the_columns_given_not_those_the_task_kept():
     """An all-missing column is dropped and a date expanded, yet predict takes arrays shaped like the fit's."""
     rng = np.random.default_rng(0)

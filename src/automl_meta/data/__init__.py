@@ -14,7 +14,7 @@ from automl_meta.data._io import read_table
 from automl_meta.data._kinds import BINARY, DEFAULT_METRICS, KINDS, MULTICLASS, REGRESSION, infer_kind
 from automl_meta.data._openml import load_openml, task_from_openml_dataset
 from automl_meta.data._task import Task
-from automl_meta.data._validate import MIN_ROWS, DataWarning, single_row_classes, value_repr
+from automl_meta.data._validate import MIN_ROWS, DataWarning, single_row_classes, stripped_labels, value_repr
 
 __all__ = [
     "Task",
@@ -41,5 +41,6 @@ __all__ = [
     "DEFAULT_METRICS",
     "MIN_ROWS",
     "single_row_classes",
+    "stripped_labels",
     "value_repr",
 ]

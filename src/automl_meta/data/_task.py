@@ -70,6 +70,7 @@ class Task:
         kind_given = kind = normalize_kind(kind)
         target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
         frame, target = v.drop_missing_target(frame.reset_index(drop=True), target, target_name)
+        target = v.merge_spacing_variants(target, target_name)
         v.check_row_count(len(frame))
         frame = v.read_numbers_in_text(frame)
         v.check_finite(frame, target, target_name)

@@ -2,7 +2,8 @@
 
 Each problem raises a :class:`~automl_meta.errors.DataError` naming the problem, the offending value and the
 fix. Problems that can be repaired without changing the meaning of the data (rows with a missing target,
-all-missing columns, ID-like text columns, an index written as a column, numbers written as text) are repaired with a :class:`DataWarning`.
+all-missing columns, ID-like text columns, an index written as a column, numbers written as text, class labels
+with spaces around them) are repaired with a :class:`DataWarning`.
 """
 
 from __future__ import annotations
@@ -137,6 +138,42 @@ def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tupl
         )
         X, y = X.loc[keep], y.loc[keep]
     return X.reset_index(drop=True), y.reset_index(drop=True)
+
+
+def stripped_labels(y) -> pd.Series:
+    """The class labels as :class:`Task` reads them: text labels without the spaces around them (the estimators
+    count a class's rows with it before the task is built)."""
+    y = pd.Series(y)
+    if not is_text(y):
+        return y
+    is_str = y.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    out = y.copy()
+    out[is_str] = y[is_str].str.strip().to_numpy()
+    return out
+
+
+def merge_spacing_variants(y: pd.Series, target_name: str) -> pd.Series:
+    """Text class labels that differ only in surrounding spaces (``"yes"``, ``" yes"``, ``"yes "``) are one
+    class: stripped (:func:`stripped_labels`), with a DataWarning (a spreadsheet shows them alike, a model would
+    not). Labels that differ in case are left apart, since case can carry meaning (letters, codes), but named in
+    a DataWarning."""
+    stripped = stripped_labels(y)
+    if not is_text(y):
+        return y
+    changed = (stripped != y).to_numpy() & y.notna().to_numpy()
+    if changed.any():
+        warnings.warn(f"Target {target_name!r}: {int(changed.sum())} label(s) with spaces around them read as the "
+                      f"same label without: {_short(pd.unique(y[changed]), 3)} as "
+                      f"{_short(pd.unique(stripped[changed]), 3)}. Strip the labels in the data to silence this.",
+                      DataWarning, stacklevel=4)
+    spellings = pd.Series([v for v in pd.unique(stripped) if isinstance(v, str)], dtype=object)
+    by_case = spellings.groupby(spellings.str.casefold().to_numpy()).agg(list)
+    mixed = [names for names in by_case if len(names) > 1]
+    if mixed:
+        shown = "; ".join(_short(names, 3) for names in mixed[:3]) + ("; ..." if len(mixed) > 3 else "")
+        warnings.warn(f"Target {target_name!r}: labels that differ only in case are different classes: {shown}. "
+                      "If they are one class, write them one way in the data.", DataWarning, stacklevel=4)
+    return stripped
 
 
 def read_numbers_in_target(y: pd.Series, kind: str | None, target_name: str) -> pd.Series:

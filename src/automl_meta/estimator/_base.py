@@ -233,9 +233,9 @@ class _AutoMetaBase(BaseEstimator):
         """``cv``, or fewer folds when a class has fewer rows than ``cv`` (but at least 2): real tables have
         rare classes, and stratified folds need every class in each; the peers (FLAML, AutoGluon) fit such
         data too. A class of one row is not counted: Task drops its row (``single_row_classes="drop"``)."""
-        from automl_meta.data import DataWarning, single_row_classes, value_repr
+        from automl_meta.data import DataWarning, single_row_classes, stripped_labels, value_repr
 
-        labels = pd.Series(labels)
+        labels = stripped_labels(labels)  # " yes" and "yes" are one class to Task
         rarest = labels[~labels.isin(single_row_classes(labels))].value_counts()
         fewest = int(rarest.min())
         if 2 <= fewest < self.cv:
