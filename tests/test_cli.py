@@ -56,6 +56,22 @@ def test_warnings_are_printed(tmp_path, capsys, mixed_frame):
     assert "warning: Dropped all-missing column(s): 'empty'" in capsys.readouterr().err
 
 
+def test_fit_prints_a_warning_of_the_table_once(tmp_path, capsys):
+    """fit checks the table when it loads it and the estimator checks it again: each warning printed once."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    labels = rng.choice(["Yes", "yes", "No"], 60)
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"x": rng.normal(size=60), "y": labels}).to_csv(path, index=False)
+    argv = ["fit", str(path), "--target", "y", "--trials", "1", "--jobs", "1", "--cv", "3", "--no-warm-start",
+            "--no-ensemble", "--no-progress", "--metadataset", str(tmp_path / "md.sqlite"), "--out", str(tmp_path / "m.joblib")]
+    assert main(argv) == 0
+    assert capsys.readouterr().err.count("differ only in case") == 1
+    assert main(argv) == 0  # a second command in the same process prints its warnings again
+    assert capsys.readouterr().err.count("differ only in case") == 1
+
+
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "metafeatures" in capsys.readouterr().out

@@ -37,27 +37,41 @@ def load_task(args, for_estimator: bool = False):
         return Task.from_file(path, target=target, kind=args.kind, metric=args.metric, **options)
 
 
+#: The data warnings printed by the outermost reported_data_warnings now running (None when none runs).
+_printed: set[str] | None = None
+
+
 @contextlib.contextmanager
 def reported_data_warnings():
     """Print each data warning raised inside as one line on standard error, when it is raised (rather than
-    Python's two-line form with a source location); other warnings are shown as usual."""
+    Python's two-line form with a source location), and each message once: ``fit`` checks the table when it
+    loads it and the estimator checks it again. Other warnings are shown as usual."""
     import sys
     import warnings
 
     from automl_meta.data import DataWarning
 
+    global _printed
+    outermost = _printed is None
+    if outermost:
+        _printed = set()
     with warnings.catch_warnings():
         warnings.simplefilter("always", DataWarning)
         shown_otherwise = warnings.showwarning
 
         def show(message, category, *args, **kwargs):
-            if issubclass(category, DataWarning):
-                print(f"automl-meta: warning: {safe_text(message)}", file=sys.stderr)
-            else:
+            if not issubclass(category, DataWarning):
                 shown_otherwise(message, category, *args, **kwargs)
+            elif str(message) not in _printed:
+                _printed.add(str(message))
+                print(f"automl-meta: warning: {safe_text(message)}", file=sys.stderr)
 
         warnings.showwarning = show
-        yield
+        try:
+            yield
+        finally:
+            if outermost:
+                _printed = None
 
 
 def safe_text(value) -> str:

@@ -43,14 +43,15 @@ def register(sub) -> None:
 def run_fit(args) -> int:
     from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, save_model
 
-    task = load_task(args, for_estimator=True)
-    cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
     warm_start = False if args.no_warm_start else ("adaptive" if args.adaptive_warm_starts else True)
-    est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit, warm_start=warm_start,
-              cv=args.cv, metric=task.metric, storage=args.storage, metadataset=args.metadataset,
-              metamodel=args.metamodel, random_state=args.seed, progress=not args.no_progress,
-              sampler=args.sampler, n_jobs=args.jobs, ensemble=not args.no_ensemble)
-    with reported_data_warnings():
+    with reported_data_warnings():  # one context: a warning of the table's and the estimator's checks prints once
+        task = load_task(args, for_estimator=True)
+        cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
+        est = cls(n_trials=args.trials, time_budget=args.time_budget, time_limit=args.time_limit,
+                  warm_start=warm_start, cv=args.cv, metric=task.metric, storage=args.storage,
+                  metadataset=args.metadataset, metamodel=args.metamodel, random_state=args.seed,
+                  progress=not args.no_progress, sampler=args.sampler, n_jobs=args.jobs,
+                  ensemble=not args.no_ensemble)
         est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
     predicted = {r.strategy.key: f" (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})" for r in est.recommendations_}
