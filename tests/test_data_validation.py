@@ -190,6 +190,25 @@ def test_an_index_written_into_the_file_is_dropped(tmp_path):
         assert {"visits", "Unnamed: 0"} <= set(Task.from_frame(kept, target="y").X.columns)
 
 
+@pytest.mark.parametrize("name", ["PassengerId", "id", "customer_id", "Order ID", "record.uuid"])
+def test_a_record_number_named_as_an_id_is_dropped(name):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({name: rng.permutation(60) + 1000, "x": rng.normal(size=60)})
+    with pytest.warns(DataWarning, match=r"Dropped identifier column\(s\) '" + name):
+        task = Task(X, pd.Series(rng.choice(["a", "b"], 60)))
+    assert list(task.X.columns) == ["x"]
+
+
+def test_repeated_ids_and_distinct_integers_named_otherwise_are_kept():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"patient_id": rng.integers(0, 15, 60), "paid": rng.permutation(60), "Width": rng.permutation(60),
+                      "x": rng.normal(size=60)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        task = Task(X, pd.Series(rng.choice(["a", "b"], 60)))
+    assert list(task.X.columns) == ["patient_id", "paid", "Width", "x"]
+
+
 def test_a_class_of_one_row_is_refused_or_dropped_as_asked():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=60)})

@@ -236,7 +236,8 @@ def read_numbers_in_text(X: pd.DataFrame) -> pd.DataFrame:
 
 def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
     """Drop all-missing columns, ID-like text columns (a distinct value on every row, and not free text:
-    ``_text.is_free_text``) and row-number columns (an index written into the file), with a warning."""
+    ``_text.is_free_text``), row-number columns (an index written into the file) and record numbers (an ID's
+    name and a distinct integer on every row), with a warning."""
     all_missing = [c for c in X.columns if X[c].isna().all()]
     if all_missing:
         warnings.warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning, stacklevel=4)
@@ -266,7 +267,15 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             DataWarning,
             stacklevel=4,
         )
-    dropped = set(all_missing) | set(id_like) | set(row_numbers)
+    numbered_ids = [c for c in X.columns if c not in all_missing and c not in row_numbers and _is_numbered_id(c, X[c])]
+    if numbered_ids:
+        warnings.warn(
+            f"Dropped identifier column(s) {_short(numbered_ids)}: named as an ID and a distinct integer on every "
+            "row (a record number, such as Titanic's PassengerId). Rename the column if it is a real feature.",
+            DataWarning,
+            stacklevel=4,
+        )
+    dropped = set(all_missing) | set(id_like) | set(row_numbers) | set(numbered_ids)
     if dropped:
         X = X.drop(columns=[c for c in X.columns if c in dropped])
     if X.shape[1] == 0:
@@ -275,6 +284,23 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             f"({_short(sorted(dropped))}). Provide at least one informative feature."
         )
     return X
+
+
+_ID_WORDS = {"id", "uuid", "guid"}
+
+
+def _name_words(name) -> list[str]:
+    """A column name's words, lowercased: split at camel case (``PassengerId``) and at what is not a letter or digit."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+
+
+def _is_numbered_id(name, col: pd.Series) -> bool:
+    """A record number: a name with the word ID (``id``, ``customer_id``, ``PassengerId``; not ``paid``) and a
+    distinct integer on every row. A repeated ID (a patient's, a school's) groups rows and is kept."""
+    if len(col) < _MIN_ROWS_FOR_ID_CHECK or not _ID_WORDS & set(_name_words(name)):
+        return False
+    return bool(pd.api.types.is_integer_dtype(col.dtype) and col.notna().all() and col.nunique() == len(col))
 
 
 _INDEX_NAME = re.compile(r"^(unnamed: \d+|index|rownames|row\.names|row_names|\.\.\.1)?$", re.IGNORECASE)
