@@ -75,6 +75,49 @@ def test_iso_text_dates_are_read_as_dates_and_other_text_is_not():
     assert out["us"].tolist() == frame["us"].tolist() and out["few"].equals(frame["few"])  # ambiguous; too few
 
 
+def test_numbered_dates_are_read_in_the_order_their_values_show():
+    from automl_meta.data import date_orders
+
+    frame = pd.DataFrame({
+        "us": ["3/15/2024", "1/2/2023 2:30 PM", "12/31/2022", None, "7/4/2021 11:05:09 am", "2/2/2020"],
+        "eu": ["15.03.2024", "01.02.2023", "31.12.2022", "04.07.2021", "2.2.2020", "1.1.2019"],
+        "dots": ["01.02.2024", "03.04.2023", "05.06.2022", "07.08.2021", "2.2.2020", "1.1.2019"],  # no day > 12
+        "uk": ["15/03/2024", "01/02/2023", "31/12/2022", "04/07/2021", "2/2/2020", "1/1/2019"],
+        "ymd": ["2024/03/15", "2023/1/2", "2022/12/31", "2021/07/04", "2020/2/2", "2019/1/1"],
+        "either": ["01/02/2024", "03/04/2023", "05/06/2022", "07/08/2021", "2/2/2020", "1/1/2019"],
+        "version": ["1.2.3", "1.2.4", "2.0.0", "2.1.0", "3.0.1", "3.2.2"],
+    })
+    orders = date_orders(frame)
+    assert orders == {"us": "mdy", "eu": "dmy", "dots": "dmy", "uk": "dmy", "ymd": "ymd"}
+    out = expand_datetimes(frame, dates=orders)
+    assert list(out["us__month"].iloc[:3]) == [3.0, 1.0, 12.0] and list(out["uk__month"].iloc[:3]) == [3.0, 2.0, 12.0]
+    assert list(out["us__hour"].iloc[[1, 4]].round(3)) == [14.5, 11.083] and np.isnan(out.loc[3, "us"])
+    assert out["eu"].equals(out["uk"]) and list(out["ymd__day"].iloc[:2]) == [15.0, 2.0]
+    assert out["either"].tolist() == frame["either"].tolist() and out["version"].tolist() == frame["version"].tolist()
+
+
+def test_a_task_warns_of_dates_whose_order_cannot_be_told():
+    from automl_meta.data import DataWarning
+
+    frame = pd.DataFrame({"when": ["01/02/2024", "03/04/2023"] * 15, "x": np.arange(30.0)})
+    with pytest.warns(DataWarning, match=r"'when' hold dates such as 01/02/2020 .* cannot be told: kept as text"):
+        task = Task(frame, pd.Series(["a", "b", "c"] * 10))
+    assert task.date_orders == {} and "when" in task.categorical_columns
+
+
+def test_predict_reads_a_single_row_of_dates_in_the_order_of_the_training_rows():
+    """One row, 05/01/2021, says nothing of its order; the fit's column did (days above 12): 5 January."""
+    from automl_meta.estimator import AutoMetaRegressor
+
+    days = pd.date_range("2021-01-01", periods=200, freq="D")
+    frame = pd.DataFrame({"when": days.strftime("%d/%m/%Y")})
+    y = pd.Series(np.arange(200.0))  # the days since the first: a straight line in the date
+    model = AutoMetaRegressor(n_trials=1, warm_start=False, families=["linear"], cv=3, metadataset=False,
+                              random_state=0, n_jobs=1, ensemble=False).fit(frame, y)
+    assert model.date_orders_ == {"when": "dmy"}
+    assert model.predict(pd.DataFrame({"when": ["05/01/2021"]}))[0] == pytest.approx(4.0, abs=1.0)  # not May 1 (120)
+
+
 def test_a_csv_of_iso_dates_fits_and_predicts_from_text(tmp_path):
     from automl_meta.data import read_table
     from automl_meta.estimator import AutoMetaClassifier

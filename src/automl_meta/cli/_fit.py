@@ -54,6 +54,7 @@ def run_fit(args) -> int:
                   ensemble=not args.no_ensemble)
         est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
+    est.date_orders_ = task.date_orders  # the estimator saw the dates expanded already; predict gets them raw
     predicted = {r.strategy.key: f" (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})" for r in est.recommendations_}
     for i, strategy in enumerate(est.warm_starts_):
         print(f"warm start {i + 1}: {strategy}{predicted.get(strategy.key, '')}", file=sys.stderr)

@@ -6,7 +6,7 @@
 
 from automl_meta.data._home import HOME_ENV, data_home
 from automl_meta.data._sampling import stratified_subsample
-from automl_meta.data._dates import expand_datetimes
+from automl_meta.data._dates import date_orders, expand_datetimes, read_dates
 from automl_meta.data._text import is_free_text
 from automl_meta.data._numbers import is_missing_marker, parse_numbers
 from automl_meta.data._corpus import default_manifest_path, iter_corpus, load_manifest, task_from_manifest_row
@@ -25,6 +25,8 @@ __all__ = [
     "infer_kind",
     "read_table",
     "expand_datetimes",
+    "date_orders",
+    "read_dates",
     "is_free_text",
     "parse_numbers",
     "is_missing_marker",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from automl_meta.data import _validate as v
-from automl_meta.data._dates import expand_datetimes
+from automl_meta.data._dates import ambiguous_date_columns, date_orders, expand_datetimes
 from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_metric
 from automl_meta.errors import ConfigError, DataError
 
@@ -56,6 +56,9 @@ class Task:
     y : pandas.Series
         The validated target, aligned with ``X`` (index 0..n-1).
     kind, metric, name, group, cv : as above, resolved.
+    date_orders : dict of str -> str
+        The columns read as dates and how: ``"datetime"``, ``"iso"``, or numbered dates day first (``"dmy"``),
+        month first (``"mdy"``) or year first (``"ymd"``); see :func:`~automl_meta.data.date_orders`.
     """
 
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
@@ -64,7 +67,10 @@ class Task:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
         if single_row_classes not in ("raise", "drop"):
             raise ConfigError(f"single_row_classes must be 'raise' or 'drop'; got {single_row_classes!r}.")
-        frame = expand_datetimes(v.as_frame(X))
+        frame = v.as_frame(X)
+        v.warn_ambiguous_dates(ambiguous_date_columns(frame))
+        self.date_orders = date_orders(frame)
+        frame = expand_datetimes(frame, dates=self.date_orders)
         target = v.as_target(y, len(frame))
         target_name = str(target_name or (target.name if target.name is not None else "target"))
         kind_given = kind = normalize_kind(kind)

@@ -390,6 +390,19 @@ def _looks_like_identifier(counts: pd.Series) -> bool:
     return len(counts) >= _MIN_ROWS_FOR_ID_CHECK and (counts == 1).sum() > 0.5 * len(counts)
 
 
+def warn_ambiguous_dates(columns: list[str]) -> None:
+    """A DataWarning naming text columns of dates such as 01/02/2020 where no value shows whether the day or the
+    month comes first: they stay text (a category), since a wrong guess would swap the two."""
+    if columns:
+        warnings.warn(
+            f"Column(s) {_short(columns)} hold dates such as 01/02/2020 with no day above 12, so whether the day or "
+            "the month comes first cannot be told: kept as text. Write them as 2020-02-01 (ISO 8601) or parse "
+            "them with pandas.to_datetime(..., dayfirst=...) to use them as dates.",
+            DataWarning,
+            stacklevel=4,
+        )
+
+
 def warn_constant_features(X: pd.DataFrame) -> None:
     """A DataWarning when every feature is constant: no model can learn anything from such a table, and the
     meta-model's recommendations for it would be confident nonsense."""

@@ -163,6 +163,7 @@ class _AutoMetaBase(BaseEstimator):
         budget = None if self.time_budget is None else Budget(self.time_budget)
         task = self._make_task(X, y, task_name)
         self.n_rows_ = task.n_rows  # n_features_in_ is set by _make_task: the columns given, not those kept
+        self.date_orders_ = task.date_orders  # how predict reads the date columns of a batch of a few rows
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.task_kind_, self.metric_ = task.kind, task.metric
@@ -473,18 +474,21 @@ class _AutoMetaBase(BaseEstimator):
     def _input(self, X):
         from sklearn.utils.validation import check_array
 
+        from automl_meta.data import read_dates
+
         check_is_fitted(self, "best_estimator_")
+        orders = getattr(self, "date_orders_", {})  # getattr: a model saved before dates were kept
         if isinstance(X, pd.DataFrame):
             if X.shape[0] == 0:
                 raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required by "
                                  f"{type(self).__name__}. Pass at least one row to predict.")
-            return X
+            return read_dates(X, orders)
         arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
         if arr.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {arr.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
         names = getattr(self, "feature_names_in_", None)
         columns = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
-        return pd.DataFrame(arr, columns=columns).infer_objects()
+        return read_dates(pd.DataFrame(arr, columns=columns).infer_objects(), orders)
 
     def predict(self, X):
         X = self._input(X)
@@ -565,6 +569,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
     cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning)
+    date_orders_ : dict, the columns read as dates and how (``Task.date_orders``): predict reads a batch's dates
+        the same way, day or month first, however few its rows
 
     Notes
     -----
