@@ -33,6 +33,10 @@ def test_anytime_smoke(corpus_manifest, tmp_path):
     # resumable: a second run finds everything done and only summarizes
     again = _run("bench_anytime.py", "--smoke", "--out-dir", str(tmp_path))
     assert "trials, best" not in again and len(pd.read_csv(tmp_path / "anytime_trials.csv")) == 30
+    # the same trials summarized as if the warm-started methods had stopped after 3: only their curves shrink
+    _run("bench_anytime.py", "--smoke", "--summarize-only", "--warm-trials", "3", "--out-dir", str(tmp_path))
+    short = pd.read_csv(tmp_path / "anytime.csv").set_index(["method", "n_trials"])["regret"]
+    assert short[("metamodel", 3)] >= 0 and ("metamodel", 5) not in short.index and short[("tpe", 5)] >= 0
 
 
 def test_anytime_holdout_scores_each_incumbent_on_rows_the_search_never_saw():
