@@ -104,6 +104,33 @@ def test_a_text_column_whose_rows_share_no_word_gives_no_column():
     assert text.n_components_ == 0 and text.transform(col).shape == (30, 0)
 
 
+def test_a_refit_on_the_same_rows_is_recalled_and_a_changed_row_is_not(monkeypatch):
+    """A search refits the encoder on the same fold in every trial: the text's fit and numbers are kept by content."""
+    from automl_meta.models import _text
+
+    monkeypatch.setattr(_text, "_cache", type(_text._cache)())
+    fits = []
+    real_fit = TextColumn._fit
+    monkeypatch.setattr(TextColumn, "_fit", lambda self, docs: (fits.append(len(docs)), real_fit(self, docs)))
+    X, _ = reviews()
+    first = TextColumn().fit(X["review"])
+    Z = first.transform(X["review"])
+    again = TextColumn().fit(X["review"].copy())
+    assert len(fits) == 1 and np.array_equal(again.transform(X["review"]), Z) and not Z.flags.writeable
+    changed = X["review"].copy()
+    changed.iloc[0] = "an entirely different review of the order"
+    TextColumn().fit(changed)
+    assert len(fits) == 2
+    # the encoder's output is its own array, whatever the cache holds
+    out = TabularEncoder().fit(X).transform(X)
+    out[0, 0] = 1.0
+    # and the cache stays within its bytes: the least recently used goes first
+    monkeypatch.setattr(_text, "CACHE_BYTES", 1)
+    for i in range(3):
+        TextColumn(random_state=i).fit(X["review"])
+    assert len(_text._cache) == 1
+
+
 def test_an_encoder_pickled_before_text_columns_still_transforms():
     X, _ = reviews()
     encoder = TabularEncoder().fit(X[["x"]])

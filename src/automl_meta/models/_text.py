@@ -15,6 +15,10 @@ fit, so fitting never transforms the text a second time.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +28,39 @@ TEXT_COMPONENTS = 16
 MAX_WORDS = 20_000
 #: The vocabulary and the SVD are fitted on a random sample of at most this many rows.
 TEXT_FIT_ROWS = 5_000
+
+
+#: A search refits the encoder on the same fold's training rows in every trial, and a text column's numbers do
+#: not depend on the strategy: each process keeps what it fitted and transformed lately (by the text's content,
+#: so a changed row is a new entry), the least recently used dropped first beyond this many bytes.
+CACHE_BYTES = 256 * 2**20
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _digest(docs: list[str]) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for d in docs:
+        h.update(d.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.digest()
+
+
+def _recall(key):
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key][0]
+    return None
+
+
+def _remember(key, value, nbytes: int):
+    with _cache_lock:
+        _cache[key] = (value, nbytes)
+        total = sum(n for _, n in _cache.values())
+        while total > CACHE_BYTES and len(_cache) > 1:
+            total -= _cache.popitem(last=False)[1][1]
+    return value
 
 
 def _documents(col: pd.Series) -> list[str]:
@@ -43,13 +80,23 @@ class TextColumn:
         self.random_state = random_state
 
     def fit(self, col: pd.Series) -> "TextColumn":
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         docs = _documents(col)
         if len(docs) > TEXT_FIT_ROWS:
             rows = np.random.default_rng(self.random_state).choice(len(docs), TEXT_FIT_ROWS, replace=False)
             docs = [docs[i] for i in np.sort(rows)]
+        self.fit_key_ = ("fit", _digest(docs), self.random_state)
+        fitted = _recall(self.fit_key_)
+        if fitted is None:
+            self._fit(docs)
+            fitted = _remember(self.fit_key_, {k: v for k, v in vars(self).items() if k.endswith("_")},
+                               nbytes=4 * 2**20 + (0 if self.svd_ is None else self.svd_.components_.nbytes))
+        vars(self).update(fitted)
+        return self
+
+    def _fit(self, docs: list[str]) -> None:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.vectorizer_ = TfidfVectorizer(min_df=2, max_features=MAX_WORDS, sublinear_tf=True,
                                            strip_accents="unicode", dtype=np.float32)
         try:
@@ -71,10 +118,18 @@ class TextColumn:
         # scaled to unit variance it would be noise, so it is left unscaled (about 0 on every row)
         real = std > 1e-6 * std.max() if std.size else std > 0
         self.mean_, self.scale_ = components.mean(axis=0), np.where(real, std, 1.0)
-        return self
 
     def transform(self, col: pd.Series) -> np.ndarray:
-        """(rows x ``n_components_``) float array."""
+        """(rows x ``n_components_``) float array (read-only: it may be shared with the process's cache)."""
         if not self.n_components_:
             return np.zeros((len(col), 0))
-        return self.svd_.transform(self.vectorizer_.transform(_documents(col))).astype(float)
+        docs = _documents(col)
+        fit_key = getattr(self, "fit_key_", None)  # getattr: a column pickled before the cache
+        key = None if fit_key is None else ("transform", fit_key, _digest(docs))
+        out = None if key is None else _recall(key)
+        if out is None:
+            out = self.svd_.transform(self.vectorizer_.transform(docs)).astype(float)
+            out.flags.writeable = False
+            if key is not None:
+                _remember(key, out, out.nbytes)
+        return out
