@@ -9,8 +9,8 @@ date or time (``2024-03-01``, ``2024-03-01 14:30``, ``2024-03-01T14:30:00Z``: wh
 or a date written with its day, month and four-digit year (``15/03/2024``, ``3/15/2024 2:30 PM``, ``15.03.2024``,
 ``2024/03/15``), optionally with a time. Which of day and month comes first is read from the column: a first
 number above 12 somewhere makes it day first, a second one month first, dots are day first (the German
-convention); a column where neither shows stays text, and :func:`ambiguous_date_columns` names it (``Task``
-warns). The same function runs when a task is built and inside the models' encoder, so that a fitted model
+convention); a column where neither shows stays text (``date_orders(..., with_ambiguous=True)`` names it, and
+``Task`` warns). The same function runs when a task is built and inside the models' encoder, so that a fitted model
 given the raw column at prediction expands it the same way; the estimators keep each column's order
 (``Task.date_orders``), so that a batch of a few rows is read as the training rows were.
 """
@@ -85,20 +85,12 @@ def _order(col: pd.Series, least: int = MIN_TEXT_DATES) -> str | None:
     return "iso" if _all_match(values, ISO_PATTERN) else _numbered_order(values)
 
 
-def date_orders(frame: pd.DataFrame) -> dict[str, str]:
-    """The columns :func:`expand_datetimes` reads as dates, each with how (one of :data:`ORDERS`)."""
+def date_orders(frame: pd.DataFrame, with_ambiguous: bool = False) -> dict[str, str]:
+    """The columns :func:`expand_datetimes` reads as dates, each with how (one of :data:`ORDERS`).
+    ``with_ambiguous``: also the text columns of numbered dates (01/02/2020) where no value tells whether the
+    day or the month comes first, as ``"?"`` (they stay text)."""
     orders = {c: _order(frame[c]) for c in frame.columns}
-    return {c: o for c, o in orders.items() if o in ORDERS}
-
-
-def date_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns :func:`expand_datetimes` reads as dates: ``datetime64`` ones, ISO 8601 text, numbered dates."""
-    return list(date_orders(frame))
-
-
-def ambiguous_date_columns(frame: pd.DataFrame) -> list[str]:
-    """Text columns of numbered dates (01/02/2020) where no value tells whether the day or the month comes first."""
-    return [c for c in frame.columns if _order(frame[c]) == "?"]
+    return {c: o for c, o in orders.items() if o in ORDERS or (with_ambiguous and o == "?")}
 
 
 def _numbered_as_iso(col: pd.Series, order: str) -> pd.Series:

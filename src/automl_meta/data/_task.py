@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from automl_meta.data import _validate as v
-from automl_meta.data._dates import ambiguous_date_columns, date_orders, expand_datetimes
+from automl_meta.data._dates import date_orders, expand_datetimes
 from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_metric
 from automl_meta.errors import ConfigError, DataError
 
@@ -68,8 +68,9 @@ class Task:
         if single_row_classes not in ("raise", "drop"):
             raise ConfigError(f"single_row_classes must be 'raise' or 'drop'; got {single_row_classes!r}.")
         frame = v.as_frame(X)
-        v.warn_ambiguous_dates(ambiguous_date_columns(frame))
-        self.date_orders = date_orders(frame)
+        found = date_orders(frame, with_ambiguous=True)
+        v.warn_ambiguous_dates([c for c, order in found.items() if order == "?"])
+        self.date_orders = {c: order for c, order in found.items() if order != "?"}
         frame = expand_datetimes(frame, dates=self.date_orders)
         target = v.as_target(y, len(frame))
         target_name = str(target_name or (target.name if target.name is not None else "target"))

@@ -157,9 +157,9 @@ def merge_spacing_variants(y: pd.Series, target_name: str) -> pd.Series:
     class: stripped (:func:`stripped_labels`), with a DataWarning (a spreadsheet shows them alike, a model would
     not). Labels that differ in case are left apart, since case can carry meaning (letters, codes), but named in
     a DataWarning."""
-    stripped = stripped_labels(y)
     if not is_text(y):
         return y
+    stripped = stripped_labels(y)
     changed = (stripped != y).to_numpy() & y.notna().to_numpy()
     if changed.any():
         warnings.warn(f"Target {target_name!r}: {int(changed.sum())} label(s) with spaces around them read as the "
