@@ -39,10 +39,12 @@ _cache_lock = threading.Lock()
 
 
 def _digest(docs: list[str]) -> bytes:
+    """A digest of the documents in order; each one's length goes first, so no two lists share a byte stream."""
     h = hashlib.blake2b(digest_size=16)
     for d in docs:
-        h.update(d.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
+        data = d.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
     return h.digest()
 
 
