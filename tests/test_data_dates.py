@@ -94,6 +94,9 @@ def test_numbered_dates_are_read_in_the_order_their_values_show():
     assert list(out["us__hour"].iloc[[1, 4]].round(3)) == [14.5, 11.083] and np.isnan(out.loc[3, "us"])
     assert out["eu"].equals(out["uk"]) and list(out["ymd__day"].iloc[:2]) == [15.0, 2.0]
     assert out["either"].tolist() == frame["either"].tolist() and out["version"].tolist() == frame["version"].tolist()
+    spaced = pd.DataFrame({"iso": [f" 2024-01-0{i} " for i in range(1, 8)], "uk": [f"1{i}/01/2024 " for i in range(7)]})
+    out = expand_datetimes(spaced)
+    assert list(out["iso__day"]) == list(range(1, 8)) and list(out["uk__day"]) == list(range(10, 17))
 
 
 def test_a_task_warns_of_dates_whose_order_cannot_be_told():

@@ -47,20 +47,25 @@ def _text_values(col: pd.Series, least: int = MIN_TEXT_DATES) -> pd.Series | Non
     values = col.dropna()
     if len(values) < least or not all(isinstance(v, str) for v in values.iloc[:100]):
         return None
-    return values.astype(str).str.strip()
+    return values
 
 
-def _all_match(values: pd.Series, pattern: str) -> bool:
-    # the first 100 values first: most text columns are ruled out without scanning every row
-    return bool(values.iloc[:100].str.match(pattern).all() and values.str.match(pattern).all())
+def _all_match(values: pd.Series, pattern: str) -> pd.Series | None:
+    """The values without the spaces around them where every one matches ``pattern``; else None."""
+    # the first 100 values first: most text columns are ruled out without scanning (or stripping) every row
+    if not values.iloc[:100].astype(str).str.strip().str.match(pattern).all():
+        return None
+    stripped = values.astype(str).str.strip()
+    return stripped if stripped.str.match(pattern).all() else None
 
 
 def _numbered_order(values: pd.Series) -> str | None:
     """"dmy", "mdy" or "ymd" for numbered dates whose order the values show; "?" where they do not; None when
     they are not numbered dates."""
-    if not _all_match(values, _NUMBERED):
+    stripped = _all_match(values, _NUMBERED)
+    if stripped is None:
         return None
-    parts = values.str.extract(_NUMBERED)
+    parts = stripped.str.extract(_NUMBERED)
     if parts["y2"].notna().all():
         return "ymd"
     if parts["y2"].notna().any():
@@ -82,7 +87,7 @@ def _order(col: pd.Series, least: int = MIN_TEXT_DATES) -> str | None:
     values = _text_values(col, least)
     if values is None:
         return None
-    return "iso" if _all_match(values, ISO_PATTERN) else _numbered_order(values)
+    return "iso" if _all_match(values, ISO_PATTERN) is not None else _numbered_order(values)
 
 
 def date_orders(frame: pd.DataFrame, with_ambiguous: bool = False) -> dict[str, str]:
@@ -113,6 +118,7 @@ def _as_utc_naive(col: pd.Series, order: str = "iso") -> pd.Series:
     if order in ("dmy", "mdy", "ymd") and not is_datetime(col.dtype):
         col = _numbered_as_iso(col, order)
     if not is_datetime(col.dtype):  # text: parsed, offsets applied (values without one are taken as UTC)
+        col = col.map(lambda v: v.strip() if isinstance(v, str) else v)  # " 2024-03-01" is a date too
         col = pd.to_datetime(col, format="ISO8601", errors="coerce", utc=True)
     if getattr(col.dt, "tz", None) is not None:
         col = col.dt.tz_convert("UTC").dt.tz_localize(None)
