@@ -139,6 +139,19 @@ def test_an_encoder_pickled_before_text_columns_still_transforms():
     assert encoder.transform(X[["x"]]).shape == (len(X), 1)
 
 
+def test_an_encoder_pickled_while_it_kept_the_text_scales_itself_still_transforms():
+    """Encoders of 2026-12-03 kept the components' mean and scale (text_means_, text_scales_), their columns
+    did not (nor the cache's key): the same numbers come out."""
+    X, _ = reviews()
+    encoder = TabularEncoder().fit(X)
+    expected = encoder.transform(X)
+    text = encoder.text_["review"]
+    encoder.text_means_, encoder.text_scales_ = text.mean_, text.scale_
+    for name in ("mean_", "scale_", "fit_key_"):
+        delattr(text, name)
+    np.testing.assert_allclose(encoder.transform(X), expected)
+
+
 def test_a_classifier_learns_from_a_text_column_and_predicts_raw_text():
     from automl_meta.estimator import AutoMetaClassifier
 

@@ -130,9 +130,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             filled = np.clip(filled, self.lows_, self.highs_)
         blocks = [(filled - self.means_) / self.scales_, np.isnan(num[:, self.missing_indicator_]).astype(float)]
         if text.shape[1]:
-            means = np.concatenate([self.text_[c].mean_ for c in self.text_columns_])
-            scales = np.concatenate([self.text_[c].scale_ for c in self.text_columns_])
-            blocks.append((text - means) / scales)
+            mean, scale = self._text_mean_and_scale()
+            blocks.append((text - mean) / scale)
         for c, code in zip(self.categorical_columns_, codes):
             width = len(self.levels_[c]) + int(self.has_other_[c])
             onehot = np.zeros((len(X), width))
@@ -153,6 +152,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         columns = getattr(self, "text_columns_", [])  # getattr: an encoder pickled before text columns existed
         blocks = [self.text_[c].transform(X[c]) for c in columns]
         return np.hstack(blocks) if blocks else np.zeros((len(X), 0))
+
+    def _text_mean_and_scale(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the one-hot output standardizes the text components with: each text column's own."""
+        if hasattr(self, "text_means_"):  # an encoder pickled while it kept them itself (2026-12-03)
+            return self.text_means_, self.text_scales_
+        columns = [self.text_[c] for c in self.text_columns_]
+        return np.concatenate([t.mean_ for t in columns]), np.concatenate([t.scale_ for t in columns])
 
     def _numeric(self, X: pd.DataFrame) -> np.ndarray:
         if not self.numeric_columns_:
