@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from _stats import above_level_below, bootstrap_interval
+from _stats import above_level_below, mean_with_interval
 from bench_endtoend import TIE, outer_split, test_score
 
 TEST_COLUMNS = ["task", "group", "kind", "method", "n_trials", "trial", "cv_score", "test_score"]
@@ -87,11 +87,10 @@ def paired_test(frame: pd.DataFrame, pairs, value: str = "test_score", seed: int
             continue
         both = wide[[first, second]].dropna()
         diff = (both[first] - both[second]).to_numpy()
-        lo, hi = bootstrap_interval(diff, rng)
         rows.append({"incumbent": f"{first[0]} after {first[1]}", "against": f"{second[0]} after {second[1]}",
                      "tasks": len(diff),
                      "better / level / worse": above_level_below(diff, TIE),
-                     "mean difference": f"{diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"})
+                     "mean difference": mean_with_interval(diff, rng)})
     return pd.DataFrame(rows)
 
 

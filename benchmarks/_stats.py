@@ -19,3 +19,9 @@ def above_level_below(diff: np.ndarray, tie: float) -> str:
     """``"a / l / b"``: how many differences are above ``tie``, within it, below ``-tie``."""
     diff = np.asarray(diff)
     return f"{(diff > tie).sum()} / {(np.abs(diff) <= tie).sum()} / {(diff < -tie).sum()}"
+
+
+def mean_with_interval(diff, rng: np.random.Generator | None = None, seed: int = 0) -> str:
+    """``"+0.0123 [+0.0010, +0.0250]"``: the mean of ``diff`` and its :func:`bootstrap_interval`."""
+    lo, hi = bootstrap_interval(diff, rng, seed=seed)
+    return f"{np.mean(diff):+.4f} [{lo:+.4f}, {hi:+.4f}]"

@@ -52,7 +52,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import MODEL_CACHE, kind_class, open_store, select  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
-from _stats import above_level_below, bootstrap_interval  # noqa: E402
+from _stats import above_level_below, mean_with_interval  # noqa: E402
 from _anytime_holdout import TEST_COLUMNS, incumbent_tests, reached, split_task, summarize_test  # noqa: E402
 
 METHODS = ["metamodel", "portfolio", "knn", "tpe", "random"]
@@ -165,8 +165,8 @@ def paired(curves: pd.DataFrame, method: str, other: str, seed: int = 0) -> pd.D
     rows = []
     for n, sub in wide.dropna(subset=[method, other]).groupby("n_trials"):
         diff = (sub[other] - sub[method]).to_numpy()
-        lo, hi = bootstrap_interval(diff, rng)
-        rows.append({"n_trials": n, "better / level / worse": above_level_below(diff, 1e-9), f"mean regret {other} − {method}": f"{diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"})
+        rows.append({"n_trials": n, "better / level / worse": above_level_below(diff, 1e-9),
+                     f"mean regret {other} − {method}": mean_with_interval(diff, rng)})
     return pd.DataFrame(rows).set_index("n_trials")
 
 
@@ -176,8 +176,7 @@ def five_against_cold(curves: pd.DataFrame, method: str, last: int, cold: str = 
     five = curves[(curves["method"] == method) & (curves["n_trials"] == 5)].set_index("task")["regret"]
     end = curves[(curves["method"] == cold) & (curves["n_trials"] == last)].set_index("task")["regret"]
     diff = (end - five).dropna().to_numpy()
-    lo, hi = bootstrap_interval(diff, np.random.default_rng(0))
-    return f"{above_level_below(diff, 1e-9)}, mean {cold} − {method} {diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"
+    return f"{above_level_below(diff, 1e-9)}, mean {cold} − {method} {mean_with_interval(diff)}"
 
 
 def summarize(curves: pd.DataFrame, out_dir: Path, stamp: str, command: str, tag: str = "") -> str:

@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _stats import above_level_below, bootstrap_interval  # noqa: E402
+from _stats import above_level_below, mean_with_interval  # noqa: E402
 from bench_endtoend import TIE  # noqa: E402
 
 
@@ -40,9 +40,8 @@ def side_by_side(runs: list[tuple[str, int, pd.DataFrame]]) -> pd.DataFrame:
 def paired(first: np.ndarray, second: np.ndarray, seed: int = 0) -> dict:
     """second − first per task: above / level / below, and the mean with a 95% bootstrap interval."""
     diff = second - first
-    lo, hi = bootstrap_interval(diff, seed=seed)
     return {"tasks": len(diff), "above / level / below": above_level_below(diff, TIE),
-            "mean difference": f"{diff.mean():+.4f} [{lo:+.4f}, {hi:+.4f}]"}
+            "mean difference": mean_with_interval(diff, seed=seed)}
 
 
 def compare(wide: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
