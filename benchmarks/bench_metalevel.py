@@ -210,7 +210,7 @@ def cost_report(data, model_factory, tmp: Path) -> str:
     t0 = time.perf_counter()
     model = model_factory().fit(data)
     train_s = time.perf_counter() - t0
-    path = model.save(tmp / "metamodel.pt")
+    path = model.save(tmp / "metamodel.npz")
     size_kb = (path.stat().st_size + path.with_name(path.name + ".json").stat().st_size) / 1024
     loaded = MetaModel.load(path)
     mf = data.metafeatures[0]
@@ -221,7 +221,7 @@ def cost_report(data, model_factory, tmp: Path) -> str:
         loaded.recommend(mf, k=5, kind=str(data.kinds[0]))
         lat.append(time.perf_counter() - t)
     return (f"training on {len(data.task_ids)} tasks / {len(data.scores)} evaluations: {train_s:.1f} s; "
-            f"model files {size_kb:.0f} KiB; recommend(k=5) over {len(loaded.candidates_) + 256} candidates "
+            f"model files {size_kb:.0f} KiB; recommend(k=5) over {len(loaded.pool_)} candidates "
             f"(meta-features given): median {1000 * np.median(lat):.1f} ms")
 
 

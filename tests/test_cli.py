@@ -214,7 +214,7 @@ def test_metamodel_update_writes_the_users_model():
         store.add_evaluations(tid, [Evaluation(Strategy("linear", {"reg_strength": r}), "r2", "ok", score=r / 10, fit_seconds=0.1)
                                     for r in (0.1, 1.0, 10.0)], origin="search")
     assert main(["metamodel", "update", "--members", "1", "--epochs", "2"]) == 0
-    assert (data_home() / "metamodel.pt").is_file() and (data_home() / "metamodel.pt.json").is_file()
+    assert (data_home() / "metamodel.npz").is_file() and (data_home() / "metamodel.npz.json").is_file()
 
 
 def test_the_learning_loop_remembers_a_dataset_fitted_before(tmp_path, capsys, mixed_frame):

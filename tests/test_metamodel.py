@@ -450,12 +450,12 @@ def test_the_set_selection_scenarios_are_shrunk_toward_the_prediction(trained):
     from automl_meta.space import encode_many
 
     model = copy.deepcopy(trained)
-    x, enc = model._scale_query(vector(0.0)), encode_many(STRATEGIES)
+    x, nearest = model._scale_query(vector(0.0)), model.prior_.nearest(encode_many(STRATEGIES))
     mean = model.predict(vector(0.0), STRATEGIES)[0]
     model.set_shrinkage = 0.0
-    measured, weights = model._scenarios(x, enc, mean)
+    measured, weights = model.recommender.scenarios(x, nearest, mean)
     model.set_shrinkage = 0.3
-    shrunk, same_weights = model._scenarios(x, enc, mean)
+    shrunk, same_weights = model.recommender.scenarios(x, nearest, mean)
     np.testing.assert_allclose(shrunk, 0.7 * measured + 0.3 * mean[None, :])
     np.testing.assert_array_equal(weights, same_weights)
     model.set_shrinkage = 1.0
@@ -489,3 +489,108 @@ def test_on_a_gpu_an_mlp_is_timed_with_a_gpu_batch():
     assert gpu == pytest.approx(100 * int(np.ceil(50_000 * 2 / 3 / 512)) * 3 * GPU_STEP_SECONDS)
     small = on_device(np.array([1e6]), [asked], 5_000, 3, "cuda")[0]  # too few rows: its own batch
     assert small == pytest.approx(100 * int(np.ceil(5_000 * 2 / 3 / 128)) * 3 * GPU_STEP_SECONDS)
+
+
+def test_the_numpy_networks_equal_the_torch_ones(trained):
+    """Recommending evaluates the trained networks with NumPy (``_inference``): the same scores and times as the
+    torch modules they were trained as, within 1e-5."""
+    import torch
+
+    from automl_meta.space import encode_many
+
+    x = trained._scale_query(vector(0.5))
+    enc = encode_many(STRATEGIES).astype(np.float32)
+    prior = trained._priors(x, enc)
+    logits, log_times = trained.network_.predict(x, trained.network_.strategy_side(enc, prior))
+    with torch.no_grad():
+        for m, net in enumerate(trained.members_):
+            logit, log_time = net(torch.as_tensor(x.astype(np.float32)).expand(len(enc), -1), torch.as_tensor(enc),
+                                  torch.as_tensor(prior))
+            np.testing.assert_allclose(logits[m], logit.numpy(), atol=1e-5)
+            np.testing.assert_allclose(log_times[m], log_time.numpy(), atol=1e-5)
+
+
+def test_recommending_imports_neither_torch_nor_optuna():
+    import subprocess
+    import sys
+
+    code = ("import sys, warnings; warnings.simplefilter('ignore')\n"
+            "from automl_meta.metamodel import resolve_metamodel\n"
+            "from automl_meta.examples import load_example\n"
+            "task = load_example()\n"
+            "recs = resolve_metamodel().recommend(task, k=3)\n"
+            "assert len(recs) == 3\n"
+            "print(sorted(m for m in ('torch', 'optuna') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def _write_format_2(model, path):
+    """``model`` as format 2 wrote it: a torch file of the members' state dicts, the candidates in the JSON."""
+    import torch
+
+    tensors = {f"member{i}.{k}": v for i, net in enumerate(model.members_) for k, v in net.state_dict().items()}
+    scaler = model.scaler_.state()
+    tensors.update({"scaler.sorted": torch.as_tensor(scaler["sorted"]), "scaler.counts": torch.as_tensor(scaler["counts"]),
+                    "scaler.missing_columns": torch.as_tensor(scaler["missing_columns"]),
+                    "train_metafeatures": torch.as_tensor(model.train_metafeatures_),
+                    "prior.encodings": torch.as_tensor(model.prior_.encodings_),
+                    "prior.values": torch.as_tensor(model.prior_.values_), "prior.matrix": torch.as_tensor(model.prior_.matrix_)})
+    torch.save(tensors, path)
+    meta = model.description_to_save()
+    meta.update(format="automl-meta-metamodel", format_version=2, candidates=[c.to_dict() for c in model.candidates_])
+    del meta["n_stored"], meta["n_fresh"]
+    path.with_name(path.name + ".json").write_text(json.dumps(meta))
+
+
+def test_a_format_2_file_is_migrated(trained, tmp_path, capsys):
+    """One migration path: a file of the previous format loads (migrated in memory) and recommends as the model
+    it was saved from; ``automl-meta metamodel migrate`` writes it in the current format."""
+    from automl_meta.cli import main
+    from automl_meta.metamodel._persist import FORMAT_VERSION
+
+    old = tmp_path / "old.pt"
+    _write_format_2(trained, old)
+    migrated = MetaModel.load(old)
+    np.testing.assert_allclose(migrated.predict(vector(1.0), STRATEGIES)[0], trained.predict(vector(1.0), STRATEGIES)[0], rtol=1e-6)
+    assert migrated.candidates_ == trained.candidates_ and migrated.pool_ == trained.pool_
+    recs = [r.strategy for r in trained.recommend(vector(1.0), k=4, kind="binary")]
+    assert [r.strategy for r in migrated.recommend(vector(1.0), k=4, kind="binary")] == recs
+    assert main(["metamodel", "migrate", str(old)]) == 0
+    new = tmp_path / "old.npz"
+    assert json.loads(new.with_name("old.npz.json").read_text())["format_version"] == FORMAT_VERSION
+    assert [r.strategy for r in MetaModel.load(new).recommend(vector(1.0), k=4, kind="binary")] == recs
+
+
+def test_a_model_file_is_read_once_per_process(trained, tmp_path):
+    import os
+
+    from automl_meta.metamodel import resolve_metamodel
+
+    path = trained.save(tmp_path / "m.npz")
+    first = resolve_metamodel(path)
+    assert resolve_metamodel(str(path)) is first
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the file changed: read again
+    assert resolve_metamodel(path) is not first
+
+
+def test_selection_among_the_best_of_each_group_equals_selection_among_all():
+    """The recommender selects among the k best means of each nearest-common-strategy group: since a candidate's
+    scenarios are its group's measured scores shrunk toward its own mean, the greedy set is the same."""
+    from automl_meta.metamodel._recommender import _top_per_group
+    from automl_meta.metamodel._selection import best_of_k
+
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        n, groups, k = 400, 12, 5
+        nearest = rng.integers(0, groups, n)
+        mean = rng.random(n)
+        measured = rng.random((30, groups))
+        weights = rng.random(30)
+        weights /= weights.sum()
+        scenarios = 0.7 * measured[:, nearest] + 0.3 * mean[None, :]
+        full = best_of_k(scenarios, weights, [int(np.argmax(mean))], k, mean)
+        among = _top_per_group(nearest, mean, k)
+        reduced = best_of_k(scenarios[:, among], weights, [int(np.argmax(mean[among]))], k, mean[among])
+        assert [int(among[c]) for c in reduced] == full

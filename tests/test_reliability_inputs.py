@@ -83,7 +83,7 @@ def ctx(tmp_path, fitted, small_metamodel):
     frame = make_mixed_frame(n=120, seed=1).drop(columns=["y_multi", "y_reg"])
     X, y = frame.drop(columns=["y_binary"]), frame["y_binary"]
     c = Ctx(tmp_path, frame, X, y, tmp_path / "train.csv", tmp_path / "new.csv", tmp_path / "model.amm",
-            tmp_path / "metamodel.pt", fitted)
+            tmp_path / "metamodel.npz", fitted)
     frame.to_csv(c.train_csv, index=False)
     X.iloc[:20].to_csv(c.new_csv, index=False)
     save_model(fitted, c.model_file)  # signed with this test's (temporary) user key

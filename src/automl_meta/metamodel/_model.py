@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,14 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from automl_meta.errors import ConfigError, MetaModelError
+from automl_meta.metamodel._inference import NetworkEnsemble
+from automl_meta.metamodel._pool import N_FRESH, CandidatePool
 from automl_meta.metamodel._scaling import QuantileScaler
-from automl_meta.metamodel._selection import best_of_k, reweight
-from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, nearest_weights, normalized_scores
-from automl_meta.metamodel._timing import (MIN_EXTRAPOLATION_EXPONENT, exponent_of, on_device, rescale, size_exponents,
-                                          to_task_size, tree_floor)
-
-FORMAT = "automl-meta-metamodel"
-FORMAT_VERSION = 2  # 2: the strategy prior
+from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, normalized_scores
+from automl_meta.metamodel._timing import MIN_EXTRAPOLATION_EXPONENT, exponent_of, rescale, size_exponents, to_task_size
 
 
 @dataclass
@@ -123,7 +118,7 @@ class MetaModel:
             raise ConfigError(f"A meta-model needs evaluations on at least 2 tasks; got {n_tasks} tasks and "
                               f"{len(data.scores)} evaluations. Build or import a meta-dataset first.")
         start = time.perf_counter()
-        for cache in ("_train_scaled", "_last_predictions", "_fresh_cache"):  # derived from the previous fit
+        for cache in ("_recommender", "_stored"):  # derived from the previous fit
             self.__dict__.pop(cache, None)
         self.scaler_ = QuantileScaler().fit(data.metafeatures)
         task_x = self.scaler_.transform(data.metafeatures).astype(np.float32)
@@ -154,13 +149,16 @@ class MetaModel:
             torch.set_num_threads(threads)
         self.metafeatures_version_, self.space_version_ = VERSION, SPACE_VERSION
         self.feature_names_, self.encoding_names_ = list(FEATURE_NAMES), list(ENCODING_NAMES)
-        # candidates for recommend(): every distinct strategy of the meta-dataset
+        # candidates for recommend(): every distinct strategy of the meta-dataset, then fresh samples, as arrays
         seen, cands = set(), []
         for s in data.strategies:
             if s.key not in seen:
                 seen.add(s.key)
                 cands.append(s)
-        self.candidates_ = cands
+        self.pool_ = CandidatePool.default(cands, N_FRESH, random_state=self.random_state)
+        self.n_stored_, self.n_fresh_ = len(cands), N_FRESH
+        self.network_ = NetworkEnsemble.from_torch(self.members_)
+        self.pool_nearest_ = self.prior_.nearest(self.pool_.encodings)  # each candidate's nearest common strategy
         self.task_best_ = _best_per_task(data, {c.key: i for i, c in enumerate(cands)}, n_tasks)
         self.train_metafeatures_ = data.metafeatures.copy()
         self.train_task_names_ = [str(n) for n in data.task_names]
@@ -232,8 +230,27 @@ class MetaModel:
 
     # -- prediction -----------------------------------------------------------------------------------------
     def _check_fitted(self):
-        if not getattr(self, "members_", None):
+        if getattr(self, "network_", None) is None:
             raise MetaModelError("This MetaModel is not trained. Call fit(...) or MetaModel.load(path).")
+
+    @property
+    def candidates_(self) -> CandidatePool:
+        """Every distinct strategy of the training meta-dataset (the first ``n_stored_`` of ``pool_``)."""
+        self._check_fitted()
+        if "_stored" not in self.__dict__:
+            self.__dict__["_stored"] = self.pool_.take(np.arange(self.n_stored_))
+        return self.__dict__["_stored"]
+
+    @property
+    def recommender(self):
+        """The :class:`~automl_meta.metamodel._recommender.Recommender` of this model, prepared once."""
+        from automl_meta.metamodel._recommender import Recommender
+
+        self._check_fitted()
+        cached = self.__dict__.get("_recommender")
+        if cached is None or cached.model is not self:  # none yet, or a copy's (copy.copy shares the dict's values)
+            self.__dict__["_recommender"] = Recommender(self)
+        return self.__dict__["_recommender"]
 
     def predict(self, metafeatures, strategies) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For one task's meta-features (a MetaFeatures or a vector) and a list of strategies: the predicted
@@ -271,119 +288,63 @@ class MetaModel:
 
     def _predict_scaled(self, x: np.ndarray, encodings: np.ndarray, rows: float | None = None):
         """``predict`` for a scaled query and encoded strategies; seconds at the task's size (``rows``, beyond
-        the largest training task extrapolated with the family's exponent)."""
-        import torch
+        the largest training task extrapolated with the family's exponent). NumPy only (``_inference``)."""
+        enc = np.asarray(encodings, dtype=np.float32)
+        side = self.network_.strategy_side(enc, self._priors(x, enc))
+        return self._summarize(*self.network_.predict(x, side), self._exponents(enc), rows)
 
-        enc_np = encodings.astype(np.float32)
-        prior = torch.as_tensor(self._priors(x, enc_np))
-        enc = torch.as_tensor(enc_np)
-        tx = torch.as_tensor(x.astype(np.float32)).expand(len(enc), -1)
-        scores, times = [], []
-        with torch.no_grad():
-            for net in self.members_:
-                logit, log_time = net(tx, enc, prior)
-                scores.append(torch.sigmoid(logit).numpy())
-                times.append(log_time.numpy())
-        scores, times = np.array(scores), np.array(times)
+    def _summarize(self, logits: np.ndarray, log_times: np.ndarray, exponents: np.ndarray, rows: float | None):
+        """The members' (members x candidates) logits and log1p-seconds as the mean score, its spread and the
+        seconds at the task's size."""
+        scores = 1.0 / (1.0 + np.exp(-logits))
         # a cautious estimate, the members' mean plus their spread (in log seconds): the time limits a
         # recommendation must meet are picked among thousands of candidates, where the mean's errors are
         # selected for (the strategies predicted fastest for their score are the under-predicted ones)
-        seconds = np.expm1(np.clip(times.mean(axis=0) + times.std(axis=0), 0, 20))
-        largest = (getattr(self, "timing_", None) or {}).get("max_task_rows")
+        seconds = np.expm1(np.clip(log_times.mean(axis=0) + log_times.std(axis=0), 0, 20)).astype(float)
+        largest = (self.timing_ or {}).get("max_task_rows")
         if rows is not None and largest and rows > largest:  # the time head has seen no larger task
-            exponents = np.maximum(self._exponents(enc_np), MIN_EXTRAPOLATION_EXPONENT)
-            seconds = rescale(seconds, exponents, largest, rows, None, None)
-        return scores.mean(axis=0), scores.std(axis=0), seconds
+            seconds = rescale(seconds, np.maximum(exponents, MIN_EXTRAPOLATION_EXPONENT), largest, rows, None, None)
+        return scores.mean(axis=0).astype(float), scores.std(axis=0).astype(float), seconds
 
     def _priors(self, x: np.ndarray, encodings: np.ndarray) -> np.ndarray:
         """(candidates, priors): each candidate's global prior and, with neighbours, its neighbour prior for the
         scaled query ``x`` (of its nearest common strategy)."""
-        priors = [self.prior_.predict(encodings)]
+        nearest = self.prior_.nearest(encodings)
+        priors = [self.prior_.values_[nearest]]
         if self.neighbours:
-            priors.append(self.neighbour_prior_.for_query(x)[self.prior_.nearest(encodings)])
+            priors.append(self.neighbour_prior_.for_query(x)[nearest])
         return np.stack(priors, axis=1).astype(np.float32)
-
-    def _scenarios(self, x: np.ndarray, encodings: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(scenarios x candidates) measured normalized scores of the ``set_neighbours`` training tasks nearest
-        to the query (those scored on the whole common set; each candidate as its nearest common strategy),
-        shrunk toward the predicted ``mean`` by ``set_shrinkage``, and their weights, exp(-distance / the median
-        distance), summing to 1; None without such tasks."""
-        matrix = self.prior_.matrix_
-        complete = np.flatnonzero(~np.isnan(matrix).any(axis=1))
-        if not len(complete):
-            return None
-        nearest, weights = nearest_weights(self._task_distances(x), complete, self.set_neighbours)
-        measured = matrix[nearest][:, self.prior_.nearest(encodings.astype(np.float32))]
-        shrink = self.set_shrinkage
-        return (1.0 - shrink) * measured + shrink * np.asarray(mean)[None, :], weights / weights.sum()
-
-    def _task_distances(self, x: np.ndarray) -> np.ndarray:
-        """Mean absolute difference between a scaled query and every (scaled, once) training task."""
-        if getattr(self, "_train_scaled", None) is None:
-            self._train_scaled = self.scaler_.transform(self.train_metafeatures_)
-        return np.abs(self._train_scaled - x).mean(axis=1)
 
     def similar_tasks(self, metafeatures, n: int = 3) -> list[tuple[str, float]]:
         """The training tasks closest in scaled meta-features (L1 distance), as the reason for a recommendation."""
         self._check_fitted()
-        d = self._task_distances(self._scale_query(metafeatures))
-        order = np.argsort(d)[:n]
-        return [(self.train_task_names_[i], float(d[i])) for i in order]
+        return self.recommender.similar_tasks(self._scale_query(metafeatures), n)
 
     def remembered(self, metafeatures) -> list:
         """The best recorded strategies of the training tasks within ``memory_radius`` of the query (nearest
         task first, each task's best first), without repeats."""
         self._check_fitted()
-        return self._remembered(self._scale_query(metafeatures))
+        return self.recommender.remembered(self._scale_query(metafeatures))
 
-    def _remembered(self, x: np.ndarray) -> list:
-        if not self.memory_radius or not getattr(self, "task_best_", None):
-            return []
-        d = self._task_distances(x)
-        out, seen = [], set()
-        for t in np.argsort(d):
-            if d[t] > self.memory_radius:
-                break
-            for i in self.task_best_[t]:
-                if i not in seen:
-                    seen.add(i)
-                    out.append(self.candidates_[i])
-        return out
-
-    def default_candidates(self, kind: str | None = None, n_fresh: int = 256, families=None) -> list:
+    def default_candidates(self, kind: str | None = None, n_fresh: int = N_FRESH, families=None) -> CandidatePool:
         """The strategies ``recommend`` chooses among: every distinct strategy of the training meta-dataset plus
         ``n_fresh`` seeded Sobol samples, of the families that serve ``kind`` (and are in ``families``)."""
-        from automl_meta.space import sample
+        from automl_meta.metamodel._recommender import allowed_families
 
-        self._check_fitted()
-        allowed = _allowed_families(kind, families)
-        cache = self.__dict__.setdefault("_fresh_cache", {})
-        if (n_fresh, kind) not in cache:
-            cache[(n_fresh, kind)] = sample(n_fresh, kind, random_state=self.random_state, method="sobol")
-        return [c for c in list(self.candidates_) + cache[(n_fresh, kind)] if c.family in allowed]
+        pool = self.recommender.prepared(n_fresh).pool
+        return pool.take(pool.mask(allowed_families(kind, families)))
 
-    def candidate_predictions(self, metafeatures, kind: str | None = None, families=None, n_fresh: int = 256):
+    def candidate_predictions(self, metafeatures, kind: str | None = None, families=None, n_fresh: int = N_FRESH):
         """The default candidates for a task and the predictions for them: ``(candidates, encodings, mean, std,
         seconds)``, seconds of cross-validation at the task's size. The last answer is kept, so that ``recommend``
         and the guided sampler's :func:`~automl_meta.search.family_weights` on one task predict once."""
         self._check_fitted()
-        return self._candidate_predictions(self._scale_query(metafeatures), kind, families, n_fresh,
-                                           self._query_rows(metafeatures))
-
-    def _candidate_predictions(self, x, kind, families, n_fresh, rows=None):
-        from automl_meta.space import encode_many
-
-        key = (x.tobytes(), kind, None if families is None else tuple(families), n_fresh, rows)
-        cached = getattr(self, "_last_predictions", None)
-        if cached is None or cached[0] != key:
-            candidates = self.default_candidates(kind, n_fresh=n_fresh, families=families)
-            encodings = encode_many(candidates)
-            cached = (key, (candidates, encodings, *self._predict_scaled(x, encodings, rows)))
-            self._last_predictions = cached
-        return cached[1]
+        answer = self.recommender.candidate_predictions(self._scale_query(metafeatures), kind, families, n_fresh,
+                                                        self._query_rows(metafeatures))
+        return answer[:5]
 
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, max_seconds: float | None = None,
-                  kind: str | None = None, n_fresh: int = 256, diversity: float = 0.5, families=None,
+                  kind: str | None = None, n_fresh: int = N_FRESH, diversity: float = 0.5, families=None,
                   n_rows: int | None = None, folds: int | None = None, device: str | None = None,
                   observed=None) -> list[Recommendation]:
         """``k`` strategies for a task: the best predicted first, then those that most raise the expected best of
@@ -435,204 +396,88 @@ class MetaModel:
             from automl_meta.metafeatures import compute
 
             kind, mf = task_or_metafeatures.kind, compute(task_or_metafeatures)
-        x, rows = self._scale_query(mf), self._query_rows(mf)
-        if candidates is None:
-            candidates, enc, mean, std, seconds = self._candidate_predictions(x, kind, families, n_fresh, rows)
-        else:
-            from automl_meta.space import encode_many
-
-            allowed = _allowed_families(kind, families)
-            candidates = [c for c in candidates if c.family in allowed]
-            enc = encode_many(candidates)
-            mean, std, seconds = self._predict_scaled(x, enc, rows) if candidates else (None, None, None)
-        if not candidates:
-            raise ConfigError("No candidate strategy is available for this task (check the installed families).")
-        seconds = self._at_fit_size(seconds, enc, rows, n_rows, folds)
-        timing = getattr(self, "timing_", None) or {}
-        fit_rows, fit_folds = n_rows or rows or 1.0, folds or timing.get("folds") or 1
-        seconds = on_device(seconds, candidates, fit_rows, fit_folds, device)
-        seconds = tree_floor(seconds, candidates, fit_rows, self._query_size(mf, "log_n_features"), fit_folds)
-        tried = [strategy for strategy, _ in observed or ()]
-        tried_keys = {t.key for t in tried}
-        untried = np.array([c.key not in tried_keys for c in candidates], dtype=bool)
-        if not untried.any():
-            raise ConfigError("Every candidate strategy has been tried on this task; there is nothing to recommend.")
-        keep = np.flatnonzero(untried)
-        if max_seconds is not None:
-            fits = keep[seconds[keep] <= max_seconds]
-            keep = fits if len(fits) else keep
-        # the same dataset seen before (memory_radius): its best recorded strategies first, up to half of k
-        position = {candidates[j].key: p for p, j in enumerate(keep)}
-        remembered = self._remembered(x)[: (k + 1) // 2] if not tried else []
-        lead = list(dict.fromkeys(position[s.key] for s in remembered if s.key in position))
-        chosen = self._choose(x, rows, observed or [], enc[keep], mean[keep], lead, k, diversity)
-        return [Recommendation(candidates[keep[i]], float(mean[keep[i]]), float(std[keep[i]]), float(seconds[keep[i]]),
-                               remembered=i in lead) for i in chosen]
-
-    def _choose(self, x, rows, observed, encodings, mean, lead, k, diversity) -> list[int]:
-        """Indices into the untried candidates (``encodings``, predicted ``mean``) of the k to recommend: after
-        ``observed`` scores, those that best complement the tried strategies; before any, the set of k with the
-        highest expected best (``lead`` first: remembered strategies, or else the best mean); the diverse top k
-        when set selection is off or no training task is scored on the whole common set."""
-        if observed:
-            scores = np.array([np.nan if v is None else float(v) for _, v in observed])
-            chosen = self._after_observed(x, rows, [s for s, _ in observed], scores, encodings, mean, k)
-            if chosen is not None:
-                return chosen
-        elif self.set_neighbours:
-            scenarios = self._scenarios(x, encodings, mean)
-            if scenarios is not None:
-                return best_of_k(*scenarios, lead or [int(np.argmax(mean))], k, mean)
-        return _diverse_top(encodings, mean, lead, k, diversity)
-
-    def _after_observed(self, x, rows, tried, scores, encodings, mean, k) -> list[int] | None:
-        """Indices (into ``encodings``, the untried candidates) of the k that best complement the ``tried``
-        strategies, the scenarios reweighted by the tried strategies' measured ``scores``; None when set selection
-        is off or no training task is scored on the whole common set."""
-        from automl_meta.space import encode_many
-
-        if not self.set_neighbours:
-            return None
-        tried_encodings = encode_many(tried)
-        tried_mean = self._predict_scaled(x, tried_encodings, rows)[0]
-        # one scenario matrix over the tried strategies (first m columns) and the candidates
-        both = self._scenarios(x, np.vstack([tried_encodings, encodings]), np.concatenate([tried_mean, mean]))
-        if both is None:
-            return None
-        scenarios, weights = both
-        m = len(tried)
-        weights = reweight(weights, scenarios[:, :m], scores)
-        chosen = best_of_k(scenarios, weights, list(range(m)), m + k, np.concatenate([tried_mean, mean]))
-        return [c - m for c in chosen[m:]]
+        return self.recommender.recommend(mf, self._scale_query(mf), self._query_rows(mf), k, candidates, max_seconds,
+                                          kind, n_fresh, diversity, families, n_rows, folds, device, observed)
 
     def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:
         """Predicted seconds (at the task's rows and the meta-dataset's folds) carried to ``n_rows`` and
         ``folds``."""
-        timing = getattr(self, "timing_", None) or {}
-        if timing.get("at") != "task":  # a model saved before size-aware timing: seconds at the meta-dataset's rows
-            return seconds * self._time_scale(n_rows, folds)
         start = task_rows or n_rows or 1.0
-        return rescale(seconds, self._exponents(encodings), start, n_rows or start, timing.get("folds"), folds)
-
-    def _time_scale(self, n_rows, folds) -> float:
-        """For a model saved before size-aware timing: factor from predicted seconds (at the meta-dataset's
-        rows and folds) to ``n_rows`` and ``folds``, linear in both."""
-        timing = getattr(self, "timing_", None) or {}
-        scale = 1.0
-        if n_rows is not None and timing.get("rows"):
-            scale *= max(1.0, n_rows / timing["rows"])
-        if folds is not None and timing.get("folds"):
-            scale *= folds / timing["folds"]
-        return scale
+        return rescale(seconds, self._exponents(encodings), start, n_rows or start, (self.timing_ or {}).get("folds"), folds)
 
     # -- persistence ----------------------------------------------------------------------------------------
-    def save(self, path) -> Path:
-        """Write ``path`` (tensors: the members' state dicts and the scaler, loadable with weights_only) and
-        ``path.json`` (versions, configuration, candidates, training summary). No pickle of Python objects."""
-        import torch
-
+    def arrays_to_save(self) -> dict[str, np.ndarray]:
+        """Every fitted array (``_persist`` writes them)."""
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tensors = {f"member{i}.{k}": v for i, net in enumerate(self.members_) for k, v in net.state_dict().items()}
         scaler = self.scaler_.state()
-        tensors.update({"scaler.sorted": torch.as_tensor(scaler["sorted"]), "scaler.counts": torch.as_tensor(scaler["counts"]),
-                        "scaler.missing_columns": torch.as_tensor(scaler["missing_columns"]),
-                        "train_metafeatures": torch.as_tensor(self.train_metafeatures_),
-                        "prior.encodings": torch.as_tensor(self.prior_.encodings_),
-                        "prior.values": torch.as_tensor(self.prior_.values_)})
-        tensors["prior.matrix"] = torch.as_tensor(self.prior_.matrix_)
-        torch.save(tensors, path)
-        meta = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
-            "metafeatures_version": self.metafeatures_version_, "space_version": self.space_version_,
-            "feature_names": self.feature_names_, "encoding_names": self.encoding_names_,
-            "n_task_inputs": int(self.scaler_.n_outputs), "config": self._config(),
-            "candidates": [c.to_dict() for c in self.candidates_], "train_task_names": self.train_task_names_,
-            "task_best": self.task_best_, "training": self.training_summary_, "timing": self.timing_,
-        }
-        _meta_path(path).write_text(json.dumps(meta))
-        return path
+        arrays = {"scaler.sorted": scaler["sorted"], "scaler.counts": scaler["counts"],
+                  "scaler.missing_columns": scaler["missing_columns"], "train_metafeatures": self.train_metafeatures_,
+                  "prior.encodings": self.prior_.encodings_, "prior.values": self.prior_.values_,
+                  "prior.matrix": self.prior_.matrix_}
+        arrays.update(self.network_.arrays())
+        arrays.update(self.pool_.arrays())
+        arrays["pool.nearest_common"] = self.pool_nearest_
+        return arrays
 
-    def _restore(self, tensors: dict, n_task_inputs: int, n_encoding: int) -> None:
-        """The fitted arrays and networks from a saved file's tensors (``load``)."""
-        from automl_meta.metamodel._network import ScoreNet
+    def description_to_save(self) -> dict:
+        """Everything else that is fitted, for the description file."""
+        return {"metafeatures_version": self.metafeatures_version_, "space_version": self.space_version_,
+                "feature_names": self.feature_names_, "encoding_names": self.encoding_names_,
+                "n_task_inputs": int(self.scaler_.n_outputs), "config": self._config(), "n_stored": self.n_stored_,
+                "n_fresh": self.n_fresh_, "train_task_names": self.train_task_names_, "task_best": self.task_best_,
+                "training": self.training_summary_, "timing": self.timing_}
 
-        self.scaler_ = QuantileScaler.from_state({
-            "sorted": tensors["scaler.sorted"].numpy(), "counts": tensors["scaler.counts"].numpy(),
-            "missing_columns": tensors["scaler.missing_columns"].numpy()})
-        n_priors = 2 if self.neighbours else 1
-        self.members_ = []
-        for i in range(self.n_members):
-            net = ScoreNet(n_task_inputs, n_encoding + n_priors, self.hidden, self.embedding, self.dropout, n_priors=n_priors)
-            prefix = f"member{i}."
-            net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
-            self.members_.append(net.eval())
-        self.train_metafeatures_ = tensors["train_metafeatures"].numpy()
-        self.prior_ = StrategyPrior()
-        self.prior_.encodings_ = tensors["prior.encodings"].numpy()
-        self.prior_.values_ = tensors["prior.values"].numpy()
-        if self.neighbours or self.set_neighbours:
-            self.prior_.matrix_ = tensors["prior.matrix"].numpy()
-        if self.neighbours:
-            train_x = self.scaler_.transform(self.train_metafeatures_)
-            self.neighbour_prior_ = NeighbourPrior(self.neighbours).fit(train_x, self.prior_.matrix_)
+    def save(self, path) -> Path:
+        """Write ``path`` (NumPy arrays, read back without pickle) and ``path.json`` (versions, configuration,
+        training summary); see ``automl_meta.metamodel._persist`` for the format."""
+        from automl_meta.metamodel import _persist
+
+        return _persist.save(self, path)
+
+    @classmethod
+    def from_saved(cls, arrays: dict, meta: dict) -> "MetaModel":
+        """A model from the arrays and description of a saved one (``_persist.read``)."""
+        obj = cls(**meta["config"])
+        try:
+            obj.scaler_ = QuantileScaler.from_state({"sorted": arrays["scaler.sorted"], "counts": arrays["scaler.counts"],
+                                                     "missing_columns": arrays["scaler.missing_columns"]})
+            obj.network_ = NetworkEnsemble.from_arrays(arrays)
+            obj.pool_ = CandidatePool.from_arrays(arrays)
+            obj.train_metafeatures_ = np.asarray(arrays["train_metafeatures"], dtype=float)
+            obj.prior_ = StrategyPrior()
+            obj.prior_.encodings_ = np.asarray(arrays["prior.encodings"], dtype=np.float32)
+            obj.prior_.values_ = np.asarray(arrays["prior.values"], dtype=np.float32)
+            obj.prior_.matrix_ = np.asarray(arrays["prior.matrix"], dtype=float)
+            obj.pool_nearest_ = np.asarray(arrays["pool.nearest_common"], dtype=int)
+            if obj.network_.n_members != obj.n_members or obj.scaler_.n_outputs != meta["n_task_inputs"]:
+                raise ValueError("the networks do not have the described shape")
+        except KeyError as exc:
+            raise MetaModelError(f"The saved meta-model lacks {exc} that its description needs. Retrain it.") from exc
+        except ValueError as exc:
+            raise MetaModelError(f"The saved meta-model does not match its description ({exc}). Retrain it.") from exc
+        if obj.neighbours:
+            obj.neighbour_prior_ = NeighbourPrior(obj.neighbours).fit(obj.scaler_.transform(obj.train_metafeatures_),
+                                                                      obj.prior_.matrix_)
+        obj.metafeatures_version_, obj.space_version_ = meta["metafeatures_version"], meta["space_version"]
+        obj.feature_names_, obj.encoding_names_ = meta["feature_names"], meta["encoding_names"]
+        obj.n_stored_, obj.n_fresh_ = int(meta["n_stored"]), int(meta.get("n_fresh", N_FRESH))
+        obj.train_task_names_ = meta["train_task_names"]
+        obj.task_best_ = meta.get("task_best") or [[] for _ in obj.train_task_names_]
+        obj.training_summary_ = meta.get("training", {})
+        obj.timing_ = meta.get("timing") or {}
+        obj.size_exponents_ = obj.timing_.get("exponents") or {}
+        return obj
 
     @classmethod
     def load(cls, path) -> "MetaModel":
-        """Load a saved meta-model; refuses a missing, corrupted or version-mismatched file with a clear error."""
-        import torch
+        """Load a saved meta-model (any format this version reads, migrated in memory); refuses a missing,
+        corrupted or version-mismatched file with a clear error. Neither torch nor pickle is used for a file of
+        the current format."""
+        from automl_meta.metamodel import _persist
 
-        from automl_meta.metafeatures import VERSION
-        from automl_meta.space import SPACE_VERSION, Strategy
-
-        path = Path(path)
-        meta_path = _meta_path(path)
-        for p in (path, meta_path):
-            if not p.is_file():
-                raise MetaModelError(f"Meta-model file {str(p)!r} does not exist. Train one with `automl-meta metamodel train`.")
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MetaModelError(f"{str(meta_path)!r} is not a meta-model description ({exc}). Retrain or re-download the model.") from exc
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise MetaModelError(f"{str(meta_path)!r} is not an automl-meta meta-model description.")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise MetaModelError(f"Meta-model {str(path)!r} has file format {meta.get('format_version')}; this automl-meta "
-                                 f"reads format {FORMAT_VERSION}. Retrain it with `automl-meta metamodel train`.")
-        if meta.get("metafeatures_version") != VERSION or meta.get("space_version") != SPACE_VERSION:
-            raise MetaModelError(
-                f"Meta-model {str(path)!r} was trained for meta-features v{meta.get('metafeatures_version')} and space "
-                f"v{meta.get('space_version')}; this automl-meta has v{VERSION} and v{SPACE_VERSION}. "
-                "Retrain it with `automl-meta metamodel train`."
-            )
-        try:
-            tensors = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise MetaModelError(f"{str(path)!r} is not a readable meta-model weights file ({type(exc).__name__}). "
-                                 "Retrain it or restore the file.") from exc
-        # files written before the neighbour prior and the set selection have neither
-        obj = cls(**{"neighbours": 0, "set_neighbours": 0, **meta["config"]})
-        try:
-            obj._restore(tensors, meta["n_task_inputs"], len(meta["encoding_names"]))
-        except (KeyError, RuntimeError) as exc:
-            raise MetaModelError(f"{str(path)!r} does not match its description {str(meta_path)!r} ({exc}). Retrain it.") from exc
-        obj.metafeatures_version_, obj.space_version_ = meta["metafeatures_version"], meta["space_version"]
-        obj.feature_names_, obj.encoding_names_ = meta["feature_names"], meta["encoding_names"]
-        obj.candidates_ = [Strategy.from_dict(c) for c in meta["candidates"]]
-        obj.train_task_names_ = meta["train_task_names"]
-        obj.task_best_ = meta.get("task_best") or [[] for _ in obj.train_task_names_]  # older files: no memory
-        obj.training_summary_ = meta.get("training", {})
-        obj.timing_ = meta.get("timing")  # older files: predicted seconds are not rescaled
-        obj.size_exponents_ = (obj.timing_ or {}).get("exponents") or {}
-        return obj
-
-
-def _allowed_families(kind: str | None, families=None) -> set:
-    """The installed families serving ``kind``, restricted to ``families`` when given."""
-    from automl_meta.space import FAMILIES, available_families
-
-    return set(available_families(kind)) & (set(families) if families is not None else set(FAMILIES))
+        model = cls.from_saved(*_persist.read(path))
+        model.recommender  # the candidate pool prepared now, not in the first recommend
+        return model
 
 
 def _best_per_task(data, index_of: dict, n_tasks: int, n: int = 3) -> list[list[int]]:
@@ -664,37 +509,3 @@ def _exp_feature(metafeatures: np.ndarray, feature_names, name: str) -> np.ndarr
     if name not in names:
         return np.full(len(metafeatures), np.nan)
     return np.exp(np.asarray(metafeatures, dtype=float)[:, names.index(name)])
-
-
-def _diverse_top(encodings: np.ndarray, relevance: np.ndarray, lead: list, k: int, diversity: float) -> list[int]:
-    """Indices of ``k`` strategies by maximal marginal relevance: the ``lead`` indices (a remembered dataset's
-    best) first, then each next one maximises relevance minus ``diversity`` times its similarity to those chosen."""
-    chosen: list[int] = []
-    max_sim = np.zeros(len(relevance))
-    for p in lead:
-        chosen.append(p)
-        max_sim = np.maximum(max_sim, _similarity(encodings, encodings[p]))
-    for _ in range(min(k, len(relevance)) - len(chosen)):
-        value = relevance - diversity * max_sim
-        value[chosen] = -np.inf
-        best = int(np.argmax(value))
-        chosen.append(best)
-        max_sim = np.maximum(max_sim, _similarity(encodings, encodings[best]))
-    return chosen
-
-
-def _similarity(encodings: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """How alike each strategy is to a chosen one: 0 for another family; for the same family between 0.5
-    (hyperparameters at opposite ends) and 1 (identical), by the mean difference of the family's own columns."""
-    from automl_meta.space import FAMILIES
-
-    n_families = len(FAMILIES)
-    same = encodings[:, :n_families] @ chosen[:n_families]
-    own = (encodings[:, n_families:] != 0) | (chosen[n_families:] != 0)[None, :]
-    diff = np.abs(encodings[:, n_families:] - chosen[n_families:])
-    mean_diff = (diff * own).sum(axis=1) / np.maximum(own.sum(axis=1), 1)
-    return same * (1.0 - 0.5 * np.clip(mean_diff, 0.0, 1.0))
-
-
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name + ".json")

@@ -50,10 +50,17 @@ class StrategyPrior:
         return self
 
     def nearest(self, encodings: np.ndarray) -> np.ndarray:
+        """Each encoded strategy's nearest common strategy (L1), as an index into ``encodings_``."""
+        return self.nearest_of(self.encodings_, encodings)
+
+    @staticmethod
+    def nearest_of(common: np.ndarray, encodings: np.ndarray) -> np.ndarray:
+        common = np.asarray(common, dtype=np.float32)
+        encodings = np.asarray(encodings, dtype=np.float32)
         out = np.empty(len(encodings), dtype=int)
         for start in range(0, len(encodings), 2048):  # bounded memory
             block = encodings[start : start + 2048]
-            out[start : start + 2048] = np.abs(block[:, None, :] - self.encodings_[None, :, :]).sum(axis=2).argmin(axis=1)
+            out[start : start + 2048] = np.abs(block[:, None, :] - common[None, :, :]).sum(axis=2).argmin(axis=1)
         return out
 
     def predict(self, encodings: np.ndarray) -> np.ndarray:

@@ -114,22 +114,39 @@ def on_device(seconds: np.ndarray, strategies, n_rows: float, folds: int, device
     large batches, and the network trains with a GPU's batch (``space.for_gpu``): the predicted
     seconds are lowered to it, so that a recommendation on a GPU machine does not
     shy away from the networks a GPU makes cheap. Other families are left as predicted."""
-    from automl_meta.space import for_gpu
-
     gpu = device is not None and str(device).startswith("cuda")
     out = np.array(seconds, dtype=float, copy=True)
-    for i, strategy in enumerate(strategies):
-        if strategy.family != "mlp":
-            continue
-        p = for_gpu(strategy, _fit_rows(n_rows, folds)).params if gpu else strategy.params
-        depth, width, batch = max(int(p.get("depth", 2)), 1), int(p.get("width", 128)), int(p.get("batch_size", 128))
-        steps = mlp_steps(p, n_rows, folds)
-        if gpu:
-            out[i] = min(out[i], steps * GPU_STEP_SECONDS * depth / 2)
-        else:
-            per_step = CPU_STEP_FIXED_SECONDS * depth / 2 + CPU_STEP_SECONDS_PER_FLOP * batch * width**2 * depth
-            out[i] = max(out[i], steps * per_step)
+    families, params = _columns(strategies, ("depth", "width", "batch_size", "max_epochs"))
+    mlp = families == "mlp"
+    if not mlp.any():
+        return out
+    depth = np.maximum(np.nan_to_num(params["depth"][mlp], nan=2).astype(int), 1)
+    width = np.nan_to_num(params["width"][mlp], nan=128)
+    batch = np.nan_to_num(params["batch_size"][mlp], nan=128)
+    epochs = np.nan_to_num(params["max_epochs"][mlp], nan=100)
+    if gpu:  # the batch a GPU trains with (space.for_gpu): raised to GPU_MIN_BATCH where an epoch keeps its steps
+        from automl_meta.space import GPU_BATCH_MIN_STEPS, GPU_MIN_BATCH
+
+        if _fit_rows(n_rows, folds) >= GPU_BATCH_MIN_STEPS * GPU_MIN_BATCH:
+            batch = np.maximum(batch, GPU_MIN_BATCH)
+    n_folds = max(int(folds or 1), 1)
+    steps = epochs * np.ceil(_fit_rows(n_rows, folds) / batch) * n_folds
+    if gpu:
+        out[mlp] = np.minimum(out[mlp], steps * GPU_STEP_SECONDS * depth / 2)
+    else:
+        per_step = CPU_STEP_FIXED_SECONDS * depth / 2 + CPU_STEP_SECONDS_PER_FLOP * batch * width**2 * depth
+        out[mlp] = np.maximum(out[mlp], steps * per_step)
     return out
+
+
+def _columns(strategies, names) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The strategies' families and the hyperparameters ``names`` as arrays (NaN where a family has none): from a
+    :class:`~automl_meta.metamodel._pool.CandidatePool`'s columns as they are, else read off each strategy."""
+    if hasattr(strategies, "params") and hasattr(strategies, "families"):
+        return strategies.families, {name: strategies.params[name] for name in names}
+    strategies = list(strategies)
+    return (np.array([s.family for s in strategies], dtype=str),
+            {name: np.array([float(s.params.get(name, np.nan)) for s in strategies]) for name in names})
 
 
 #: One CPU thread's seconds per unit of a tree ensemble's work, a unit being one row x one level x one column
@@ -150,13 +167,14 @@ def tree_floor(seconds: np.ndarray, strategies, n_rows: float, n_features: float
         return out
     folds = max(int(folds or 1), 1)
     fit_rows = max(n_rows * _fit_share(folds), 2.0)
-    for i, strategy in enumerate(strategies):
-        per_unit = TREE_SECONDS_PER_UNIT.get(strategy.family)
-        if per_unit is None:
+    families, params = _columns(strategies, ("min_samples_leaf", "max_features", "n_estimators"))
+    for family, per_unit in TREE_SECONDS_PER_UNIT.items():
+        rows = families == family
+        if not rows.any():
             continue
-        p = strategy.params
-        leaf = max(int(p.get("min_samples_leaf", 1)), 1)
-        tried = max(1.0, float(p.get("max_features", 0.5)) * n_features)
-        work = int(p.get("n_estimators", 128)) * fit_rows * math.log2(max(fit_rows / leaf, 2.0)) * tried
-        out[i] = max(out[i], folds * work * per_unit)
+        leaf = np.maximum(np.nan_to_num(params["min_samples_leaf"][rows], nan=1).astype(int), 1)
+        tried = np.maximum(1.0, np.nan_to_num(params["max_features"][rows], nan=0.5) * n_features)
+        trees = np.nan_to_num(params["n_estimators"][rows], nan=128).astype(int)
+        work = trees * fit_rows * np.log2(np.maximum(fit_rows / leaf, 2.0)) * tried
+        out[rows] = np.maximum(out[rows], folds * work * per_unit)
     return out
