@@ -259,3 +259,12 @@ def test_compare_endtoend_pairs_two_codes_per_seed_and_over_seeds(tmp_path):
     wide = pd.read_csv(tmp_path / "both.csv")
     assert list(wide.columns) == ["task", "kind", "budget_s", "seed", "a", "b"] and len(wide) == 6
     assert out.count("3 / 0 / 0") == 3 and "+0.0100 [+0.0100, +0.0100]" in out  # b ahead by 0.01 everywhere
+
+
+def test_bench_latency_times_the_recommender_and_reports_it(tmp_path):
+    """bench_latency's part b (MetaModel.load and recommend on seven tasks) writes its rows and its report."""
+    out = _run("bench_latency.py", "--parts", "b", "--repeats", "1", "--out-dir", str(tmp_path))
+    frame = pd.read_csv(tmp_path / "latency.csv")
+    assert list(frame["part"]) == ["b", "b", "b"] and (frame["seconds"] > 0).all()
+    assert "MetaModel.recommend, first call on a task (7 tasks" in out
+    assert (tmp_path / "latency.md").read_text().startswith("## Latency of the meta-learning step")

@@ -1,6 +1,7 @@
 """The command line: output, one-line errors with exit code 2, --debug tracebacks, and a light start-up."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -259,3 +260,18 @@ def test_fit_warm_start_flags_reach_the_estimator(tmp_path, capsys, mixed_frame,
     mixed_frame.drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
     assert main(["fit", str(data), "--target", "y_binary", "--out", str(tmp_path / "m.joblib"), *flags]) == 2
     assert seen["warm_start"] == expected and "stopped before the search" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out, message", [("missing/m.amm", "the folder .* does not exist"), (".", "it is a folder")])
+def test_fit_checks_that_it_can_write_the_model_before_searching(tmp_path, capsys, mixed_frame, monkeypatch, out, message):
+    from automl_meta.estimator import AutoMetaClassifier
+
+    def never(self, X, y, task_name=None):
+        raise AssertionError("the search started")
+
+    monkeypatch.setattr(AutoMetaClassifier, "fit", never)
+    data = tmp_path / "train.csv"
+    mixed_frame.drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "y_binary", "--out", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(f"Cannot write the model to .*{message}", err) and "Traceback" not in err

@@ -192,6 +192,26 @@ def test_when_no_trial_finishes_in_the_budget_the_default_linear_model_is_fitted
     assert model.predict(X).shape == (300,)
 
 
+def test_when_no_trial_finishes_the_first_recommendation_that_fits_the_time_left_is_fitted():
+    """With a meta-model, the model owed when no trial finished is its first recommendation predicted to fit on
+    every row in the time left, not the linear defaults."""
+    from sklearn.datasets import make_classification
+
+    from automl_meta.metamodel import resolve_metamodel
+
+    shipped = resolve_metamodel()
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    model = AutoMetaClassifier(n_trials=2, time_budget=30, time_limit=0.001, cv=3,
+                               metadataset=False, n_jobs=1, ensemble=False)
+    with pytest.warns(UserWarning, match="No trial finished within time_budget=30 s; fitted .*the meta-model's first "
+                                         "recommendation predicted to fit"):
+        model.fit(X, y)
+    expected = shipped.recommend(model.metafeatures_, k=1, kind="binary", n_rows=300, folds=1, max_seconds=30,
+                                         device="cpu")[0].strategy
+    assert model.best_strategy_ == expected and np.isnan(model.best_score_)
+    assert model.predict(X).shape == (300,)
+
+
 def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
     """A pessimistic refit estimate ends the first search early; the time the refit did not use is searched."""
     import logging

@@ -122,6 +122,9 @@ class TestTorchMLP:
     def test_auto_device_picks_cuda_when_present(self, monkeypatch):
         import torch
 
+        from automl_meta.models import _device
+
+        monkeypatch.setattr(_device, "nvidia_driver_present", lambda: True)
         monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
         assert resolve_device("auto") == "cuda"
         assert resolve_device("cpu") == "cpu"

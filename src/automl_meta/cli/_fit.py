@@ -41,9 +41,14 @@ def register(sub) -> None:
 
 
 def run_fit(args) -> int:
-    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, save_model
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, check_writable, save_model
 
+    from automl_meta.metamodel import prefetch_metamodel
+
+    check_writable(args.out)  # before the search, not after it
     warm_start = False if args.no_warm_start else ("adaptive" if args.adaptive_warm_starts else True)
+    if warm_start or args.sampler == "guided":
+        prefetch_metamodel(args.metamodel)  # read while the table is read
     with reported_data_warnings():  # one context: a warning of the table's and the estimator's checks prints once
         task = load_task(args, for_estimator=True)
         cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
@@ -61,8 +66,13 @@ def run_fit(args) -> int:
     board = est.leaderboard_.head(10).reset_index().to_dict(orient="records")
     trials = int((est.leaderboard_["origin"] != "ensemble").sum())
     kept = (f"an ensemble of {len(est.ensemble_)} strategies" if len(est.ensemble_) > 1 else f"best {est.best_strategy_}")
-    print(f"{task!r}\n{trials} trials in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in "
-          f"cross-validation), refitted on all {task.n_rows} rows")
+    if est.best_score_ == est.best_score_:  # not NaN: some trial finished
+        print(f"{task!r}\n{trials} trials in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in "
+              f"cross-validation), refitted on all {task.n_rows} rows")
+    else:
+        print(f"{task!r}\n{trials} trials in {est.fit_seconds_:.1f} s; no trial finished within the time budget, so "
+              f"{est.best_strategy_} was fitted on all {task.n_rows} rows without cross-validation. Give a larger "
+              "--time-budget for a searched model.")
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]))
     save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")

@@ -30,8 +30,7 @@ def register(sub) -> None:
 
 def run_train(args) -> int:
     from automl_meta.metadataset import MetaDataset, data_home
-    from automl_meta.metamodel import MetaModel
-    from automl_meta.metamodel._default import USER_MODEL_NAME
+    from automl_meta.metamodel import USER_MODEL_NAME, MetaModel
 
     store = MetaDataset(args.metadataset)
     data = store.training_data()
@@ -44,8 +43,8 @@ def run_train(args) -> int:
 
 
 def run_migrate(args) -> int:
-    from automl_meta.metamodel._persist import FORMAT_VERSION, migrate
+    from automl_meta.metamodel import FORMAT_VERSION, migrate_metamodel
 
-    out = migrate(args.path, args.out)
+    out = migrate_metamodel(args.path, args.out)
     print(f"wrote {out} and {out.name}.json (format {FORMAT_VERSION})")
     return 0

@@ -19,8 +19,9 @@ def register(sub) -> None:
 def run(args) -> int:
     from automl_meta.errors import MetaModelError
     from automl_meta.metafeatures import compute
-    from automl_meta.metamodel import resolve_metamodel
+    from automl_meta.metamodel import prefetch_metamodel, resolve_metamodel
 
+    prefetch_metamodel(args.metamodel)  # read while the table is read and described
     task = load_task(args)
     model = resolve_metamodel(args.metamodel)
     if model is None:

@@ -158,9 +158,17 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import Evaluator
         from automl_meta.search import Budget
 
+        from automl_meta.metamodel import machine_factor
+
         start = time.perf_counter()
         self._check_params()
         budget = None if self.time_budget is None else Budget(self.time_budget)
+        # this machine's speed, measured before the workers start and compete for the cores (about 25 ms)
+        self.machine_factor_ = machine_factor()
+        if self.warm_start or self.sampler == "guided":
+            from automl_meta.metamodel import prefetch_metamodel
+
+            prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task = self._make_task(X, y, task_name)
         self.n_rows_ = task.n_rows  # n_features_in_ is set by _make_task: the columns given, not those kept
         self.date_orders_ = task.date_orders  # how predict reads the date columns of a batch of a few rows
@@ -270,7 +278,7 @@ class _AutoMetaBase(BaseEstimator):
         )
         self.study_ = result.study
         self.warm_starts_ = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
-        strategy, self.best_score_, estimate = self._choose(result, plan, budget)
+        strategy, self.best_score_, estimate = self._choose(result, plan, budget, metamodel, task)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         self.best_strategy_ = strategy
         self._refitted = {}  # strategy key -> model refitted on every row, reused by the ensemble; not kept
@@ -297,22 +305,40 @@ class _AutoMetaBase(BaseEstimator):
             return DEFAULT_N_TRIALS
         return self.n_trials
 
-    def _choose(self, result, plan, budget):
+    def _choose(self, result, plan, budget, metamodel=None, task=None):
         """The strategy to refit, its cross-validated score and its estimated refit seconds (None: not estimated)."""
-        from automl_meta.space import Strategy
-
         if result.best is not None:
             best = plan.choose(result.evaluations, None if budget is None else budget.left())
             return best.strategy, best.score, plan.seconds(best)
         if budget is not None and all(e.status == "timeout" for e in result.evaluations):
-            # nothing finished within the budget: a model is still owed, so fit the cheapest sound one
-            strategy = Strategy.default("linear")
-            warnings.warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} without "
+            # nothing finished within the budget: a model is still owed, so fit the one most likely to be good
+            # among those predicted to fit in the time left
+            strategy, why = self._fallback(metamodel, task, budget)
+            warnings.warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
                           "cross-validation. Give a larger budget for a searched model.", UserWarning, stacklevel=4)
             return strategy, float("nan"), None
         first = (result.evaluations[0].error or "").splitlines()[0] if result.evaluations else "no trial ran"
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
                           f"error: {first}. See leaderboard_ for all of them.")
+
+    def _fallback(self, metamodel, task, budget):
+        """The strategy fitted when no trial finished, and why it: the meta-model's first recommendation predicted
+        to fit on every row in the time left; the linear model's defaults without a meta-model, or when none of
+        its recommendations is predicted to fit."""
+        from automl_meta.models import resolve_device
+        from automl_meta.space import Strategy
+
+        left = max(budget.left(), 0.5)
+        if metamodel is not None and task is not None:
+            try:
+                top = metamodel.recommend(self.metafeatures_, k=1, kind=task.kind, families=self.families, n_rows=task.n_rows,
+                                          folds=1, max_seconds=left, device=resolve_device(self.device),
+                                          seconds_scale=self.machine_factor_)[0]
+            except ConfigError:  # no candidate of the searched families
+                top = None
+            if top is not None and top.predicted_seconds <= left:
+                return top.strategy, f"the meta-model's first recommendation predicted to fit in the {left:.1f} s left"
+        return Strategy.default("linear"), "the linear model's defaults"
 
     def _refit(self, strategy, task):
         """``strategy``'s model fitted on every row, and the seconds that took."""
@@ -454,7 +480,7 @@ class _AutoMetaBase(BaseEstimator):
 
         params = dict(kind=task.kind, families=self.families, n_rows=self.search_rows_, folds=self.cv_,
                       max_seconds=budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS),
-                      device=resolve_device(self.device))
+                      device=resolve_device(self.device), seconds_scale=self.machine_factor_)
         if self.warm_start == "adaptive":
             from automl_meta.search import AdaptiveWarmStarts
 
@@ -564,6 +590,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         the budget ended first): ``recommendations_``' strategies, or with ``warm_start="adaptive"`` those
         chosen as the scores came in
     metafeatures_ : MetaFeatures
+    machine_factor_ : float, this machine's seconds for one second of the machine that measured the meta-dataset,
+        measured at the start of ``fit`` (``metamodel.machine_factor``); the predicted seconds of the warm starts
+        and of the model fitted when no trial finishes are multiplied by it
     study_ : optuna.Study
     leaderboard_ : pandas.DataFrame, one row per trial, best first
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_

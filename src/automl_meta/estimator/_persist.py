@@ -76,6 +76,27 @@ def save_model(estimator, path) -> Path:
     return path
 
 
+def check_writable(path) -> Path:
+    """Fail now, before a search that may take hours, when a model cannot be written to ``path``: it must not be
+    a folder, and its folder must exist and take a new file (a probe file is written there and removed)."""
+    path = Path(path)
+    if path.is_dir():
+        raise StorageError(f"Cannot write the model to {str(path)!r}: it is a folder. Give a file name, such as "
+                           f"{str(path / 'model.amm')!r}.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise StorageError(f"Cannot write the model to {str(path)!r}: the folder {str(folder)!r} does not exist. "
+                           "Create it, or choose a path in an existing folder.")
+    probe = folder / f".{path.name}.{os.getpid()}.probe"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(f"Cannot write the model to {str(path)!r} ({exc.strerror or exc}). Choose a writable "
+                           "path.") from exc
+    return path
+
+
 def load_model(path, trust: bool = False):
     """Load an estimator written by :func:`save_model`.
 

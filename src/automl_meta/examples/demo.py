@@ -43,8 +43,13 @@ def main(argv=None) -> int:
         print(f"   {i}. {r.strategy}  predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f}")
     trials = int((model.leaderboard_["origin"] != "ensemble").sum())
     fitted = (f"an ensemble of {len(model.ensemble_)} of them" if len(model.ensemble_) > 1 else f"the best, {model.best_strategy_}")
-    print(f"\n3. A {args.budget:g} s fit: {trials} trials in {time.perf_counter() - began:.1f} s ({model.n_workers_} at a time); "
-          f"kept {fitted} (R² {model.best_score_:.3f} in cross-validation), refitted on every row.\n")
+    searched = f"{trials} trials in {time.perf_counter() - began:.1f} s ({model.n_workers_} at a time)"
+    if model.best_score_ == model.best_score_:  # not NaN: some trial finished
+        print(f"\n3. A {args.budget:g} s fit: {searched}; kept {fitted} (R² {model.best_score_:.3f} in cross-validation), "
+              "refitted on every row.\n")
+    else:
+        print(f"\n3. A {args.budget:g} s fit: {searched}; no trial finished within the budget, so it fitted "
+              f"{model.best_strategy_} on every row without cross-validation.\n")
 
     began = time.perf_counter()
     baseline = HistGradientBoostingRegressor(random_state=args.seed, categorical_features="from_dtype")

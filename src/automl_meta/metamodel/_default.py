@@ -3,6 +3,7 @@ once per process."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 #: The meta-model shipped in the package (trained on the shipped meta-dataset).
@@ -13,12 +14,13 @@ LEGACY_USER_MODEL_NAME = "metamodel.pt"
 
 #: Models read in this process: path -> ((modification time, size) of the file and its description, model).
 _LOADED: dict[Path, tuple[tuple, object]] = {}
+_LOADING = threading.Lock()  # one reader at a time: a caller waits for a read under way instead of reading again
 
 
 def default_metamodel_path() -> Path | None:
     """``<data home>/metamodel.npz`` (written by ``automl-meta metamodel update``; ``metamodel.pt`` from before
     format 3), else the shipped model, else None."""
-    from automl_meta.metadataset import data_home
+    from automl_meta.data import data_home  # not through metadataset: that imports SQLAlchemy
 
     home = data_home()
     for path in (home / USER_MODEL_NAME, home / LEGACY_USER_MODEL_NAME, SHIPPED_MODEL):
@@ -40,14 +42,32 @@ def resolve_metamodel(metamodel=None):
     if path is None:
         return None
     path = path.resolve()
-    stamp = _stamp(path)
-    cached = _LOADED.get(path)
-    if cached is not None and stamp is not None and cached[0] == stamp:
-        return cached[1]
-    model = MetaModel.load(path)
-    if stamp is not None:
-        _LOADED[path] = (stamp, model)
-    return model
+    with _LOADING:
+        stamp = _stamp(path)
+        cached = _LOADED.get(path)
+        if cached is not None and stamp is not None and cached[0] == stamp:
+            return cached[1]
+        model = MetaModel.load(path)
+        if stamp is not None:
+            _LOADED[path] = (stamp, model)
+        return model
+
+
+def prefetch_metamodel(metamodel=None) -> None:
+    """Start reading the meta-model ``resolve_metamodel(metamodel)`` will return, in a background thread, so that
+    it is ready when the task's meta-features are: the read and the candidate pool's preparation are NumPy work
+    that runs beside the meta-features' (about 0.1-0.3 s saved on two cores). An error is left for the caller's
+    own ``resolve_metamodel`` to raise."""
+    if metamodel is not None and not isinstance(metamodel, (str, Path)):
+        return  # a model object: nothing to read
+
+    def read():
+        try:
+            resolve_metamodel(metamodel)
+        except Exception:  # reported where the model is used
+            pass
+
+    threading.Thread(target=read, name="automl-meta-metamodel-reader", daemon=True).start()
 
 
 def _stamp(path: Path) -> tuple | None:

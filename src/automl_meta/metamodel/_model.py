@@ -150,11 +150,7 @@ class MetaModel:
         self.metafeatures_version_, self.space_version_ = VERSION, SPACE_VERSION
         self.feature_names_, self.encoding_names_ = list(FEATURE_NAMES), list(ENCODING_NAMES)
         # candidates for recommend(): every distinct strategy of the meta-dataset, then fresh samples, as arrays
-        seen, cands = set(), []
-        for s in data.strategies:
-            if s.key not in seen:
-                seen.add(s.key)
-                cands.append(s)
+        cands = list({s.key: s for s in data.strategies}.values())  # first occurrence order, once each
         self.pool_ = CandidatePool.default(cands, N_FRESH, random_state=self.random_state)
         self.n_stored_, self.n_fresh_ = len(cands), N_FRESH
         self.network_ = NetworkEnsemble.from_torch(self.members_)
@@ -346,7 +342,7 @@ class MetaModel:
     def recommend(self, task_or_metafeatures, k: int = 5, candidates=None, max_seconds: float | None = None,
                   kind: str | None = None, n_fresh: int = N_FRESH, diversity: float = 0.5, families=None,
                   n_rows: int | None = None, folds: int | None = None, device: str | None = None,
-                  observed=None) -> list[Recommendation]:
+                  observed=None, seconds_scale: float = 1.0) -> list[Recommendation]:
         """``k`` strategies for a task: the best predicted first, then those that most raise the expected best of
         the set (``set_neighbours``).
 
@@ -383,12 +379,18 @@ class MetaModel:
             observed scores (``_selection.reweight``), so the next choices follow the training tasks whose
             winners win here too. A remembered dataset's best strategies lead only when nothing is observed.
             :class:`~automl_meta.search.AdaptiveWarmStarts` calls it after each warm start.
+        seconds_scale : float, default=1.0
+            This machine's seconds for one second of the machine that measured the meta-dataset
+            (:func:`~automl_meta.metamodel.machine_factor`): the predicted seconds are multiplied by it before
+            ``max_seconds`` filters them, so that a slower machine is given faster strategies.
         """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
             raise ConfigError(f"k must be a positive integer; got {k!r}.")
         if max_seconds is not None and not max_seconds > 0:
             raise ConfigError(f"max_seconds must be a positive number of seconds; got {max_seconds!r}.")
+        if not (isinstance(seconds_scale, (int, float)) and seconds_scale > 0):
+            raise ConfigError(f"seconds_scale must be a positive number; got {seconds_scale!r}.")
         if not isinstance(self.set_shrinkage, (int, float)) or not 0 <= self.set_shrinkage <= 1:
             raise ConfigError(f"set_shrinkage must be a number between 0 and 1; got {self.set_shrinkage!r}.")
         mf = task_or_metafeatures
@@ -397,7 +399,8 @@ class MetaModel:
 
             kind, mf = task_or_metafeatures.kind, compute(task_or_metafeatures)
         return self.recommender.recommend(mf, self._scale_query(mf), self._query_rows(mf), k, candidates, max_seconds,
-                                          kind, n_fresh, diversity, families, n_rows, folds, device, observed)
+                                          kind, n_fresh, diversity, families, n_rows, folds, device, observed,
+                                          seconds_scale)
 
     def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:
         """Predicted seconds (at the task's rows and the meta-dataset's folds) carried to ``n_rows`` and

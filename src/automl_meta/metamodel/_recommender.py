@@ -84,7 +84,7 @@ class Recommender:
 
     # -- recommending ---------------------------------------------------------------------------------------
     def recommend(self, mf, x, rows, k, candidates, max_seconds, kind, n_fresh, diversity, families, n_rows, folds,
-                  device, observed) -> list:
+                  device, observed, seconds_scale=1.0) -> list:
         """``MetaModel.recommend`` for the query's meta-features ``mf``, scaled ``x`` and rows."""
         from automl_meta.metamodel._model import Recommendation
         from automl_meta.metamodel._pool import CandidatePool
@@ -105,6 +105,7 @@ class Recommender:
         fit_rows, fit_folds = n_rows or rows or 1.0, folds or timing.get("folds") or 1
         seconds = on_device(seconds, candidates, fit_rows, fit_folds, device)
         seconds = tree_floor(seconds, candidates, fit_rows, model._query_size(mf, "log_n_features"), fit_folds)
+        seconds = seconds * seconds_scale  # on this machine
         tried = [strategy for strategy, _ in observed or ()]
         untried = ~np.isin(candidates.keys, [t.key for t in tried])
         if not untried.any():

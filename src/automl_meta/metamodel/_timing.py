@@ -178,3 +178,38 @@ def tree_floor(seconds: np.ndarray, strategies, n_rows: float, n_features: float
         work = trees * fit_rows * np.log2(np.maximum(fit_rows / leaf, 2.0)) * tried
         out[rows] = np.maximum(out[rows], folds * work * per_unit)
     return out
+
+
+#: Seconds of :func:`_reference_work` (the fastest of its repeats) on the kind of machine that measured the
+#: shipped meta-dataset's times (2-core AMD EPYC, Python 3.11, measured 2026-12-05 with the other core busy
+#: with a benchmark): a machine that takes twice as long fits models about twice as slowly.
+REFERENCE_WORK_SECONDS = 0.0062
+#: The speed factor is kept in this range: beyond it the measurement says more about a hiccup than the machine.
+MACHINE_FACTOR_RANGE = (0.5, 8.0)
+
+
+def _reference_work() -> None:
+    """A fixed piece of single-threaded work like a model fit's: a NumPy sort and an interpreted loop."""
+    np.sort(np.random.default_rng(0).random(100_000))
+    total = 0
+    for i in range(50_000):
+        total += i
+
+
+def machine_factor(repeats: int = 3) -> float:
+    """How many seconds this machine takes now for one second of the meta-dataset's machine: the fastest of
+    ``repeats`` runs of a reference workload (after one to warm up) over its time there, in
+    :data:`MACHINE_FACTOR_RANGE`. About 15 ms x (repeats + 1) on the reference machine.
+
+    Predicted seconds come from the machine that built the meta-dataset; a laptop with another job running may
+    be several times slower, and a warm start predicted to take a quarter of the budget would then take all of
+    it. Multiplying the predictions by this factor keeps the time filters true to the machine the fit runs on."""
+    import time
+
+    _reference_work()
+    best = math.inf
+    for _ in range(max(int(repeats), 1)):
+        start = time.perf_counter()
+        _reference_work()
+        best = min(best, time.perf_counter() - start)
+    return float(np.clip(best / REFERENCE_WORK_SECONDS, *MACHINE_FACTOR_RANGE))

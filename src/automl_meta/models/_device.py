@@ -10,11 +10,32 @@ from automl_meta.errors import ConfigError
 
 
 def cuda_available() -> bool:
+    """Whether torch sees a CUDA device. Without an NVIDIA driver (no CUDA driver library to load) the answer is
+    no without importing torch: its import takes seconds on a slow machine, and ``device="auto"`` asks at the
+    start of every fit."""
+    if not nvidia_driver_present():
+        return False
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
         return False
     return bool(torch.cuda.is_available())
+
+
+@functools.lru_cache(maxsize=None)
+def nvidia_driver_present() -> bool:
+    """Whether the CUDA driver library (libcuda, nvcuda.dll on Windows) can be loaded: every CUDA device needs it."""
+    import ctypes
+    import sys
+
+    names = ("nvcuda.dll",) if sys.platform == "win32" else ("libcuda.so.1", "libcuda.so", "libcuda.dylib")
+    for name in names:
+        try:
+            ctypes.CDLL(name)
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def resolve_device(device: str = "auto") -> str:

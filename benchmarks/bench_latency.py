@@ -1,0 +1,292 @@
+"""Latency of the meta-learning step (issue 30): what a user waits for before the first trial, on one machine.
+
+(a) ``automl-meta recommend`` wall time on a 300-row and a 50,000-row CSV (synthetic mixed tables, seeded),
+    beside ``python -c "import pandas, sklearn"`` run alternately in the same loop: the machine's yardstick;
+(b) ``MetaModel.recommend`` alone with the model loaded: the first call on a task and a repeated one;
+(c) the estimator's overhead at budgets 10, 30 and 60 s on a 300-row table: from ``fit`` to the first trial
+    started, and from the last trial's end to ``fit`` returning; the trials run and how many timed out;
+(d) zero-shot fit seconds (``n_trials=1``, no budget, one core) beside FLAML's zero-shot
+    (``flaml.default.LGBM*``) on the end-to-end benchmark's held-out tasks (needs the corpus, ``../shared``, and
+    the ``benchmarks`` extra; skipped with the reason otherwise). Seconds only: the shipped meta-model is used.
+
+``--busy`` keeps one core busy with a CPU-bound process the whole run (the "slow machine" of the issue: a
+2-core laptop with another job). Medians over ``--repeats``. Writes a Markdown report and a CSV.
+
+With ``--fit-budget S`` part (d) also fits every task with ``time_budget=S`` on one core: its seconds, and
+whether it ended with a finished trial.
+
+Usage: python benchmarks/bench_latency.py [--parts a,b,c,d] [--repeats 5] [--busy] [--fit-budget S] [--out-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import multiprocessing
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _machine import machine_stamp  # noqa: E402
+from _synthetic import mixed_frame  # noqa: E402
+
+ROOT = HERE.parent
+CLI = [sys.executable, "-m", "automl_meta"]
+YARDSTICK = [sys.executable, "-c", "import pandas, sklearn"]
+ZERO_SHOT_TASKS = 12  # the end-to-end benchmark's held-out tasks (bench_endtoend --tasks 12)
+
+
+def _spin() -> None:  # pragma: no cover - runs in the busy process
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy_core(enabled: bool):
+    """A CPU-bound process for the duration (one core kept busy), when ``enabled``."""
+    if not enabled:
+        yield
+        return
+    proc = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+    proc.start()
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.join()
+
+
+def table_csv(folder: Path, n_rows: int) -> Path:
+    """A seeded mixed table (20 columns, text categoricals, missing values) with its binary target ``y``."""
+    frame, y = mixed_frame(n_rows, n_cols=20, seed=0)
+    frame["y"] = np.where(y == 1, "yes", "no")
+    path = folder / f"table_{n_rows}.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def part_a(folder: Path, repeats: int) -> list[dict]:
+    rows = []
+    for n_rows in (300, 50_000):
+        csv = table_csv(folder, n_rows)
+        wall(CLI + ["recommend", str(csv), "--target", "y"])  # the first run after a table is written: files cached
+        cli, yard = [], []
+        for _ in range(repeats):  # alternately, so that both see the same machine
+            cli.append(wall(CLI + ["recommend", str(csv), "--target", "y"]))
+            yard.append(wall(YARDSTICK))
+        rows.append({"part": "a", "what": f"automl-meta recommend, {n_rows:,}-row CSV", "seconds": statistics.median(cli),
+                     "yardstick_s": statistics.median(yard), "ratio": statistics.median(cli) / statistics.median(yard)})
+    return rows
+
+
+def part_b(repeats: int) -> list[dict]:
+    from automl_meta.data import Task
+    from automl_meta.examples import load_example
+    from automl_meta.metafeatures import compute
+    from automl_meta.metamodel import SHIPPED_MODEL, MetaModel
+
+    start = time.perf_counter()
+    model = MetaModel.load(SHIPPED_MODEL)
+    load_s = time.perf_counter() - start
+    queries = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for target in ("species", "body_mass_g", "sex", "island"):
+            task = load_example("penguins", target=target)
+            queries.append((compute(task), task.kind, task.n_rows))
+        for n_rows, seed in ((300, 1), (5_000, 2), (50_000, 3)):
+            frame, y = mixed_frame(n_rows, n_cols=20, seed=seed)
+            task = Task(frame, y, kind="binary")
+            queries.append((compute(task), task.kind, task.n_rows))
+    first, again = [], []
+    for mf, kind, n_rows in queries:
+        params = dict(k=5, kind=kind, n_rows=n_rows, folds=5, max_seconds=7.5)
+        start = time.perf_counter()
+        model.recommend(mf, **params)
+        first.append(time.perf_counter() - start)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model.recommend(mf, **params)
+            again.append(time.perf_counter() - start)
+    return [{"part": "b", "what": "MetaModel.load (shipped model, candidate pool prepared)", "seconds": load_s},
+            {"part": "b", "what": f"MetaModel.recommend, first call on a task ({len(first)} tasks; max {max(first):.3f} s)",
+             "seconds": statistics.median(first)},
+            {"part": "b", "what": "MetaModel.recommend, the same task again", "seconds": statistics.median(again)}]
+
+
+def _overhead(budget: float, seed: int) -> dict:
+    """One fit of a 300-row table at ``budget``: seconds to the first trial and after the last one."""
+    from automl_meta import AutoMetaClassifier
+
+    frame, y = mixed_frame(300, n_cols=20, seed=seed)
+    model = AutoMetaClassifier(time_budget=budget, metadataset=False, random_state=seed)
+    began = datetime.datetime.now()
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(frame, y)
+    seconds = time.perf_counter() - start
+    ended = began + datetime.timedelta(seconds=seconds)
+    trials = [t for t in model.study_.trials if t.datetime_start is not None]
+    first = min(t.datetime_start for t in trials) if trials else ended
+    # when the first evaluation's work began: a trial is created, then waits for a worker that is still starting
+    done = [t for t in trials if t.datetime_complete is not None and t.user_attrs.get("fit_seconds") is not None]
+    working = min((t.datetime_complete - datetime.timedelta(seconds=float(t.user_attrs["fit_seconds"])) for t in done),
+                  default=ended)
+    last = max((t.datetime_complete for t in trials if t.datetime_complete is not None), default=first)
+    board = model.leaderboard_
+    return {"seconds": seconds, "to_first_trial_s": (first - began).total_seconds(),
+            "to_first_work_s": (working - began).total_seconds(),
+            "after_last_trial_s": (ended - last).total_seconds(), "trials": int((board["origin"] != "ensemble").sum()),
+            "timeouts": int((board["status"] == "timeout").sum()) if "status" in board else 0}
+
+
+def part_c(repeats: int) -> list[dict]:
+    rows = []
+    for budget in (10.0, 30.0, 60.0):
+        runs = [_overhead(budget, seed) for seed in range(max(1, repeats // 2))]
+        rows.append({"part": "c", "what": f"fit, time_budget={budget:g} s, 300 rows",
+                     "seconds": statistics.median(r["seconds"] for r in runs),
+                     "to_first_trial_s": statistics.median(r["to_first_trial_s"] for r in runs),
+                     "share_of_budget": statistics.median(r["to_first_trial_s"] for r in runs) / budget,
+                     "to_first_work_s": statistics.median(r["to_first_work_s"] for r in runs),
+                     "after_last_trial_s": statistics.median(r["after_last_trial_s"] for r in runs),
+                     "trials": statistics.median(r["trials"] for r in runs),
+                     "timeouts": sum(r["timeouts"] for r in runs), "runs": len(runs)})
+    return rows
+
+
+def part_d(fit_budget: float | None = None) -> list[dict]:
+    from automl_meta.data import default_manifest_path
+
+    manifest = default_manifest_path()
+    if manifest is None or not Path(manifest).is_file():
+        return [{"part": "d", "what": "zero-shot fits: skipped (no corpus: ../shared/datasets/manifest.csv)"}]
+    try:
+        import flaml.default  # noqa: F401
+    except ImportError:
+        return [{"part": "d", "what": "zero-shot fits: skipped (FLAML is not installed: pip install -e '.[benchmarks]')"}]
+    from bench_endtoend import outer_split, test_score
+
+    results = pd.read_csv(HERE / "results" / "endtoend.csv")
+    names = list(dict.fromkeys(results["task"]))[:ZERO_SHOT_TASKS]
+    rows = []
+    for name in names:
+        task = _corpus_task(name)
+        if task is None:
+            continue
+        X_train, X_test, y_train, y_test = outer_split(task)
+        for method in ("automl_meta", "flaml") + (("automl_meta_budget",) if fit_budget else ()):
+            model = _zero_shot(method, task, fit_budget)
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.fit(X_train, y_train)
+            seconds = time.perf_counter() - start
+            label = f"{fit_budget:g} s fit" if method == "automl_meta_budget" else f"zero-shot {method}"
+            row = {"part": "d", "what": f"{label}, {name} ({len(X_train):,} rows)", "method": method, "task": name,
+                   "seconds": seconds, "test_metric": test_score(task.metric, model, X_test, y_test)}
+            if method == "automl_meta_budget":  # NaN: no trial finished within the budget
+                row["finished_trial"] = bool(np.isfinite(model.best_score_))
+            rows.append(row)
+            print(f"{row['what']}: {seconds:.1f} s", flush=True)
+    return rows
+
+
+def _corpus_task(name: str):
+    from automl_meta.data import iter_corpus
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for task in iter_corpus(names=[name]):
+            return task
+    return None
+
+
+def _zero_shot(method: str, task, fit_budget: float | None = None):
+    """FLAML's zero-shot, automl-meta's (one trial, no budget), or an automl-meta fit of ``fit_budget`` seconds;
+    one core each."""
+    if method == "flaml":
+        import flaml.default as fd
+
+        return fd.LGBMClassifier(n_jobs=1) if task.is_classification else fd.LGBMRegressor(n_jobs=1)
+    from automl_meta import AutoMetaClassifier, AutoMetaRegressor
+
+    cls = AutoMetaClassifier if task.is_classification else AutoMetaRegressor
+    if method == "automl_meta_budget":
+        return cls(time_budget=fit_budget, metric=task.metric, metadataset=False, n_jobs=1, random_state=0)
+    return cls(n_trials=1, metric=task.metric, metadataset=False, n_jobs=1, random_state=0)
+
+
+def report(frame: pd.DataFrame, stamp: str, command: str, busy: bool) -> str:
+    lines = [f"## Latency of the meta-learning step ({stamp}{'; one core kept busy by a CPU-bound process' if busy else ''})",
+             "", f"Command: `{command}`", ""]
+    for part, sub in frame.groupby("part", sort=True):
+        shown = sub.dropna(axis=1, how="all").drop(columns=["part"] + (["method", "task"] if part == "d" else []),
+                                                     errors="ignore")
+        lines += [shown.to_markdown(index=False, floatfmt=".3f"), ""]
+    zero = frame[frame["part"] == "d"].dropna(subset=["seconds"]) if "method" in frame else frame.iloc[:0]
+    if len(zero):
+        medians = zero.groupby("method")["seconds"].median()
+        ours = zero[zero["method"] == "automl_meta"]
+        largest = ours.loc[ours["what"].str.extract(r"\(([\d,]+) rows\)")[0].str.replace(",", "").astype(int).idxmax()]
+        lines.append(f"Zero-shot fit, median seconds: automl-meta {medians.get('automl_meta', float('nan')):.2f}, FLAML "
+                     f"{medians.get('flaml', float('nan')):.2f} (ratio {medians.get('automl_meta') / medians.get('flaml'):.1f}); "
+                     f"on the largest task ({largest['task']}): automl-meta {largest['seconds']:.1f} s.")
+        budgeted = zero[zero["method"] == "automl_meta_budget"]
+        if len(budgeted):
+            lines.append(f"Budgeted fits: {len(budgeted)}, longest {budgeted['seconds'].max():.1f} s, "
+                         f"{int((~budgeted['finished_trial'].astype(bool)).sum())} ended without a finished trial.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", default="a,b,c,d")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--busy", action="store_true", help="keep one core busy with a CPU-bound process")
+    parser.add_argument("--fit-budget", type=float, help="part d also fits each task with this time budget (s)")
+    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    args = parser.parse_args()
+    parts = [p for p in args.parts.split(",") if p]
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = "latency_busy" if args.busy else "latency"
+    rows = []
+    with busy_core(args.busy), tempfile.TemporaryDirectory() as tmp:
+        if "a" in parts:
+            rows += part_a(Path(tmp), args.repeats)
+        if "b" in parts:
+            rows += part_b(args.repeats)
+        if "c" in parts:
+            rows += part_c(args.repeats)
+        if "d" in parts:
+            rows += part_d(args.fit_budget)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(out_dir / f"{name}.csv", index=False)
+    command = "python benchmarks/bench_latency.py" + (f" --parts {args.parts}" if args.parts != "a,b,c,d" else "") + \
+        (f" --repeats {args.repeats}" if args.repeats != 5 else "") + (" --busy" if args.busy else "") + \
+        (f" --fit-budget {args.fit_budget:g}" if args.fit_budget else "")
+    text = report(frame, machine_stamp(), command, args.busy)
+    (out_dir / f"{name}.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
