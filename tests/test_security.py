@@ -30,9 +30,12 @@ def _sources():
 def test_the_only_unpickling_is_of_signed_model_files():
     hits = {name for name, text in _sources().items()
             if re.search(r"\b(pickle|joblib|dill|cloudpickle)\.loads?\(|torch\.load\(", text)}
-    assert hits == {"estimator/_persist.py", "metamodel/_model.py"}
-    model = _sources()["metamodel/_model.py"]
+    assert hits == {"estimator/_persist.py", "metamodel/_persist.py"}
+    model = _sources()["metamodel/_persist.py"]
+    # format 2 files (torch) are read with weights_only, format 3 (NumPy) without pickle
     assert re.findall(r"torch\.load\([^)]*\)", model) == ['torch.load(path, map_location="cpu", weights_only=True)']
+    assert re.findall(r"np\.load\([^)]*\)", model) == ["np.load(path, allow_pickle=False)"]
+    assert not any(re.search(r"allow_pickle\s*=\s*True", text) for text in _sources().values())
 
 
 # SQLite's PRAGMA takes no bound parameters; this one formats a module constant (an int), never data.
