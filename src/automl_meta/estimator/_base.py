@@ -255,12 +255,16 @@ class _AutoMetaBase(BaseEstimator):
         return self.cv
 
     def _search_and_refit(self, task, evaluator, budget) -> None:
+        from automl_meta.evaluate import limit_threads
         from automl_meta.metafeatures import compute
         from automl_meta.search import AdaptiveWarmStarts, search
 
-        self.metafeatures_ = compute(task, random_state=self._seed())
-        metamodel = self._metamodel() if self.warm_start or self.sampler == "guided" else None
-        self.recommendations_, warm = self._warm_starts(metamodel, task, budget)
+        # one thread: the landmarkers and the recommender are small, and while the evaluation workers start on
+        # every core, more OpenMP/BLAS threads spin-wait each other (0.4-0.5 s of a 10 s fit, 2 cores, one busy)
+        with limit_threads(1):
+            self.metafeatures_ = compute(task, random_state=self._seed())
+            metamodel = self._metamodel() if self.warm_start or self.sampler == "guided" else None
+            self.recommendations_, warm = self._warm_starts(metamodel, task, budget)
         for r in self.recommendations_:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         plan = RefitPlan(task.n_rows, self.search_rows_, self.cv_, None if budget is None else budget.seconds,
