@@ -5,7 +5,8 @@
 (b) ``MetaModel.recommend`` alone with the model loaded: the first call on a task and a repeated one;
 (c) the estimator's overhead at budgets 10, 30 and 60 s on a 300-row table: from ``fit`` to the first trial
     started, and from the last trial's end to ``fit`` returning; the trials run and how many timed out;
-(d) zero-shot fit seconds (``n_trials=1``, no budget, one core) beside FLAML's zero-shot
+(d) zero-shot fit seconds (the top recommendation fitted once; and the estimator with ``n_trials=1``, which
+    cross-validates it and refits, no budget, one core) beside FLAML's zero-shot
     (``flaml.default.LGBM*``) on the end-to-end benchmark's held-out tasks (needs the corpus, ``../shared``, and
     the ``benchmarks`` extra; skipped with the reason otherwise). Seconds only: the shipped meta-model is used.
 
@@ -172,7 +173,7 @@ def part_c(repeats: int) -> list[dict]:
     return rows
 
 
-def part_d(fit_budget: float | None = None) -> list[dict]:
+def part_d(fit_budget: float | None = None, n_tasks: int = ZERO_SHOT_TASKS) -> list[dict]:
     from automl_meta.data import default_manifest_path
 
     manifest = default_manifest_path()
@@ -185,21 +186,22 @@ def part_d(fit_budget: float | None = None) -> list[dict]:
     from bench_endtoend import outer_split, test_score
 
     results = pd.read_csv(HERE / "results" / "endtoend.csv")
-    names = list(dict.fromkeys(results["task"]))[:ZERO_SHOT_TASKS]
+    names = list(dict.fromkeys(results["task"]))[:n_tasks]
     rows = []
     for name in names:
         task = _corpus_task(name)
         if task is None:
             continue
         X_train, X_test, y_train, y_test = outer_split(task)
-        for method in ("automl_meta", "flaml") + (("automl_meta_budget",) if fit_budget else ()):
+        for method in ("automl_meta", "automl_meta_zeroshot", "flaml") + (("automl_meta_budget",) if fit_budget else ()):
             model = _zero_shot(method, task, fit_budget)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model.fit(X_train, y_train)
             seconds = time.perf_counter() - start
-            label = f"{fit_budget:g} s fit" if method == "automl_meta_budget" else f"zero-shot {method}"
+            label = {"automl_meta_budget": f"{fit_budget:g} s fit", "automl_meta": "automl_meta n_trials=1"}.get(
+                method, f"zero-shot {method}")
             row = {"part": "d", "what": f"{label}, {name} ({len(X_train):,} rows)", "method": method, "task": name,
                    "seconds": seconds, "test_metric": test_score(task.metric, model, X_test, y_test)}
             if method == "automl_meta_budget":  # NaN: no trial finished within the budget
@@ -220,8 +222,13 @@ def _corpus_task(name: str):
 
 
 def _zero_shot(method: str, task, fit_budget: float | None = None):
-    """FLAML's zero-shot, automl-meta's (one trial, no budget), or an automl-meta fit of ``fit_budget`` seconds;
-    one core each."""
+    """FLAML's zero-shot; automl-meta's (the top recommendation fitted once, as bench_endtoend's
+    ``automl_meta_zeroshot``); its estimator with one trial (cross-validated, then refitted) and no budget; or an
+    automl-meta fit of ``fit_budget`` seconds; one core each."""
+    if method == "automl_meta_zeroshot":
+        from bench_endtoend import ZeroShot
+
+        return ZeroShot(task, None)
     if method == "flaml":
         import flaml.default as fd
 
@@ -246,9 +253,11 @@ def report(frame: pd.DataFrame, stamp: str, command: str, busy: bool) -> str:
         medians = zero.groupby("method")["seconds"].median()
         ours = zero[zero["method"] == "automl_meta"]
         largest = ours.loc[ours["what"].str.extract(r"\(([\d,]+) rows\)")[0].str.replace(",", "").astype(int).idxmax()]
-        lines.append(f"Zero-shot fit, median seconds: automl-meta {medians.get('automl_meta', float('nan')):.2f}, FLAML "
-                     f"{medians.get('flaml', float('nan')):.2f} (ratio {medians.get('automl_meta') / medians.get('flaml'):.1f}); "
-                     f"on the largest task ({largest['task']}): automl-meta {largest['seconds']:.1f} s.")
+        zero_shot = medians.get("automl_meta_zeroshot", float("nan"))
+        lines.append(f"Median seconds: automl-meta's zero-shot {zero_shot:.2f}, FLAML's zero-shot "
+                     f"{medians.get('flaml', float('nan')):.2f} (ratio {zero_shot / medians.get('flaml'):.1f}); "
+                     f"automl-meta n_trials=1 (cross-validated and refitted) {medians.get('automl_meta'):.2f}; "
+                     f"on the largest task ({largest['task']}) n_trials=1 took {largest['seconds']:.1f} s.")
         budgeted = zero[zero["method"] == "automl_meta_budget"]
         if len(budgeted):
             lines.append(f"Budgeted fits: {len(budgeted)}, longest {budgeted['seconds'].max():.1f} s, "
@@ -262,6 +271,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--busy", action="store_true", help="keep one core busy with a CPU-bound process")
     parser.add_argument("--fit-budget", type=float, help="part d also fits each task with this time budget (s)")
+    parser.add_argument("--tasks", type=int, default=ZERO_SHOT_TASKS, help="part d: the first N end-to-end tasks")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     args = parser.parse_args()
     parts = [p for p in args.parts.split(",") if p]
@@ -277,7 +287,7 @@ def main() -> None:
         if "c" in parts:
             rows += part_c(args.repeats)
         if "d" in parts:
-            rows += part_d(args.fit_budget)
+            rows += part_d(args.fit_budget, args.tasks)
     frame = pd.DataFrame(rows)
     frame.to_csv(out_dir / f"{name}.csv", index=False)
     command = "python benchmarks/bench_latency.py" + (f" --parts {args.parts}" if args.parts != "a,b,c,d" else "") + \

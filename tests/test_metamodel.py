@@ -594,3 +594,20 @@ def test_selection_among_the_best_of_each_group_equals_selection_among_all():
         among = _top_per_group(nearest, mean, k)
         reduced = best_of_k(scenarios[:, among], weights, [int(np.argmax(mean[among]))], k, mean[among])
         assert [int(among[c]) for c in reduced] == full
+
+
+def test_the_pool_embeddings_are_computed_once_per_model_and_kept(trained, tmp_path):
+    """The networks' strategy embeddings of the candidate pool are kept in the data home's cache: a second
+    process reads them (memory-mapped) and recommends the same; a damaged cache file is computed again."""
+    from automl_meta.data import data_home
+
+    path = trained.save(tmp_path / "m.npz")
+    first = [r.strategy for r in MetaModel.load(path).recommend(vector(1.0), k=4, kind="binary")]
+    cached = sorted((data_home() / "cache").glob("*.npy"))
+    assert cached
+    again = MetaModel.load(path)
+    assert isinstance(again.recommender.prepared(again.n_fresh_).side.embeddings, np.memmap)
+    assert [r.strategy for r in again.recommend(vector(1.0), k=4, kind="binary")] == first
+    for file in cached:
+        file.write_bytes(b"not an array")
+    assert [r.strategy for r in MetaModel.load(path).recommend(vector(1.0), k=4, kind="binary")] == first

@@ -174,6 +174,15 @@ class _Lease:
             return 0.0
         return self.worker.startup_left(_startup_guess(self.evaluator._pool))
 
+    @property
+    def starting(self) -> bool:
+        """Whether this slot's worker is running and still importing its libraries."""
+        return self.worker is not None and self.worker.starting
+
+    def wait_ready(self, seconds: float) -> bool:
+        """Wait at most ``seconds`` for a starting worker; whether the slot can evaluate now."""
+        return self.worker is None or self.worker.wait_ready(seconds)
+
     def prepare(self, task) -> None:
         if self.worker is not None:
             self.worker.prepare(task)

@@ -82,6 +82,17 @@ class EvaluationWorker:
         self._task_key = None
         self._ready = False
 
+    @property
+    def starting(self) -> bool:
+        """Running, still importing its libraries."""
+        return self.alive and not self.ready
+
+    def wait_ready(self, seconds: float) -> bool:
+        """Wait at most ``seconds`` for a starting worker to be ready; whether it is (it goes on starting if not)."""
+        if self.starting and self._conn.poll(max(seconds, 0.0)):
+            self._wait_ready()
+        return self.ready
+
     def _wait_ready(self):
         if self._ready:
             return

@@ -86,15 +86,26 @@ class NetworkEnsemble:
         h = np.maximum(self._linear(f"{name}.0", x), 0.0)
         return np.maximum(self._linear(f"{name}.3", h), 0.0)
 
-    def strategy_side(self, encodings: np.ndarray, prior: np.ndarray) -> StrategySide:
+    def strategy_side(self, encodings: np.ndarray, prior: np.ndarray, cache=None) -> StrategySide:
         """The strategy tower and the prior logit for (candidates, encoding) and their priors (candidates,
-        n_priors): computed once for a candidate pool, reused by every query."""
+        n_priors): computed once for a candidate pool, reused by every query. ``cache(key, compute)``, when
+        given, may keep the embeddings between processes (``_persist.cached_array``)."""
         encodings = np.asarray(encodings, dtype=np.float32)
         prior = np.asarray(prior, dtype=np.float32).reshape(len(encodings), -1)
-        embeddings = self._tower("strategy", np.concatenate([encodings, prior], axis=1))
+        inputs = np.concatenate([encodings, prior], axis=1)
+
+        def embed():
+            return self._tower("strategy", inputs).astype(np.float32)
+
+        if cache is None:
+            embeddings = embed()
+        else:  # the key: what the embeddings are a function of
+            key = b"strategy-side-1" + inputs.tobytes() + b"".join(
+                self.weights[f"strategy.{i}.{part}"].tobytes() for i in (0, 3) for part in ("weight", "bias"))
+            embeddings = cache(key, embed)
         p = np.clip(prior, 0.02, 0.98)
         prior_logit = np.log(p / (1 - p)) @ self.weights["prior_weight"].T  # (candidates, members)
-        return StrategySide(embeddings.astype(np.float32), prior_logit.T.astype(np.float32))
+        return StrategySide(embeddings, prior_logit.T.astype(np.float32))
 
     def predict(self, task_x: np.ndarray, side: StrategySide) -> tuple[np.ndarray, np.ndarray]:
         """The score logits and log1p-seconds, (members, candidates) each, for one task's scaled meta-features

@@ -31,8 +31,10 @@ class _Prepared:
         self.pool = pool
         self.nearest = model.prior_.nearest(pool.encodings) if nearest is None else nearest
         self.exponents = model._exponents(pool.encodings)
+        from automl_meta.metamodel._persist import cached_array
+
         self.side = None if model.neighbours else model.network_.strategy_side(
-            pool.encodings, model.prior_.values_[self.nearest][:, None])
+            pool.encodings, model.prior_.values_[self.nearest][:, None], cache=cached_array)
 
 
 class Recommender:

@@ -314,8 +314,15 @@ class _TrialRunner:
         so that it is not counted against the model."""
         if self.budget is None:
             return None
-        if self.budget.free(self.result.evaluations) < _MIN_TRIAL_SECONDS + lease.startup_cost():
-            return 0.0
+        free = self.budget.free(self.result.evaluations)
+        if lease.starting:
+            # its worker is importing already: waiting costs the budget no more than giving up, and nothing else
+            # can run in this slot; wait while a trial would still fit after it (a guess of the start-up, made
+            # on another machine, once ended a 5 s fit before its first trial)
+            if not lease.wait_ready(free - _MIN_TRIAL_SECONDS):
+                return 0.0
+        elif free < _MIN_TRIAL_SECONDS + lease.startup_cost():
+            return 0.0  # no worker running: starting one would leave no time for a trial
         lease.prepare(self.task)
         # the evaluation may overrun its limit by the worker's grace period before it is ended
         return self.budget.free(self.result.evaluations) - self.evaluator.grace_seconds
