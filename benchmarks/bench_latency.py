@@ -200,8 +200,8 @@ def part_d(fit_budget: float | None = None, n_tasks: int = ZERO_SHOT_TASKS) -> l
                 warnings.simplefilter("ignore")
                 model.fit(X_train, y_train)
             seconds = time.perf_counter() - start
-            label = {"automl_meta_budget": f"{fit_budget:g} s fit", "automl_meta": "automl_meta n_trials=1"}.get(
-                method, f"zero-shot {method}")
+            label = (f"{fit_budget:g} s fit" if method == "automl_meta_budget" else
+                     "automl_meta n_trials=1" if method == "automl_meta" else f"zero-shot {method}")
             row = {"part": "d", "what": f"{label}, {name} ({len(X_train):,} rows)", "method": method, "task": name,
                    "seconds": seconds, "test_metric": test_score(task.metric, model, X_test, y_test)}
             if method == "automl_meta_budget":  # NaN: no trial finished within the budget
