@@ -47,9 +47,13 @@ YARDSTICK = [sys.executable, "-c", "import pandas, sklearn"]
 ZERO_SHOT_TASKS = 12  # the end-to-end benchmark's held-out tasks (bench_endtoend --tasks 12)
 
 
-def _spin() -> None:  # pragma: no cover - runs in the busy process
-    while True:
-        pass
+def _spin(parent: int) -> None:  # pragma: no cover - runs in the busy process
+    """Busy until the benchmark's process is gone (a killed benchmark must not leave its load behind)."""
+    import os
+
+    while os.getppid() == parent:
+        for _ in range(1_000_000):
+            pass
 
 
 @contextlib.contextmanager
@@ -58,7 +62,9 @@ def busy_core(enabled: bool):
     if not enabled:
         yield
         return
-    proc = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+    import os
+
+    proc = multiprocessing.get_context("spawn").Process(target=_spin, args=(os.getpid(),), daemon=True)
     proc.start()
     try:
         yield
