@@ -222,7 +222,7 @@ class MetaModel:
         from automl_meta.space import FAMILIES
 
         families = list(FAMILIES)
-        return exponent_of(encodings[:, : len(families)], families, getattr(self, "size_exponents_", {}) or {})
+        return exponent_of(encodings[:, : len(families)], families, self.size_exponents_)
 
     # -- prediction -----------------------------------------------------------------------------------------
     def _check_fitted(self):
