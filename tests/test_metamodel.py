@@ -611,3 +611,13 @@ def test_the_pool_embeddings_are_computed_once_per_model_and_kept(trained, tmp_p
     for file in cached:
         file.write_bytes(b"not an array")
     assert [r.strategy for r in MetaModel.load(path).recommend(vector(1.0), k=4, kind="binary")] == first
+
+
+def test_the_cache_keeps_the_newest_arrays_only(tmp_path, monkeypatch):
+    from automl_meta.metamodel import _persist
+
+    monkeypatch.setenv("AUTOML_META_HOME", str(tmp_path))
+    for i in range(_persist.CACHE_FILES + 2):
+        assert _persist.cached_array(f"key{i}".encode(), lambda: np.arange(3.0))[2] == 2.0
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == _persist.CACHE_FILES
+

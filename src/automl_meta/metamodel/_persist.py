@@ -176,7 +176,19 @@ def cached_array(key: bytes, compute) -> np.ndarray:
         with open(tmp, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
         os.replace(tmp, path)
+        _drop_oldest(path.parent, keep=CACHE_FILES)
     except OSError:
         pass
     return array
+
+
+#: Arrays the cache keeps (each meta-model retrained by ``metamodel update`` adds one of about 22 MB).
+CACHE_FILES = 4
+
+
+def _drop_oldest(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written ``.npy`` files of the cache ``folder``."""
+    files = sorted(folder.glob("*.npy"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
 
