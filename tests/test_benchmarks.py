@@ -268,3 +268,12 @@ def test_bench_latency_times_the_recommender_and_reports_it(tmp_path):
     assert list(frame["part"]) == ["b", "b", "b"] and (frame["seconds"] > 0).all()
     assert "MetaModel.recommend, first call on a task (7 tasks" in out
     assert (tmp_path / "latency.md").read_text().startswith("## Latency of the meta-learning step")
+
+
+def test_bench_pool_compares_the_full_and_the_coverage_pool(tmp_path):
+    """bench_pool at its smallest: two folds, one-member networks; both pools recommend on every held-out task."""
+    out = _run("bench_pool.py", "--folds", "2", "--size", "200", "--members", "1", "--epochs", "1", "--out", str(tmp_path))
+    frame = pd.read_csv(tmp_path / "pool.csv")
+    assert len(frame) >= 650 and frame[["full_top5", "coverage_top5"]].notna().all().all()
+    assert (frame["full_top5"] >= frame["full_top1"]).all()
+    assert "| top1 |" in out and (tmp_path / "pool.md").exists()
