@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _heldout import open_store  # noqa: E402
 from _machine import machine_stamp  # noqa: E402
-from _stats import bootstrap_interval  # noqa: E402
+from _stats import above_level_below, mean_with_interval  # noqa: E402
 from bench_metalevel import group_folds  # noqa: E402
 
 
@@ -111,10 +111,8 @@ def summarize(frame: pd.DataFrame, size: int, stamp: str, command: str) -> str:
     for what in ("top1", "top5"):
         both = frame[[f"full_{what}", f"coverage_{what}"]].dropna()
         d = (both[f"coverage_{what}"] - both[f"full_{what}"]).to_numpy()
-        lo, hi = bootstrap_interval(d)
-        counts = f"{(d > 1e-9).sum()} / {(np.abs(d) <= 1e-9).sum()} / {(d < -1e-9).sum()}"
         lines.append(f"| {what} | {both[f'full_{what}'].mean():.4f} | {both[f'coverage_{what}'].mean():.4f} | "
-                     f"{d.mean():+.4f} [{lo:+.4f}, {hi:+.4f}] | {counts} |")
+                     f"{mean_with_interval(d)} | {above_level_below(d, 1e-9)} |")
     lines.append(f"| recommend, median seconds | {frame['full_seconds'].median():.4f} | "
                  f"{frame['coverage_seconds'].median():.4f} | | |")
     return "\n".join(lines)
