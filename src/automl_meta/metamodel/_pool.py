@@ -54,16 +54,19 @@ class CandidatePool(Sequence):
 
     @classmethod
     def default(cls, stored, n_fresh: int = N_FRESH, random_state: int = 0) -> "CandidatePool":
-        """Every distinct strategy of ``stored`` (in order) plus ``n_fresh`` Sobol samples of every family."""
+        """``stored`` (distinct strategies, in order) plus ``n_fresh`` Sobol samples of every family."""
+        return cls.build(stored).with_fresh(n_fresh, random_state)
+
+    def with_fresh(self, n_fresh: int, random_state: int = 0) -> "CandidatePool":
+        """This pool, then the ``n_fresh`` seeded Sobol samples of every family that it does not hold already."""
         from automl_meta.space import FAMILIES, sample
 
-        seen, strategies = set(), []
-        fresh = sample(n_fresh, families=list(FAMILIES), random_state=random_state, method="sobol") if n_fresh else []
-        for s in list(stored) + fresh:
-            if s.key not in seen:
-                seen.add(s.key)
-                strategies.append(s)
-        return cls.build(strategies)
+        known, fresh = set(self.keys), []
+        for s in sample(n_fresh, families=list(FAMILIES), random_state=random_state, method="sobol") if n_fresh else []:
+            if s.key not in known:
+                known.add(s.key)
+                fresh.append(s)
+        return self.concat(CandidatePool.build(fresh)) if fresh else self
 
     # -- persistence ----------------------------------------------------------------------------------------
     def arrays(self, prefix: str = "pool.") -> dict[str, np.ndarray]:

@@ -50,17 +50,9 @@ class Recommender:
     # -- the candidates ---------------------------------------------------------------------------------------
     def prepared(self, n_fresh: int) -> _Prepared:
         """The default pool (the stored strategies and ``n_fresh`` fresh samples), prepared once."""
-        from automl_meta.metamodel._pool import CandidatePool
-
         if n_fresh not in self._prepared:  # another number of fresh samples than the saved pool's: built once
-            from automl_meta.space import FAMILIES, sample
-
             model = self.model
-            stored = model.pool_.take(np.arange(model.n_stored_))
-            fresh = sample(n_fresh, families=list(FAMILIES), random_state=model.random_state, method="sobol") if n_fresh else []
-            known = set(stored.keys)
-            fresh = [s for s in fresh if s.key not in known]
-            pool = stored.concat(CandidatePool.build(fresh)) if fresh else stored
+            pool = model.candidates_.with_fresh(n_fresh, model.random_state)
             self._prepared[n_fresh] = _Prepared(model, pool)
         return self._prepared[n_fresh]
 
