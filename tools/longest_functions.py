@@ -1,4 +1,5 @@
-"""List the longest functions (and methods) under src/, longest first: ``python tools/longest_functions.py [N]``.
+"""List the longest functions (and methods), longest first: ``python tools/longest_functions.py [N] [DIR ...]``
+(under src/ by default; ``benchmarks`` for the benchmarks).
 
 Two lengths per function: its code (from ``def`` to its last line, comments included, its docstring not: a
 numpydoc docstring of a function with many documented parameters is not complexity) and its whole length.
@@ -33,9 +34,11 @@ def function_lengths(root: Path = ROOT / "src") -> list[tuple[int, int, str]]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    print(" code  all  function")
-    for code, total, where in function_lengths()[:n]:
-        print(f"{code:5d} {total:4d}  {where}")
+    roots = [ROOT / d for d in sys.argv[2:]] or [ROOT / "src"]
+    for root in roots:
+        print(f" code  all  function (under {root.relative_to(ROOT)}/)")
+        for code, total, where in function_lengths(root)[:n]:
+            print(f"{code:5d} {total:4d}  {where}")
 
 
 if __name__ == "__main__":
