@@ -9,7 +9,7 @@ Writes benchmarks/results/device_mlp.csv and prints a markdown table.
 
 ``--shapes`` lists width x batch size pairs (default: the default strategy's 128x128). ``--folds K`` times a
 whole K-fold training instead (issue 17): the K fold models fitted one after another (``separate``) against all
-K at once as one stacked network (``stacked``, ``models/_stacked_mlp.py``, what cross-validation now does).
+K at once as one stacked network (``stacked``, ``models/_mlp_training.py``, what cross-validation now does).
 
 A GPU row trains what a trial there trains: with ``space.for_gpu``'s batch (and learning rate) where its rows
 allow (``batch_size`` in the CSV is the one used).

@@ -16,7 +16,7 @@ nvidia-smi -L
 python3 -c "import torch, optuna, sklearn, pandas; print('torch', torch.__version__, torch.cuda.get_device_name(0), 'optuna', optuna.__version__, 'sklearn', sklearn.__version__, 'pandas', pandas.__version__)"
 lscpu | grep -E "Model name|^CPU\(s\)"
 if [ "$phase" = gpu ]; then
-  python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_stacked_mlp.py 2>&1 | tail -20 | tee "$OUT/tests.log"
+  python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_mlp_training.py 2>&1 | tail -20 | tee "$OUT/tests.log"
   python3 benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128,512x512 --threads 1 --out "$OUT/device_mlp.csv"
   python3 benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128 --folds 5 --threads 1 --out "$OUT/device_mlp_folds.csv"
   python3 benchmarks/bench_device.py --rows 200000 --epochs 2 --shapes 128x128 --folds 5 --threads 16 --devices cpu --out "$OUT/device_mlp_folds_16.csv"

@@ -4,7 +4,9 @@ Three seeded fits on the bundled penguins, sequential (``n_jobs=1``) and bounded
 nothing depends on the machine's speed: a classification with the ensemble, a regression, and an MLP-only
 classification (the torch training loop). For each it prints the leaderboard (trial, family, score to 10
 decimals, status, strategy), the members of the final model, and a SHA-256 of the fitted model's predictions
-on held-out rows (to full precision). Run it before and after a change and ``diff`` the outputs.
+on held-out rows (to full precision). Run it before and after a change and ``diff`` the outputs;
+``--save DIR`` also writes each fit's predictions (``DIR/<n>.npy``) and ``--compare DIR`` prints the largest
+difference from those saved, for a change that is allowed to move them by float rounding.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ FITS = {
 }
 
 
-def fingerprint(name: str, target: str, kind: str, params: dict) -> str:
+def fingerprint(name: str, target: str, kind: str, params: dict) -> tuple[str, np.ndarray]:
     from sklearn.model_selection import train_test_split
 
     from automl_meta import AutoMetaClassifier, AutoMetaRegressor
@@ -39,13 +41,27 @@ def fingerprint(name: str, target: str, kind: str, params: dict) -> str:
         lines.append(f"{row.trial:3d} {row.family:10s} {row.score:.10f} {row.status:8s} {row.strategy}")
     lines.append("final: " + " + ".join(f"{m['weight']:.4f}*{m['strategy']}" for m in model.ensemble_))
     lines.append(f"best_score_ {model.best_score_:.10f}")
-    lines.append("predictions sha256 " + hashlib.sha256(np.ascontiguousarray(predicted, dtype=np.float64).tobytes()).hexdigest())
-    return "\n".join(lines)
+    predicted = np.ascontiguousarray(predicted, dtype=np.float64)
+    lines.append("predictions sha256 " + hashlib.sha256(predicted.tobytes()).hexdigest())
+    return "\n".join(lines), predicted
 
 
-def main() -> None:
-    for name, spec in FITS.items():
-        print(fingerprint(name, **spec), flush=True)
+def main(argv=None) -> None:
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--save", type=Path, help="write each fit's predictions here")
+    parser.add_argument("--compare", type=Path, help="the largest difference from the predictions saved here")
+    args = parser.parse_args(argv)
+    for i, (name, spec) in enumerate(FITS.items()):
+        text, predicted = fingerprint(name, **spec)
+        print(text, flush=True)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            np.save(args.save / f"{i}.npy", predicted)
+        if args.compare:
+            print(f"largest difference from {args.compare}/{i}.npy: {np.abs(predicted - np.load(args.compare / f'{i}.npy')).max():.3g}")
 
 
 if __name__ == "__main__":

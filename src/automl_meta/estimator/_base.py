@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from automl_meta._internal._threads import limit_threads, quiet_fit
 from automl_meta.errors import ConfigError, DataError
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
 
@@ -255,7 +256,6 @@ class _AutoMetaBase(BaseEstimator):
         return self.cv
 
     def _search_and_refit(self, task, evaluator, budget) -> None:
-        from automl_meta.evaluate import limit_threads
         from automl_meta.metafeatures import compute
         from automl_meta.search import AdaptiveWarmStarts, search
 
@@ -346,7 +346,6 @@ class _AutoMetaBase(BaseEstimator):
 
     def _refit(self, strategy, task):
         """``strategy``'s model fitted on every row, and the seconds that took."""
-        from automl_meta.evaluate import limit_threads
         from automl_meta.models import build_model
 
         if strategy.key in getattr(self, "_refitted", {}):
@@ -356,8 +355,7 @@ class _AutoMetaBase(BaseEstimator):
         model = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device, random_state=self._seed(),
                             n_jobs=cores)
         # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
-        with limit_threads(cores), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_fit(cores):
             model.fit(task.X, task.y)
         if hasattr(self, "_refitted"):
             self._refitted[strategy.key] = model

@@ -5,9 +5,9 @@
 ...     result = ev(Strategy.default("hist_gb"), task)
 """
 
-from automl_meta.evaluate._cv import cross_validate, limit_threads, row_subsample, test_folds
+from automl_meta.evaluate._cv import cross_validate, row_subsample, test_folds
 from automl_meta.evaluate._evaluator import Evaluator, evaluate
 from automl_meta.evaluate._predictions import predict_for_scoring, score_predictions
 from automl_meta.evaluate._result import ERROR, NAN, OK, STATUSES, TIMEOUT, Evaluation, best_per_strategy
 
-__all__ = ["Evaluator", "evaluate", "cross_validate", "score_predictions", "predict_for_scoring", "limit_threads", "row_subsample", "test_folds", "Evaluation", "best_per_strategy", "OK", "ERROR", "NAN", "TIMEOUT", "STATUSES"]
+__all__ = ["Evaluator", "evaluate", "cross_validate", "score_predictions", "predict_for_scoring", "row_subsample", "test_folds", "Evaluation", "best_per_strategy", "OK", "ERROR", "NAN", "TIMEOUT", "STATUSES"]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 import time
 import traceback
-import warnings
 
 import numpy as np
 
+from automl_meta._internal._threads import quiet_fit
 from automl_meta.evaluate._result import ERROR, NAN, OK, TIMEOUT, Evaluation
 from automl_meta.space import Strategy
 
@@ -46,14 +45,6 @@ def _folds(task, y, cv: int, random_state: int) -> list:
     """(train, test) positions of each fold of the rows whose target is ``y``: the one split of the trials'
     cross-validation and of the out-of-fold scoring of ensembles (the splitters use only y and its length)."""
     return list(splitter(task, cv, random_state).split(np.zeros((len(y), 1)), y))
-
-
-def limit_threads(n_jobs):
-    """OpenMP/BLAS threads as many as a model's ``n_jobs`` while it fits (no limit for 0 or None): left alone,
-    HistGradientBoosting and the boosters take every core and, on a busy machine, spin-wait each other."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=n_jobs) if n_jobs else contextlib.nullcontext()
 
 
 def cross_validate(
@@ -95,8 +86,7 @@ def cross_validate(
                 result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"
                 break
             model = next(models)
-            with limit_threads(n_jobs), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
+            with quiet_fit(n_jobs):
                 try:
                     score = score_fold(model, X.iloc[test], y.iloc[test], test)
                 except ValueError as exc:
@@ -124,22 +114,18 @@ def cross_validate(
 
 def _fold_models(template, X, y, folds, n_jobs):
     """The fitted model of each fold, in order, fitted when asked for (the time limit is checked between
-    folds); an MLP's folds are all fitted at the first ask, as one stacked network (``models._stacked_mlp``:
+    folds); an MLP's folds are all fitted at the first ask, as one stacked network (``fit_pipelines_stacked``:
     the same models as fitted one by one, several times faster)."""
     from sklearn.base import clone
 
     from automl_meta.models import fit_pipelines_stacked, is_stackable
 
     if is_stackable(template):
-        with limit_threads(n_jobs), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence chatter; failures surface as exceptions or NaN
-            fitted = fit_pipelines_stacked(template, [(X.iloc[train], y.iloc[train]) for train, _ in folds])
-        yield from fitted
+        yield from fit_pipelines_stacked(template, [(X.iloc[train], y.iloc[train]) for train, _ in folds], n_jobs)
         return
     for train, _ in folds:
         model = clone(template)
-        with limit_threads(n_jobs), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_fit(n_jobs):
             model.fit(X.iloc[train], y.iloc[train])
         yield model
 

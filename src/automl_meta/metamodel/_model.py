@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from automl_meta._internal._threads import torch_threads
 from automl_meta.errors import ConfigError, MetaModelError
 from automl_meta.metamodel._inference import NetworkEnsemble
 from automl_meta.metamodel._pool import N_FRESH, CandidatePool
@@ -106,8 +107,6 @@ class MetaModel:
     # -- training -------------------------------------------------------------------------------------------
     def fit(self, data) -> "MetaModel":
         """Train on a :class:`~automl_meta.metadataset.TrainingData` (``MetaDataset.training_data()``)."""
-        import torch
-
         from automl_meta.metafeatures import FEATURE_NAMES, VERSION
         from automl_meta.models import resolve_device
         from automl_meta.space import ENCODING_NAMES, SPACE_VERSION
@@ -139,14 +138,10 @@ class MetaModel:
         groups = [np.flatnonzero(data.eval_task == i) for i in range(n_tasks)]
         groups = [g for g in groups if len(g) >= 2]
         self.members_ = []
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # small networks: one thread is fastest, and leaves cores to evaluations
-        try:
+        with torch_threads(1):  # small networks: one thread is fastest, and leaves cores to evaluations
             for m in range(self.n_members):
                 self.members_.append(self._train_member(task_x, enc, prior, y, t, data.eval_task, groups,
                                                         seed=self.random_state * 1000 + m, device=device))
-        finally:
-            torch.set_num_threads(threads)
         self.metafeatures_version_, self.space_version_ = VERSION, SPACE_VERSION
         self.feature_names_, self.encoding_names_ = list(FEATURE_NAMES), list(ENCODING_NAMES)
         # candidates for recommend(): every distinct strategy of the meta-dataset, then fresh samples, as arrays

@@ -8,8 +8,8 @@
 from automl_meta.models._build import ENCODING, build_model
 from automl_meta.models._device import adapt_to_device, cuda_available, gpu_trial_slots, is_gpu, resolve_device
 from automl_meta.models._encoding import TabularEncoder
-from automl_meta.models._stacked_mlp import fit_pipelines_stacked, fit_stacked, is_stackable
-from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
+from automl_meta.models._torch_mlp import (TorchMLPClassifier, TorchMLPRegressor, fit_pipelines_stacked, fit_stacked,
+                                           is_stackable)
 
 __all__ = [
     "build_model",

@@ -2,21 +2,37 @@
 
 Takes a numeric matrix (use it after :class:`~automl_meta.models.TabularEncoder`). Training: AdamW with
 weight decay, ReLU layers of equal width with dropout, mini-batches, and early stopping on a held-out
-validation split (the best epoch's weights are kept). Seeded and deterministic on the CPU.
+validation split (the best epoch's weights are kept). Seeded and deterministic on the CPU. One loop trains
+every network (``_mlp_training``): a fit is a stack of one, a cross-validation's fold models one stack
+(``fit_stacked``, ``fit_pipelines_stacked``).
 """
 
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from automl_meta._internal._threads import quiet_fit, torch_threads
 from automl_meta.models._device import resolve_device
 
 # Below this many rows no validation split is held out: training runs for max_epochs on everything.
 _MIN_ROWS_FOR_EARLY_STOPPING = 30
+
+
+class _Prepared(NamedTuple):
+    """One network's training data: inputs, targets (class codes, or the standardized target), outputs, seed,
+    and the positions of the validation and training rows."""
+
+    X: np.ndarray
+    target: np.ndarray
+    n_out: int
+    seed: int
+    val: np.ndarray
+    train: np.ndarray
 
 
 class _TorchMLP(BaseEstimator):
@@ -48,23 +64,15 @@ class _TorchMLP(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    # Subclasses define _targets(y) -> (array, n_outputs), _loss() (a batch mean) and _loss_per_row().
+    # Subclasses define _targets(y) -> (array, n_outputs) and _loss_per_row() (a loss of each row's output).
     def fit(self, X, y):
-        import torch
-
-        prepared = self._prepare(X, y)
-        threads = torch.get_num_threads()
-        if self.n_jobs:  # small networks run fastest on one thread: thread start-up dominates
-            torch.set_num_threads(int(self.n_jobs))
-        try:
-            self._fit_seeded(prepared)
-        finally:
-            torch.set_num_threads(threads)
+        """Train the network on (X, y): a stack of one in the MLP family's one training loop
+        (``fit_stacked``)."""
+        fit_stacked([self], [X], [y])
         return self
 
-    def _prepare(self, X, y) -> dict:
-        """The checked inputs and targets, the seed, and the validation and training rows (a seeded split): what
-        a fit needs, alone or stacked with others (``_stacked_mlp.fit_stacked``)."""
+    def _prepare(self, X, y) -> _Prepared:
+        """The checked inputs and targets, the seed, and the validation and training rows (a seeded split)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2:
             raise ValueError(f"Expected a 2-D array; got shape {X.shape}")
@@ -75,22 +83,18 @@ class _TorchMLP(BaseEstimator):
         n = len(X)
         order = np.random.default_rng(seed).permutation(n)
         n_val = int(round(self.validation_fraction * n)) if n >= _MIN_ROWS_FOR_EARLY_STOPPING else 0
-        return {"X": X, "target": target, "n_out": n_out, "seed": seed, "val": order[:n_val], "train": order[n_val:]}
+        return _Prepared(X, target, n_out, seed, order[:n_val], order[n_val:])
 
-    def _devices(self) -> list:
+    def _network(self, n_in: int, n_out: int, seed: int):
+        """The untrained network (on the CPU), its weights drawn from ``seed`` whatever the global random state."""
         import torch
 
-        return [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
-
-    def _make_net(self, n_in: int, n_out: int, seed: int):
-        """The untrained network, its weights drawn from ``seed`` (on the CPU)."""
-        import torch
-
-        with torch.random.fork_rng(devices=self._devices()):
+        with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             return self._layers(n_in, n_out)
 
     def _layers(self, n_in: int, n_out: int):
+        """The untrained network, its weights drawn from torch's global random stream."""
         from torch import nn
 
         layers = []
@@ -99,64 +103,6 @@ class _TorchMLP(BaseEstimator):
             n_in = int(self.width)
         layers.append(nn.Linear(n_in, n_out))
         return nn.Sequential(*layers)
-
-    def _fit_seeded(self, prepared: dict):
-        import torch
-
-        with torch.random.fork_rng(devices=self._devices()):
-            torch.manual_seed(prepared["seed"])  # the weights, then the dropout masks, from the seed
-            net = self._layers(prepared["X"].shape[1], prepared["n_out"]).to(self.device_)
-            epochs, best = self._train(net, prepared)
-        self._finish(net, epochs, best)
-
-    def _finish(self, net, epochs: int, best: float) -> None:
-        self.model_ = net.to(self.device_).eval()
-        self.n_epochs_, self.best_loss_ = epochs, best
-
-    def _train(self, net, prepared: dict):
-        import torch
-
-        seed, val_idx, train_idx = prepared["seed"], prepared["val"], prepared["train"]
-        n_val = len(val_idx)
-        dev = self.device_
-        Xt = torch.as_tensor(prepared["X"], device=dev)
-        yt = torch.as_tensor(prepared["target"], device=dev)
-        loss_fn = self._loss()
-        # on a GPU the fused optimizer is one kernel instead of one per parameter tensor and step
-        opt = torch.optim.AdamW(net.parameters(), lr=float(self.learning_rate), weight_decay=float(self.weight_decay),
-                                fused=str(dev).startswith("cuda"))
-        batch = max(1, min(int(self.batch_size), len(train_idx)))
-        best, best_state, since_best, epochs = np.inf, None, 0, 0
-        train_t = torch.as_tensor(train_idx, device=dev)
-        gen = torch.Generator(device="cpu").manual_seed(seed)
-        for epoch in range(int(self.max_epochs)):
-            epochs = epoch + 1
-            net.train()
-            perm = train_t[torch.randperm(len(train_idx), generator=gen).to(dev)]
-            for start in range(0, len(perm), batch):
-                idx = perm[start : start + batch]
-                if len(idx) < 2 and len(perm) >= 2:
-                    continue  # a batch of one row carries no useful gradient for dropout nets
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(net(Xt[idx]), yt[idx])
-                loss.backward()
-                opt.step()
-            if n_val:
-                net.eval()
-                with torch.no_grad():
-                    val = float(loss_fn(net(Xt[val_idx]), yt[val_idx]))
-                if not np.isfinite(val):
-                    break
-                if val < best - 1e-6:
-                    best, since_best = val, 0
-                    best_state = copy.deepcopy(net.state_dict())
-                else:
-                    since_best += 1
-                    if since_best >= int(self.patience):
-                        break
-        if best_state is not None:
-            net.load_state_dict(best_state)
-        return epochs, best
 
     # A network fitted on a GPU is pickled from the CPU (joblib, model files): the file then loads on a machine
     # without CUDA, where the network runs on the CPU; with CUDA it goes back to the device it was fitted on.
@@ -180,14 +126,8 @@ class _TorchMLP(BaseEstimator):
 
         check_is_fitted(self, "model_")
         X = np.asarray(X, dtype=np.float32)
-        threads = torch.get_num_threads()
-        if self.n_jobs:
-            torch.set_num_threads(int(self.n_jobs))
-        try:
-            with torch.no_grad():
-                return self.model_(torch.as_tensor(X, device=self.device_))
-        finally:
-            torch.set_num_threads(threads)
+        with torch_threads(self.n_jobs), torch.no_grad():
+            return self.model_(torch.as_tensor(X, device=self.device_))
 
 
 class TorchMLPClassifier(ClassifierMixin, _TorchMLP):
@@ -196,11 +136,6 @@ class TorchMLPClassifier(ClassifierMixin, _TorchMLP):
     def _targets(self, y):
         self.classes_, codes = np.unique(y, return_inverse=True)
         return codes.astype(np.int64), len(self.classes_)
-
-    def _loss(self):
-        from torch import nn
-
-        return nn.CrossEntropyLoss()
 
     def _loss_per_row(self):
         from torch import nn
@@ -225,13 +160,79 @@ class TorchMLPRegressor(RegressorMixin, _TorchMLP):
         self.y_scale_ = std if std > 0 else 1.0
         return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)[:, None], 1
 
-    def _loss(self):
-        from torch import nn
-
-        return nn.MSELoss()
-
     def _loss_per_row(self):
         return lambda out, target: ((out - target) ** 2).mean(dim=-1)
 
     def predict(self, X):
         return self._forward(X).cpu().numpy()[:, 0].astype(np.float64) * self.y_scale_ + self.y_mean_
+
+
+def is_stackable(pipeline) -> bool:
+    """Whether a ``build_model`` pipeline's model is an MLP whose fold models can be trained stacked."""
+    return isinstance(getattr(pipeline, "named_steps", {}).get("model"), _TorchMLP)
+
+
+def fit_pipelines_stacked(template, datasets: list, n_jobs=None) -> list:
+    """Clones of a ``build_model`` pipeline (encoder, MLP) fitted on each ``(X, y)`` of ``datasets``: each
+    encoder on its own data, the MLPs at once (``fit_stacked``), on ``n_jobs`` threads, their warnings
+    silenced."""
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    with quiet_fit(n_jobs):
+        encoders = [clone(template.named_steps["encode"]).fit(X, y) for X, y in datasets]
+        encoded = [encoder.transform(X) for encoder, (X, _) in zip(encoders, datasets)]
+        models = fit_stacked([clone(template.named_steps["model"]) for _ in datasets], encoded, [y for _, y in datasets])
+    return [Pipeline([("encode", encoder), ("model", model)]) for encoder, model in zip(encoders, models)]
+
+
+# What the members of one stack must share: the architecture and the training setting.
+_SHARED = ("width", "depth", "batch_size", "max_epochs", "patience", "learning_rate", "weight_decay", "dropout",
+           "validation_fraction")
+
+
+def fit_stacked(estimators: list, Xs: list, ys: list) -> list:
+    """Fit ``estimators`` (unfitted ``TorchMLPClassifier`` or ``TorchMLPRegressor`` of equal architecture
+    parameters) on ``(Xs[m], ys[m])`` at once; returns them fitted, as if each had been fitted alone. Members
+    whose outputs differ (a class missing from some member's rows) are trained in a stack of their own."""
+    from automl_meta.models._mlp_training import Training
+
+    first = estimators[0]
+    if any(any(getattr(e, p) != getattr(first, p) for p in _SHARED) for e in estimators) or len({type(e) for e in estimators}) > 1:
+        raise ValueError("fit_stacked needs estimators of one class and one architecture and training setting")
+    prepared = [e._prepare(X, y) for e, X, y in zip(estimators, Xs, ys)]
+    training = Training(first.learning_rate, first.weight_decay, first.batch_size, first.max_epochs, first.patience)
+    with torch_threads(first.n_jobs):
+        for n_out in dict.fromkeys(p.n_out for p in prepared):
+            group = [i for i, p in enumerate(prepared) if p.n_out == n_out]
+            _fit_stack([estimators[i] for i in group], [prepared[i] for i in group], training)
+    return estimators
+
+
+def _fit_stack(estimators: list, prepared: list, training) -> None:
+    """Train one stack (members of equal outputs) and set each estimator's fitted network."""
+    import torch
+
+    from automl_meta.models._mlp_training import train
+
+    first = estimators[0]
+    devices = [torch.device(first.device_).index or 0] if first.device_.startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        if len(estimators) == 1:
+            # a network alone draws its dropout masks where the draws of its weights end, as it always has
+            torch.manual_seed(prepared[0].seed)
+            nets = [first._layers(prepared[0].X.shape[1], prepared[0].n_out)]
+        else:
+            # each member's weights from its own seed (as alone); the masks from one seed made of all of theirs
+            # (from the process's global generator, the same strategy, seed and data once scored differently)
+            nets = [e._network(p.X.shape[1], p.n_out, p.seed) for e, p in zip(estimators, prepared)]
+            torch.manual_seed(_stack_seed([p.seed for p in prepared]))
+        outcomes = train(nets, prepared, first._loss_per_row(), training, first.device_)
+    for estimator, net, (epochs, best) in zip(estimators, nets, outcomes):
+        estimator.model_ = net.to(estimator.device_).eval()
+        estimator.n_epochs_, estimator.best_loss_ = epochs, best
+
+
+def _stack_seed(seeds: list) -> int:
+    """One seed for a stack's dropout masks, from its members' seeds."""
+    return int(np.random.SeedSequence([int(s) for s in seeds]).generate_state(1)[0])

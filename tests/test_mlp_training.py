@@ -1,4 +1,5 @@
-"""Fold models of an MLP trained at once as one stacked network: the same models as fitted one by one."""
+"""The MLP family's one training loop (models/_mlp_training.py): a fit against a plain PyTorch reference loop, and
+fold models trained at once as one stacked network against the same models fitted one by one."""
 
 import numpy as np
 import pandas as pd
@@ -7,12 +8,71 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from automl_meta.models import TorchMLPClassifier, TorchMLPRegressor, build_model
-from automl_meta.models._stacked_mlp import fit_pipelines_stacked, fit_stacked, is_stackable
+from automl_meta.models import fit_pipelines_stacked, fit_stacked, is_stackable
 from automl_meta.space import Strategy
 
 # Without dropout the stacked fit repeats the separate fits' arithmetic (same initial weights, batches,
-# validation rows, AdamW steps): predictions agree to float32 rounding. This is the tolerance.
+# validation rows, AdamW steps), and a fit repeats the reference loop's: predictions agree to float32 rounding.
+# This is the tolerance.
 TOLERANCE = 1e-5
+
+
+def _reference_fit(model, X, y):
+    """What ``model.fit(X, y)`` computes, written as the plain PyTorch loop of the documentation (one network,
+    ``nn.Sequential`` forward, the loss's mean over a batch): the seeded validation split, one shuffled order per
+    epoch, batches of one row skipped, AdamW, early stopping on the validation loss, the best epoch's weights."""
+    import copy
+
+    import torch
+
+    p = model._prepare(X, y)
+    net = model._network(p.X.shape[1], p.n_out, p.seed)
+    loss_fn = model._loss_per_row()
+    Xt, yt = torch.as_tensor(p.X), torch.as_tensor(p.target)
+    opt = torch.optim.AdamW(net.parameters(), lr=model.learning_rate, weight_decay=model.weight_decay)
+    generator = torch.Generator().manual_seed(p.seed)
+    batch = min(model.batch_size, len(p.train))
+    best, best_state, since_best, epochs = np.inf, None, 0, 0
+    for epoch in range(model.max_epochs):
+        epochs = epoch + 1
+        net.train()
+        order = p.train[torch.randperm(len(p.train), generator=generator).numpy()]
+        for start in range(0, len(order), batch):
+            rows = order[start : start + batch]
+            if len(rows) < 2:
+                continue
+            opt.zero_grad()
+            loss_fn(net(Xt[rows]), yt[rows]).mean().backward()
+            opt.step()
+        net.eval()
+        with torch.no_grad():
+            val = float(loss_fn(net(Xt[p.val]), yt[p.val]).mean())
+        if val < best - 1e-6:
+            best, best_state, since_best = val, copy.deepcopy(net.state_dict()), 0
+        else:
+            since_best += 1
+            if since_best >= model.patience:
+                break
+    net.load_state_dict(best_state)
+    return net.eval(), epochs
+
+
+@pytest.mark.parametrize("estimator", [TorchMLPClassifier, TorchMLPRegressor])
+def test_a_fit_is_the_reference_training_loop(estimator):
+    """One network fitted (a stack of one) is the network the plain loop trains: same epochs, same predictions."""
+    import torch
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(250, 4)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) if estimator is TorchMLPClassifier else X[:, 0] + 0.3 * rng.normal(size=250)
+    make = lambda: estimator(dropout=0.0, max_epochs=60, patience=4, batch_size=32, learning_rate=0.01,  # noqa: E731
+                             random_state=3, device="cpu")
+    fitted = make().fit(X, y)
+    net, epochs = _reference_fit(make(), X, y)
+    assert fitted.n_epochs_ == epochs and 4 < epochs < 60  # early stopping happened, on the same epoch
+    with torch.no_grad():
+        np.testing.assert_allclose(fitted.model_(torch.as_tensor(X)).numpy(), net(torch.as_tensor(X)).numpy(),
+                                   atol=TOLERANCE, rtol=0)
 
 
 def _data(n=603, seed=0):
