@@ -361,3 +361,15 @@ def test_warm_starts_are_chosen_among_strategies_predicted_to_fit_in_time(tasks_
     clf = AutoMetaClassifier(**settings).fit(task.X, task.y)
     assert asked["max_seconds"] == pytest.approx(expected)
     assert asked["n_rows"] == clf.search_rows_ and asked["folds"] == clf.cv
+
+
+def test_a_refit_on_an_array_forgets_the_column_names_of_an_earlier_frame():
+    """Every fitted attribute is set by fit from what that fit found: nothing of an earlier fit lingers."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    y = X["a"] * 2 + rng.normal(scale=0.1, size=60)
+    model = AutoMetaRegressor(**dict(FAST, n_trials=1), warm_start=False).fit(X, y)
+    assert list(model.feature_names_in_) == ["a", "b"]
+    model.fit(X.to_numpy(), y.to_numpy())
+    assert not hasattr(model, "feature_names_in_") and model.n_features_in_ == 2
+    assert model.predict(X.to_numpy()).shape == (60,)

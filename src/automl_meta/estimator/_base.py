@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,8 +14,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from automl_meta._internal._threads import limit_threads, quiet_fit
+from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
+from automl_meta.estimator._final import END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
 
 log = logging.getLogger("automl_meta.estimator")
@@ -25,14 +27,33 @@ DEFAULT_N_TRIALS = 30
 #: cross-validate within this many seconds on the trials' rows: unbounded, the best-predicted strategy on a
 #: large table can be an MLP of several minutes per fit where a boosted model does as well in seconds.
 WARM_START_SECONDS = 60.0
-# Ensemble selection: iterations of Caruana's greedy selection (AutoGluon's 25), and the refits a budgeted search
-# keeps time for (the best strategy and the next ones, the likely members).
-_ENSEMBLE_ITERATIONS = 25
+# The refits a budgeted search with an ensemble keeps time for (the best strategy and the next ones, the likely
+# members).
 _LIKELY_MEMBERS = 3
-# After the refit, time left over (at least _TOP_UP_MIN_SECONDS) goes to more trials; _END_SECONDS is kept for
-# closing the evaluation worker and the leaderboard.
+# After the refit, time left over (at least _TOP_UP_MIN_SECONDS) goes to more trials.
 _TOP_UP_MIN_SECONDS = 0.5
-_END_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """What one fit decided before its search, and the steps after it read: the folds of each trial, the rows
+    each trial scores strategies on, and this machine's speed."""
+
+    cv: int
+    search_rows: int
+    machine_factor: float
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the search and the steps after it found, for ``fit`` to set as fitted attributes."""
+
+    metafeatures: object
+    recommendations: list
+    warm_starts: list
+    study: object
+    leaderboard: pd.DataFrame
+    final: FinalModel
 
 
 def _oof_target(task, evaluator) -> tuple:
@@ -157,41 +178,48 @@ class _AutoMetaBase(BaseEstimator):
         self
         """
         from automl_meta.evaluate import Evaluator
+        from automl_meta.metamodel import machine_factor, prefetch_metamodel
+        from automl_meta.models import resolve_device
         from automl_meta.search import Budget
-
-        from automl_meta.metamodel import machine_factor
 
         start = time.perf_counter()
         self._check_params()
         budget = None if self.time_budget is None else Budget(self.time_budget)
         # this machine's speed, measured before the workers start and compete for the cores (about 25 ms)
-        self.machine_factor_ = machine_factor()
+        machine = machine_factor()
         if self.warm_start or self.sampler == "guided":
-            from automl_meta.metamodel import prefetch_metamodel
-
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
-        task = self._make_task(X, y, task_name)
-        self.n_rows_ = task.n_rows  # n_features_in_ is set by _make_task: the columns given, not those kept
-        self.date_orders_ = task.date_orders  # how predict reads the date columns of a batch of a few rows
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
-        self.task_kind_, self.metric_ = task.kind, task.metric
-        self.search_rows_ = search_rows(task.n_rows, self.time_budget)
-        from automl_meta.models import resolve_device
-
-        self.n_workers_, threads = _workers_and_threads(self.n_jobs, resolve_device(self.device))
-        isolate = budget is not None or self.time_limit is not None or self.n_workers_ > 1
-        evaluator = Evaluator(cv=self.cv_, time_limit=self.time_limit, isolate=isolate, workers=self.n_workers_,
+        task, n_features, cv = self._make_task(X, y, task_name)
+        setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
+        n_workers, threads = _workers_and_threads(self.n_jobs, resolve_device(self.device))
+        isolate = budget is not None or self.time_limit is not None or n_workers > 1
+        evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
-                              max_rows=None if self.search_rows_ >= task.n_rows else self.search_rows_,
+                              max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
                               keep_predictions=self.ensemble)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
             _import_in_background(self.families)  # so that the final refit does not pay for the imports
         try:
-            self._search_and_refit(task, evaluator, budget)
+            found = self._search_and_refit(task, evaluator, budget, setting)
         finally:
             evaluator.close()
+        # every fitted attribute is set here, from what the steps above returned
+        self.n_features_in_ = n_features  # the columns given, not those kept (the task may drop or add some)
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # a refit on an array: the names of an earlier DataFrame no longer apply
+        self.n_rows_, self.date_orders_ = task.n_rows, task.date_orders  # predict reads dates as fit did
+        self.task_kind_, self.metric_, self.cv_ = task.kind, task.metric, cv
+        self.search_rows_, self.machine_factor_, self.n_workers_ = setting.search_rows, machine, n_workers
+        self.metafeatures_, self.recommendations_, self.warm_starts_ = found.metafeatures, found.recommendations, found.warm_starts
+        self.study_, self.leaderboard_ = found.study, found.leaderboard
+        final = found.final
+        self.best_estimator_, self.best_strategy_, self.best_score_ = final.estimator, final.strategy, final.score
+        self.ensemble_ = list(final.members)
+        if task.is_classification:
+            self.classes_ = final.estimator.classes_
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -203,7 +231,8 @@ class _AutoMetaBase(BaseEstimator):
             raise ConfigError(f"{exc} See help({type(self).__name__}) for what each parameter means.") from None
 
     def _make_task(self, X, y, task_name=None):
-        """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task."""
+        """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task;
+        returns it, the number of columns given, and the folds of each trial."""
         from sklearn.utils.multiclass import type_of_target
         from sklearn.utils.validation import check_array, column_or_1d
 
@@ -218,9 +247,6 @@ class _AutoMetaBase(BaseEstimator):
         else:
             arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False, ensure_min_samples=1)
             frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])]).infer_objects()
-        # what the user passed (scikit-learn's meaning): the task may drop columns (all missing, IDs) or add
-        # them (a date's parts), and a NumPy X at prediction has the columns of the one at fit
-        self.n_features_in_ = frame.shape[1]
         if not isinstance(y, pd.Series):
             y = column_or_1d(y, warn=True)
         present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
@@ -231,13 +257,13 @@ class _AutoMetaBase(BaseEstimator):
             raise ValueError(f"Unknown label type: {target_type}. AutoMetaClassifier needs class labels; "
                              "use AutoMetaRegressor for a continuous target.")
         kind = "regression" if self._kind == "regression" else "classification"
-        self.cv_ = self._folds_for(present) if kind == "classification" else self.cv
-        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=self.cv_,
+        cv = self._folds_for(present) if kind == "classification" else self.cv
+        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=cv,
                     single_row_classes="drop")
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
-        return task
+        return task, frame.shape[1], cv
 
     def _folds_for(self, labels: pd.Series) -> int:
         """``cv``, or fewer folds when a class has fewer rows than ``cv`` (but at least 2): real tables have
@@ -255,19 +281,19 @@ class _AutoMetaBase(BaseEstimator):
             return fewest
         return self.cv
 
-    def _search_and_refit(self, task, evaluator, budget) -> None:
+    def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
         from automl_meta.metafeatures import compute
         from automl_meta.search import AdaptiveWarmStarts, search
 
         # one thread: the landmarkers and the recommender are small, and while the evaluation workers start on
         # every core, more OpenMP/BLAS threads spin-wait each other (0.4-0.5 s of a 10 s fit, 2 cores, one busy)
         with limit_threads(1):
-            self.metafeatures_ = compute(task, random_state=self._seed())
+            metafeatures = compute(task, random_state=self._seed())
             metamodel = self._metamodel() if self.warm_start or self.sampler == "guided" else None
-            self.recommendations_, warm = self._warm_starts(metamodel, task, budget)
-        for r in self.recommendations_:
+            recommendations, warm = self._warm_starts(metamodel, task, budget, metafeatures, setting)
+        for r in recommendations:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
-        plan = RefitPlan(task.n_rows, self.search_rows_, self.cv_, None if budget is None else budget.seconds,
+        plan = RefitPlan(task.n_rows, setting.search_rows, setting.cv, None if budget is None else budget.seconds,
                          members=_LIKELY_MEMBERS if self.ensemble else 1)
         if budget is not None:
             if budget.left() <= 1 + FALLBACK_SHARE * budget.seconds:
@@ -277,31 +303,36 @@ class _AutoMetaBase(BaseEstimator):
         result = search(
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
             enqueue=warm, families=self.families, storage=self.storage,
-            sampler=self._make_sampler(metamodel, task), metadataset=self.metadataset, metafeatures=self.metafeatures_,
-            random_state=self._seed(), progress=self.progress,
+            sampler=self._make_sampler(metamodel, task, metafeatures), metadataset=self.metadataset,
+            metafeatures=metafeatures, random_state=self._seed(), progress=self.progress,
         )
-        self.study_ = result.study
-        self.warm_starts_ = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
-        strategy, self.best_score_, estimate = self._choose(result, plan, budget, metamodel, task)
+        warm_starts = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
+        final = self._final_model(task, evaluator, result, plan, budget,
+                                  lambda: self._fallback(metamodel, task, budget, metafeatures, setting), metafeatures)
+        leaderboard = result.leaderboard
+        if len(final.members) > 1:
+            leaderboard = _with_ensemble_row(leaderboard, list(final.members), final.score)
+        return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final)
+
+    def _final_model(self, task, evaluator, result, plan, budget, fallback, metafeatures) -> FinalModel:
+        """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
+        beats it and (with a budget) the better trials the time the refit left unused finds."""
+        from automl_meta.models import build_model
+
+        strategy, score, estimate = self._choose(result, plan, budget, fallback)
+        refits = RefitCache(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device=self.device,
+                                                  random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
+                            task.X, task.y, _cores(self.n_jobs))
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
-        self.best_strategy_ = strategy
-        self._refitted = {}  # strategy key -> model refitted on every row, reused by the ensemble; not kept
-        try:
-            self.best_estimator_, seconds = self._refit(strategy, task)
-            self.ensemble_ = [{"strategy": self.best_strategy_, "weight": 1.0, "score": self.best_score_}]
-            if self.ensemble and estimate is not None:
-                # the members are refitted now, so that a top-up spends what they leave, not a guess of it
-                self._ensemble(task, evaluator, result, plan, budget)
-            if estimate is not None and budget is not None:
-                plan.calibrate(strategy.family, seconds, estimate)
-                self._top_up(task, evaluator, result, plan, budget)
-        finally:
-            del self._refitted
-        self.leaderboard_ = result.leaderboard
-        if len(self.ensemble_) > 1:
-            self.leaderboard_ = _with_ensemble_row(self.leaderboard_, self.ensemble_, self.best_score_)
-        if task.is_classification:
-            self.classes_ = self.best_estimator_.classes_
+        model, seconds = refits.fit(strategy)
+        final = FinalModel.single(model, strategy, score)
+        if self.ensemble and estimate is not None:
+            # the members are refitted now, so that a top-up spends what they leave, not a guess of it
+            final = with_ensemble(final, result.evaluations, _oof_target(task, evaluator), plan, budget, refits)
+        if estimate is not None and budget is not None:
+            plan.calibrate(strategy.family, seconds, estimate)
+            final = self._top_up(task, evaluator, result, plan, budget, refits, final, metafeatures)
+        return final
 
     def _n_trials(self) -> int | None:
         """Trials of the search: as given; with a time budget and no n_trials, as many as fit it."""
@@ -309,15 +340,16 @@ class _AutoMetaBase(BaseEstimator):
             return DEFAULT_N_TRIALS
         return self.n_trials
 
-    def _choose(self, result, plan, budget, metamodel=None, task=None):
-        """The strategy to refit, its cross-validated score and its estimated refit seconds (None: not estimated)."""
+    def _choose(self, result, plan, budget, fallback):
+        """The strategy to refit, its cross-validated score and its estimated refit seconds (None: not estimated);
+        ``fallback()`` gives the strategy (and why it) when no trial finished within the budget."""
         if result.best is not None:
             best = plan.choose(result.evaluations, None if budget is None else budget.left())
             return best.strategy, best.score, plan.seconds(best)
         if budget is not None and all(e.status == "timeout" for e in result.evaluations):
             # nothing finished within the budget: a model is still owed, so fit the one most likely to be good
             # among those predicted to fit in the time left
-            strategy, why = self._fallback(metamodel, task, budget)
+            strategy, why = fallback()
             warnings.warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
                           "cross-validation. Give a larger budget for a searched model.", UserWarning, stacklevel=4)
             return strategy, float("nan"), None
@@ -325,7 +357,7 @@ class _AutoMetaBase(BaseEstimator):
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
                           f"error: {first}. See leaderboard_ for all of them.")
 
-    def _fallback(self, metamodel, task, budget):
+    def _fallback(self, metamodel, task, budget, metafeatures, setting: _Setting):
         """The strategy fitted when no trial finished, and why it: the meta-model's first recommendation predicted
         to fit on every row in the time left; the linear model's defaults without a meta-model, or when none of
         its recommendations is predicted to fit."""
@@ -335,35 +367,18 @@ class _AutoMetaBase(BaseEstimator):
         left = max(budget.left(), 0.5)
         if metamodel is not None and task is not None:
             try:
-                top = metamodel.recommend(self.metafeatures_, k=1, kind=task.kind, families=self.families, n_rows=task.n_rows,
+                top = metamodel.recommend(metafeatures, k=1, kind=task.kind, families=self.families, n_rows=task.n_rows,
                                           folds=1, max_seconds=left, device=resolve_device(self.device),
-                                          seconds_scale=self.machine_factor_)[0]
+                                          seconds_scale=setting.machine_factor)[0]
             except ConfigError:  # no candidate of the searched families
                 top = None
             if top is not None and top.predicted_seconds <= left:
                 return top.strategy, f"the meta-model's first recommendation predicted to fit in the {left:.1f} s left"
         return Strategy.default("linear"), "the linear model's defaults"
 
-    def _refit(self, strategy, task):
-        """``strategy``'s model fitted on every row, and the seconds that took."""
-        from automl_meta.models import build_model
-
-        if strategy.key in getattr(self, "_refitted", {}):
-            return self._refitted[strategy.key], 0.0
-        began = time.perf_counter()
-        cores = _cores(self.n_jobs)  # no trial runs during a refit: it has every core it was given
-        model = build_model(strategy, task.kind, n_rows=task.n_rows, device=self.device, random_state=self._seed(),
-                            n_jobs=cores)
-        # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
-        with quiet_fit(cores):
-            model.fit(task.X, task.y)
-        if hasattr(self, "_refitted"):
-            self._refitted[strategy.key] = model
-        return model, time.perf_counter() - began
-
-    def _top_up(self, task, evaluator, result, plan, budget) -> None:
-        """Spend the part of the budget that the refit did not use on more trials of the same study, and refit
-        again when one beats the fitted strategy and its refit surely fits in what is left.
+    def _top_up(self, task, evaluator, result, plan, budget, refits, final, metafeatures) -> FinalModel:
+        """Spend the part of the budget that the refit did not use on more trials of the same study; returns
+        ``final``, or the ensemble or better trial they lead to, refitted when its refit surely fits in what is left.
 
         Why: the search keeps a pessimistic refit reserve, and refit estimates scaled from a subsample are
         pessimistic for boosters (a LightGBM refit estimated at 2.6 s took 0.6 s), so the budget was under-used
@@ -371,74 +386,18 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.search import search
 
         n_trials = None if self.n_trials is None else self.n_trials - len(result.evaluations)
-        if budget.left() - _END_SECONDS < _TOP_UP_MIN_SECONDS or (n_trials is not None and n_trials < 1):
-            return
-        fitted = self.best_score_
-        top_up_reserve = plan.top_up_reserve(fitted)
-        budget.reserve(lambda evaluations: top_up_reserve(evaluations) + _END_SECONDS)
+        if budget.left() - END_SECONDS < _TOP_UP_MIN_SECONDS or (n_trials is not None and n_trials < 1):
+            return final
+        top_up_reserve = plan.top_up_reserve(final.score)
+        budget.reserve(lambda evaluations: top_up_reserve(evaluations) + END_SECONDS)
         log.info("%.1f s of the budget left after the refit: searching on", budget.left())
         more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study,
-                      families=self.families, metadataset=self.metadataset, metafeatures=self.metafeatures_,
+                      families=self.families, metadataset=self.metadataset, metafeatures=metafeatures,
                       random_state=self._seed(), progress=self.progress)
         result.extend(more)
-        if self.ensemble and more.evaluations:
-            self._ensemble(task, evaluator, result, plan, budget)  # the new trials may join (members that fit)
-        better = sorted((e for e in more.evaluations if e.ok and e.score > self.best_score_), key=lambda e: -e.score)
-        for e in better:
-            if plan.expected(e) <= budget.left() - _END_SECONDS:
-                log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, self.best_score_)
-                try:
-                    self.best_estimator_, _ = self._refit(e.strategy, task)
-                except Exception as exc:  # the model fitted first is kept: nothing is lost
-                    log.warning("refit of %s failed (%s: %s); keeping %s", e.strategy, type(exc).__name__, exc,
-                                self.best_strategy_)
-                    return
-                self.best_strategy_, self.best_score_ = e.strategy, e.score
-                self.ensemble_ = [{"strategy": e.strategy, "weight": 1.0, "score": e.score}]
-                return
-
-    def _ensemble(self, task, evaluator, result, plan, budget) -> None:
-        """Caruana's selection over the trials' out-of-fold predictions; when it keeps several members and they
-        score better than the fitted model, they become it: models refitted already are reused, the others are
-        refitted on every row while the budget allows (best weight first); the weights of the members that did
-        not fit are dropped, and the ensemble's out-of-fold score is that of the members kept."""
-        from automl_meta.estimator._ensemble import EnsembleModel, score_average, select_ensemble
-
-        with_predictions = [e for e in result.evaluations if e.ok and e.predictions is not None]
-        if len(with_predictions) < 2:
-            return
-        target = _oof_target(task, evaluator)
-        selection = select_ensemble(with_predictions, *target, iterations=_ENSEMBLE_ITERATIONS)
-        if len(selection.members) < 2:
-            return
-        order = sorted(range(len(selection.members)), key=lambda i: -selection.weights[i])
-        kept, models = [], []
-        for i in order:
-            member = selection.members[i]
-            if member.strategy.key in self._refitted:
-                model = self._refitted[member.strategy.key]
-            elif budget is None or plan.expected(member) <= budget.left() - _END_SECONDS:
-                try:
-                    model, _ = self._refit(member.strategy, task)
-                except Exception as exc:  # a member that fails to refit is left out; the others remain
-                    log.warning("refit of ensemble member %s failed (%s: %s)", member.strategy, type(exc).__name__, exc)
-                    continue
-            else:
-                continue
-            kept.append(i)
-            models.append(model)
-        if len(kept) < 2:
-            return
-        weights = [selection.weights[i] for i in kept]
-        members = [selection.members[i] for i in kept]
-        score = selection.score if len(kept) == len(selection.members) else score_average(members, weights, *target)
-        if not score > self.best_score_:  # what is fitted already scores as well (a single model, or an ensemble)
-            return
-        classes = None if task.classes is None else list(task.classes)
-        self.best_estimator_ = EnsembleModel(models, weights, classes)
-        self.best_score_ = score
-        self.ensemble_ = [{"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(members, weights)]
-        log.info("ensemble of %d: out-of-fold %s %.5f", len(members), task.metric, score)
+        if self.ensemble and more.evaluations:  # the new trials may join (members that fit)
+            final = with_ensemble(final, result.evaluations, _oof_target(task, evaluator), plan, budget, refits)
+        return with_better_trial(final, more.evaluations, plan, budget, refits)
 
     def _metamodel(self):
         """The meta-model to use, or None (with a warning) when none is available and none was asked for."""
@@ -456,7 +415,7 @@ class _AutoMetaBase(BaseEstimator):
                           "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=4)
         return model
 
-    def _make_sampler(self, metamodel, task):
+    def _make_sampler(self, metamodel, task, metafeatures):
         """None for Optuna's TPE (``search``'s default); the meta-model-guided TPE for "guided"; a sampler
         object as given."""
         if self.sampler == "tpe":
@@ -466,12 +425,12 @@ class _AutoMetaBase(BaseEstimator):
                 return None  # warned already: the search runs cold
             from automl_meta.search import MetaGuidedSampler, family_weights
 
-            weights = family_weights(metamodel, self.metafeatures_, task.kind, families=self.families)
+            weights = family_weights(metamodel, metafeatures, task.kind, families=self.families)
             log.info("guided sampler: family weights %s", {f: round(w, 3) for f, w in weights.items()})
             return MetaGuidedSampler(weights, seed=self._seed())
         return self.sampler
 
-    def _warm_starts(self, metamodel, task, budget) -> tuple[list, list | AdaptiveWarmStarts]:
+    def _warm_starts(self, metamodel, task, budget, metafeatures, setting: _Setting) -> tuple[list, list | AdaptiveWarmStarts]:
         """The meta-model's recommendations before any trial, and the search's warm starts: their strategies,
         or (``warm_start="adaptive"``) an AdaptiveWarmStarts that chooses each after the first knowing the scores
         of those before it. Each is predicted to cross-validate on the trials' rows (on this fit's device)
@@ -480,15 +439,15 @@ class _AutoMetaBase(BaseEstimator):
             return [], []
         from automl_meta.models import resolve_device
 
-        params = dict(kind=task.kind, families=self.families, n_rows=self.search_rows_, folds=self.cv_,
+        params = dict(kind=task.kind, families=self.families, n_rows=setting.search_rows, folds=setting.cv,
                       max_seconds=budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS),
-                      device=resolve_device(self.device), seconds_scale=self.machine_factor_)
+                      device=resolve_device(self.device), seconds_scale=setting.machine_factor)
         if self.warm_start == "adaptive":
             from automl_meta.search import AdaptiveWarmStarts
 
-            warm = AdaptiveWarmStarts(metamodel, self.metafeatures_, k=self.n_warm_start, **params)
+            warm = AdaptiveWarmStarts(metamodel, metafeatures, k=self.n_warm_start, **params)
             return warm.plan, warm
-        plan = metamodel.recommend(self.metafeatures_, k=self.n_warm_start, **params)
+        plan = metamodel.recommend(metafeatures, k=self.n_warm_start, **params)
         return plan, [r.strategy for r in plan]
 
     def _seed(self) -> int:

@@ -1,0 +1,125 @@
+"""The model a fit ends with, as a value: each step after the search (the refit of the chosen strategy, the
+ensemble selection, the top-up) takes the final model so far and returns the one it chose, and ``fit`` sets the
+fitted attributes from the last.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from automl_meta._internal._threads import quiet_fit
+
+log = logging.getLogger("automl_meta.estimator")
+
+# Iterations of Caruana's greedy selection (AutoGluon's 25).
+ENSEMBLE_ITERATIONS = 25
+# Seconds kept for closing the evaluation worker and the leaderboard after the last refit.
+END_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class FinalModel:
+    """The fitted model (a Pipeline, or an EnsembleModel of several), the best single strategy, the model's
+    cross-validated score (the ensemble's out-of-fold score when it is one; NaN when no trial finished) and its
+    members (``strategy``, ``weight``, their own ``score``; one when not an ensemble)."""
+
+    estimator: object
+    strategy: object
+    score: float
+    members: tuple
+
+    @classmethod
+    def single(cls, estimator, strategy, score: float) -> FinalModel:
+        return cls(estimator, strategy, score, ({"strategy": strategy, "weight": 1.0, "score": score},))
+
+
+class RefitCache:
+    """The models refitted on every row during one fit, by strategy: the ensemble reuses the refit of the best
+    strategy and a top-up those of the members. Lives as long as one ``fit`` call; never kept.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(strategy)`` -> the unfitted model of a strategy.
+    X, y : the rows to refit on (all of the task's).
+    n_jobs : int
+        Threads of a refit: no trial runs during one, so it has every core the fit was given.
+    """
+
+    def __init__(self, build, X, y, n_jobs: int):
+        self._build, self._X, self._y, self._n_jobs = build, X, y, n_jobs
+        self._models = {}
+
+    def __contains__(self, strategy) -> bool:
+        return strategy.key in self._models
+
+    def fit(self, strategy) -> tuple[object, float]:
+        """``strategy``'s model fitted on every row, and the seconds that took (0 when refitted already)."""
+        if strategy.key in self._models:
+            return self._models[strategy.key], 0.0
+        began = time.perf_counter()
+        model = self._build(strategy)
+        # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
+        with quiet_fit(self._n_jobs):
+            model.fit(self._X, self._y)
+        self._models[strategy.key] = model
+        return model, time.perf_counter() - began
+
+
+def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:
+    """``final``, or an ensemble that scores better: Caruana's selection over the trials' out-of-fold
+    predictions (``target``: y, metric, classes and folds they score against). Models refitted already are
+    reused, the others refitted on every row while the budget allows (best weight first); the weights of the
+    members that did not fit are dropped, and the ensemble's score is that of the members kept."""
+    from automl_meta.estimator._ensemble import EnsembleModel, score_average, select_ensemble
+
+    with_predictions = [e for e in evaluations if e.ok and e.predictions is not None]
+    if len(with_predictions) < 2:
+        return final
+    selection = select_ensemble(with_predictions, *target, iterations=ENSEMBLE_ITERATIONS)
+    if len(selection.members) < 2:
+        return final
+    order = sorted(range(len(selection.members)), key=lambda i: -selection.weights[i])
+    kept = [(i, model) for i, model in ((i, _member_model(selection.members[i], plan, budget, refits)) for i in order)
+            if model is not None]
+    if len(kept) < 2:
+        return final
+    weights = [selection.weights[i] for i, _ in kept]
+    members = [selection.members[i] for i, _ in kept]
+    score = selection.score if len(kept) == len(selection.members) else score_average(members, weights, *target)
+    if not score > final.score:  # what is fitted already scores as well (a single model, or an ensemble)
+        return final
+    log.info("ensemble of %d: out-of-fold %s %.5f", len(members), target[1], score)
+    model = EnsembleModel([m for _, m in kept], weights, target[2])
+    return FinalModel(model, final.strategy, score,
+                      tuple({"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(members, weights)))
+
+
+def _member_model(member, plan, budget, refits: RefitCache):
+    """An ensemble member's model refitted on every row: reused, or refitted when the budget allows; None when
+    it does not, or when the refit fails (the other members remain)."""
+    if member.strategy not in refits and budget is not None and plan.expected(member) > budget.left() - END_SECONDS:
+        return None
+    try:
+        return refits.fit(member.strategy)[0]
+    except Exception as exc:
+        log.warning("refit of ensemble member %s failed (%s: %s)", member.strategy, type(exc).__name__, exc)
+        return None
+
+
+def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: RefitCache) -> FinalModel:
+    """``final``, or the best of ``evaluations`` that scores better than it, refitted, when its refit surely fits
+    in what is left of the budget (the model fitted first is kept when that refit fails: nothing is lost)."""
+    better = sorted((e for e in evaluations if e.ok and e.score > final.score), key=lambda e: -e.score)
+    for e in better:
+        if plan.expected(e) <= budget.left() - END_SECONDS:
+            log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, final.score)
+            try:
+                model, _ = refits.fit(e.strategy)
+            except Exception as exc:
+                log.warning("refit of %s failed (%s: %s); keeping %s", e.strategy, type(exc).__name__, exc, final.strategy)
+                return final
+            return FinalModel.single(model, e.strategy, e.score)
+    return final

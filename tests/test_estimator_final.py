@@ -1,0 +1,108 @@
+"""The final model as a value (estimator/_final.py): each step after the search returns the model it chose."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.estimator._final import FinalModel, RefitCache, with_better_trial, with_ensemble
+from automl_meta.evaluate import Evaluation
+from automl_meta.models import build_model
+from automl_meta.search import Budget
+from automl_meta.space import Strategy
+
+
+class _Plan:
+    """A refit plan whose every refit is expected to take ``seconds``."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def expected(self, evaluation):
+        return self.seconds
+
+
+def _data(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    return X, X["a"] * 2 + rng.normal(scale=0.1, size=n)
+
+
+def _cache(X, y, builds=None):
+    def build(strategy):
+        if builds is not None:
+            builds.append(strategy.key)
+        return build_model(strategy, "regression", n_rows=len(X), device="cpu", random_state=0)
+
+    return RefitCache(build, X, y, n_jobs=1)
+
+
+def _ok(strategy, score):
+    return Evaluation(strategy=strategy, metric="r2", status="ok", score=score, fit_seconds=0.1)
+
+
+def test_a_strategy_is_refitted_once_per_fit():
+    X, y = _data()
+    builds = []
+    refits = _cache(X, y, builds)
+    strategy = Strategy.default("linear")
+    first, seconds = refits.fit(strategy)
+    again, zero = refits.fit(strategy)
+    assert again is first and seconds > 0 and zero == 0.0 and builds == [strategy.key]
+    assert strategy in refits and Strategy.default("knn") not in refits
+
+
+def test_a_better_trial_replaces_the_final_model_when_its_refit_fits_in_the_time_left():
+    X, y = _data()
+    refits = _cache(X, y)
+    linear, knn = Strategy.default("linear"), Strategy.default("knn")
+    final = FinalModel.single(refits.fit(linear)[0], linear, 0.80)
+    evaluations = [_ok(knn, 0.90), _ok(Strategy("linear", {"reg_strength": 3.0}), 0.70)]
+    chosen = with_better_trial(final, evaluations, _Plan(0.01), Budget(60), refits)
+    assert (chosen.strategy, chosen.score) == (knn, 0.90) and chosen.members == ({"strategy": knn, "weight": 1.0, "score": 0.90},)
+    assert chosen.estimator is refits.fit(knn)[0]
+    # the original is unchanged (a value), and a refit that would not fit keeps it
+    assert final.strategy == linear and with_better_trial(final, evaluations, _Plan(1e9), Budget(60), refits) is final
+
+
+def test_a_failed_refit_keeps_the_model_fitted_first():
+    X, y = _data()
+    y_broken = y.copy()
+    y_broken.iloc[3] = np.inf  # a refit on these rows fails (an infinite target)
+    linear, knn = Strategy.default("linear"), Strategy.default("knn")
+    final = FinalModel.single(_cache(X, y).fit(linear)[0], linear, 0.5)
+    refits = _cache(X, y_broken)
+    with pytest.raises(ValueError):
+        refits.fit(knn)
+    assert with_better_trial(final, [_ok(knn, 0.9)], _Plan(0.01), Budget(60), refits) is final
+
+
+def test_no_ensemble_without_two_trials_with_predictions():
+    X, y = _data()
+    refits = _cache(X, y)
+    linear = Strategy.default("linear")
+    final = FinalModel.single(refits.fit(linear)[0], linear, 0.5)
+    target = (y.to_numpy(), "r2", None, None)
+    assert with_ensemble(final, [_ok(linear, 0.5)], target, _Plan(0.01), None, refits) is final
+
+
+def test_an_ensemble_that_scores_better_becomes_the_final_model():
+    X, y = _data()
+    refits = _cache(X, y)
+    rng = np.random.default_rng(1)
+    truth = y.to_numpy()
+    # two trials whose errors cancel: their average is better than either
+    noise = rng.normal(scale=1.0, size=len(truth))
+    a, b = Strategy.default("linear"), Strategy.default("knn")
+    ea, eb = _ok(a, math.nan), _ok(b, math.nan)
+    ea.predictions, eb.predictions = (truth + noise).astype(np.float32), (truth - noise).astype(np.float32)
+    from sklearn.metrics import r2_score
+
+    ea.score, eb.score = r2_score(truth, ea.predictions), r2_score(truth, eb.predictions)
+    final = FinalModel.single(refits.fit(a)[0], a, ea.score)
+    chosen = with_ensemble(final, [ea, eb], (truth, "r2", None, None), _Plan(0.01), None, refits)
+    assert chosen.score > max(ea.score, eb.score) and chosen.strategy == a
+    assert sorted(m["strategy"].family for m in chosen.members) == ["knn", "linear"]
+    assert sum(m["weight"] for m in chosen.members) == pytest.approx(1.0)
+    assert len(chosen.estimator.models) == 2 and any(m is refits.fit(a)[0] for m in chosen.estimator.models)
