@@ -1,4 +1,4 @@
-"""Held-out groups shared by the anytime and end-to-end benchmarks (DESIGN.md protocols 2 and 3).
+"""Held-out groups shared by the anytime and end-to-end benchmarks (protocols 2 and 3 of docs/BENCHMARKS.md).
 
 A seeded sample of task groups is held out; the sample is split into folds, and for each fold the meta-model
 and the baselines are trained on every *other* group of the meta-dataset. One task per held-out group is
@@ -105,8 +105,8 @@ class HeldOut:
 def corpus_task(name: str, cfg: dict, manifest, max_rows: int | None):
     """The corpus task ``name`` (a row of ``manifest``) with the build's folds, capped (seeded, as the
     meta-dataset's build caps) at ``max_rows`` rows, or whole when None."""
-    from automl_meta.collect import capped_task
-    from automl_meta.data import task_from_manifest_row
+    from automl_meta.collect._units import capped_task
+    from automl_meta.data._corpus import task_from_manifest_row
 
     row = manifest[manifest["name"] == name]
     if row.empty:

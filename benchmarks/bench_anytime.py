@@ -1,4 +1,4 @@
-"""Anytime benchmark (DESIGN.md protocol 2, issue 7): how fast does each search find a good strategy?
+"""Anytime benchmark (protocol 2 of docs/BENCHMARKS.md): how fast does each search find a good strategy?
 
 On held-out groups (see _heldout.py: the meta-model and the baselines are trained without them) every method
 runs a real Optuna search of ``--trials`` trials on the task as the meta-dataset evaluated it (at most
@@ -28,7 +28,7 @@ Writes (resumable: finished task/method pairs are kept):
 Usage: python benchmarks/bench_anytime.py [--tasks 24] [--folds 4] [--trials 50] [--metadataset PATH]
        [--warm-trials 20]   (the warm-started methods stop after 20 trials: the question is their first few;
                              but the best of a task, the regret's reference, then comes from cold search's
-                             trials 21-50 alone, which favours cold search at 50: DESIGN.md's protocol runs
+                             trials 21-50 alone, which favours cold search at 50: the protocol runs
                              every method to 50, the default)
        [--methods metamodel,guided,portfolio,knn,tpe,random --tag guided]   (adds the guided sampler; its own summary files)
        [--seed 1 --out-dir DIR]   (another sample of held-out groups; its meta-models cached apart)

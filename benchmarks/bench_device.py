@@ -8,13 +8,13 @@ Run it where there is a GPU; without one only the CPU rows are written.
 Writes benchmarks/results/device_mlp.csv and prints a markdown table.
 
 ``--shapes`` lists width x batch size pairs (default: the default strategy's 128x128). ``--folds K`` times a
-whole K-fold training instead (issue 17): the K fold models fitted one after another (``separate``) against all
+whole K-fold training instead: the K fold models fitted one after another (``separate``) against all
 K at once as one stacked network (``stacked``, ``models/_mlp_training.py``, what cross-validation now does).
 
 A GPU row trains what a trial there trains: with ``space.for_gpu``'s batch (and learning rate) where its rows
 allow (``batch_size`` in the CSV is the one used).
 
-``--search ROWSxCOLS`` times a real MLP search instead (issue 17): ``search(task, n_trials=--trials,
+``--search ROWSxCOLS`` times a real MLP search instead: ``search(task, n_trials=--trials,
 families=["mlp"], cv=--cv, time_limit=--time-limit)`` on seeded synthetic classification data of that shape,
 on the CPU with ``--threads`` threads and on CUDA where visible (``--devices`` to choose; ``--search-budget``
 caps each run's seconds). Reported per device: trials finished and timed out, trials per minute, the best
@@ -46,7 +46,7 @@ def timed_fit(mode: str, make, X, y, folds: int):
     another (``separate``) or stacked; and the (first) model."""
     from sklearn.model_selection import KFold
 
-    from automl_meta.models import fit_stacked
+    from automl_meta.models._torch_mlp import fit_stacked
 
     splits = [train for train, _ in KFold(folds, shuffle=True, random_state=0).split(X)] if folds else []
     t0 = time.perf_counter()
@@ -117,7 +117,7 @@ def main() -> None:
 
 def chosen_devices(args) -> list[str]:
     """``--devices``, else the CPU and, where one is visible, CUDA."""
-    from automl_meta.models import cuda_available
+    from automl_meta.models._device import cuda_available
 
     return args.devices.split(",") if args.devices else ["cpu"] + (["cuda"] if cuda_available() else [])
 

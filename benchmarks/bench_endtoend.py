@@ -1,4 +1,4 @@
-"""End-to-end benchmark (DESIGN.md protocol 3, issue 7): the product against its peers at equal budgets.
+"""End-to-end benchmark (protocol 3 of docs/BENCHMARKS.md): the product against its peers at equal budgets.
 
 For held-out tasks (the same sample and folds as bench_anytime.py; the meta-model used on a task was trained
 without its group): an outer 75/25 split (stratified for classification, seeded), each method fitted on the

@@ -1,10 +1,10 @@
-"""The ensemble against the best single strategy of the same search (issue 16), on held-out tasks.
+"""The ensemble against the best single strategy of the same search, on held-out tasks.
 
 For each held-out task (the end-to-end benchmark's: same sample, same held-out meta-models, same outer 75/25
 split), ``AutoMetaClassifier``/``AutoMetaRegressor(time_budget=B, n_jobs=1)`` is fitted once; its model (the
 ensemble, or the single best strategy when that is what the selection kept) is compared on the test split
 with the best single strategy of the same search refitted on the same training rows, and with the other way
-to make the members (issue 16): bagging, each member being the average of its cross-validation fold models as
+to make the members: bagging, each member being the average of its cross-validation fold models as
 the trials trained them (same rows, folds and seeds: re-trained here, since the search does not keep them),
 with no refit. Also reported: members, the out-of-fold gain, predict seconds on the test split and the size
 of the saved model file (the bagged members' fold models pickled with joblib).

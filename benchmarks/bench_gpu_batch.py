@@ -1,4 +1,4 @@
-"""What a GPU's batch costs an MLP in accuracy (issue 17), measured on the CPU.
+"""What a GPU's batch costs an MLP in accuracy, measured on the CPU.
 
 On a GPU an MLP trains with a batch of at least 512 and its learning rate scaled by the square root of the
 batch's growth (``automl_meta.space.for_gpu``): a step there costs about the same at batch 128 as at 512, so

@@ -1,4 +1,4 @@
-"""Latency of the meta-learning step (issue 30): what a user waits for before the first trial, on one machine.
+"""Latency of the meta-learning step: what a user waits for before the first trial, on one machine.
 
 (a) ``automl-meta recommend`` wall time on a 300-row and a 50,000-row CSV (synthetic mixed tables, seeded),
     beside ``python -c "import pandas, sklearn"`` run alternately in the same loop: the machine's yardstick;

@@ -1,4 +1,4 @@
-"""The learning loop (issue 6): does recording a group's runs and updating the meta-model help that group?
+"""The learning loop: does recording a group's runs and updating the meta-model help that group?
 
 1. Train a meta-model on the meta-dataset without one task group (default: ecoli).
 2. Zero-shot, before: on half of the group's tasks (the "held" half), the normalized score of the meta-model's

@@ -1,4 +1,4 @@
-"""Meta-feature speed and agreement benchmark (issue 2): automl-meta's `compute` beside pymfe.
+"""Meta-feature speed and agreement benchmark: automl-meta's `compute` beside pymfe.
 
 * Speed on synthetic mixed data (90 numeric columns with skew, correlation and 5% missing values; 10 text
   categoricals of 3-50 levels) of 1k, 10k, 100k and 1M rows, on ONE core (BLAS/OpenMP threads limited to 1).

@@ -1,4 +1,4 @@
-"""Meta-level benchmark (DESIGN.md protocol 1, issues 5 and 15): held-out groups over a meta-dataset.
+"""Meta-level benchmark (protocol 1 of docs/BENCHMARKS.md): held-out groups over a meta-dataset.
 
 Leave-one-group-out (or, with ``--folds K``, K folds of whole groups: a meta-dataset of hundreds of groups
 would retrain the meta-model hundreds of times). For each held-out fold: train the meta-model and the

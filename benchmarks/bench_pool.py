@@ -1,4 +1,4 @@
-"""Does a smaller, coverage-selected candidate pool recommend as well as every stored strategy? (issue 30, item 5)
+"""Does a smaller, coverage-selected candidate pool recommend as well as every stored strategy?
 
 ``bench_metalevel`` ranks among each held-out task's common set, so it cannot see the pool ``recommend``
 chooses from. This benchmark can: K folds of whole groups; per fold, a meta-model trained without the fold's

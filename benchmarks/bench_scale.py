@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 7, part 3): meta-model training time and recommend latency against meta-dataset size.
+"""Scale benchmark: meta-model training time and recommend latency against meta-dataset size.
 
 The shipped meta-dataset has ~11,000 evaluation rows. Larger ones are made by replicating its tasks with
 jittered meta-features (each copy: meta-features times a log-normal factor with sd 0.05, scores plus Gaussian

@@ -1,4 +1,4 @@
-"""Time-budget compliance (issues 3 and 6): wall-clock seconds of whole searches, or of whole estimator
+"""Time-budget compliance: wall-clock seconds of whole searches, or of whole estimator
 fits (meta-features, warm start, search and refit), against their budget.
 
 For each task and budget, run with only a time budget (no trial count) and report the seconds it took, the

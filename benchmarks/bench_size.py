@@ -1,4 +1,4 @@
-"""Size-awareness of the meta-model (issue 15): does its ranking of the model families move with the rows as
+"""Size-awareness of the meta-model: does its ranking of the model families move with the rows as
 the measured ranking does?
 
 Held out: ``--groups`` groups (seeded) among those whose tasks were scored at both fidelities (a base

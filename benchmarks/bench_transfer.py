@@ -1,4 +1,4 @@
-"""How well the v1 meta-model and the v1 static portfolio transfer to the tasks of meta-dataset v2 (issue 14's
+"""How well the v1 meta-model and the v1 static portfolio transfer to the tasks of meta-dataset v2 (the
 "before" row for the v2 meta-model).
 
 The v1 meta-model and the v1 meta-dataset are read from git (``--v1-ref``, the last commit that shipped them);
@@ -45,7 +45,7 @@ def v1_artefacts(ref: str, folder: Path) -> dict:
 
 
 def transfer_rows(data, model, portfolio) -> list[dict]:
-    from automl_meta.collect import BASE
+    from automl_meta.collect._builder import BASE
     from automl_meta.metamodel import normalized_scores
     from automl_meta.space import encode_many
 

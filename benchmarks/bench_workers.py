@@ -1,4 +1,4 @@
-"""Trials per minute with 1, 2, ... evaluation workers (issue 16: every core by default).
+"""Trials per minute with 1, 2, ... evaluation workers (every core by default).
 
 The same budgeted search (cold TPE, every family, 5-fold CV, the search's own stopping rule) on the same task,
 once per worker count; each worker is an isolated process whose model uses one thread. Reported: trials

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Issue 17's checks on a GPU machine (the `device` tool: an H200 image with PyTorch, pandas and scikit-learn,
+# The GPU checks on a GPU machine (the `device` tool: an H200 image with PyTorch, pandas and scikit-learn,
 # no network). Run `make device-wheels` here first (Optuna and its needs, LightGBM, as Python 3.12 wheels in
 # .whl/, about 10 MB), then, in two calls that name .whl in carry:
 #   bash benchmarks/device_check.sh gpu   # CUDA tests, MLP timings (one fit; 5 folds on 1 and 16 threads and

@@ -4,13 +4,14 @@ import json
 
 import pandas as pd
 
-from automl_meta.metadataset import SHIPPED_FILE, MetaDataset
+from automl_meta.metadataset import MetaDataset
+from automl_meta.metadataset._store import SHIPPED_FILE
 from automl_meta.metamodel import SHIPPED_MODEL, MetaModel
 from automl_meta.space import available_families
 
 
 def test_shipped_metadataset_covers_the_corpus():
-    """Meta-dataset v2 (issue 14): the corpus' collections, >= 96 evaluations per task at the base fidelity
+    """Meta-dataset v2: the corpus' collections, >= 96 evaluations per task at the base fidelity
     (>= 64 of them the common set), and a large fidelity (>= 32 common strategies) for the bigger tasks."""
     frame = pd.read_csv(SHIPPED_FILE, low_memory=False)
     per_task = frame.groupby(["task_fingerprint", "task_fidelity"])

@@ -79,7 +79,7 @@ def test_no_command_prints_help(capsys):
 
 
 def test_help_imports_nothing_heavy():
-    code = "import sys; from automl_meta.cli import build_parser; build_parser().format_help(); " \
+    code = "import sys; from automl_meta.cli._main import build_parser; build_parser().format_help(); " \
            "heavy = [m for m in ('pandas', 'numpy', 'sklearn', 'torch', 'optuna') if m in sys.modules]; print(heavy)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -202,7 +202,8 @@ def test_fit_drops_a_class_of_one_row_and_folds_for_a_rare_one(tmp_path, capsys,
 
 
 def test_metamodel_update_writes_the_users_model():
-    from automl_meta.metadataset import MetaDataset, data_home
+    from automl_meta.data import data_home
+    from automl_meta.metadataset import MetaDataset
     from automl_meta.evaluate import Evaluation
     from automl_meta.space import Strategy
     from automl_meta.data import Task

@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 
 from automl_meta.cli import main
-from automl_meta.collect import BASE, COMMON, LARGE, TPE, BuildConfig, build, capped_task, common_strategies, shard_of
+from automl_meta.collect import BuildConfig, build
+from automl_meta.collect._builder import BASE, COMMON, LARGE, TPE, shard_of
+from automl_meta.collect._design import common_strategies
+from automl_meta.collect._units import capped_task
 from automl_meta.metadataset import MetaDataset, stats
 from automl_meta.space import available_families
 

@@ -1,4 +1,4 @@
-"""Concurrency and sharing (issue 8): several processes searching one task against one meta-dataset and one
+"""Concurrency and sharing: several processes searching one task against one meta-dataset and one
 Optuna study, as a team does from several machines (Optuna's distributed mode) — on SQLite files and on a
 real PostgreSQL server that the fixture below starts (skipped, with the reason, where none can start).
 """

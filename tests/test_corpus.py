@@ -66,7 +66,8 @@ def test_shared_corpus(corpus_manifest):
 @pytest.mark.slow
 def test_every_task_of_the_corpus_loads_as_a_users_file_would(corpus_manifest):
     """Corpus v2: each manifest row loads through Task.from_file with its own target and kind, no cleaning."""
-    from automl_meta.collect import BuildConfig, plan
+    from automl_meta.collect import BuildConfig
+    from automl_meta.collect._builder import plan
     from automl_meta.collect._units import register_task
 
     manifest = load_manifest(corpus_manifest)

@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from automl_meta.models import cuda_available
+from automl_meta.models._device import cuda_available
 
 needs_cuda = pytest.mark.skipif(not cuda_available(), reason="no CUDA device visible (run on a GPU machine)")
 

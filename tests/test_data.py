@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl_meta.data import BINARY, MULTICLASS, REGRESSION, DataWarning, Task, infer_kind
+from automl_meta.data import BINARY, MULTICLASS, REGRESSION, DataWarning, Task
+from automl_meta.data._kinds import infer_kind
 from automl_meta.errors import ConfigError, DataError
 
 

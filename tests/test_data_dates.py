@@ -76,7 +76,7 @@ def test_iso_text_dates_are_read_as_dates_and_other_text_is_not():
 
 
 def test_numbered_dates_are_read_in_the_order_their_values_show():
-    from automl_meta.data import date_orders
+    from automl_meta.data._dates import date_orders
 
     frame = pd.DataFrame({
         "us": ["3/15/2024", "1/2/2023 2:30 PM", "12/31/2022", None, "7/4/2021 11:05:09 am", "2/2/2020"],

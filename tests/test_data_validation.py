@@ -230,7 +230,7 @@ def test_a_class_of_one_row_is_refused_or_dropped_as_asked():
 
 def test_value_repr_shows_numpy_scalars_as_the_user_wrote_them():
     """Messages name values as Python writes them: 8 and 0.5, not np.int64(8) and np.float64(0.5)."""
-    from automl_meta.data import value_repr
+    from automl_meta._internal._format import value_repr
 
     assert value_repr(np.int64(8)) == "8" and value_repr(np.float64(0.5)) == "0.5"
     assert value_repr(np.str_("rare")) == "'rare'" and value_repr("rare") == "'rare'" and value_repr(None) == "None"

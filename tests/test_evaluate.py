@@ -9,7 +9,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from automl_meta.data import Task
 from automl_meta.errors import ConfigError
-from automl_meta.evaluate import ERROR, NAN, OK, TIMEOUT, Evaluation, Evaluator, evaluate
+from automl_meta.evaluate import Evaluation, Evaluator, evaluate
+from automl_meta.evaluate._result import ERROR, NAN, OK, TIMEOUT
 from automl_meta.models import _build
 from automl_meta.space import Strategy
 

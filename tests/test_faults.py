@@ -1,4 +1,4 @@
-"""Faults (issue 8): failing trials, Ctrl-C during a fit, SIGKILL during meta-dataset writes.
+"""Faults: failing trials, Ctrl-C during a fit, SIGKILL during meta-dataset writes.
 
 (A trial that raises, returns NaN or overruns its time limit: tests/test_search.py::
 test_failures_are_recorded_and_the_search_goes_on; a worker killed mid-evaluation, as the kernel's

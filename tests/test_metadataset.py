@@ -11,7 +11,9 @@ import pytest
 
 from automl_meta.errors import StorageError
 from automl_meta.evaluate import Evaluation
-from automl_meta.metadataset import MetaDataset, data_home, resolve_url
+from automl_meta.data import data_home
+from automl_meta.metadataset import MetaDataset
+from automl_meta.metadataset._location import resolve_url
 from automl_meta.metafeatures import FEATURE_NAMES
 from automl_meta.space import ENCODING_NAMES, Strategy
 from conftest import stored

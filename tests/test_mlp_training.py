@@ -8,7 +8,8 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from automl_meta.models import TorchMLPClassifier, TorchMLPRegressor, build_model
-from automl_meta.models import fit_pipelines_stacked, fit_stacked, is_stackable
+from automl_meta.models import fit_pipelines_stacked, is_stackable
+from automl_meta.models._torch_mlp import fit_stacked
 from automl_meta.space import Strategy
 
 # Without dropout the stacked fit repeats the separate fits' arithmetic (same initial weights, batches,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from automl_meta.data import load_openml, task_from_openml_dataset
+from automl_meta.data import load_openml
+from automl_meta.data._openml import task_from_openml_dataset
 from automl_meta.errors import DataError
 from automl_meta.examples import load_example
 

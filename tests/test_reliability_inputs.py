@@ -1,4 +1,4 @@
-"""Bad input through the three interfaces (issue 8): the Python API, the estimator and the CLI.
+"""Bad input through the three interfaces: the Python API, the estimator and the CLI.
 
 Each case is one row of CASES and of the table in docs/RELIABILITY.md. For every interface that can be given
 the bad input, the case states the exception (the CLI: exit code 2 and one line on stderr naming the problem,
@@ -433,7 +433,7 @@ def test_the_signing_key_is_private_to_the_user(ctx):
     import os
     import stat
 
-    from automl_meta.metadataset import data_home
+    from automl_meta.data import data_home
 
     mode = stat.S_IMODE(os.stat(data_home() / "model-signing.key").st_mode)
     assert mode == 0o600

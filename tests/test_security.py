@@ -1,4 +1,4 @@
-"""Security (issue 8): nothing a user may receive from others is unpickled unchecked; SQL goes through
+"""Security: nothing a user may receive from others is unpickled unchecked; SQL goes through
 parameters; hostile CSV content does not break the CLI's output.
 
 (Signed model files: tests/test_reliability_inputs.py::test_a_model_from_another_user_needs_trust; meta-model

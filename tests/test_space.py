@@ -5,9 +5,8 @@ import optuna
 import pytest
 
 from automl_meta.errors import ConfigError
-from automl_meta.space import (
-    ENCODING_NAMES, FAMILIES, Categorical, Strategy, available_families, decode, encode, encode_many, sample, suggest,
-)
+from automl_meta.space import ENCODING_NAMES, FAMILIES, Strategy, available_families, decode, encode, encode_many, sample, suggest
+from automl_meta.space._params import Categorical
 
 
 def test_table_is_consistent():

@@ -9,11 +9,9 @@ re-exported here under the same name). Heavy modules are imported lazily, so ``i
 
 from __future__ import annotations
 
-import importlib
-
+from automl_meta._internal._lazy import lazy_attributes
+from automl_meta._internal._version import __version__
 from automl_meta.errors import AutoMetaError, ConfigError, DataError, MetaModelError, StorageError, UntrustedFileError
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "Task": "automl_meta.data",
@@ -32,11 +30,4 @@ _LAZY = {
 __all__ = ["AutoMetaError", "ConfigError", "DataError", "MetaModelError", "StorageError", "UntrustedFileError", "__version__", *_LAZY]
 
 
-def __getattr__(name: str):
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'automl_meta' has no attribute {name!r}")
-    module, attr = target if isinstance(target, tuple) else (target, name)
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -1,5 +1,5 @@
 """The ``automl-meta`` command. Argument parsing and printing only; the work is done by the library."""
 
-from automl_meta.cli._main import build_parser, main
+from automl_meta.cli._main import main
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main"]

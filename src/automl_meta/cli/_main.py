@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from automl_meta import __version__
+    from automl_meta._internal._version import __version__
 
     return __version__
 

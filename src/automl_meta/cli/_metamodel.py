@@ -29,7 +29,8 @@ def register(sub) -> None:
 
 
 def run_train(args) -> int:
-    from automl_meta.metadataset import MetaDataset, data_home
+    from automl_meta.data import data_home
+    from automl_meta.metadataset import MetaDataset
     from automl_meta.metamodel import USER_MODEL_NAME, MetaModel
 
     store = MetaDataset(args.metadataset)

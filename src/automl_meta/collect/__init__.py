@@ -8,22 +8,9 @@ two fidelities, through joblib (local processes or Dask), resumably.
 ``automl-meta --help`` stays instant.
 """
 
-import importlib
-
+from automl_meta._internal._lazy import lazy_attributes
 from automl_meta.collect._config import BuildConfig
 
-_LAZY = {
-    "build": "_builder", "BuildReport": "_builder", "plan": "_builder", "shard_of": "_builder", "COMMON": "_builder",
-    "TPE": "_builder", "BASE": "_builder", "LARGE": "_builder",
-    "common_strategies": "_design", "designed_common_set": "_design", "select_common_set": "_design",
-    "sobol_strategies": "_design", "TaskSpec": "_units", "capped_task": "_units",
-}
-
-__all__ = ["BuildConfig", *_LAZY]
-
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'automl_meta.collect' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"automl_meta.collect.{module}"), name)
+__all__ = ["BuildConfig", "build", "BuildReport", "select_common_set"]
+__getattr__ = lazy_attributes(__name__, {"build": "._builder", "BuildReport": "._builder",
+                                         "select_common_set": "._design"})

@@ -9,12 +9,13 @@ with spaces around them) are repaired with a :class:`DataWarning`.
 from __future__ import annotations
 
 import re
-import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 
+from automl_meta._internal._format import value_repr
+from automl_meta._internal._warnings import warn
 from automl_meta.data._kinds import (
     BINARY,
     MULTICLASS,
@@ -43,11 +44,6 @@ _MIN_ROWS_FOR_ID_CHECK = 20
 
 class DataWarning(UserWarning):
     """The data was repaired (rows or columns dropped); the message says what and why."""
-
-
-def value_repr(value) -> str:
-    """repr of a value as the user wrote it: numpy scalars shown as plain Python numbers."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _short(values, limit: int = 5) -> str:
@@ -131,10 +127,9 @@ def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tupl
         )
     if missing.any():
         keep = ~missing
-        warnings.warn(
+        warn(
             f"Dropped {int(missing.sum())} of {len(y)} rows whose target {target_name!r} is missing.",
             DataWarning,
-            stacklevel=4,
         )
         X, y = X.loc[keep], y.loc[keep]
     return X.reset_index(drop=True), y.reset_index(drop=True)
@@ -162,17 +157,17 @@ def merge_spacing_variants(y: pd.Series, target_name: str) -> pd.Series:
     stripped = stripped_labels(y)
     changed = (stripped != y).to_numpy() & y.notna().to_numpy()
     if changed.any():
-        warnings.warn(f"Target {target_name!r}: {int(changed.sum())} label(s) with spaces around them read as the "
+        warn(f"Target {target_name!r}: {int(changed.sum())} label(s) with spaces around them read as the "
                       f"same label without: {_short(pd.unique(y[changed]), 3)} as "
                       f"{_short(pd.unique(stripped[changed]), 3)}. Strip the labels in the data to silence this.",
-                      DataWarning, stacklevel=4)
+                      DataWarning)
     spellings = pd.Series([v for v in pd.unique(stripped) if isinstance(v, str)], dtype=object)
     by_case = spellings.groupby(spellings.str.casefold().to_numpy()).agg(list)
     mixed = [names for names in by_case if len(names) > 1]
     if mixed:
         shown = "; ".join(_short(names, 3) for names in mixed[:3]) + ("; ..." if len(mixed) > 3 else "")
-        warnings.warn(f"Target {target_name!r}: labels that differ only in case are different classes: {shown}. "
-                      "If they are one class, write them one way in the data.", DataWarning, stacklevel=4)
+        warn(f"Target {target_name!r}: labels that differ only in case are different classes: {shown}. "
+                      "If they are one class, write them one way in the data.", DataWarning)
     return stripped
 
 
@@ -184,9 +179,9 @@ def read_numbers_in_target(y: pd.Series, kind: str | None, target_name: str) -> 
         return y
     parsed, bad = numbers
     first = parsed.first_valid_index()
-    warnings.warn(f"Read the text target {target_name!r} as numbers (e.g. {str(y[first])!r} as {float(parsed[first])})"
+    warn(f"Read the text target {target_name!r} as numbers (e.g. {str(y[first])!r} as {float(parsed[first])})"
                   + (f"; {bad} value(s) that are not numbers are dropped with their rows." if bad else "."),
-                  DataWarning, stacklevel=4)
+                  DataWarning)
     return parsed
 
 
@@ -224,12 +219,11 @@ def read_numbers_in_text(X: pd.DataFrame) -> pd.DataFrame:
         detail = "" if not unparsed else (
             "; values that are not numbers are treated as missing: "
             + ", ".join(f"{n} in {c!r}" for c, n in list(unparsed.items())[:5]))
-        warnings.warn(
+        warn(
             f"Read text column(s) {_short(list(found))} as numbers (missing markers such as '?' and 'n/a', "
             f"thousands separators, % and currency signs read as such){detail}. To keep a column as text, give it "
             "the pandas 'category' dtype.",
             DataWarning,
-            stacklevel=4,
         )
     return X
 
@@ -240,7 +234,7 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
     name and a distinct integer on every row), with a warning."""
     all_missing = [c for c in X.columns if X[c].isna().all()]
     if all_missing:
-        warnings.warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning, stacklevel=4)
+        warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning)
     id_like = []
     if len(X) >= _MIN_ROWS_FOR_ID_CHECK:
         for c in X.columns:
@@ -252,28 +246,25 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             if col.notna().all() and col.nunique() == len(col) and not is_free_text(col):
                 id_like.append(c)  # free text is distinct on every row too, but its words recur
     if id_like:
-        warnings.warn(
+        warn(
             f"Dropped ID-like text column(s) with a distinct value on every row: {_short(id_like)}. "
             "Such columns identify rows and cannot generalize; convert them to numbers if they carry meaning.",
             DataWarning,
-            stacklevel=4,
         )
     row_numbers = [c for c in X.columns if c not in all_missing and _is_row_number_column(c, X[c])]
     if row_numbers:
-        warnings.warn(
+        warn(
             f"Dropped row-number column(s) {_short(row_numbers)}: an index's name and a distinct integer on every "
             "row, as a file written with its index holds (pandas' to_csv without index=False, R's write.csv). "
             "Rename the column if it is a real feature.",
             DataWarning,
-            stacklevel=4,
         )
     numbered_ids = [c for c in X.columns if c not in all_missing and c not in row_numbers and _is_numbered_id(c, X[c])]
     if numbered_ids:
-        warnings.warn(
+        warn(
             f"Dropped identifier column(s) {_short(numbered_ids)}: named as an ID and a distinct integer on every "
             "row (a record number, such as Titanic's PassengerId). Rename the column if it is a real feature.",
             DataWarning,
-            stacklevel=4,
         )
     dropped = set(all_missing) | set(id_like) | set(row_numbers) | set(numbered_ids)
     if dropped:
@@ -369,6 +360,22 @@ def single_row_classes(labels) -> list:
     return list(single)
 
 
+def fold_count(y, cv: int) -> int:
+    """The folds a stratified cross-validation of the class labels ``y`` can have: ``cv``, or fewer (but at
+    least 2) when a class has fewer rows than ``cv``, with a DataWarning. The labels are counted as
+    :class:`Task` reads them (spaces around text stripped), without the classes of a single row that
+    ``Task(single_row_classes="drop")`` drops. Real tables have rare classes, and stratified folds need every
+    class in each; the peers (FLAML, AutoGluon) fit such data too."""
+    labels = stripped_labels(pd.Series(y).dropna())  # " yes" and "yes" are one class to Task
+    rarest = labels[~labels.isin(single_row_classes(labels))].value_counts()
+    fewest = int(rarest.min())
+    if 2 <= fewest < cv:
+        warn(f"Class {value_repr(rarest.idxmin())} has only {fewest} rows, fewer than cv={cv}: cross-validating "
+             f"with {fewest} folds. Merge rare classes to use more.", DataWarning)
+        return fewest
+    return cv
+
+
 def drop_single_row_classes(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
     """(X, y) without the rows of the classes :func:`single_row_classes` names, with a DataWarning.
 
@@ -379,9 +386,9 @@ def drop_single_row_classes(X: pd.DataFrame, y: pd.Series, target_name: str) -> 
     if not single:
         return X, y
     keep = ~y.isin(single).to_numpy()
-    warnings.warn(f"Dropped the single row of class(es) {_short(single, 5)} of target {target_name!r}: a class of one "
+    warn(f"Dropped the single row of class(es) {_short(single, 5)} of target {target_name!r}: a class of one "
                   "row cannot be both learned and cross-validated, and the model will not predict it. Add rows of "
-                  "it or merge it into another class to keep it.", DataWarning, stacklevel=4)
+                  "it or merge it into another class to keep it.", DataWarning)
     return X[keep].reset_index(drop=True), y[keep].reset_index(drop=True)
 
 
@@ -394,12 +401,11 @@ def warn_ambiguous_dates(columns: list[str]) -> None:
     """A DataWarning naming text columns of dates such as 01/02/2020 where no value shows whether the day or the
     month comes first: they stay text (a category), since a wrong guess would swap the two."""
     if columns:
-        warnings.warn(
+        warn(
             f"Column(s) {_short(columns)} hold dates such as 01/02/2020 with no day above 12, so whether the day or "
             "the month comes first cannot be told: kept as text. Write them as 2020-02-01 (ISO 8601) or parse "
             "them with pandas.to_datetime(..., dayfirst=...) to use them as dates.",
             DataWarning,
-            stacklevel=4,
         )
 
 
@@ -407,12 +413,11 @@ def warn_constant_features(X: pd.DataFrame) -> None:
     """A DataWarning when every feature is constant: no model can learn anything from such a table, and the
     meta-model's recommendations for it would be confident nonsense."""
     if all(X[c].nunique(dropna=False) <= 1 for c in X.columns):
-        warnings.warn(
+        warn(
             f"Every feature column is constant ({_short(X.columns, 3)}): no model can do better than predicting the "
             "most frequent class or the mean, and recommendations for this table mean nothing. Check that the right "
             "columns were loaded.",
             DataWarning,
-            stacklevel=4,
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -14,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from automl_meta._internal._warnings import warn
 from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
 from automl_meta.estimator._final import END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble
@@ -236,7 +236,7 @@ class _AutoMetaBase(BaseEstimator):
         from sklearn.utils.multiclass import type_of_target
         from sklearn.utils.validation import check_array, column_or_1d
 
-        from automl_meta.data import Task
+        from automl_meta.data import Task, fold_count
 
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -257,29 +257,14 @@ class _AutoMetaBase(BaseEstimator):
             raise ValueError(f"Unknown label type: {target_type}. AutoMetaClassifier needs class labels; "
                              "use AutoMetaRegressor for a continuous target.")
         kind = "regression" if self._kind == "regression" else "classification"
-        cv = self._folds_for(present) if kind == "classification" else self.cv
+        # fewer folds (with a DataWarning) where a class has fewer rows than cv; Task drops a class of one row
+        cv = fold_count(present, self.cv) if kind == "classification" else self.cv
         task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=cv,
                     single_row_classes="drop")
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
         return task, frame.shape[1], cv
-
-    def _folds_for(self, labels: pd.Series) -> int:
-        """``cv``, or fewer folds when a class has fewer rows than ``cv`` (but at least 2): real tables have
-        rare classes, and stratified folds need every class in each; the peers (FLAML, AutoGluon) fit such
-        data too. A class of one row is not counted: Task drops its row (``single_row_classes="drop"``)."""
-        from automl_meta.data import DataWarning, single_row_classes, stripped_labels, value_repr
-
-        labels = stripped_labels(labels)  # " yes" and "yes" are one class to Task
-        rarest = labels[~labels.isin(single_row_classes(labels))].value_counts()
-        fewest = int(rarest.min())
-        if 2 <= fewest < self.cv:
-            warnings.warn(f"Class {value_repr(rarest.idxmin())} has only {fewest} rows, fewer than cv={self.cv}: "
-                          f"cross-validating with {fewest} folds (cv_ = {fewest}). Merge rare classes to use more.",
-                          DataWarning, stacklevel=4)
-            return fewest
-        return self.cv
 
     def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
         from automl_meta.metafeatures import compute
@@ -350,8 +335,8 @@ class _AutoMetaBase(BaseEstimator):
             # nothing finished within the budget: a model is still owed, so fit the one most likely to be good
             # among those predicted to fit in the time left
             strategy, why = fallback()
-            warnings.warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
-                          "cross-validation. Give a larger budget for a searched model.", UserWarning, stacklevel=4)
+            warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
+                          "cross-validation. Give a larger budget for a searched model.", UserWarning)
             return strategy, float("nan"), None
         first = (result.evaluations[0].error or "").splitlines()[0] if result.evaluations else "no trial ran"
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
@@ -411,8 +396,8 @@ class _AutoMetaBase(BaseEstimator):
                 raise
             model = None
         if model is None:
-            warnings.warn("No meta-model is available (none shipped or trained): the search starts cold. "
-                          "Train one with `automl-meta metamodel train`.", UserWarning, stacklevel=4)
+            warn("No meta-model is available (none shipped or trained): the search starts cold. "
+                          "Train one with `automl-meta metamodel train`.", UserWarning)
         return model
 
     def _make_sampler(self, metamodel, task, metafeatures):

@@ -55,7 +55,7 @@ def save_model(estimator, path) -> Path:
     """Write a fitted estimator to ``path`` (signed with this user's key); returns the path."""
     import joblib
 
-    from automl_meta import __version__
+    from automl_meta._internal._version import __version__
 
     buffer = io.BytesIO()
     joblib.dump(estimator, buffer, compress=3)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from automl_meta.errors import DataError
 
+__all__ = ["load_example", "example_path", "default_target", "EXAMPLES", "PREFIX"]
+
 _HERE = Path(__file__).resolve().parent
 #: name -> (file, default target)
 EXAMPLES = {"penguins": ("penguins.csv.gz", "species")}

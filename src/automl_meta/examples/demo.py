@@ -24,7 +24,7 @@ def main(argv=None) -> int:
     from sklearn.metrics import r2_score
     from sklearn.model_selection import train_test_split
 
-    from automl_meta import AutoMetaRegressor
+    from automl_meta.estimator import AutoMetaRegressor
     from automl_meta.examples import load_example
 
     with warnings.catch_warnings():

@@ -27,13 +27,3 @@ def resolve_url(location=None) -> str:
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"Meta-dataset {str(path)!r} is not writable. Choose a writable location or fix its permissions.")
     return f"sqlite:///{path}"
-
-
-def safe_url(url: str, fallback: str = "<url>") -> str:
-    """A database URL fit for messages and logs: its password hidden (``fallback`` when it does not parse)."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return fallback

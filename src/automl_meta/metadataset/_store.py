@@ -7,7 +7,6 @@ import json
 import math
 import time
 import uuid
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from automl_meta.errors import ConfigError, StorageError
 from automl_meta.metadataset import _schema as S
-from automl_meta.metadataset._location import resolve_url, safe_url
-from automl_meta.metadataset._sqlite import SQLITE_BUSY_MS, lost_creation_race, serialize_sqlite_transactions
+from automl_meta._internal._sql import SQLITE_BUSY_MS, lost_creation_race, safe_url, serialize_sqlite_transactions
+from automl_meta._internal._warnings import warn
+from automl_meta.metadataset._location import resolve_url
 
 #: The meta-dataset shipped in the package (built from the corpus by ``automl-meta metadataset build``).
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "assets" / "metadataset.csv.gz"
@@ -155,8 +155,8 @@ class MetaDataset:
         for statement in S.MIGRATIONS["2"]:
             conn.exec_driver_sql(statement)
         conn.execute(sa.update(S.info).where(S.info.c.key == "schema_version").values(value=S.SCHEMA_VERSION))
-        warnings.warn(f"Migrated the meta-dataset {self._safe_url()!r} from schema v{version} to v{S.SCHEMA_VERSION}: tasks "
-                      "now record their fidelity and collection (none for the tasks already there).", UserWarning, stacklevel=4)
+        warn(f"Migrated the meta-dataset {self._safe_url()!r} from schema v{version} to v{S.SCHEMA_VERSION}: tasks "
+                      "now record their fidelity and collection (none for the tasks already there).", UserWarning)
 
     def _safe_url(self) -> str:
         return safe_url(self.url)
@@ -300,7 +300,7 @@ class MetaDataset:
             except (ConfigError, ValueError):  # a row outside this space (mislabelled version): unusable
                 valid[i] = False
         if not valid.all():
-            warnings.warn(f"Skipped {int((~valid).sum())} evaluations whose strategies do not fit space v{space_version}.", RuntimeWarning, stacklevel=2)
+            warn(f"Skipped {int((~valid).sum())} evaluations whose strategies do not fit space v{space_version}.", RuntimeWarning)
             evals = evals[valid].reset_index(drop=True)
         mf = np.array(
             [[np.nan if (v := json.loads(text).get(n)) is None else v for n in FEATURE_NAMES] for text in tasks["metafeatures"]],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from automl_meta._internal._warnings import warn
 from automl_meta.metafeatures import _information, _landmarking, _simple, _statistical
 from automl_meta.metafeatures._prepare import prepare
 
@@ -102,7 +103,7 @@ def compute(task, random_state: int = 0) -> MetaFeatures:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 values.update(module.compute(prep))
         except Exception as exc:  # never fail the caller on a meta-feature; say so
-            warnings.warn(f"meta-feature group {group!r} failed on task {task.name!r}: {exc!r}", RuntimeWarning, stacklevel=2)
+            warn(f"meta-feature group {group!r} failed on task {task.name!r}: {exc!r}", RuntimeWarning)
     vector = np.array([values[n] for n in FEATURE_NAMES], dtype=float)
     vector[~np.isfinite(vector)] = np.nan
     return MetaFeatures(vector, seconds=time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""The simple methods the meta-model must beat, as the anchors use them (DESIGN.md, protocol 1).
+"""The simple methods the meta-model must beat, as the anchors use them (protocol 1 of docs/BENCHMARKS.md).
 
 * :class:`StaticPortfolio` (auto-sklearn 2.0, TabRepo): greedily, the strategies that together give the best
   mean normalized score over the training tasks (the next one added is the one that most raises the mean of

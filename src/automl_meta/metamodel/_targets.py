@@ -1,4 +1,4 @@
-"""Training targets: per-task normalized scores (DESIGN.md: (score - worst) / (best - worst) over the
+"""Training targets: per-task normalized scores ((score - worst) / (best - worst) over the
 strategies evaluated on the task; failures count as the worst) and log fit times."""
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class NeighbourPrior:
     distance of the k): what the most similar datasets say, the strategy prior made local. For a training
     task its own group is left out (tasks of one group share their data: their scores would leak).
 
-    Alone it ranks the common set almost as well as the network (issue 15, benchmarks/NOTES.md); as the
+    Alone it ranks the common set almost as well as the network (benchmarks/NOTES.md); as the
     network's second prior input (``MetaModel(neighbours=k)``) it did not raise the network's top-1.
     """
 

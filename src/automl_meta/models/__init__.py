@@ -5,24 +5,19 @@
 >>> pipe = build_model(Strategy.default("hist_gb"), "binary")
 """
 
-from automl_meta.models._build import ENCODING, build_model
-from automl_meta.models._device import adapt_to_device, cuda_available, gpu_trial_slots, is_gpu, resolve_device
+from automl_meta.models._build import build_model
+from automl_meta.models._device import adapt_to_device, gpu_trial_slots, resolve_device
 from automl_meta.models._encoding import TabularEncoder
-from automl_meta.models._torch_mlp import (TorchMLPClassifier, TorchMLPRegressor, fit_pipelines_stacked, fit_stacked,
-                                           is_stackable)
+from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor, fit_pipelines_stacked, is_stackable
 
 __all__ = [
     "build_model",
-    "ENCODING",
     "TabularEncoder",
     "TorchMLPClassifier",
     "TorchMLPRegressor",
-    "fit_stacked",
+    "resolve_device",
+    "adapt_to_device",
+    "gpu_trial_slots",
     "fit_pipelines_stacked",
     "is_stackable",
-    "resolve_device",
-    "cuda_available",
-    "gpu_trial_slots",
-    "adapt_to_device",
-    "is_gpu",
 ]

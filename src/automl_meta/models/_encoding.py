@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from automl_meta._internal._warnings import warn
 from automl_meta.data import expand_datetimes, is_free_text, is_missing_marker, parse_numbers
 from automl_meta.errors import DataError
 from automl_meta.models._text import TextColumn
@@ -171,14 +172,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 parsed = parse_numbers(col)
                 bad = parsed.isna().to_numpy() & ~is_missing_marker(col).to_numpy()
                 if bad.any():
-                    import warnings
-
                     from automl_meta.data import DataWarning
 
-                    warnings.warn(
+                    warn(
                         f"Column {c!r} was numeric in training, but {int(bad.sum())} of its values at prediction are "
                         f"not numbers (e.g. {str(col[bad].iloc[0])[:40]!r}); they are treated as missing. Check the "
-                        "column's values.", DataWarning, stacklevel=4)
+                        "column's values.", DataWarning)
                 col = parsed
             cols.append(col.to_numpy(dtype=float, na_value=np.nan))
         out = np.column_stack(cols)

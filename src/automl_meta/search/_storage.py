@@ -22,7 +22,7 @@ def get_storage(storage, attempts: int = 5):
         return optuna.storages.get_storage(storage) if storage is None else storage
     from sqlalchemy.exc import SQLAlchemyError
 
-    from automl_meta.metadataset import lost_creation_race, serialize_sqlite_transactions
+    from automl_meta._internal._sql import lost_creation_race, serialize_sqlite_transactions
 
     for attempt in range(attempts):
         try:
@@ -42,7 +42,7 @@ def get_storage(storage, attempts: int = 5):
 
 
 def _storage_error(storage: str, exc: Exception) -> StorageError:
-    from automl_meta.metadataset import safe_url
+    from automl_meta._internal._sql import safe_url
 
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return StorageError(f"Cannot open the Optuna storage {safe_url(storage, '<storage URL>')!r} ({reason}). Give a "

@@ -7,7 +7,6 @@
 """
 
 from automl_meta.space._families import FAMILIES, SPACE_VERSION, SVM_MAX_ROWS, Family, available_families
-from automl_meta.space._params import Categorical, Float, Int
 from automl_meta.space._strategy import ENCODING_NAMES, GPU_BATCH_MIN_STEPS, GPU_MIN_BATCH, Strategy, decode, encode, encode_many, for_gpu, sample, suggest
 
 __all__ = [
@@ -26,7 +25,4 @@ __all__ = [
     "sample",
     "suggest",
     "ENCODING_NAMES",
-    "Float",
-    "Int",
-    "Categorical",
 ]
