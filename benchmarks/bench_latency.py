@@ -21,7 +21,6 @@ Usage: python benchmarks/bench_latency.py [--parts a,b,c,d] [--repeats 5] [--bus
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime
 import multiprocessing
@@ -37,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
-from _synthetic import mixed_frame  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
+from harness.synthetic import mixed_frame
 
 ROOT = HERE.parent
 CLI = [sys.executable, "-m", "automl_meta"]
@@ -189,7 +188,7 @@ def part_d(fit_budget: float | None = None, n_tasks: int = ZERO_SHOT_TASKS) -> l
         import flaml.default  # noqa: F401
     except ImportError:
         return [{"part": "d", "what": "zero-shot fits: skipped (FLAML is not installed: pip install -e '.[benchmarks]')"}]
-    from bench_endtoend import outer_split, test_score
+    from harness.peers import outer_split, test_score
 
     results = pd.read_csv(HERE / "results" / "endtoend.csv")
     names = list(dict.fromkeys(results["task"]))[:n_tasks]
@@ -232,7 +231,7 @@ def _zero_shot(method: str, task, fit_budget: float | None = None):
     ``automl_meta_zeroshot``); its estimator with one trial (cross-validated, then refitted) and no budget; or an
     automl-meta fit of ``fit_budget`` seconds; one core each."""
     if method == "automl_meta_zeroshot":
-        from bench_endtoend import ZeroShot
+        from harness.peers import ZeroShot
 
         return ZeroShot(task, None)
     if method == "flaml":
@@ -272,16 +271,14 @@ def report(frame: pd.DataFrame, stamp: str, command: str, busy: bool) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, tasks=(ZERO_SHOT_TASKS, "part d: the first N end-to-end tasks"), out_dir=RESULTS)
     parser.add_argument("--parts", default="a,b,c,d")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--busy", action="store_true", help="keep one core busy with a CPU-bound process")
     parser.add_argument("--fit-budget", type=float, help="part d also fits each task with this time budget (s)")
-    parser.add_argument("--tasks", type=int, default=ZERO_SHOT_TASKS, help="part d: the first N end-to-end tasks")
-    parser.add_argument("--out-dir", default=str(HERE / "results"))
     args = parser.parse_args()
     parts = [p for p in args.parts.split(",") if p]
-    out_dir = Path(args.out_dir)
+    out_dir = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     name = "latency_busy" if args.busy else "latency"
     rows = []
@@ -296,10 +293,7 @@ def main() -> None:
             rows += part_d(args.fit_budget, args.tasks)
     frame = pd.DataFrame(rows)
     frame.to_csv(out_dir / f"{name}.csv", index=False)
-    command = "python benchmarks/bench_latency.py" + (f" --parts {args.parts}" if args.parts != "a,b,c,d" else "") + \
-        (f" --repeats {args.repeats}" if args.repeats != 5 else "") + (" --busy" if args.busy else "") + \
-        (f" --fit-budget {args.fit_budget:g}" if args.fit_budget else "")
-    text = report(frame, machine_stamp(), command, args.busy)
+    text = report(frame, machine_stamp(), command_line(parser, args), args.busy)
     (out_dir / f"{name}.md").write_text(text + "\n")
     print(text)
 

@@ -27,17 +27,14 @@ Writes benchmarks/results/learning_loop.csv.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
 
 
 def zero_shot(model, data, tasks) -> dict:
@@ -91,52 +88,37 @@ class RecommendationScorer:
         return float((score - pool.min()) / (pool.max() - pool.min())) if pool.max() > pool.min() else 1.0
 
 
-def run_group(group, source, data, args, tmp, machine) -> list[dict]:
-    from automl_meta.data import iter_corpus
-    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
+def store_without(source, group: str, tmp: Path):
+    """A copy of the meta-dataset without the group's tasks (exported, filtered, imported)."""
     from automl_meta.metadataset import MetaDataset
-    from automl_meta.metamodel import MetaModel
 
-    in_group = np.flatnonzero(data.groups == group)
-    if len(in_group) < 2:
-        raise SystemExit(f"group {group!r} has {len(in_group)} tasks in the meta-dataset; need at least 2")
-    fit_tasks, held_tasks = in_group[::2], in_group[1::2]
-    others = np.flatnonzero(data.groups != group)
-
-    # a store without the group: export everything, import, then delete the group's tasks
     copy = MetaDataset(tmp / f"without_{group}.sqlite")
     export = tmp / "export.csv.gz"
     source.export(export)
     frame = pd.read_csv(export)
     frame[frame["task_group_name"] != group].to_csv(export, index=False)
     copy.import_file(export)
+    return copy
 
-    factory = lambda seed: MetaModel(n_members=args.members, epochs=args.epochs, random_state=seed)  # noqa: E731
-    scorer = RecommendationScorer(data, np.concatenate([held_tasks, fit_tasks]))
-    roles = {"held": held_tasks, "fitted": fit_tasks}
 
-    def measure(model) -> dict:
-        return {role: (zero_shot(model, data, tasks), scorer(model, tasks)) for role, tasks in roles.items()}
+def record_fits(names: list[str], store, metamodel_path, trials: int) -> None:
+    """Fit each named corpus task with the estimator, its trials recorded into ``store`` (the learning loop)."""
+    from automl_meta.data import iter_corpus
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
 
-    before_model = factory(0).fit(data.subset(others))
-    before = measure(before_model)
-    # control: the same training data, another seed — how much retraining alone moves the numbers
-    control = measure(factory(1).fit(data.subset(others)))
-    path = before_model.save(tmp / f"before_{group}.pt")
-
-    names = [str(data.task_names[t]) for t in fit_tasks]
-    print(f"machine: {machine}\ngroup {group}: fitting {names}, holding out {list(before['held'][0])}", flush=True)
     for task in iter_corpus(names=names):
         cls = AutoMetaRegressor if task.kind == "regression" else AutoMetaClassifier
-        cls(n_trials=args.trials, metadataset=copy, metamodel=path, random_state=0).fit(task.X, task.y)
-        print(f"  fitted {task.name}: {copy.count()[1]} evaluations in the store", flush=True)
-    after = measure(factory(1).fit(copy.training_data()))  # seed 1: compare with control
-    scorer.evaluator.close()
+        cls(n_trials=trials, metadataset=store, metamodel=metamodel_path, random_state=0).fit(task.X, task.y)
+        print(f"  fitted {task.name}: {store.count()[1]} evaluations in the store", flush=True)
+
+
+def result_rows(group, scorer, roles, results) -> list[dict]:
+    """A row per held-out or fitted task: each model's recommendations scored (before, control, after)."""
     rows = []
     for role in roles:
-        for t in before[role][0]:
+        for t in results["before"][role][0]:
             row = {"task": t, "group": group, "role": role}
-            for who, result in (("before", before), ("control", control), ("after", after)):
+            for who, result in results.items():
                 common, evaluated = result[role][0][t], result[role][1][t]
                 row.update({f"{who}_top1": common[0], f"{who}_top5": common[1], f"{who}_auc1": evaluated[0],
                             f"{who}_auc5": evaluated[1], f"{who}_rec1": scorer.normalized(t, evaluated[0]),
@@ -145,14 +127,51 @@ def run_group(group, source, data, args, tmp, machine) -> list[dict]:
     return rows
 
 
+def run_group(group, source, data, args, tmp, machine) -> list[dict]:
+    from automl_meta.metamodel import MetaModel
+
+    in_group = np.flatnonzero(data.groups == group)
+    if len(in_group) < 2:
+        raise SystemExit(f"group {group!r} has {len(in_group)} tasks in the meta-dataset; need at least 2")
+    fit_tasks, held_tasks = in_group[::2], in_group[1::2]
+    others = np.flatnonzero(data.groups != group)
+    copy = store_without(source, group, tmp)
+    factory = lambda seed: MetaModel(n_members=args.members, epochs=args.epochs, random_state=seed)  # noqa: E731
+    scorer = RecommendationScorer(data, np.concatenate([held_tasks, fit_tasks]))
+    roles = {"held": held_tasks, "fitted": fit_tasks}
+
+    def measure(model) -> dict:
+        return {role: (zero_shot(model, data, tasks), scorer(model, tasks)) for role, tasks in roles.items()}
+
+    before_model = factory(0).fit(data.subset(others))
+    # control: the same training data, another seed — how much retraining alone moves the numbers
+    results = {"before": measure(before_model), "control": measure(factory(1).fit(data.subset(others)))}
+    names = [str(data.task_names[t]) for t in fit_tasks]
+    print(f"machine: {machine}\ngroup {group}: fitting {names}, holding out {list(results['before']['held'][0])}", flush=True)
+    record_fits(names, copy, before_model.save(tmp / f"before_{group}.pt"), args.trials)
+    results["after"] = measure(factory(1).fit(copy.training_data()))  # seed 1: compare with control
+    scorer.evaluator.close()
+    return result_rows(group, scorer, roles, results)
+
+
+def summary(out: pd.DataFrame) -> list[str]:
+    columns = [f"{who}_{m}" for m in ("top1", "top5", "auc1", "auc5", "rec1", "rec5") for who in ("before", "control", "after")]
+    lines = []
+    for role, part in out.groupby("role", sort=False):
+        table = part.groupby("group")[columns].mean()
+        table.loc["all"] = part[columns].mean()
+        lines.append(f"\n{role} tasks ({len(part)})\n" + table.round(3).to_markdown())
+        for m in ("top1", "top5", "auc1", "auc5"):
+            d = part[f"after_{m}"] - part[f"control_{m}"]
+            lines.append(f"after vs control (same seed, without the recorded runs), {m} win/tie/loss: "
+                         f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())} over {len(part)} {role} tasks")
+    return lines
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, trials=20, metadataset=None, members=5, epochs=60,
+                              out=RESULTS / "learning_loop.csv")
     parser.add_argument("--groups", default="ecoli,yeast")
-    parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--metadataset", help="default: the shipped meta-dataset")
-    parser.add_argument("--members", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--out", default=str(HERE / "results" / "learning_loop.csv"))
     args = parser.parse_args()
 
     from automl_meta.metadataset import MetaDataset, shipped_path
@@ -162,24 +181,14 @@ def main() -> None:
     if not args.metadataset:
         source.import_file(shipped_path())
     data = source.training_data()
-    out_path = Path(args.out)
     rows = []
     for group in args.groups.split(","):
         rows += run_group(group, source, data, args, tmp, machine_stamp())
-        pd.DataFrame(rows).to_csv(out_path, index=False)
+        pd.DataFrame(rows).to_csv(args.out, index=False)
     out = pd.DataFrame(rows)
     print(out.to_markdown(index=False, floatfmt=".3f"))
-    print(f"\n## Learning loop ({machine_stamp()}); command: `python benchmarks/bench_learning_loop.py --groups "
-          f"{args.groups} --trials {args.trials}`\n")
-    columns = [f"{who}_{m}" for m in ("top1", "top5", "auc1", "auc5", "rec1", "rec5") for who in ("before", "control", "after")]
-    for role, part in out.groupby("role", sort=False):
-        summary = part.groupby("group")[columns].mean()
-        summary.loc["all"] = part[columns].mean()
-        print(f"\n{role} tasks ({len(part)})\n" + summary.round(3).to_markdown())
-        for m in ("top1", "top5", "auc1", "auc5"):
-            d = part[f"after_{m}"] - part[f"control_{m}"]
-            print(f"after vs control (same seed, without the recorded runs), {m} win/tie/loss: "
-                  f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())} over {len(part)} {role} tasks")
+    print(f"\n## Learning loop ({machine_stamp()}); command: `{command_line(parser, args)}`\n")
+    print("\n".join(summary(out)))
 
 
 if __name__ == "__main__":

@@ -26,17 +26,14 @@ import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
-from _synthetic import mixed_frame  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser
+from harness.machine import machine_stamp
+from harness.synthetic import mixed_frame
 
-RESULTS = HERE / "results"
 
 # (automl-meta feature, pymfe feature, transform of the pymfe value to the same scale)
 MATCHED = [
@@ -160,7 +157,7 @@ def bench_corpus() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
     parser.add_argument("--pymfe-timeout", type=float, default=1800)
     parser.add_argument("--no-corpus", action="store_true")

@@ -23,46 +23,17 @@ Usage: python benchmarks/bench_metalevel.py [--metadataset PATH] [--out benchmar
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from math import comb
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _heldout import fit_or_load  # noqa: E402
-from _stats import bootstrap_interval  # noqa: E402
-from _machine import machine_stamp  # noqa: E402
-
-METHODS = ["metamodel", "portfolio", "knn", "random"]
-
-
-def expected_random(values: np.ndarray, k: int) -> float:
-    """Expected max of k draws without replacement from values (exact, via order statistics)."""
-    v = np.sort(values)
-    n = len(v)
-    k = min(k, n)
-    # P(max is the i-th smallest) = C(i-1, k-1) / C(n, k) for i = k..n (1-based)
-    weights = np.array([comb(i - 1, k - 1) for i in range(1, n + 1)], dtype=float) / comb(n, k)
-    return float((weights * v).sum())
-
-
-def group_folds(groups, n_folds: int, seed: int = 0) -> dict:
-    """Held-out fold of every group: leave-one-group-out (``n_folds`` 0) or ``n_folds`` folds of whole groups
-    (seeded shuffle), for meta-datasets too large to retrain the meta-model once per group."""
-    unique = list(dict.fromkeys(groups))
-    if not n_folds:
-        return {g: i for i, g in enumerate(unique)}
-    order = np.random.default_rng(seed).permutation(len(unique))
-    return {unique[j]: i % n_folds for i, j in enumerate(order)}
-
-
-def _kind_class(kinds) -> np.ndarray:
-    return np.where(np.asarray(kinds) == "regression", "regression", "classification")
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.heldout import fit_or_load, kind_classes, open_store
+from harness.machine import machine_stamp
+from harness.metalevel import expected_random, group_folds, summarize
 
 
 def _fold_model(train_data, model_factory, cache: Path | None, key: str):
@@ -79,6 +50,24 @@ def _fold_model(train_data, model_factory, cache: Path | None, key: str):
     return fit_or_load(model, train_data, path)
 
 
+def task_rows(data, t: int, matrix, common, model, portfolio, knn) -> list[dict]:
+    """Each method's top-1 and best-of-top-5 normalized score on held-out task ``t``, among the common
+    strategies it was scored on; random choice's expected values."""
+    available = np.flatnonzero(~np.isnan(matrix[t]))
+    score = {common[j].key: matrix[t, j] for j in available}
+    candidates = [common[j] for j in available]
+    ranked = {
+        "metamodel": [r.strategy for r in model.recommend(data.metafeatures[t], k=5, candidates=candidates,
+                                                           kind=str(data.kinds[t]))],
+        "portfolio": portfolio.recommend(k=5, among=candidates),
+        "knn": knn.recommend(data.metafeatures[t], k=5, among=candidates),
+    }
+    rows = [{"method": method, "top1": score[picks[0].key], "top5": max(score[s.key] for s in picks)}
+            for method, picks in ranked.items()]
+    values = np.array(list(score.values()))
+    return rows + [{"method": "random", "top1": float(values.mean()), "top5": expected_random(values, 5)}]
+
+
 def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | None = None):
     """Per held-out fold: train every method without the fold's groups, then score each held-out task's picks
     among the common strategies it was scored on (its whole common set at the base fidelity, the first part at
@@ -88,7 +77,7 @@ def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | 
 
     matrix, common = common_matrix(data)
     fold = np.array([fold_of[g] for g in data.groups])
-    kind_class = _kind_class(data.kinds)
+    kind_class = kind_classes(data.kinds)
     fidelities = data.fidelities if data.fidelities is not None else np.full(len(data.task_ids), None)
     collections = data.collections if data.collections is not None else np.full(len(data.task_ids), None)
     for f in folds_todo:
@@ -101,107 +90,15 @@ def held_out_rows(data, model_factory, fold_of: dict, folds_todo, cache: Path | 
         model = _fold_model(train_data, model_factory, cache, f"fold{f}_of{len(set(fold_of.values()))}")
         baselines = {}
         for kc in set(kind_class[test]):
-            sub = train_data.subset(np.flatnonzero(_kind_class(train_data.kinds) == kc))
+            sub = train_data.subset(np.flatnonzero(kind_classes(train_data.kinds) == kc))
             baselines[kc] = (StaticPortfolio().fit(sub), NearestTasks().fit(sub))
         rows = []
         for t in test:
-            available = np.flatnonzero(~np.isnan(matrix[t]))
-            score = {common[j].key: matrix[t, j] for j in available}
-            candidates = [common[j] for j in available]
-            portfolio, knn = baselines[kind_class[t]]
-            ranked = {
-                "metamodel": [r.strategy for r in model.recommend(data.metafeatures[t], k=5, candidates=candidates,
-                                                                   kind=str(data.kinds[t]))],
-                "portfolio": portfolio.recommend(k=5, among=candidates),
-                "knn": knn.recommend(data.metafeatures[t], k=5, among=candidates),
-            }
             base = {"task": data.task_names[t], "group": data.groups[t], "kind": data.kinds[t],
                     "collection": collections[t], "fidelity": fidelities[t]}
-            for method, picks in ranked.items():
-                values = [score[s.key] for s in picks]
-                rows.append({**base, "method": method, "top1": values[0], "top5": max(values)})
-            values = np.array(list(score.values()))
-            rows.append({**base, "method": "random", "top1": float(values.mean()), "top5": expected_random(values, 5)})
+            rows += [{**base, **row} for row in task_rows(data, t, matrix, common, model, *baselines[kind_class[t]])]
         print(f"fold {f}: {len(test)} held-out tasks, trained in {time.perf_counter() - t0:.1f} s", flush=True)
         yield f, rows
-
-
-def method_table(sub: pd.DataFrame, methods) -> str:
-    """Markdown: per method, the mean top-1 and top-5 with their 95% bootstrap intervals."""
-    table = []
-    for method in methods:
-        m = sub[sub["method"] == method]
-        if m.empty:
-            continue
-        row = {"method": method}
-        for col in ("top1", "top5"):
-            lo, hi = bootstrap_interval(m[col].to_numpy(), n=2000)
-            row[col] = f"{m[col].mean():.3f} [{lo:.3f}, {hi:.3f}]"
-        table.append(row)
-    return pd.DataFrame(table).to_markdown(index=False)
-
-
-def win_tie_loss(a: pd.Series, b: pd.Series) -> str:
-    d = a - b
-    return f"{int((d > 1e-9).sum())}/{int((d.abs() <= 1e-9).sum())}/{int((d < -1e-9).sum())}"
-
-
-def paired_difference(pivot: pd.DataFrame, a: str, b: str) -> str:
-    """Mean per-task difference a - b with its paired bootstrap 95% interval (tasks resampled)."""
-    d = (pivot[a] - pivot[b]).dropna().to_numpy()
-    lo, hi = bootstrap_interval(d, n=2000)
-    return f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
-
-def _task_keys(frame: pd.DataFrame) -> pd.Series:
-    """One key per held-out task: its name and fidelity (a task's base and large fidelities are two tasks)."""
-    fidelity = frame["fidelity"].fillna("").astype(str) if "fidelity" in frame else ""
-    return frame["task"].astype(str) + "@" + fidelity
-
-
-def comparison_table(sub: pd.DataFrame) -> str:
-    """metamodel - baseline per task, top-1 and top-5, with paired bootstrap intervals and win/tie/loss."""
-    table = []
-    sub = sub.assign(key=_task_keys(sub))
-    for base in ("portfolio", "knn"):
-        row = {"difference": f"metamodel - {base}"}
-        for col in ("top1", "top5"):
-            pivot = sub.pivot_table(index="key", columns="method", values=col)
-            if base in pivot and "metamodel" in pivot:
-                row[col] = paired_difference(pivot, "metamodel", base)
-                row[f"{col} w/t/l"] = win_tie_loss(pivot["metamodel"], pivot[base])
-        table.append(row)
-    return pd.DataFrame(table).to_markdown(index=False)
-
-
-def slices(frame: pd.DataFrame):
-    """(label, rows) of every reported slice: per kind, per collection and kind class, per fidelity."""
-    kc = _kind_class(frame["kind"])
-    yield "all tasks", np.ones(len(frame), dtype=bool)
-    for label in ("classification", "regression"):
-        yield label, kc == label
-    for label, mask in (("binary", frame["kind"] == "binary"), ("multiclass", frame["kind"] == "multiclass")):
-        yield label, mask.to_numpy()
-    if "collection" in frame:
-        for collection in sorted(frame["collection"].dropna().unique()):
-            for label in ("classification", "regression"):
-                yield f"{collection}, {label}", ((frame["collection"] == collection).to_numpy() & (kc == label))
-    if "fidelity" in frame:
-        for fidelity in sorted(frame["fidelity"].dropna().unique()):
-            yield f"{fidelity} fidelity", (frame["fidelity"] == fidelity).to_numpy()
-
-
-def summarize(frame: pd.DataFrame) -> str:
-    lines = []
-    for label, mask in slices(frame):
-        sub = frame[mask]
-        if sub.empty:
-            continue
-        lines.append(f"\n### {label} ({_task_keys(sub).nunique()} tasks)\n")
-        lines.append(method_table(sub, METHODS))
-        lines.append("\nPaired per-task difference [95% bootstrap interval], win/tie/loss:\n")
-        lines.append(comparison_table(sub))
-    return "\n".join(lines)
 
 
 def cost_report(data, model_factory, tmp: Path) -> str:
@@ -225,51 +122,50 @@ def cost_report(data, model_factory, tmp: Path) -> str:
             f"(meta-features given): median {1000 * np.median(lat):.1f} ms")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one, imported into a temporary store)")
-    parser.add_argument("--out", default=str(HERE / "results" / "metalevel.csv"))
-    parser.add_argument("--members", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--folds", type=int, default=0,
-                        help="hold out this many folds of whole groups (default 0: leave-one-group-out)")
+def _parser():
+    parser = benchmark_parser(__doc__, metadataset=(None, "the meta-dataset, a path or URL (default: the shipped one, "
+                                                          "imported into a temporary store)"),
+                              out=RESULTS / "metalevel.csv", members=5, epochs=60,
+                              folds=(0, "hold out this many folds of whole groups (default 0: leave-one-group-out)"))
     parser.add_argument("--fresh", action="store_true", help="ignore existing results")
     parser.add_argument("--no-cost", action="store_true")
-    parser.add_argument("--model-cache", help="directory to save and reuse the per-fold meta-models (e.g. "
+    parser.add_argument("--model-cache", type=Path, help="directory to save and reuse the per-fold meta-models (e.g. "
                         "build/heldout_models): a rerun that changes only how recommend chooses trains nothing")
+    return parser
+
+
+def _results_so_far(out: Path, fresh: bool, scheme: str) -> pd.DataFrame:
+    columns = ["task", "group", "kind", "collection", "fidelity", "method", "top1", "top5"]
+    done = pd.read_csv(out) if out.exists() and not fresh else pd.DataFrame(columns=columns + ["fold", "scheme"])
+    if len(done) and set(done.get("scheme", pd.Series([None]))) != {scheme}:
+        sys.exit(f"{out} holds results of another scheme than {scheme!r}: pass --fresh or another --out.")
+    return done
+
+
+def main() -> None:
+    parser = _parser()
     args = parser.parse_args()
 
     import tempfile
 
-    from automl_meta.metadataset import MetaDataset, shipped_path
     from automl_meta.metamodel import MetaModel
 
     tmp = Path(tempfile.mkdtemp())
-    if args.metadataset:
-        store = MetaDataset(args.metadataset)
-    else:
-        store = MetaDataset(tmp / "md.sqlite")
-        store.import_file(shipped_path())
-    data = store.training_data()
+    data = open_store(args.metadataset).training_data()
     factory = lambda: MetaModel(n_members=args.members, epochs=args.epochs)  # noqa: E731
-    out = Path(args.out)
-    columns = ["task", "group", "kind", "collection", "fidelity", "method", "top1", "top5"]
     scheme = f"{args.folds} folds of whole groups" if args.folds else "leave-one-group-out"
-    done = pd.read_csv(out) if out.exists() and not args.fresh else pd.DataFrame(columns=columns + ["fold", "scheme"])
-    if len(done) and set(done.get("scheme", pd.Series([None]))) != {scheme}:
-        sys.exit(f"{out} holds results of another scheme than {scheme!r}: pass --fresh or another --out.")
+    done = _results_so_far(args.out, args.fresh, scheme)
     fold_of = group_folds(data.groups, args.folds)
     folds_todo = sorted(set(fold_of.values()) - set(done["fold"]))
     print(f"machine: {machine_stamp()}; {len(data.task_ids)} tasks in {len(set(data.groups))} groups, {scheme}; "
           f"{len(folds_todo)} folds to run")
-    cache = Path(args.model_cache) if args.model_cache else None
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-    for fold, rows in held_out_rows(data, factory, fold_of, folds_todo, cache):
+    if args.model_cache is not None:
+        args.model_cache.mkdir(parents=True, exist_ok=True)
+    for fold, rows in held_out_rows(data, factory, fold_of, folds_todo, args.model_cache):
         done = pd.concat([done, pd.DataFrame(rows).assign(fold=fold, scheme=scheme)], ignore_index=True)
-        done.to_csv(out, index=False)
+        done.to_csv(args.out, index=False)
     print(f"\n## Meta-level, {scheme} ({machine_stamp()})\n\nmean normalized score [95% bootstrap CI]; "
-          f"command: `python benchmarks/bench_metalevel.py{' --folds ' + str(args.folds) if args.folds else ''}`")
+          f"command: `{command_line(parser, args)}`")
     print(summarize(done))
     if not args.no_cost:
         print("\n" + cost_report(data, factory, tmp))

@@ -17,21 +17,17 @@ Usage: python benchmarks/bench_pool.py [--folds 4] [--size 3000] [--members 5] [
 
 from __future__ import annotations
 
-import argparse
 import copy
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _heldout import open_store  # noqa: E402
-from _machine import machine_stamp  # noqa: E402
-from _stats import above_level_below, mean_with_interval  # noqa: E402
-from bench_metalevel import group_folds  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.heldout import open_store
+from harness.machine import machine_stamp
+from harness.stats import above_level_below, mean_with_interval
+from harness.metalevel import group_folds
 
 
 def coverage_pool(model, size: int) -> np.ndarray:
@@ -119,24 +115,16 @@ def summarize(frame: pd.DataFrame, size: int, stamp: str, command: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--metadataset", help="meta-dataset path/URL (default: the shipped one)")
-    parser.add_argument("--folds", type=int, default=4)
+    parser = benchmark_parser(__doc__, metadataset=None, folds=4, members=5, epochs=60, out_dir=RESULTS)
     parser.add_argument("--size", type=int, default=3000)
-    parser.add_argument("--members", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
     data = open_store(args.metadataset).training_data()
     folds = group_folds(list(np.asarray(data.groups).astype(str)), args.folds)
     frame = run(data, folds, args.size, args.members, args.epochs)
-    out = Path(args.out)
+    out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "pool.csv", index=False)
-    command = f"python benchmarks/bench_pool.py --folds {args.folds} --size {args.size}"
-    if (args.members, args.epochs) != (5, 60):
-        command += f" --members {args.members} --epochs {args.epochs}"
-    text = summarize(frame, args.size, machine_stamp(), command)
+    text = summarize(frame, args.size, machine_stamp(), command_line(parser, args))
     (out / "pool.md").write_text(text + "\n")
     print(text)
 

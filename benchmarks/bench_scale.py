@@ -17,20 +17,16 @@ Usage: python benchmarks/bench_scale.py [--sizes 11000,100000,1000000] [--epochs
 
 from __future__ import annotations
 
-import argparse
 import resource
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _heldout import open_store  # noqa: E402
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.heldout import open_store
+from harness.machine import machine_stamp
 
 
 def grown(data, target_rows: int, seed: int = 0):
@@ -58,49 +54,49 @@ def grown(data, target_rows: int, seed: int = 0):
     )
 
 
+def measure(data, epochs: int, device: str) -> dict:
+    """Training seconds (the fixed part and per member epoch), recommend latency and peak memory at one size."""
+    from automl_meta.metamodel import MetaModel
+
+    t0 = time.perf_counter()
+    MetaModel(n_members=1, epochs=0, device=device).fit(data)  # the fixed cost: scaling, prior, candidates
+    fixed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model = MetaModel(n_members=1, epochs=epochs, device=device).fit(data)
+    per_epoch = max(time.perf_counter() - t0 - fixed, 0.0) / epochs
+    mf, kind = data.metafeatures[0], str(data.kinds[0])
+    model.recommend(mf, k=5, kind=kind)
+    lat = []
+    for _ in range(10):
+        t = time.perf_counter()
+        model.recommend(mf, k=5, kind=kind)
+        lat.append(time.perf_counter() - t)
+    return {"device": device, "evaluations": len(data.scores), "tasks": len(data.task_ids), "fixed_s": round(fixed, 2),
+            "seconds_per_member_epoch": round(per_epoch, 3),
+            "default_training_s_extrapolated": round(fixed + per_epoch * 5 * 60, 1),
+            "recommend_ms_median": round(1000 * float(np.median(lat)), 1),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--metadataset")
+    parser = benchmark_parser(__doc__, metadataset=None, epochs=2, out=(None, "CSV to write (default: "
+                              "benchmarks/results/scale.csv, scale_cuda.csv on a GPU)"))
     parser.add_argument("--sizes", default="11000,100000,1000000")
-    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: where the members are trained")
-    parser.add_argument("--out", help="CSV to write (default: benchmarks/results/scale.csv, scale_cuda.csv on a GPU)")
     args = parser.parse_args()
-    args.out = args.out or str(HERE / "results" / ("scale.csv" if args.device == "cpu" else "scale_cuda.csv"))
+    command = command_line(parser, args)
+    out = args.out or RESULTS / ("scale.csv" if args.device == "cpu" else "scale_cuda.csv")
 
     from automl_meta.metamodel import MetaModel
 
     base = open_store(args.metadataset).training_data()
-    dev = args.device
-    MetaModel(n_members=1, epochs=1, device=dev).fit(base)  # warm-up: imports and first-call costs are not training
+    MetaModel(n_members=1, epochs=1, device=args.device).fit(base)  # warm-up: imports and first-call costs are not training
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        data = grown(base, size)
-        t0 = time.perf_counter()
-        zero = MetaModel(n_members=1, epochs=0, device=dev).fit(data)  # the fixed cost: scaling, prior, candidates
-        fixed = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        model = MetaModel(n_members=1, epochs=args.epochs, device=dev).fit(data)
-        trained = time.perf_counter() - t0
-        per_epoch = max(trained - fixed, 0.0) / args.epochs
-        mf, kind = data.metafeatures[0], str(data.kinds[0])
-        model.recommend(mf, k=5, kind=kind)
-        lat = []
-        for _ in range(10):
-            t = time.perf_counter()
-            model.recommend(mf, k=5, kind=kind)
-            lat.append(time.perf_counter() - t)
-        del zero
-        row = {"device": dev, "evaluations": len(data.scores), "tasks": len(data.task_ids), "fixed_s": round(fixed, 2),
-               "seconds_per_member_epoch": round(per_epoch, 3),
-               "default_training_s_extrapolated": round(fixed + per_epoch * 5 * 60, 1),
-               "recommend_ms_median": round(1000 * float(np.median(lat)), 1),
-               "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
-        rows.append(row)
-        print(row, flush=True)
-        pd.DataFrame(rows).to_csv(args.out, index=False)
-    print(f"\n## Scale ({machine_stamp(dev)}); command: `python benchmarks/bench_scale.py --sizes {args.sizes} "
-          f"--epochs {args.epochs} --device {dev}`\n")
+        rows.append(measure(grown(base, size), args.epochs, args.device))
+        print(rows[-1], flush=True)
+        pd.DataFrame(rows).to_csv(out, index=False)
+    print(f"\n## Scale ({machine_stamp(args.device)}); command: `{command}`\n")
     print(pd.DataFrame(rows).to_markdown(index=False))
 
 

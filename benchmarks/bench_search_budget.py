@@ -11,20 +11,16 @@ Writes benchmarks/results/search_budget.csv (or fit_budget.csv).
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser
+from harness.machine import machine_stamp
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, out_dir=RESULTS)
     parser.add_argument("--budgets", type=float, nargs="+", default=[10, 30])
     parser.add_argument("--mode", choices=["search", "fit"], default="search")
     parser.add_argument("--tasks", nargs="+", default=["keel/breast", "keel/segment", "uci_regression/autompg", "uci_regression/bike"])
@@ -56,7 +52,7 @@ def main() -> None:
                          "timeouts": statuses.get("timeout", 0)})
             print(rows[-1], flush=True)
     frame = pd.DataFrame(rows)
-    out = HERE / "results" / f"{args.mode}_budget.csv"
+    out = args.out_dir / f"{args.mode}_budget.csv"
     frame.to_csv(out, index=False)
     print(f"\n{machine_stamp()}\n" + frame.to_markdown(index=False, floatfmt=".2f"))
     print(f"\nworst overshoot: {frame.overshoot_pct.max():.2f}% of the budget")

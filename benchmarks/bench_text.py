@@ -12,7 +12,7 @@ SpamAssassin public corpus (6,046 messages: easy ham, hard ham, spam), as the np
 * ``n_received``: a number (how many mail servers it passed);
 * target ``spam``: 1 for the messages of the spam folders.
 
-Each method (``bench_endtoend.make_method``: the same methods, one core; automl_meta with the shipped
+Each method (``harness.peers.make_method``: the same methods, one core; automl_meta with the shipped
 meta-model, since the corpus holds no mail) is fitted on a
 75% split (stratified, seeded) within the budget and scored on the other 25% by ROC AUC.
 ``--text-as-category`` declares ``subject`` and ``body`` categorical (``category`` dtype, which is never read as
@@ -26,22 +26,19 @@ Usage: python benchmarks/bench_text.py --spam-assassin DIR [--budget 120] [--met
 
 from __future__ import annotations
 
-import argparse
 import email
 import email.header
 import email.policy
 import email.utils
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
-from _machine import machine_stamp  # noqa: E402
-from bench_endtoend import run_one  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser
+from harness.machine import machine_stamp
+from harness.peers import run_one
 
 #: The package's folders and their label.
 FOLDERS = {"easy-ham-1": 0, "easy-ham-2": 0, "hard-ham-1": 0, "spam-1": 1, "spam-2": 1}
@@ -105,19 +102,17 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, budget=120.0, methods="automl_meta,flaml_automl,hgb_default",
+                              out_dir=RESULTS / "text")
     parser.add_argument("--spam-assassin", required=True, metavar="DIR", help="the unpacked npm package folder")
-    parser.add_argument("--budget", type=float, default=120.0)
-    parser.add_argument("--methods", default="automl_meta,flaml_automl,hgb_default")
     parser.add_argument("--text-as-category", action="store_true",
                         help="subject and body as categories (the results' methods get the suffix _text_as_category)")
     parser.add_argument("--tag", default="", help="appended to the method names in the results")
-    parser.add_argument("--out-dir", default=str(HERE / "results" / "text"))
     args = parser.parse_args()
     from automl_meta.data import Task
     from automl_meta.metamodel import SHIPPED_MODEL
 
-    out_dir = Path(args.out_dir)
+    out_dir = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "text.csv"
     done = pd.read_csv(out, keep_default_na=False, na_values=[""]) if out.exists() else pd.DataFrame(columns=COLUMNS)
@@ -128,7 +123,7 @@ def main() -> None:
     task = Task(X, y, kind="binary", name="spam_assassin")  # the kind and metric make_method reads
     from sklearn.model_selection import train_test_split
 
-    # the raw table, split as bench_endtoend.outer_split does: each method sees the columns as a user has them
+    # the raw table, split as harness.peers.outer_split does: each method sees the columns as a user has them
     split = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
     scratch = Path(tempfile.mkdtemp())
     for method in args.methods.split(","):

@@ -13,7 +13,6 @@ Usage: python benchmarks/bench_text_numbers.py [--manifest PATH] [--families his
 
 from __future__ import annotations
 
-import argparse
 import sys
 import warnings
 from pathlib import Path
@@ -21,9 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser
+from harness.machine import machine_stamp
 
 
 def candidates(manifest: pd.DataFrame, root: Path) -> list[tuple[pd.Series, pd.DataFrame, list[str]]]:
@@ -54,12 +52,10 @@ def main() -> None:
     from automl_meta.evaluate import cross_validate
     from automl_meta.space import Strategy, available_families
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, max_rows=10_000, out=RESULTS / "text_numbers.csv")
     parser.add_argument("--manifest", type=Path, default=default_manifest_path())
     parser.add_argument("--families", default="hist_gb,random_forest,linear")
     parser.add_argument("--cv", type=int, default=5)
-    parser.add_argument("--max-rows", type=int, default=10_000)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "text_numbers.csv")
     args = parser.parse_args()
     if args.manifest is None or not Path(args.manifest).exists():
         sys.exit("No corpus manifest: pass --manifest or set AUTOML_META_CORPUS.")

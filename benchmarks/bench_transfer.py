@@ -15,9 +15,7 @@ Usage: python benchmarks/bench_transfer.py --metadataset build/v2.sqlite [--v1-r
 
 from __future__ import annotations
 
-import argparse
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -25,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
-from bench_metalevel import expected_random, method_table, win_tie_loss  # noqa: E402
+from harness.cli import REQUIRED, RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
+from harness.metalevel import expected_random, method_table, win_tie_loss
 
 V1_FILES = ("src/automl_meta/assets/metadataset.csv.gz", "src/automl_meta/assets/metamodel.pt",
             "src/automl_meta/assets/metamodel.pt.json")
@@ -86,10 +84,9 @@ def summarize(frame: pd.DataFrame) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--metadataset", required=True, help="the v2 meta-dataset (path or URL)")
+    parser = benchmark_parser(__doc__, metadataset=(REQUIRED, "the v2 meta-dataset (path or URL)"),
+                              out=RESULTS / "transfer_v1.csv")
     parser.add_argument("--v1-ref", default="11f8b38", help="git commit that shipped the v1 meta-dataset and meta-model")
-    parser.add_argument("--out", default=str(HERE / "results" / "transfer_v1.csv"))
     args = parser.parse_args()
 
     from automl_meta.metadataset import MetaDataset
@@ -105,7 +102,7 @@ def main() -> None:
     frame = pd.DataFrame(transfer_rows(data, model, portfolio))
     frame.to_csv(args.out, index=False)
     report = (f"## Transfer of the v1 meta-model and portfolio to meta-dataset v2 ({machine_stamp()})\n\n"
-              f"Command: `python benchmarks/bench_transfer.py --metadataset {args.metadataset}`; mean normalized "
+              f"Command: `{command_line(parser, args)}`; mean normalized "
               f"score [95% bootstrap CI] of the top-1 and the best of the top-5 among the v2 common set, base "
               f"fidelity.\n{summarize(frame)}")
     Path(args.out).with_suffix(".md").write_text(report + "\n")

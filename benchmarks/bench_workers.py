@@ -11,16 +11,12 @@ Usage: python benchmarks/bench_workers.py [--workers 1,2] [--budget 60] [--task 
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _machine import machine_stamp  # noqa: E402
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
 
 
 def make_task(name: str):
@@ -53,19 +49,15 @@ def run(task, workers: int, budget: float, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, budget=60.0, seed=0, out=RESULTS / "workers.csv")
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--task", default="synthetic", choices=["synthetic", "penguins"])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(HERE / "results" / "workers.csv"))
     args = parser.parse_args()
     task = make_task(args.task)
     rows = [run(task, int(w), args.budget, args.seed) for w in args.workers.split(",")]
     frame = pd.DataFrame(rows)
     frame.to_csv(args.out, index=False)
-    print(f"## Trials per minute by evaluation workers ({machine_stamp()})\n\nCommand: `python benchmarks/bench_workers.py "
-          f"--workers {args.workers} --budget {args.budget:g} --task {args.task}`\n")
+    print(f"## Trials per minute by evaluation workers ({machine_stamp()})\n\nCommand: `{command_line(parser, args)}`\n")
     print(frame.to_markdown(index=False))
 
 

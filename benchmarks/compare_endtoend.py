@@ -15,17 +15,14 @@ Usage: python benchmarks/compare_endtoend.py --run 68a3dd2:1:DIR_A/endtoend.csv 
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _stats import above_level_below, mean_with_interval  # noqa: E402
-from bench_endtoend import TIE  # noqa: E402
+from harness.cli import REQUIRED, benchmark_parser
+from harness.stats import above_level_below, mean_with_interval
+from harness.endtoend import TIE
 
 
 def side_by_side(runs: list[tuple[str, int, pd.DataFrame]]) -> pd.DataFrame:
@@ -54,9 +51,8 @@ def compare(wide: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, out=REQUIRED)
     parser.add_argument("--run", action="append", required=True, metavar="CODE:SEED:CSV")
-    parser.add_argument("--out", required=True)
     args = parser.parse_args()
     runs = []
     for spec in args.run:

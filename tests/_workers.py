@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import sys
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _task():
     from automl_meta.data import Task
-    from conftest import make_mixed_frame
+    from helpers import make_mixed_frame
 
     frame = make_mixed_frame(n=150, seed=3)  # every process builds the same task: same fingerprint
     return Task(frame.drop(columns=["y_binary", "y_multi", "y_reg"]), frame["y_binary"], name="shared-task")
@@ -39,7 +37,7 @@ def write_job(store_url: str) -> None:
     from automl_meta.space import Strategy
 
     store = MetaDataset(store_url)
-    from conftest import stored
+    from helpers import stored
 
     task_id = stored(store, _task())
     batch = [Evaluation(Strategy("linear", {"reg_strength": 0.01 * (i + 1)}), "roc_auc", "ok", score=0.5 + i / 1000,

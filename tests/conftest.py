@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from automl_meta.data import default_manifest_path
-
-
-def stored(store, task, **kwargs) -> int:
-    """``store.add_task`` with the task's meta-features computed as the library's callers do (seed 0)."""
-    from automl_meta.metafeatures import compute
-
-    return store.add_task(task, compute(task), **kwargs)
-
-
-def make_mixed_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
-    """Numeric, text-categorical, pandas-categorical and bool columns, with missing values, and targets of
-    every kind that depend on the features (so that models can learn something)."""
-    rng = np.random.default_rng(seed)
-    x0 = rng.normal(size=n)
-    x1 = rng.exponential(size=n)
-    color = rng.choice(["red", "green", "blue"], size=n)
-    size = pd.Categorical(rng.choice(["S", "M", "L"], size=n))
-    flag = rng.random(n) < 0.4
-    signal = x0 + (color == "red") * 1.5 + rng.normal(scale=0.5, size=n)
-    frame = pd.DataFrame(
-        {
-            "x0": x0,
-            "x1": np.where(rng.random(n) < 0.1, np.nan, x1),
-            "color": pd.Series(color, dtype=object).where(rng.random(n) > 0.05),
-            "size": size,
-            "flag": flag,
-            "count": rng.integers(0, 50, size=n),
-        }
-    )
-    frame["y_binary"] = np.where(signal > np.median(signal), "yes", "no")
-    frame["y_multi"] = pd.cut(signal, 3, labels=["low", "mid", "high"]).astype(str)
-    frame["y_reg"] = signal * 10 + 3
-    return frame
+from helpers import make_mixed_frame
 
 
 @pytest.fixture(autouse=True)

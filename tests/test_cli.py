@@ -10,7 +10,7 @@ import pytest
 
 from automl_meta.cli import main
 from automl_meta.metafeatures import FEATURE_NAMES
-from conftest import stored
+from helpers import stored
 
 
 def test_metafeatures_json(capsys):
@@ -127,7 +127,7 @@ def test_metamodel_train(tmp_path, capsys):
     from automl_meta.metamodel import MetaModel
     from automl_meta.space import Strategy
 
-    from conftest import make_mixed_frame
+    from helpers import make_mixed_frame
     from automl_meta.data import Task
 
     store = MetaDataset(tmp_path / "md.sqlite")
@@ -145,7 +145,7 @@ def test_metamodel_train(tmp_path, capsys):
 
 @pytest.fixture
 def saved_metamodel(tmp_path):
-    from test_metamodel import synthetic_data
+    from helpers import synthetic_data
 
     from automl_meta.metamodel import MetaModel
 
@@ -207,7 +207,7 @@ def test_metamodel_update_writes_the_users_model():
     from automl_meta.evaluate import Evaluation
     from automl_meta.space import Strategy
     from automl_meta.data import Task
-    from conftest import make_mixed_frame
+    from helpers import make_mixed_frame
 
     store = MetaDataset()
     for seed in range(2):

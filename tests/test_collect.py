@@ -1,7 +1,6 @@
 """Building a meta-dataset from a corpus: common set, task-specific rounds, two fidelities, resumability (also
 after a kill), Dask, shards, refused and duplicate tasks, stats."""
 
-import gzip
 import json
 import subprocess
 import sys
@@ -18,27 +17,12 @@ from automl_meta.collect._units import capped_task
 from automl_meta.metadataset import MetaDataset, stats
 from automl_meta.space import available_families
 
-from conftest import make_mixed_frame
-
-FAST = ["linear", "knn", "extra_trees"]
-
-
-def _write_corpus(folder, specs) -> str:
-    """A manifest of tasks made from the mixed test frame: specs are (name, target, kind, rows, seed, group)."""
-    rows = []
-    for name, target, kind, n, seed, group in specs:
-        frame = make_mixed_frame(n=n, seed=seed).drop(columns=[c for c in ("y_binary", "y_multi", "y_reg") if c != target])
-        with gzip.open(folder / f"{name}.csv.gz", "wt") as fh:
-            frame.to_csv(fh, index=False)
-        rows.append({"name": name, "path": f"{name}.csv.gz", "task": kind, "target": target, "group": group,
-                     "n_rows": n, "source": "test", "collection": "synthetic"})
-    pd.DataFrame(rows).to_csv(folder / "manifest.csv", index=False)
-    return str(folder / "manifest.csv")
+from helpers import CORPUS_FAMILIES, make_mixed_frame, write_corpus
 
 
 @pytest.fixture
 def small_corpus(tmp_path):
-    return _write_corpus(tmp_path, [("t0", "y_binary", "classification", 200, 0, "g0"),
+    return write_corpus(tmp_path, [("t0", "y_binary", "classification", 200, 0, "g0"),
                                     ("t1", "y_reg", "regression", 200, 1, "g1")])
 
 
@@ -47,14 +31,14 @@ def test_common_set_covers_every_family_and_is_fixed():
     assert a == b and len(set(a)) == 64
     n = len(available_families())
     assert {s.family for s in a[:n]} == set(available_families())  # each family's defaults lead
-    only = common_strategies(10, families=FAST)
-    assert len(only) == 10 and {s.family for s in only} == set(FAST)
+    only = common_strategies(10, families=CORPUS_FAMILIES)
+    assert len(only) == 10 and {s.family for s in only} == set(CORPUS_FAMILIES)
 
 
 def test_build_is_complete_and_resumable(small_corpus, tmp_path):
     store = MetaDataset(tmp_path / "md.sqlite")
     config = BuildConfig(n_common=4, n_specific=3, rounds=2, max_rows=120, large_rows=180, large_min_rows=150,
-                         n_common_large=2, cv=3, time_limit=60, jobs=2, families=FAST)
+                         n_common_large=2, cv=3, time_limit=60, jobs=2, families=CORPUS_FAMILIES)
     report = build(small_corpus, store=store, config=config, progress=False)
     assert (report.tasks_done, report.evaluations_added, report.failed_tasks) == (2, 2 * (4 + 3) + 2 * 2, {})
     tasks = store.tasks().set_index("id")
@@ -65,7 +49,7 @@ def test_build_is_complete_and_resumable(small_corpus, tmp_path):
     evals["fidelity"] = evals["task_id"].map(tasks["fidelity"])
     counts = evals.groupby(["fidelity", "origin"]).size().to_dict()
     assert counts == {(BASE, COMMON): 8, (BASE, TPE): 6, (LARGE, COMMON): 4}
-    assert set(evals["family"]) <= set(FAST) and evals["fit_seconds"].notna().all()
+    assert set(evals["family"]) <= set(CORPUS_FAMILIES) and evals["fit_seconds"].notna().all()
     # both fidelities' common sets are stored before any task-specific trial (the most useful evaluations first)
     assert evals.loc[evals["origin"] == COMMON, "id"].max() < evals.loc[evals["origin"] == TPE, "id"].min()
     # a second run adds nothing; a larger request adds only what is missing
@@ -77,9 +61,9 @@ def test_build_is_complete_and_resumable(small_corpus, tmp_path):
 def test_a_build_on_a_dask_local_cluster(tmp_path):
     """3 tasks x 4 strategies through joblib's Dask backend on a LocalCluster."""
     pytest.importorskip("distributed")
-    manifest = _write_corpus(tmp_path, [(f"d{i}", "y_binary", "classification", 100, i, f"g{i}") for i in range(3)])
+    manifest = write_corpus(tmp_path, [(f"d{i}", "y_binary", "classification", 100, i, f"g{i}") for i in range(3)])
     store = MetaDataset(tmp_path / "md.sqlite")
-    config = BuildConfig(n_common=4, n_specific=0, n_common_large=0, cv=3, jobs=2, families=FAST)
+    config = BuildConfig(n_common=4, n_specific=0, n_common_large=0, cv=3, jobs=2, families=CORPUS_FAMILIES)
     report = build(manifest, store=store, config=config, progress=False, dask=True)
     assert (report.tasks_done, report.evaluations_added) == (3, 12)
     evals = store.evaluations()
@@ -87,7 +71,7 @@ def test_a_build_on_a_dask_local_cluster(tmp_path):
 
 
 def test_a_killed_build_resumes_without_evaluating_anything_twice(tmp_path):
-    manifest = _write_corpus(tmp_path, [(f"k{i}", "y_multi", "classification", 150, i, f"g{i}") for i in range(3)])
+    manifest = write_corpus(tmp_path, [(f"k{i}", "y_multi", "classification", 150, i, f"g{i}") for i in range(3)])
     md = tmp_path / "md.sqlite"
     command = [sys.executable, "-m", "automl_meta", "metadataset", "build", manifest, "--metadataset", str(md),
                "--common", "8", "--strategies-per-task", "0", "--large-common", "0", "--families", "knn,linear,extra_trees",
@@ -110,7 +94,7 @@ def test_a_killed_build_resumes_without_evaluating_anything_twice(tmp_path):
 
 
 def test_refused_and_duplicate_tasks_are_reported_not_skipped_silently(tmp_path):
-    manifest = _write_corpus(tmp_path, [("a", "y_binary", "classification", 100, 0, "g0"),
+    manifest = write_corpus(tmp_path, [("a", "y_binary", "classification", 100, 0, "g0"),
                                         ("same-as-a", "y_binary", "classification", 100, 0, "g1")])
     frame = pd.read_csv(manifest)
     one_class = make_mixed_frame(n=60, seed=5).assign(y_binary="yes")
@@ -118,7 +102,7 @@ def test_refused_and_duplicate_tasks_are_reported_not_skipped_silently(tmp_path)
     frame.loc[len(frame)] = {**frame.iloc[0].to_dict(), "name": "bad", "path": "bad.csv", "group": "g2"}
     frame.to_csv(manifest, index=False)
     store = MetaDataset(tmp_path / "md.sqlite")
-    config = BuildConfig(n_common=2, n_specific=0, n_common_large=0, cv=3, jobs=1, families=FAST)
+    config = BuildConfig(n_common=2, n_specific=0, n_common_large=0, cv=3, jobs=1, families=CORPUS_FAMILIES)
     report = build(manifest, store=store, config=config, progress=False)
     assert "only one class" in report.failed_tasks["bad"]
     assert report.duplicate_tasks == {"same-as-a": "a"} or report.duplicate_tasks == {"a": "same-as-a"}
@@ -153,13 +137,13 @@ def test_stats_cli(small_corpus, tmp_path, capsys):
     md = str(tmp_path / "md.sqlite")
     assert main(["metadataset", "build", small_corpus, "--metadataset", md, "--common", "3", "--strategies-per-task", "1",
                  "--rounds", "1", "--max-rows", "100", "--large-rows", "150", "--large-min-rows", "150",
-                 "--large-common", "2", "--families", ",".join(FAST), "--jobs", "1", "--no-progress"]) == 0
+                 "--large-common", "2", "--families", ",".join(CORPUS_FAMILIES), "--jobs", "1", "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["metadataset", "stats", "--metadataset", md, "--json"]) == 0
     st = json.loads(capsys.readouterr().out)
     assert st["tasks"] == 4 and st["evaluations"] == 2 * (3 + 1) + 2 * 2 and st["failures"] == 0
     assert st["fidelities"] == {BASE: 8, LARGE: 4} and st["collections"] == {"synthetic": 2}
-    assert set(st["families"]) <= set(FAST) and set(st["best_minus_median_by_collection"]) == {"synthetic"}
+    assert set(st["families"]) <= set(CORPUS_FAMILIES) and set(st["best_minus_median_by_collection"]) == {"synthetic"}
     build_record = st["provenance"]["builds"][-1]
     assert build_record["config"]["max_rows"] == 100 and "metadataset build" in build_record["command"]
     assert main(["metadataset", "stats", "--metadataset", md]) == 0

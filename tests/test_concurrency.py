@@ -10,14 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import optuna
 import pytest
 
 from automl_meta.metadataset import MetaDataset
-from conftest import stored
+from helpers import stored
 
 WORKERS = str(Path(__file__).resolve().parent / "_workers.py")
 N_PROCESSES, N_TRIALS = 3, 4

@@ -8,7 +8,7 @@ import pytest
 from automl_meta.data import iter_corpus, load_manifest
 from automl_meta.errors import DataError
 
-from conftest import make_mixed_frame
+from helpers import make_mixed_frame
 
 
 @pytest.fixture

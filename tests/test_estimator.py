@@ -95,7 +95,7 @@ def test_regressor_on_numpy_arrays():
 
 @pytest.mark.parametrize("warm_start", [True, "adaptive"])
 def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path, warm_start):
-    from test_metamodel import STRATEGIES, synthetic_data
+    from helpers import synthetic_data
 
     from automl_meta.metamodel import MetaModel
 
@@ -115,7 +115,7 @@ def test_warm_start_uses_the_recommendations(tasks_by_kind, tmp_path, warm_start
 
 
 def test_no_warm_starts_when_none_are_asked_for(tasks_by_kind, tmp_path):
-    from test_metamodel import synthetic_data
+    from helpers import synthetic_data
 
     from automl_meta.metamodel import MetaModel
 
@@ -343,7 +343,7 @@ def test_warm_starts_are_chosen_among_strategies_predicted_to_fit_in_time(tasks_
                                                                            params, expected):
     """The meta-model is asked for warm starts that cross-validate on the trials' rows within a quarter of the
     budget, else the per-trial limit, else WARM_START_SECONDS."""
-    from test_metamodel import synthetic_data
+    from helpers import synthetic_data
 
     from automl_meta.metamodel import MetaModel
 

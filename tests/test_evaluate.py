@@ -1,11 +1,9 @@
 """Scoring a strategy: cross-validation, and every way a model can fail recorded as a failure."""
 
 import math
-import time
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, RegressorMixin
 
 from automl_meta.data import Task
 from automl_meta.errors import ConfigError
@@ -13,6 +11,7 @@ from automl_meta.evaluate import Evaluation, Evaluator, evaluate
 from automl_meta.evaluate._result import ERROR, NAN, OK, TIMEOUT
 from automl_meta.models import _build
 from automl_meta.space import Strategy
+from helpers import NaNPredictor, Raises, Slow
 
 
 def test_ok_evaluation(tasks_by_kind):
@@ -34,29 +33,15 @@ def test_row_cap_subsamples(tasks_by_kind):
     assert ev.status == OK and ev.n_rows <= 62
 
 
-class _Raises(BaseEstimator):
-    def fit(self, X, y):
-        raise RuntimeError("this model always fails")
-
-
-class _NaNPredictor(RegressorMixin, BaseEstimator):
-    def fit(self, X, y):
-        self.fitted_ = True
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), np.nan)
-
-
 def test_exception_is_a_recorded_error(tasks_by_kind, monkeypatch):
-    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Raises())
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: Raises())
     ev = evaluate(Strategy.default("knn"), tasks_by_kind["binary"], cv=3)
     assert ev.status == ERROR and not ev.ok and math.isnan(ev.score)
     assert ev.error.startswith("RuntimeError: this model always fails")
 
 
 def test_nan_score_is_a_recorded_failure(tasks_by_kind, monkeypatch):
-    monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: _NaNPredictor())
+    monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: NaNPredictor())
     ev = evaluate(Strategy.default("linear"), tasks_by_kind["regression"], cv=3)
     assert ev.status == NAN and math.isnan(ev.score) and "predicted non-finite values on fold 1" in ev.error
 
@@ -78,19 +63,8 @@ def test_isolated_results_match_in_process(tasks_by_kind):
     assert isolated.fold_scores == evaluate(Strategy.default("hist_gb"), task, cv=3).fold_scores
 
 
-class _Slow(_NaNPredictor):
-    """Takes 0.3 s to fit, then predicts zeros."""
-
-    def fit(self, X, y):
-        time.sleep(0.3)
-        return super().fit(X, y)
-
-    def predict(self, X):
-        return np.zeros(len(X))
-
-
 def test_in_process_time_limit_is_checked_between_folds(tasks_by_kind, monkeypatch):
-    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Slow())
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: Slow())
     ev = evaluate(Strategy.default("knn"), tasks_by_kind["regression"], cv=5, time_limit=0.1)
     assert ev.status == TIMEOUT and "after 1 of 5 folds" in ev.error
 

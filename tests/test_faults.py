@@ -26,7 +26,7 @@ from automl_meta.models import _build
 from automl_meta.search import search
 from automl_meta.space import Strategy
 
-from conftest import make_mixed_frame
+from helpers import make_mixed_frame
 
 WORKERS = str(Path(__file__).resolve().parent / "_workers.py")
 

@@ -16,7 +16,7 @@ from automl_meta.metadataset import MetaDataset
 from automl_meta.metadataset._location import resolve_url
 from automl_meta.metafeatures import FEATURE_NAMES
 from automl_meta.space import ENCODING_NAMES, Strategy
-from conftest import stored
+from helpers import stored
 
 
 def fake_evaluations(n, metric="roc_auc", seed=0):

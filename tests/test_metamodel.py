@@ -13,35 +13,7 @@ from automl_meta.metamodel import MetaModel
 from automl_meta.metamodel._baselines import NearestTasks, StaticPortfolio, common_matrix
 from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.space import Strategy, encode_many
-
-LINEAR = [Strategy("linear", {"reg_strength": r}) for r in (0.01, 1.0, 100.0)]
-KNN = [Strategy("knn", {"n_neighbors": k}) for k in (3, 10, 30)]
-FOREST = [Strategy("extra_trees", {"min_samples_leaf": m}) for m in (1, 8)]
-STRATEGIES = LINEAR + KNN + FOREST
-
-
-def synthetic_data(n_tasks=40, seed=0) -> TrainingData:
-    """Tasks whose first meta-feature decides the winner: linear when positive, k-NN when negative;
-    the forest is always in between (the best static choice, but never the best on a task)."""
-    rng = np.random.default_rng(seed)
-    mf = rng.normal(size=(n_tasks, len(FEATURE_NAMES)))
-    mf[:, 5] = np.nan  # a feature that is always missing
-    eval_task, strategies, scores, seconds = [], [], [], []
-    for t in range(n_tasks):
-        for s in STRATEGIES:
-            base = {"linear": mf[t, 0], "knn": -mf[t, 0], "extra_trees": 0.6 * abs(mf[t, 0])}[s.family]
-            eval_task.append(t)
-            strategies.append(s)
-            scores.append(0.5 + 0.1 * base + 0.01 * rng.normal())
-            seconds.append({"linear": 0.1, "knn": 0.2, "extra_trees": 3.0}[s.family])
-    n = len(scores)
-    return TrainingData(
-        task_ids=np.arange(n_tasks), task_names=np.array([f"t{i}" for i in range(n_tasks)]),
-        groups=np.array([f"g{i // 2}" for i in range(n_tasks)]), kinds=np.array(["binary"] * n_tasks),
-        metafeatures=mf, feature_names=FEATURE_NAMES, eval_task=np.array(eval_task), strategies=strategies,
-        encodings=encode_many(strategies), scores=np.array(scores), fit_seconds=np.array(seconds),
-        status=np.array(["ok"] * n), origin=np.array(["common"] * n),
-    )
+from helpers import FOREST, KNN, LINEAR, STRATEGIES, synthetic_data
 
 
 @pytest.fixture(scope="module")

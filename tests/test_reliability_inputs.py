@@ -23,8 +23,8 @@ from automl_meta.errors import (AutoMetaError, ConfigError, DataError, MetaModel
                                 UntrustedFileError)
 from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, load_model, save_model
 
-from conftest import make_mixed_frame
-from conftest import stored
+from helpers import make_mixed_frame
+from helpers import stored
 
 def _search(*args, **kwargs):
     from automl_meta.search import search

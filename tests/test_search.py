@@ -11,7 +11,7 @@ from automl_meta.models import _build
 from automl_meta.search import Budget, search
 from automl_meta.space import Strategy
 
-from test_evaluate import _NaNPredictor, _Raises, _Slow
+from helpers import NaNPredictor, Raises, Slow
 
 
 def test_search_records_every_trial_with_its_origin(tasks_by_kind, tmp_path):
@@ -34,7 +34,7 @@ def test_search_records_every_trial_with_its_origin(tasks_by_kind, tmp_path):
 def test_adaptive_warm_starts_choose_each_after_the_scores_before_it(tasks_by_kind):
     """The first warm start is the meta-model's first; each later one is chosen with every earlier warm start
     and its measured score (none given twice), and the sampler takes over after k."""
-    from test_metamodel import synthetic_data
+    from helpers import synthetic_data
 
     from automl_meta.metamodel import MetaModel
     from automl_meta.search import AdaptiveWarmStarts
@@ -57,9 +57,9 @@ def test_adaptive_warm_starts_choose_each_after_the_scores_before_it(tasks_by_ki
 
 
 def test_failures_are_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
-    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: _Raises())
-    monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: _NaNPredictor())
-    monkeypatch.setitem(_build._MAKERS, "svm_rbf", lambda *a: _Slow())
+    monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: Raises())
+    monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: NaNPredictor())
+    monkeypatch.setitem(_build._MAKERS, "svm_rbf", lambda *a: Slow())
     store = MetaDataset(tmp_path / "md.sqlite")
     failing = [Strategy.default("knn"), Strategy.default("linear"), Strategy.default("svm_rbf")]
     result = search(tasks_by_kind["regression"], n_trials=6, enqueue=failing, metadataset=store,

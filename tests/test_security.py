@@ -17,7 +17,7 @@ import pandas as pd
 from automl_meta.cli._main import main
 from automl_meta.data import Task
 from automl_meta.metadataset import MetaDataset
-from conftest import stored
+from helpers import stored
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "automl_meta"
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # every control character but the newline

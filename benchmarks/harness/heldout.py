@@ -85,7 +85,7 @@ class HeldOut:
         model = fit_or_load(MetaModel(n_members=members, epochs=epochs, **settings), sub, path)
         portfolios, nearest = {}, {}
         for kind_class in ("classification", "regression"):
-            rows = np.flatnonzero(_kind_class(sub.kinds) == kind_class)
+            rows = np.flatnonzero(kind_classes(sub.kinds) == kind_class)
             if len(rows):
                 portfolios[kind_class] = StaticPortfolio().fit(sub.subset(rows))
                 nearest[kind_class] = NearestTasks().fit(sub.subset(rows))
@@ -115,7 +115,8 @@ def corpus_task(name: str, cfg: dict, manifest, max_rows: int | None):
     return full if max_rows is None else capped_task(full, int(max_rows), int(cfg["cv"]), int(cfg["random_state"]))
 
 
-def _kind_class(kinds) -> np.ndarray:
+def kind_classes(kinds) -> np.ndarray:
+    """Each task kind as its class: "regression", or "classification" (binary and multiclass)."""
     return np.where(np.asarray(kinds).astype(str) == "regression", "regression", "classification")
 
 
@@ -153,7 +154,7 @@ def select(store, n_tasks: int, n_folds: int, regression_share: float = 0.25, se
     data = store.training_data()
     rng = np.random.default_rng(seed)
     groups = np.asarray(data.groups).astype(str)
-    classes = _kind_class(data.kinds)
+    classes = kind_classes(data.kinds)
     by_class = {}
     names = np.asarray(data.task_names).astype(str)
     allowed = np.ones(len(names), bool) if among is None else np.isin(names, list(among))

@@ -18,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from _stats import above_level_below, mean_with_interval
-from bench_endtoend import TIE, outer_split, test_score
+from harness.stats import above_level_below, mean_with_interval
+from harness.endtoend import TIE
+from harness.peers import outer_split, test_score
 
 TEST_COLUMNS = ["task", "group", "kind", "method", "n_trials", "trial", "cv_score", "test_score"]
 

@@ -4,9 +4,9 @@ AutoGluon pins pandas, scikit-learn and (for its networks) torch to versions oth
 is installed into a virtual environment of its own (``.venv-autogluon``, made by ``make bench-endtoend-v2``)
 and driven through this script, which imports nothing of automl-meta. Data travel as Parquet files.
 
-    python _autogluon_runner.py fit --data train.parquet --label y --path DIR --metric roc_auc
+    python autogluon_runner.py fit --data train.parquet --label y --path DIR --metric roc_auc
                                     --presets medium_quality --time-limit 30
-    python _autogluon_runner.py predict --data test.parquet --path DIR --out pred.parquet [--proba]
+    python autogluon_runner.py predict --data test.parquet --path DIR --out pred.parquet [--proba]
 
 ``fit`` prints one JSON line (the classes, the models AutoGluon trained, its fit seconds); ``predict`` writes the predictions
 (``--proba``: one column per class, in ``class_labels`` order).
