@@ -227,3 +227,47 @@ def test_a_search_with_no_time_left_does_not_wait_for_a_worker(tasks_by_kind, mo
         budget = Budget(5).reserve(4.9)
         result = search(task, time_budget=budget, evaluator=evaluator, metadataset=False, families=["linear"])
         assert result.evaluations == [] and waited == []
+
+
+def test_a_dead_processs_running_trial_is_failed_when_the_study_is_opened_again(tasks_by_kind, tmp_path, monkeypatch):
+    """A process that died in a trial (a killed driver) stops sending heartbeats: once they are stale, the next
+    process that opens the study fails that trial, and a resumed search takes its warm starts again."""
+    import time
+
+    from automl_meta.search import _storage
+
+    monkeypatch.setattr(_storage, "HEARTBEAT_SECONDS", 1)
+    monkeypatch.setattr(_storage, "STALE_SECONDS", 1)
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study, created = _storage.open_study("shared", storage=url)
+    trial = study.ask()  # what the dead process was running
+    study._storage.record_heartbeat(trial._trial_id)
+    assert created and not _storage.may_enqueue(study)  # RUNNING: another process may be working on it
+    time.sleep(2.5)
+    again, created = _storage.open_study("shared", storage=url)
+    states = [t.state for t in again.get_trials(deepcopy=False)]
+    assert not created and states == [optuna.trial.TrialState.FAIL] and _storage.may_enqueue(again)
+    task = tasks_by_kind["binary"]
+    warm = [Strategy.default("linear")]
+    result = search(task, n_trials=1, enqueue=warm, storage=url, study_name="shared", metadataset=False,
+                    evaluator=Evaluator(cv=3, isolate=False))
+    assert [e.strategy for e in result.evaluations] == warm and result.origins == ["warm_start"]
+
+
+def test_the_default_sampler_counts_running_trials_as_lies_and_storages_keep_heartbeats(tmp_path):
+    from automl_meta.search import default_sampler, get_storage
+    from automl_meta.search._storage import HEARTBEAT_SECONDS, STALE_SECONDS
+
+    assert default_sampler(0)._constant_liar  # parallel trials spread out instead of repeating each other
+    storage = get_storage(f"sqlite:///{tmp_path / 'study.db'}")
+    assert (storage._backend.heartbeat_interval, storage._backend.grace_period) == (HEARTBEAT_SECONDS, STALE_SECONDS)
+
+
+def test_processes_sharing_a_study_draw_their_own_sampler_seed_unless_one_is_given(tmp_path):
+    from automl_meta.estimator import AutoMetaClassifier
+
+    shared = AutoMetaClassifier(storage=f"sqlite:///{tmp_path / 'study.db'}")
+    seeds = {shared._sampler_seed() for _ in range(3)}
+    assert len(seeds) == 3 and 0 not in seeds  # each fit its own
+    assert AutoMetaClassifier(storage=shared.storage, random_state=5)._sampler_seed() == 5  # the user's
+    assert AutoMetaClassifier()._sampler_seed() == 0  # an unshared fit: reproducible, as before

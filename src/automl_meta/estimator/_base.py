@@ -288,7 +288,7 @@ class _AutoMetaBase(BaseEstimator):
         result = search(
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
             enqueue=warm, families=self.families, storage=self.storage,
-            sampler=self._make_sampler(metamodel, task, metafeatures), metadataset=self.metadataset,
+            sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()), metadataset=self.metadataset,
             metafeatures=metafeatures, random_state=self._seed(), progress=self.progress,
         )
         warm_starts = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
@@ -400,11 +400,15 @@ class _AutoMetaBase(BaseEstimator):
                           "Train one with `automl-meta metamodel train`.", UserWarning)
         return model
 
-    def _make_sampler(self, metamodel, task, metafeatures):
-        """None for Optuna's TPE (``search``'s default); the meta-model-guided TPE for "guided"; a sampler
-        object as given."""
+    def _make_sampler(self, metamodel, task, metafeatures, seed: int):
+        """None for Optuna's TPE (``search``'s default) seeded as the fit; the meta-model-guided TPE for
+        "guided"; a sampler object as given. ``seed`` is the sampler's (``_sampler_seed``)."""
         if self.sampler == "tpe":
-            return None
+            if seed == self._seed():
+                return None
+            from automl_meta.search import default_sampler
+
+            return default_sampler(seed)
         if self.sampler == "guided":
             if metamodel is None:
                 return None  # warned already: the search runs cold
@@ -412,7 +416,7 @@ class _AutoMetaBase(BaseEstimator):
 
             weights = family_weights(metamodel, metafeatures, task.kind, families=self.families)
             log.info("guided sampler: family weights %s", {f: round(w, 3) for f, w in weights.items()})
-            return MetaGuidedSampler(weights, seed=self._seed())
+            return MetaGuidedSampler(weights, seed=seed)
         return self.sampler
 
     def _warm_starts(self, metamodel, task, budget, metafeatures, setting: _Setting) -> tuple[list, list | AdaptiveWarmStarts]:
@@ -434,6 +438,16 @@ class _AutoMetaBase(BaseEstimator):
             return warm.plan, warm
         plan = metamodel.recommend(metafeatures, k=self.n_warm_start, **params)
         return plan, [r.strategy for r in plan]
+
+    def _sampler_seed(self) -> int:
+        """The sampler's seed: the fit's, except in a shared study (``storage``) without a ``random_state``,
+        where each fit draws its own, so that processes sharing the study do not propose the same trials; the
+        folds and models stay seeded as the fit, so that their scores compare."""
+        if self.storage is None or self.random_state is not None:
+            return self._seed()
+        import secrets
+
+        return secrets.randbelow(2**31 - 1) + 1  # never 0, the seed of an unshared fit
 
     def _seed(self) -> int:
         if self.random_state is None:
@@ -503,6 +517,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         Where the MLP and XGBoost families train ("auto": CUDA when a GPU is visible). A model fitted on a GPU
         is saved from the CPU and loads on machines without one.
     random_state : int, optional
+        Seeds the folds, the models and the sampler (0 when None). With ``storage`` and no ``random_state``, each
+        fit draws its own sampler seed, so that processes sharing the study do not propose the same trials; the
+        folds stay seeded 0, so that their scores compare.
     n_jobs : int, default=-1
         Cores to use: -1 (or None) for all. Trials run this many at once, each in its own worker process with
         one thread; the refit of the chosen strategy uses them all. 1 gives a sequential, reproducible search

@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 from automl_meta.errors import ConfigError, StorageError
+
+# The process running a trial of a study in a database records a heartbeat this often; a RUNNING trial whose
+# heartbeat is older than STALE_SECONDS belongs to a process that died (a killed driver, a lost machine), and
+# the next process that opens the study or starts a trial fails it (Optuna's fail_stale_trials). Without
+# this, such a trial stayed RUNNING for ever and a resumed study refused its warm starts.
+HEARTBEAT_SECONDS = 30
+STALE_SECONDS = 120
 
 
 def get_storage(storage, attempts: int = 5):
     """Optuna's storage for ``storage``: None (in memory), a URL, or a storage object (returned as it is).
 
-    SQLite storages get immediate transactions: Optuna's ``SELECT ... FOR UPDATE`` locks nothing in SQLite, and
-    without them two processes can pop the same enqueued trial and both run it. A new database opened by
+    A URL's storage records heartbeats (``HEARTBEAT_SECONDS``; stale after ``STALE_SECONDS``). SQLite storages
+    get immediate transactions: Optuna's ``SELECT ... FOR UPDATE`` locks nothing in SQLite, and without them two
+    processes can pop the same enqueued trial and both run it. A new database opened by
     several processes at once (a team starting together) makes all but one fail while creating Optuna's tables
     or their version row; they try again and find them there.
     """
@@ -26,11 +35,12 @@ def get_storage(storage, attempts: int = 5):
 
     for attempt in range(attempts):
         try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats: stable in use
+                rdb = optuna.storages.RDBStorage(storage, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=STALE_SECONDS)
             if storage.startswith("sqlite"):
-                rdb = optuna.storages.RDBStorage(storage)
                 serialize_sqlite_transactions(rdb.engine)
-                return optuna.storages.get_storage(rdb)
-            return optuna.storages.get_storage(storage)
+            return optuna.storages.get_storage(rdb)
         except SQLAlchemyError as exc:
             # lost the race to create Optuna's tables, or (SQLite) met the winner's write lock
             raced = lost_creation_race(exc) or "database is locked" in str(exc)
@@ -50,14 +60,15 @@ def _storage_error(storage: str, exc: Exception) -> StorageError:
 
 
 def default_sampler(random_state: int):
-    """The search's sampler when none is given: a seeded multivariate TPE, grouped for the conditional space."""
-    import warnings
-
+    """The search's sampler when none is given: a seeded multivariate TPE, grouped for the conditional space,
+    with the constant liar: trials still running (in other threads, processes or machines sharing the study)
+    count as bad results, so that parallel trials spread out instead of proposing the same strategy. A
+    sequential search is unchanged (no other trial is running when one is sampled)."""
     import optuna
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group` is stable in use
-        return optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True)
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # `group`, `constant_liar`: stable in use
+        return optuna.samplers.TPESampler(seed=random_state, multivariate=True, group=True, constant_liar=True)
 
 
 def open_study(name: str, *, storage=None, sampler=None, study=None, random_state: int = 0):
@@ -81,7 +92,18 @@ def open_study(name: str, *, storage=None, sampler=None, study=None, random_stat
     try:
         return optuna.create_study(storage=storage, study_name=name, direction="maximize", sampler=sampler), True
     except optuna.exceptions.DuplicatedStudyError:
-        return optuna.load_study(study_name=name, storage=storage, sampler=sampler), False
+        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+        fail_stale_trials(study)  # a dead process's RUNNING trials must not block the warm starts of a resume
+        return study, False
+
+
+def fail_stale_trials(study) -> None:
+    """Fail the study's RUNNING trials whose process stopped sending heartbeats (no-op without heartbeats)."""
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def may_enqueue(study) -> bool:
