@@ -158,3 +158,29 @@ def test_best_per_strategy_orders_strategies_by_their_best_evaluation():
     evals = [Evaluation(a, "r2", OK, score=0.7), Evaluation(b, "r2", OK, score=0.8), Evaluation(a, "r2", OK, score=0.9),
              Evaluation(b, "r2", ERROR)]
     assert [(e.strategy, e.score) for e in best_per_strategy(evals)] == [(a, 0.9), (b, 0.8)]
+
+
+def test_the_portable_channel_evaluates_times_out_and_restarts_without_posix_calls(tasks_by_kind, monkeypatch):
+    """The worker's channel where processes cannot inherit pipes (Windows), forced here: a listener the child
+    opens, authenticated by a key; evaluations, a time-out that ends the worker, and its replacement work as
+    with pipes, and nothing asks for pass_fds."""
+    import subprocess
+
+    from automl_meta.evaluate import _worker
+
+    monkeypatch.setattr(_worker, "PORTABLE_CHANNEL", True)
+    popen = subprocess.Popen
+
+    def without_inherited_pipes(*args, **kwargs):
+        assert not kwargs.get("pass_fds"), "pass_fds is POSIX-only"
+        return popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", without_inherited_pipes)
+    task = tasks_by_kind["regression"]
+    slow = Strategy("random_forest", {"n_estimators": 512, "min_samples_leaf": 1, "max_features": 1.0})
+    with Evaluator(cv=3) as ev:
+        first = ev(Strategy.default("linear"), task)
+        stopped = ev(slow, task, time_limit=0.05)
+        after = ev(Strategy.default("knn"), task)
+    assert first.status == OK and stopped.status == TIMEOUT and after.status == OK
+    assert first.fold_scores == evaluate(Strategy.default("linear"), task, cv=3).fold_scores

@@ -5,6 +5,14 @@ needs a process. The worker is started once (a fresh interpreter, ``python -m au
 no inherited OpenMP or CUDA state, and unlike multiprocessing's "spawn" it does not re-run the user's main
 script) and reused; it is killed and restarted only after a time-out or a crash (segmentation fault,
 out-of-memory kill), which are recorded as failures like any other.
+
+Two channels to the worker, one protocol (pickled messages on a ``multiprocessing`` connection):
+
+* on POSIX, two pipes handed to the child (``pass_fds``): nothing to wait for, the child starts in the
+  background while the caller computes;
+* elsewhere (Windows has no ``pass_fds``), or when ``PORTABLE_CHANNEL`` is set: the child listens on a local
+  socket or named pipe (``multiprocessing.connection.Listener``, authenticated by a random key the parent
+  writes to its standard input), prints the address, and the parent connects when it first needs the worker.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import os
 import subprocess
 import sys
 import time
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Client, Connection
 
 from automl_meta.errors import AutoMetaError
 from automl_meta.evaluate._result import ERROR, TIMEOUT, Evaluation
@@ -22,6 +30,9 @@ from automl_meta.evaluate._result import ERROR, TIMEOUT, Evaluation
 _STARTUP_TIMEOUT = 300
 # Seconds allowed beyond a time limit for handing the result back before the worker is ended.
 GRACE_SECONDS = 0.25
+#: Talk to the worker through a listener it opens instead of inherited pipes (the only way on Windows; tests
+#: force it on Linux).
+PORTABLE_CHANNEL = sys.platform == "win32"
 
 
 class EvaluationWorker:
@@ -31,6 +42,7 @@ class EvaluationWorker:
         self.memory_limit_mb = memory_limit_mb
         self.threads = threads
         self._proc = self._conn = self._send = None
+        self._key = None  # the portable channel's key, until the parent has connected
         self._task_key = None
         self.startup_seconds = None  # measured at the first start
         self._ready = False
@@ -52,7 +64,7 @@ class EvaluationWorker:
     @property
     def ready(self) -> bool:
         """Running and done importing: an evaluation would start at once."""
-        if self.alive and not self._ready and self._conn.poll(0):
+        if self.alive and not self._ready and self._connected() and self._conn.poll(0):
             self._wait_ready()
         return self.alive and self._ready
 
@@ -65,22 +77,48 @@ class EvaluationWorker:
 
     def _spawn(self):
         self._started = time.perf_counter()
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        cmd = [sys.executable, "-m", "automl_meta.evaluate._worker_main", str(to_child_r), str(from_child_w), str(self.memory_limit_mb or 0)]
         env = dict(os.environ)
         if self.threads:
             # OpenMP (HistGradientBoosting, LightGBM, XGBoost) and BLAS otherwise start one thread per core in
             # every worker; with several workers they oversubscribe the cores and spin-wait each other
             for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                 env[var] = str(self.threads)
-        self._proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, env=env)
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self._send = Connection(to_child_w, readable=False)
-        self._conn = Connection(from_child_r, writable=False)
+        command = [sys.executable, "-m", "automl_meta.evaluate._worker_main"]
+        memory = str(self.memory_limit_mb or 0)
+        if PORTABLE_CHANNEL:
+            import secrets
+
+            self._key = secrets.token_bytes(32)
+            self._proc = subprocess.Popen(command + ["--listen", memory], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, env=env)
+            self._proc.stdin.write(self._key.hex().encode() + b"\n")
+            self._proc.stdin.close()
+        else:
+            to_child_r, to_child_w = os.pipe()
+            from_child_r, from_child_w = os.pipe()
+            self._proc = subprocess.Popen(command + [str(to_child_r), str(from_child_w), memory],
+                                          pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, env=env)
+            os.close(to_child_r)
+            os.close(from_child_w)
+            self._send = Connection(to_child_w, readable=False)
+            self._conn = Connection(from_child_r, writable=False)
         self._task_key = None
         self._ready = False
+
+    def _connected(self) -> bool:
+        """Whether the channel is open: at once for pipes; for the portable channel, once the child has said
+        where it listens (read here: at most its interpreter's start) and the parent has connected."""
+        if self._conn is not None:
+            return True
+        if self._proc is None or self._key is None:
+            return False
+        address = self._proc.stdout.readline().decode().strip()  # "" when the child died first
+        self._proc.stdout.close()
+        if not address:
+            return False
+        self._conn = self._send = Client(address, authkey=self._key)
+        self._key = None
+        return True
 
     @property
     def starting(self) -> bool:
@@ -89,14 +127,14 @@ class EvaluationWorker:
 
     def wait_ready(self, seconds: float) -> bool:
         """Wait at most ``seconds`` for a starting worker to be ready; whether it is (it goes on starting if not)."""
-        if self.starting and self._conn.poll(max(seconds, 0.0)):
+        if self.starting and self._connected() and self._conn.poll(max(seconds, 0.0)):
             self._wait_ready()
         return self.ready
 
     def _wait_ready(self):
         if self._ready:
             return
-        if not self._conn.poll(_STARTUP_TIMEOUT) or self._conn.recv() != "ready":
+        if not self._connected() or not self._conn.poll(_STARTUP_TIMEOUT) or self._conn.recv() != "ready":
             self.kill()
             raise AutoMetaError("the evaluation worker process did not start; see its output above")
         self._ready = True
@@ -117,9 +155,10 @@ class EvaluationWorker:
             if self._proc.poll() is None:
                 self._proc.kill()
             self._proc.wait()
-            self._send.close()
-            self._conn.close()
-        self._proc = self._conn = self._send = None
+            for end in (self._send, self._conn, self._proc.stdout):
+                if end is not None:
+                    end.close()
+        self._proc = self._conn = self._send = self._key = None
 
     def prepare(self, task) -> None:
         """Start the process if needed, wait until it is ready, and send it the task (once per task)."""

@@ -1,4 +1,6 @@
-"""Entry point of the evaluation worker process: ``python -m automl_meta.evaluate._worker_main R W MB``.
+"""Entry point of the evaluation worker process: ``python -m automl_meta.evaluate._worker_main R W MB`` (two
+inherited pipes, POSIX), or ``... --listen MB`` (the portable channel: reads a key from standard input, listens,
+prints the address, and serves the one connection that knows the key).
 
 Kept apart from ``_worker`` so that the package never imports it (``-m`` of an imported module warns).
 """
@@ -17,10 +19,13 @@ def _serve(conn, reply, memory_limit_mb) -> None:  # runs in the child
     # A terminal's Ctrl-C reaches the whole process group; the parent decides (it ends this worker itself).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_mb:
-        import resource
-
-        limit = int(memory_limit_mb) * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            import resource
+        except ImportError:  # Windows: no address-space limit; a model that runs out of memory fails as itself
+            resource = None
+        if resource is not None:
+            limit = int(memory_limit_mb) * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from automl_meta.evaluate._cv import cross_validate
     from automl_meta.space import Strategy
 
@@ -79,5 +84,22 @@ def _preload_in_background(names):
     return thread
 
 
+def _listen(memory_limit_mb) -> None:
+    """The portable channel: listen where only the parent, which wrote the key, can connect; then serve."""
+    import os
+    from multiprocessing.connection import Listener
+
+    key = bytes.fromhex(sys.stdin.readline().strip())
+    with Listener(authkey=key) as listener:
+        print(listener.address, flush=True)
+        os.dup2(2, 1)  # what models print goes to standard error: nobody reads the pipe from now on
+        conn = listener.accept()
+    _serve(conn, conn, memory_limit_mb)
+
+
 if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]) or None)
+    if sys.argv[1] == "--listen":
+        _listen(int(sys.argv[2]) or None)
+    else:
+        _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
+               int(sys.argv[3]) or None)
