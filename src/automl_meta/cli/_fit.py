@@ -26,6 +26,8 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=-1, metavar="N",
                    help="cores: trials at once, one per core, and the refit on all of them (default -1: every core)")
     p.add_argument("--no-ensemble", action="store_true", help="keep the single best strategy instead of an ensemble of the trials")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run the trials on this Dask cluster (tcp://host:8786); "
+                   "--jobs trials at once, -1: one per thread of its workers")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
@@ -56,7 +58,7 @@ def run_fit(args) -> int:
                   warm_start=warm_start, cv=args.cv, metric=task.metric, storage=args.storage,
                   metadataset=args.metadataset, metamodel=args.metamodel, random_state=args.seed,
                   progress=not args.no_progress, sampler=args.sampler, n_jobs=args.jobs,
-                  ensemble=not args.no_ensemble)
+                  ensemble=not args.no_ensemble, scheduler=args.scheduler)
         est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
     est.date_orders_ = task.date_orders  # the estimator saw the dates expanded already; predict gets them raw

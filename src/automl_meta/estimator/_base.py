@@ -84,12 +84,15 @@ def _cores(n_jobs) -> int:
     return joblib.cpu_count() if n_jobs in (-1, None) else int(n_jobs)
 
 
-def _workers_and_threads(n_jobs, device: str = "cpu") -> tuple[int, int]:
-    """Evaluation workers (trials at once) and threads per trial's model: one trial per core, each model on
-    one thread (several small fits at once use cores better than one fit on many threads); on a GPU, no more
-    workers than trials its free memory holds (they share it)."""
+def _trial_slots(n_jobs, device: str = "cpu", client=None) -> tuple[int, int]:
+    """Trials at once and threads per trial's model: one trial per core, each model on one thread (several
+    small fits at once use cores better than one fit on many threads); on a GPU, no more trials than its free
+    memory holds (they share it); on a Dask cluster, ``n_jobs`` trials (-1 or None: one per thread of its
+    workers)."""
     from automl_meta.models import gpu_trial_slots
 
+    if client is not None:
+        return (sum(client.nthreads().values()) or 1) if n_jobs in (-1, None) else int(n_jobs), 1
     cores, slots = _cores(n_jobs), gpu_trial_slots(device)
     return (min(cores, slots) if slots else cores), 1
 
@@ -131,11 +134,12 @@ class _AutoMetaBase(BaseEstimator):
         "progress": ["boolean"],
         "sampler": [StrOptions({"tpe", "guided"}), HasMethods(["sample_independent"])],
         "ensemble": ["boolean"],
+        "scheduler": "no_validation",  # a dask.distributed.Client, an address or None: resolve_client checks it
     }
 
     def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
                  storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=-1,
-                 time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True):
+                 time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True, scheduler=None):
         self.n_trials = n_trials
         self.time_budget = time_budget
         self.warm_start = warm_start
@@ -153,6 +157,7 @@ class _AutoMetaBase(BaseEstimator):
         self.progress = progress
         self.sampler = sampler
         self.ensemble = ensemble
+        self.scheduler = scheduler
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -191,12 +196,13 @@ class _AutoMetaBase(BaseEstimator):
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task, n_features, cv = self._make_task(X, y, task_name)
         setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
-        n_workers, threads = _workers_and_threads(self.n_jobs, resolve_device(self.device))
-        isolate = budget is not None or self.time_limit is not None or n_workers > 1
+        client, own_client = self._client()
+        n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
+        isolate = budget is not None or self.time_limit is not None or n_workers > 1 or client is not None
         evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
-                              keep_predictions=self.ensemble)
+                              keep_predictions=self.ensemble, scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
             _import_in_background(self.families)  # so that the final refit does not pay for the imports
@@ -204,6 +210,8 @@ class _AutoMetaBase(BaseEstimator):
             found = self._search_and_refit(task, evaluator, budget, setting)
         finally:
             evaluator.close()
+            if own_client:
+                client.close()
         # every fitted attribute is set here, from what the steps above returned
         self.n_features_in_ = n_features  # the columns given, not those kept (the task may drop or add some)
         if isinstance(X, pd.DataFrame):
@@ -222,6 +230,22 @@ class _AutoMetaBase(BaseEstimator):
             self.classes_ = final.estimator.classes_
         self.fit_seconds_ = time.perf_counter() - start
         return self
+
+    def _client(self):
+        """The Dask client the trials run on (None: local workers), and whether this fit made it (and closes it)."""
+        if self.scheduler is None:
+            return None, False
+        from automl_meta.evaluate import resolve_client
+
+        client = resolve_client(self.scheduler)
+        return client, client is not self.scheduler
+
+    def __getstate__(self):
+        # a fitted model is saved without the Dask client it was fitted with (a live connection); an address stays
+        state = super().__getstate__()
+        if state.get("scheduler") is not None and not isinstance(state["scheduler"], str):
+            state = dict(state, scheduler=None)
+        return state
 
     def _check_params(self) -> None:
         """scikit-learn's parameter validation, raised as this library's ConfigError."""
@@ -533,6 +557,12 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         How trials after the warm starts are chosen: Optuna's multivariate TPE; "guided": TPE whose model family
         is drawn, in half of the trials, from the meta-model's belief in each family
         (:class:`~automl_meta.search.MetaGuidedSampler`); or any Optuna sampler.
+    scheduler : dask.distributed.Client or str, optional
+        Run the trials on a Dask cluster: a client, or its scheduler's address (``tcp://host:8786``; the fit
+        connects and disconnects). Each trial runs in a worker process on a Dask worker's machine, isolated and
+        ended at its time limit as locally; ``n_jobs`` trials at once (-1: one per thread of the cluster's
+        workers). Warm starts, the ensemble, the refit (on this machine) and the meta-dataset records are as
+        in a local fit. Needs ``pip install 'automl-meta[distributed]'`` and automl-meta on the workers.
     ensemble : bool, default=True
         End with a weighted ensemble of the trials instead of the single best: Caruana's greedy selection with
         replacement (25 iterations, the best prefix kept) over the out-of-fold predictions of the 10 best

@@ -39,6 +39,10 @@ class Evaluator:
     workers : int, default=1
         Isolated worker processes: up to this many evaluations run at once, one per calling thread (a search
         with several workers runs its trials in that many threads).
+    scheduler : dask.distributed.Client or str, default=None
+        Run the evaluations on a Dask cluster (a client, or a scheduler address) instead of local worker
+        processes: each in a worker process of a Dask worker's machine, ended at its time limit as a local one
+        is (``isolate`` must be True). ``workers`` evaluations at once; the task is sent to the cluster once.
     """
 
     #: Seconds an isolated evaluation may run past its limit before its worker is ended (a caller with a hard
@@ -46,7 +50,7 @@ class Evaluator:
     grace_seconds = GRACE_SECONDS
 
     def __init__(self, cv=None, time_limit=None, isolate=True, device="auto", n_jobs=1, random_state=0, max_rows=None, memory_limit_mb=None,
-                 keep_predictions=False, workers=1):
+                 keep_predictions=False, workers=1, scheduler=None):
         if time_limit is not None and not time_limit > 0:
             raise ConfigError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
         if cv is not None and (not isinstance(cv, int) or cv < 2):
@@ -63,6 +67,10 @@ class Evaluator:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigError(f"workers must be a positive integer; got {workers!r}.")
         self.workers = workers
+        if scheduler is not None and not isolate:
+            raise ConfigError("Evaluations on a Dask cluster are isolated: pass isolate=True with scheduler=.")
+        self.scheduler = scheduler
+        self._cluster = None  # the Dask cluster's client and scattered tasks, made on first use
         self._pool: list[EvaluationWorker] = []
         self._idle: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
@@ -91,10 +99,20 @@ class Evaluator:
                 return self._idle.get_nowait()
             except queue.Empty:
                 if len(self._pool) < self.workers:
-                    worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
+                    worker = self._new_slot()
                     self._pool.append(worker)
                     return worker
         return self._idle.get()
+
+    def _new_slot(self):
+        """A local worker process, or a slot on the Dask cluster."""
+        if self.scheduler is None:
+            return EvaluationWorker(self.memory_limit_mb, self.n_jobs)
+        from automl_meta.evaluate._remote import Cluster, RemoteSlot, resolve_client
+
+        if self._cluster is None:
+            self._cluster = Cluster(resolve_client(self.scheduler))
+        return RemoteSlot(self._cluster, self.memory_limit_mb, self.n_jobs)
 
     def _limit(self, time_limit: float | None) -> float | None:
         if time_limit is None:
@@ -122,7 +140,7 @@ class Evaluator:
             return
         with self._lock:
             while len(self._pool) < self.workers:
-                worker = EvaluationWorker(self.memory_limit_mb, self.n_jobs)
+                worker = self._new_slot()
                 self._pool.append(worker)
                 self._idle.put(worker)
         for worker in list(self._pool):

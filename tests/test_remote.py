@@ -1,0 +1,76 @@
+"""Trials on a Dask cluster (evaluate/_remote.py): a LocalCluster of two single-threaded worker processes."""
+
+import warnings
+
+import pytest
+
+from automl_meta.errors import ConfigError
+from automl_meta.evaluate import Evaluator, evaluate
+from automl_meta.evaluate._result import OK, TIMEOUT
+from automl_meta.space import Strategy
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+            yield c
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    with distributed.Client(cluster) as c:
+        yield c
+
+
+def test_an_evaluation_on_the_cluster_equals_the_local_one_and_is_ended_at_its_limit(client, tasks_by_kind):
+    task = tasks_by_kind["binary"]
+    slow = Strategy("random_forest", {"n_estimators": 512, "min_samples_leaf": 1, "max_features": 1.0})
+    with Evaluator(cv=3, scheduler=client, workers=2, keep_predictions=True) as ev:
+        remote = ev(Strategy.default("linear"), task)
+        stopped = ev(slow, task, time_limit=0.05)
+        after = ev(Strategy.default("knn"), task)
+    local = evaluate(Strategy.default("linear"), task, cv=3, keep_predictions=True)
+    assert remote.status == OK and remote.fold_scores == local.fold_scores
+    assert remote.predictions.shape == local.predictions.shape and (remote.predictions == local.predictions).all()
+    assert stopped.status == TIMEOUT and after.status == OK  # the worker's process was replaced
+
+
+def test_a_fit_on_the_cluster_searches_there_and_returns_one_model(client, cluster, tasks_by_kind, tmp_path):
+    from automl_meta.estimator import AutoMetaClassifier, load_model, save_model
+
+    task = tasks_by_kind["multiclass"]
+    model = AutoMetaClassifier(scheduler=client, n_trials=6, cv=3, families=["linear", "knn", "extra_trees"],
+                               metadataset=False, random_state=0).fit(task.X, task.y)
+    assert model.n_workers_ == 2 and len(model.study_.trials) == 6
+    assert set(model.leaderboard_["status"]) == {"ok"} and model.predict_proba(task.X).shape == (len(task.X), 3)
+    save_model(model, tmp_path / "m.joblib")  # saved without the client (a live connection)
+    assert load_model(tmp_path / "m.joblib").get_params()["scheduler"] is None
+    # the same search by address (the fit connects, and disconnects at its end), one trial at a time
+    by_address = AutoMetaClassifier(scheduler=cluster.scheduler_address, n_jobs=1, n_trials=3, cv=3, warm_start=False,
+                                    families=["linear"], metadataset=False).fit(task.X, task.y)
+    assert by_address.n_workers_ == 1 and len(by_address.study_.trials) == 3
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch, tasks_by_kind):
+    from automl_meta.estimator import AutoMetaRegressor
+    from automl_meta.evaluate import _remote
+
+    monkeypatch.setattr(_remote, "CONNECT_SECONDS", 1)
+    task = tasks_by_kind["regression"]
+    with pytest.raises(ConfigError, match="Cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'"):
+        AutoMetaRegressor(scheduler="tcp://127.0.0.1:9", n_trials=1, metadataset=False).fit(task.X, task.y)
+    with pytest.raises(ConfigError, match="scheduler must be a dask.distributed.Client or a scheduler address"):
+        AutoMetaRegressor(scheduler=42, n_trials=1, metadataset=False).fit(task.X, task.y)
+
+
+def test_the_command_fits_on_a_cluster(cluster, tmp_path, capsys):
+    from automl_meta.cli import main
+
+    model = tmp_path / "m.amm"
+    assert main(["fit", "example:penguins", "--trials", "2", "--cv", "3", "--out", str(model), "--metadataset",
+                 str(tmp_path / "md.sqlite"), "--no-progress", "--scheduler", cluster.scheduler_address]) == 0
+    assert model.exists() and "error" not in capsys.readouterr().err.lower()
