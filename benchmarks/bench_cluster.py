@@ -1,0 +1,137 @@
+"""Trials on a Dask cluster: a budgeted fit with local workers and with 1, 2 and 4 Dask workers, and Dask's
+overhead per trial.
+
+The task: a seeded synthetic classification table (``--rows`` x 30; its trials take about a second or more),
+split 75/25 once. Part ``fits``: ``AutoMetaClassifier(time_budget=--budget)`` on the 75% with its local
+workers (``n_jobs=-1``, one per core), then with ``scheduler=`` a ``LocalCluster`` of 1, 2 and 4
+single-threaded worker processes on this machine; reported: trials, trials per minute, the fit's seconds and
+the test ROC AUC on the 25%. Part ``overhead``: one strategy (HistGradientBoosting's defaults, 5-fold CV)
+evaluated ``--repeats`` times one after another by a local isolated worker and by a 1-worker cluster; the
+overhead per trial is the difference of the median wall-clock seconds, and its share of the local trial's.
+
+Usage: python benchmarks/bench_cluster.py [--budget 60] [--workers 1,2,4] [--rows 4000] [--repeats 8]
+       [--out-dir benchmarks/results] [--smoke]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
+
+
+def make_split(rows: int, seed: int = 0):
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_classification(n_samples=rows, n_features=30, n_informative=10, flip_y=0.05, random_state=seed)
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    return train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int):
+    """A client of a LocalCluster of ``workers`` single-threaded worker processes (None for 0: local)."""
+    if not workers:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            yield client
+
+
+def fit_row(split, workers: int, budget: float, seed: int) -> dict:
+    """One budgeted fit, locally (``workers`` 0) or on a cluster of ``workers``: its trials and test score."""
+    from sklearn.metrics import roc_auc_score
+
+    from automl_meta.estimator import AutoMetaClassifier
+
+    X_train, X_test, y_train, y_test = split
+    with dask_cluster(workers) as client, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AutoMetaClassifier(time_budget=budget, scheduler=client, metadataset=False, random_state=seed)
+        model.fit(X_train, y_train, task_name="cluster-benchmark")
+    trials = int((model.leaderboard_["origin"] != "ensemble").sum())
+    return {"trials_on": f"{workers} Dask workers" if workers else "local workers", "concurrent_trials": model.n_workers_,
+            "budget_s": budget, "fit_seconds": round(model.fit_seconds_, 2), "trials": trials,
+            "trials_per_minute": round(60 * trials / model.fit_seconds_, 1),
+            "test_roc_auc": round(float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])), 4)}
+
+
+def trial_seconds(task, client, repeats: int) -> list[float]:
+    """Wall-clock seconds of ``repeats`` evaluations of one strategy, one after another, the first (the
+    worker's start-up) left out."""
+    from automl_meta.evaluate import Evaluator
+    from automl_meta.space import Strategy
+
+    seconds = []
+    with Evaluator(cv=5, scheduler=client, workers=1) as evaluator:
+        evaluator.prepare(task)
+        for _ in range(repeats + 1):
+            began = time.perf_counter()
+            evaluator(Strategy.default("hist_gb"), task)
+            seconds.append(time.perf_counter() - began)
+    return seconds[1:]
+
+
+def overhead_row(split, repeats: int) -> dict:
+    from automl_meta.data import Task
+
+    task = Task(split[0], split[2], name="cluster-benchmark")
+    local = float(np.median(trial_seconds(task, None, repeats)))
+    with dask_cluster(1) as client:
+        remote = float(np.median(trial_seconds(task, client, repeats)))
+    return {"strategy": "hist_gb defaults, 5-fold CV", "repeats": repeats, "local_trial_s": round(local, 3),
+            "dask_trial_s": round(remote, 3), "overhead_s": round(remote - local, 3),
+            "overhead_share": round((remote - local) / local, 4)}
+
+
+def report(fits: pd.DataFrame, overhead: dict, command: str) -> str:
+    dask = fits[fits["trials_on"] != "local workers"].set_index("concurrent_trials")["trials_per_minute"]
+    speedup = dask.get(2, np.nan) / dask.get(1, np.nan)
+    return "\n".join([
+        f"## Trials on a Dask cluster ({machine_stamp()})", "", f"Command: `{command}`", "",
+        fits.to_markdown(index=False), "",
+        f"2 Dask workers against 1: {speedup:.2f}x the trials per minute (target >= 1.8x: "
+        f"{'MET' if speedup >= 1.8 else 'MISSED'}).", "", pd.DataFrame([overhead]).to_markdown(index=False), "",
+        f"Dask's overhead per trial: {overhead['overhead_s']:+.3f} s, {100 * overhead['overhead_share']:+.1f}% of the "
+        f"local trial's {overhead['local_trial_s']:.2f} s (target <= 5%: "
+        f"{'MET' if overhead['overhead_share'] <= 0.05 else 'MISSED'}).", ""])
+
+
+def main() -> None:
+    parser = benchmark_parser(__doc__, budget=60.0, seed=0, out_dir=RESULTS,
+                              smoke=(False, "a 10 s budget, local and 1 Dask worker, 2 repeats"))
+    parser.add_argument("--workers", default="1,2,4", help="Dask worker counts (the local fit always runs first)")
+    parser.add_argument("--rows", type=int, default=4000)
+    parser.add_argument("--repeats", type=int, default=8)
+    args = parser.parse_args()
+    command = command_line(parser, args)
+    if args.smoke:
+        args.budget, args.workers, args.rows, args.repeats = 10.0, "1", 1000, 2
+    split = make_split(args.rows, args.seed)
+    rows = []
+    for workers in [0] + [int(w) for w in args.workers.split(",")]:
+        rows.append(fit_row(split, workers, args.budget, args.seed))
+        print(rows[-1], flush=True)
+    fits = pd.DataFrame(rows)
+    overhead = overhead_row(split, args.repeats)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    fits.to_csv(args.out_dir / "cluster.csv", index=False)
+    text = report(fits, overhead, command)
+    (args.out_dir / "cluster.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
