@@ -74,3 +74,30 @@ def test_the_command_fits_on_a_cluster(cluster, tmp_path, capsys):
     assert main(["fit", "example:penguins", "--trials", "2", "--cv", "3", "--out", str(model), "--metadataset",
                  str(tmp_path / "md.sqlite"), "--no-progress", "--scheduler", cluster.scheduler_address]) == 0
     assert model.exists() and "error" not in capsys.readouterr().err.lower()
+
+
+def test_a_dask_worker_killed_in_a_trial_costs_that_trial_only(client, tasks_by_kind):
+    """The Dask worker running an evaluation dies (its process exits): the scheduler runs the evaluation again
+    on the other worker, and its result comes back as if nothing had happened; the cluster goes on."""
+    import os
+    import threading
+    import time
+
+    task = tasks_by_kind["regression"]
+    slow = Strategy("random_forest", {"n_estimators": 400, "min_samples_leaf": 1, "max_features": 1.0})
+    done = {}
+    with Evaluator(cv=3, scheduler=client, workers=1) as ev:
+        ev.prepare(task)
+        thread = threading.Thread(target=lambda: done.update(result=ev(slow, task)))
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        busy = [address for address, keys in client.processing().items() if keys]
+        assert len(busy) == 1
+        with pytest.raises(Exception):  # the worker process dies mid-trial, before it can answer
+            client.run(os._exit, 1, workers=busy)
+        thread.join(180)
+        after = ev(Strategy.default("linear"), task)
+    assert done["result"].status == OK, done["result"].error
+    assert done["result"].score > 0.5 and after.status == OK

@@ -5,7 +5,8 @@ in an :class:`EvaluationWorker` process of that machine, so a trial stays isolat
 exactly as a local one is. The task is scattered to the cluster once. What comes back is the evaluation (score,
 seconds, out-of-fold predictions). A Dask worker lost in the middle of an evaluation is Dask's to handle: the
 scheduler runs the evaluation again on another worker (``distributed.scheduler.allowed-failures`` times, 3 by
-default), and when it gives up the evaluation is a recorded error; the search goes on.
+default), and when it gives up the evaluation is a recorded error; the search goes on. The task is sent to
+every worker; if a lost worker held its last copy, it is sent again and the evaluation runs once more.
 """
 
 from __future__ import annotations
@@ -56,10 +57,17 @@ class Cluster:
         return max(sum(self.client.nthreads().values()), 1)
 
     def task_future(self, task):
+        """The task on the cluster, sent once: to every worker (broadcast), so that losing one loses no copy
+        (scattered data has no recipe to compute it again)."""
         with self._lock:
             if task.fingerprint not in self._tasks:
-                self._tasks[task.fingerprint] = self.client.scatter(task, broadcast=False, hash=False)
+                self._tasks[task.fingerprint] = self.client.scatter(task, broadcast=True, hash=False)
             return self._tasks[task.fingerprint]
+
+    def forget(self, task) -> None:
+        """Send the task again next time (the cluster lost every copy of it)."""
+        with self._lock:
+            self._tasks.pop(task.fingerprint, None)
 
 
 class RemoteSlot:
@@ -90,19 +98,33 @@ class RemoteSlot:
         from distributed import TimeoutError as DaskTimeout
 
         start = time.perf_counter()
+        wait = None if time_limit is None else time_limit + GRACE_SECONDS + _CLUSTER_ALLOWANCE
+        try:
+            try:
+                return self._run(strategy, task, time_limit, options, wait)
+            except Exception as exc:
+                if type(exc).__name__ != "FutureCancelledError":
+                    raise
+                # the task's every copy was lost with a worker (the scheduler forgets what depends on it): sent
+                # again, the evaluation runs once more
+                self.cluster.forget(task)
+                return self._run(strategy, task, time_limit, options, wait)
+        except DaskTimeout:
+            return Evaluation(strategy, task.metric, TIMEOUT, fit_seconds=time.perf_counter() - start,
+                              error=f"no result from the cluster within {wait:.3g} s: the evaluation was cancelled")
+        except Exception as exc:  # a worker lost too often (KilledWorker), a cancelled future: a recorded failure
+            return Evaluation(strategy, task.metric, ERROR, fit_seconds=time.perf_counter() - start,
+                              error=f"the evaluation failed on the cluster: {type(exc).__name__}: {exc}"[:2000])
+
+    def _run(self, strategy, task, time_limit, options: dict, wait) -> Evaluation:
         self._future = self.cluster.client.submit(
             evaluate_on_worker, strategy.to_dict(), self.cluster.task_future(task), time_limit, options,
             self.memory_limit_mb, self.threads, pure=False)
-        wait = None if time_limit is None else time_limit + GRACE_SECONDS + _CLUSTER_ALLOWANCE
         try:
             return Evaluation.from_dict(self._future.result(timeout=wait))
-        except DaskTimeout:
+        except BaseException:
             self._future.cancel()
-            return Evaluation(strategy, task.metric, TIMEOUT, fit_seconds=time.perf_counter() - start,
-                              error=f"no result from the cluster within {wait:.3g} s: the evaluation was cancelled")
-        except Exception as exc:  # a lost worker (KilledWorker), a cancelled future: a recorded failure
-            return Evaluation(strategy, task.metric, ERROR, fit_seconds=time.perf_counter() - start,
-                              error=f"the evaluation failed on the cluster: {type(exc).__name__}: {exc}"[:2000])
+            raise
         finally:
             self._future = None
 
