@@ -145,12 +145,25 @@ _LOCAL = threading.local()
 
 
 def evaluate_on_worker(strategy: dict, task, time_limit, options: dict, memory_limit_mb, threads) -> dict:
-    """Runs on a Dask worker: the evaluation in this thread's worker process, ended at ``time_limit``."""
+    """Runs on a Dask worker: the evaluation in this thread's worker process, ended at ``time_limit``. The
+    limit runs from here: a worker process still starting (after a time-out ended the last one) spends it first,
+    so that the driver's budget holds (the driver cannot see that start-up, as it sees a local worker's)."""
     from automl_meta.space import Strategy
 
+    began = time.perf_counter()
     worker = getattr(_LOCAL, "worker", None)
     if worker is None or worker.memory_limit_mb != memory_limit_mb or worker.threads != threads:
         if worker is not None:
             worker.close()
         worker = _LOCAL.worker = EvaluationWorker(memory_limit_mb, threads)
-    return worker.evaluate(Strategy.from_dict(strategy), task, time_limit, **options).to_dict()
+    strategy = Strategy.from_dict(strategy)
+    worker.spawn()
+    if time_limit is not None:
+        if not worker.wait_ready(time_limit):
+            return Evaluation(strategy, task.metric, TIMEOUT, fit_seconds=time.perf_counter() - began,
+                              error=f"time limit of {time_limit:.3g} s spent starting the worker process").to_dict()
+        time_limit = max(time_limit - (time.perf_counter() - began), 1e-3)
+    result = worker.evaluate(strategy, task, time_limit, **options)
+    if not worker.alive:
+        worker.spawn()  # ended at its limit: its replacement starts now, not when the next trial needs it
+    return result.to_dict()
