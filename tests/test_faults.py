@@ -130,3 +130,66 @@ def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_st
     assert len(study.trials) == n_before + 3
     assert _count(db, "SELECT COUNT(*) FROM evaluations") == recorded + 3
     assert _count(db, "SELECT COUNT(*) FROM tasks") == 1
+
+
+def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished_trial(tmp_path, monkeypatch):
+    """SIGKILL to `automl-meta fit --storage` (the driver and its workers) in the middle of its search: the study
+    keeps every finished trial; the trials it was running stop sending heartbeats (or never sent one), and the
+    same command run again fails them as stale, takes its warm starts (those not tried yet), runs its trials and
+    repeats none."""
+    from automl_meta.cli import main
+    from automl_meta.search import _storage
+
+    data = tmp_path / "train.csv"
+    make_mixed_frame(n=200, seed=6).drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
+    db, storage = tmp_path / "md.sqlite", f"sqlite:///{tmp_path / 'study.db'}"
+    args = ["fit", str(data), "--target", "y_binary", "--cv", "3", "--no-progress", "--time-limit", "30",
+            "--storage", storage, "--metadataset", str(db), "--out", str(tmp_path / "model.amm")]
+    proc = subprocess.Popen([sys.executable, "-m", "automl_meta", *args, "--trials", "500"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if db.exists() and _count(db, "SELECT COUNT(*) FROM evaluations") >= 3:
+                break
+        except sqlite3.OperationalError:
+            pass  # the store is being created
+        time.sleep(0.1)
+    assert proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    recorded = _count(db, "SELECT COUNT(*) FROM evaluations")
+    (name,) = optuna.get_all_study_names(storage)
+    before = optuna.load_study(study_name=name, storage=storage).trials
+    assert recorded >= 3 and len([t for t in before if t.state == optuna.trial.TrialState.COMPLETE]) == recorded
+    running = [t.number for t in before if t.state == optuna.trial.TrialState.RUNNING]  # those it was in
+
+    monkeypatch.setattr(_storage, "STALE_SECONDS", 1)  # not 2 minutes: the test waits for it
+    time.sleep(2.5)
+    assert main([*args, "--trials", "3"]) == 0
+    after = optuna.load_study(study_name=name, storage=storage).trials
+    assert not [t for t in after if t.state in (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)]
+    assert all(after[n].state == optuna.trial.TrialState.FAIL for n in running)  # failed as stale
+    complete = [t for t in after if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == recorded + 3 == _count(db, "SELECT COUNT(*) FROM evaluations")
+    assert len({tuple(sorted(t.params.items())) for t in complete}) == len(complete)  # no finished trial run again
+
+
+def test_a_trial_that_never_sent_a_heartbeat_is_failed_once_it_is_stale(tmp_path, monkeypatch):
+    """A process killed between creating a trial and its first heartbeat: Optuna's own check does not see the
+    trial (it has no heartbeat); the study opened again fails it once it is older than STALE_SECONDS."""
+    import warnings
+
+    from automl_meta.search import _storage
+
+    monkeypatch.setattr(_storage, "STALE_SECONDS", 1)
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study, _ = _storage.open_study("s", storage=url)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # heartbeats are meant for optimize()
+        study.ask()  # RUNNING, and no heartbeat
+    fresh, _ = _storage.open_study("s", storage=url)
+    assert [t.state for t in fresh.trials] == [optuna.trial.TrialState.RUNNING]  # not stale yet: may be alive
+    time.sleep(1.5)
+    again, _ = _storage.open_study("s", storage=url)
+    assert [t.state for t in again.trials] == [optuna.trial.TrialState.FAIL] and _storage.may_enqueue(again)

@@ -98,12 +98,38 @@ def open_study(name: str, *, storage=None, sampler=None, study=None, random_stat
 
 
 def fail_stale_trials(study) -> None:
-    """Fail the study's RUNNING trials whose process stopped sending heartbeats (no-op without heartbeats)."""
+    """Fail the study's RUNNING trials whose process stopped sending heartbeats (no-op without heartbeats), and
+    those that never sent one and started more than ``STALE_SECONDS`` ago: a process killed between creating a
+    trial and its first heartbeat leaves such a trial, which Optuna's ``fail_stale_trials`` does not see."""
     import optuna
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
+    backend = getattr(study._storage, "_backend", study._storage)
+    if getattr(backend, "heartbeat_interval", None) is None:
+        return
+    for trial_id in _trials_without_heartbeat(backend, study.study_name):
+        try:
+            backend.set_trial_state_values(trial_id, state=optuna.trial.TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            pass  # another process ended it first
+
+
+def _trials_without_heartbeat(backend, study_name: str) -> list[int]:
+    """The study's RUNNING trials that have no heartbeat and started more than ``STALE_SECONDS`` ago (Optuna's
+    tables: ``trials``, ``trial_heartbeats``)."""
+    import datetime
+
+    import sqlalchemy as sa
+
+    cutoff = datetime.datetime.now() - datetime.timedelta(seconds=STALE_SECONDS)
+    query = sa.text("SELECT t.trial_id FROM trials t LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                    "WHERE t.study_id = :study AND t.state = 'RUNNING' AND h.trial_id IS NULL "
+                    "AND t.datetime_start < :cutoff")
+    with backend.engine.connect() as conn:
+        rows = conn.execute(query, {"study": backend.get_study_id_from_name(study_name), "cutoff": cutoff})
+        return [row[0] for row in rows]
 
 
 def may_enqueue(study) -> bool:
