@@ -56,6 +56,18 @@ def _count(db: Path, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
+def _wait_for_evaluations(db: Path, proc, n: int, seconds: float = 120) -> None:
+    """Wait until the store at ``db`` holds ``n`` evaluations, or ``proc`` ends, or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if db.exists() and _count(db, "SELECT COUNT(*) FROM evaluations") >= n:
+                return
+        except sqlite3.OperationalError:
+            pass  # the store is being created
+        time.sleep(0.1)
+
+
 def _integrity(db: Path) -> str:
     with sqlite3.connect(db) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -94,14 +106,7 @@ def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_st
     proc = subprocess.Popen(argv + ["--trials", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, env=dict(os.environ, PYTHONFAULTHANDLER="1"),
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if db.exists() and _count(db, "SELECT COUNT(*) FROM evaluations") >= 3:
-                break
-        except sqlite3.OperationalError:
-            pass  # the store is being created
-        time.sleep(0.1)
+    _wait_for_evaluations(db, proc, 3)
     assert proc.poll() is None, proc.stderr.read()
     os.killpg(proc.pid, signal.SIGINT)
     try:
@@ -147,14 +152,7 @@ def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished
             "--storage", storage, "--metadataset", str(db), "--out", str(tmp_path / "model.amm")]
     proc = subprocess.Popen([sys.executable, "-m", "automl_meta", *args, "--trials", "500"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if db.exists() and _count(db, "SELECT COUNT(*) FROM evaluations") >= 3:
-                break
-        except sqlite3.OperationalError:
-            pass  # the store is being created
-        time.sleep(0.1)
+    _wait_for_evaluations(db, proc, 3)
     assert proc.poll() is None
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
