@@ -91,7 +91,7 @@ def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.Data
         frame, encoding = pd.read_csv(p, encoding="latin-1", **kwargs), "latin-1"
     byte = error.object[error.start:error.start + 1]
     warn(f"{str(p)!r} is not UTF-8 (byte {byte!r} at position {error.start}); read it as {encoding}. "
-                  "If accented letters look wrong, re-save the file as UTF-8.", DataWarning)
+         "If accented letters look wrong, re-save the file as UTF-8.", DataWarning)
     return frame
 
 
@@ -143,8 +143,8 @@ def _warn_preamble(p: Path, head: bytes, n_lines: int) -> None:
     first = next((line.strip() for line in head.decode(_bom_encoding(head), errors="replace").splitlines()
                   if line.strip()), "")
     warn(f"{str(p)!r}: skipped {n_lines} line(s) above the table's header (starting {first[:60]!r}): they "
-                  "have fewer fields than the table's rows. Pass a file that starts with its header to avoid this.",
-                  DataWarning)
+         "have fewer fields than the table's rows. Pass a file that starts with its header to avoid this.",
+         DataWarning)
 
 
 def read_csv(path, **kwargs) -> pd.DataFrame:
@@ -222,8 +222,8 @@ def read_excel(path) -> pd.DataFrame:
     header = _excel_header_row(frame)
     if header:
         warn(f"{str(p)!r}: skipped {header} row(s) above the table's header (starting "
-                      f"{str(frame.columns[0])[:60]!r}): they have fewer filled cells than the table. Put the "
-                      "header in the first row to avoid this.", DataWarning)
+             f"{str(frame.columns[0])[:60]!r}): they have fewer filled cells than the table. Put the "
+             "header in the first row to avoid this.", DataWarning)
         frame = pd.read_excel(p, sheet_name=0, engine="openpyxl", header=header)
     if frame.shape[0] == 0:
         raise DataError(f"The first sheet of {str(p)!r} has no data rows. Put the table on the first sheet.")
@@ -269,7 +269,7 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
     if len(padded) == 1:
         # "y " or " y": a header written with spaces after the delimiters; the name is plain to the user
         warn(f"Target column {target!r} is {padded[0]!r} in the file (spaces around the name); using it.",
-                      DataWarning)
+             DataWarning)
         target = padded[0]
     if target not in columns:
         close = difflib.get_close_matches(str(target), columns, n=3, cutoff=0.4)

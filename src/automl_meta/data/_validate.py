@@ -158,16 +158,16 @@ def merge_spacing_variants(y: pd.Series, target_name: str) -> pd.Series:
     changed = (stripped != y).to_numpy() & y.notna().to_numpy()
     if changed.any():
         warn(f"Target {target_name!r}: {int(changed.sum())} label(s) with spaces around them read as the "
-                      f"same label without: {_short(pd.unique(y[changed]), 3)} as "
-                      f"{_short(pd.unique(stripped[changed]), 3)}. Strip the labels in the data to silence this.",
-                      DataWarning)
+             f"same label without: {_short(pd.unique(y[changed]), 3)} as "
+             f"{_short(pd.unique(stripped[changed]), 3)}. Strip the labels in the data to silence this.",
+             DataWarning)
     spellings = pd.Series([v for v in pd.unique(stripped) if isinstance(v, str)], dtype=object)
     by_case = spellings.groupby(spellings.str.casefold().to_numpy()).agg(list)
     mixed = [names for names in by_case if len(names) > 1]
     if mixed:
         shown = "; ".join(_short(names, 3) for names in mixed[:3]) + ("; ..." if len(mixed) > 3 else "")
         warn(f"Target {target_name!r}: labels that differ only in case are different classes: {shown}. "
-                      "If they are one class, write them one way in the data.", DataWarning)
+             "If they are one class, write them one way in the data.", DataWarning)
     return stripped
 
 
@@ -180,8 +180,8 @@ def read_numbers_in_target(y: pd.Series, kind: str | None, target_name: str) -> 
     parsed, bad = numbers
     first = parsed.first_valid_index()
     warn(f"Read the text target {target_name!r} as numbers (e.g. {str(y[first])!r} as {float(parsed[first])})"
-                  + (f"; {bad} value(s) that are not numbers are dropped with their rows." if bad else "."),
-                  DataWarning)
+         + (f"; {bad} value(s) that are not numbers are dropped with their rows." if bad else "."),
+         DataWarning)
     return parsed
 
 
@@ -387,8 +387,8 @@ def drop_single_row_classes(X: pd.DataFrame, y: pd.Series, target_name: str) -> 
         return X, y
     keep = ~y.isin(single).to_numpy()
     warn(f"Dropped the single row of class(es) {_short(single, 5)} of target {target_name!r}: a class of one "
-                  "row cannot be both learned and cross-validated, and the model will not predict it. Add rows of "
-                  "it or merge it into another class to keep it.", DataWarning)
+         "row cannot be both learned and cross-validated, and the model will not predict it. Add rows of "
+         "it or merge it into another class to keep it.", DataWarning)
     return X[keep].reset_index(drop=True), y[keep].reset_index(drop=True)
 
 

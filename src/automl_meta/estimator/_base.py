@@ -360,7 +360,7 @@ class _AutoMetaBase(BaseEstimator):
             # among those predicted to fit in the time left
             strategy, why = fallback()
             warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
-                          "cross-validation. Give a larger budget for a searched model.", UserWarning)
+                 "cross-validation. Give a larger budget for a searched model.", UserWarning)
             return strategy, float("nan"), None
         first = (result.evaluations[0].error or "").splitlines()[0] if result.evaluations else "no trial ran"
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
@@ -421,15 +421,13 @@ class _AutoMetaBase(BaseEstimator):
             model = None
         if model is None:
             warn("No meta-model is available (none shipped or trained): the search starts cold. "
-                          "Train one with `automl-meta metamodel train`.", UserWarning)
+                 "Train one with `automl-meta metamodel train`.", UserWarning)
         return model
 
     def _make_sampler(self, metamodel, task, metafeatures, seed: int):
-        """None for Optuna's TPE (``search``'s default) seeded as the fit; the meta-model-guided TPE for
-        "guided"; a sampler object as given. ``seed`` is the sampler's (``_sampler_seed``)."""
+        """The search's sampler, seeded with ``seed`` (``_sampler_seed``): Optuna's TPE as ``search`` makes it
+        by default; the meta-model-guided TPE for "guided"; a sampler object as given."""
         if self.sampler == "tpe":
-            if seed == self._seed():
-                return None
             from automl_meta.search import default_sampler
 
             return default_sampler(seed)

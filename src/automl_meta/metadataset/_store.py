@@ -156,7 +156,7 @@ class MetaDataset:
             conn.exec_driver_sql(statement)
         conn.execute(sa.update(S.info).where(S.info.c.key == "schema_version").values(value=S.SCHEMA_VERSION))
         warn(f"Migrated the meta-dataset {self._safe_url()!r} from schema v{version} to v{S.SCHEMA_VERSION}: tasks "
-                      "now record their fidelity and collection (none for the tasks already there).", UserWarning)
+             "now record their fidelity and collection (none for the tasks already there).", UserWarning)
 
     def _safe_url(self) -> str:
         return safe_url(self.url)
