@@ -159,8 +159,11 @@ def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished
     recorded = _count(db, "SELECT COUNT(*) FROM evaluations")
     (name,) = optuna.get_all_study_names(storage)
     before = optuna.load_study(study_name=name, storage=storage).trials
-    assert recorded >= 3 and len([t for t in before if t.state == optuna.trial.TrialState.COMPLETE]) == recorded
+    complete_before = len([t for t in before if t.state == optuna.trial.TrialState.COMPLETE])
     running = [t.number for t in before if t.state == optuna.trial.TrialState.RUNNING]  # those it was in
+    # a trial is recorded in the meta-dataset by its objective, then told to the study: a kill between the two
+    # leaves it recorded and RUNNING (a window of milliseconds, which a CI run once hit)
+    assert recorded >= 3 and complete_before <= recorded <= complete_before + len(running)
 
     monkeypatch.setattr(_storage, "STALE_SECONDS", 1)  # not 2 minutes: the test waits for it
     time.sleep(2.5)
@@ -169,7 +172,7 @@ def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished
     assert not [t for t in after if t.state in (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)]
     assert all(after[n].state == optuna.trial.TrialState.FAIL for n in running)  # failed as stale
     complete = [t for t in after if t.state == optuna.trial.TrialState.COMPLETE]
-    assert len(complete) == recorded + 3 == _count(db, "SELECT COUNT(*) FROM evaluations")
+    assert len(complete) == complete_before + 3 and _count(db, "SELECT COUNT(*) FROM evaluations") == recorded + 3
     assert len({tuple(sorted(t.params.items())) for t in complete}) == len(complete)  # no finished trial run again
 
 
