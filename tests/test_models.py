@@ -35,6 +35,23 @@ def test_unknown_family_and_unavailable_kind():
         build_model("knn", "binary")
 
 
+@pytest.mark.parametrize("rare_rows", [1, 2])
+def test_the_svm_gives_probabilities_of_a_class_rarer_than_its_calibration_folds(rare_rows):
+    """A training fold may hold one or two rows of a rare class: the SVM's Platt scaling (3 internal folds)
+    must still fit and give every class a probability (it failed with "Requesting 3-fold cross-validation")."""
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.randn(40, 3), columns=["a", "b", "c"])
+    y = pd.Series(["common"] * (40 - rare_rows - 9) + ["other"] * 9 + ["rare"] * rare_rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor a warning of too few members for the folds
+        model = build_model(Strategy.default("svm_rbf"), "multiclass", n_rows=40, device="cpu").fit(X, y)
+        proba = model.predict_proba(X)
+    assert list(model.classes_) == ["common", "other", "rare"] and proba.shape == (40, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+
+
 def test_knn_neighbours_are_capped_by_rows():
     model = build_model(Strategy("knn", {"n_neighbors": 100}), "binary", n_rows=40)
     assert model[-1].n_neighbors == 39

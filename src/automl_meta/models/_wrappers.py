@@ -23,7 +23,7 @@ class _RBFSVM(BaseEstimator):
         idx = stratified_subsample(y, self.max_rows, classification=self._classification, random_state=self.random_state)
         self.n_features_in_ = X.shape[1]
         self.n_train_rows_ = len(idx)
-        self.model_ = self._make(gamma=self.gamma_scale / max(X.shape[1], 1)).fit(X[idx], y[idx])
+        self.model_ = self._make(self.gamma_scale / max(X.shape[1], 1), X[idx], y[idx]).fit(X[idx], y[idx])
         return self
 
     def predict(self, X):
@@ -34,13 +34,22 @@ class _RBFSVM(BaseEstimator):
 class RBFSVMClassifier(ClassifierMixin, _RBFSVM):
     _classification = True
 
-    def _make(self, gamma):
+    def _make(self, gamma, X, y):
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import SVC
 
         # Probabilities (for ROC AUC over several classes, log loss, ...) by Platt scaling on internal
         # 3-fold predictions, then one SVC refit on all rows: scikit-learn's replacement of probability=True.
-        return CalibratedClassifierCV(SVC(C=self.C, gamma=gamma), method="sigmoid", cv=3, ensemble=False)
+        # Fewer folds when a class has fewer rows (a rare class in a training fold); a class of one row allows
+        # no stratified split: the SVC is then fitted on all rows and calibrated on its own decision values.
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < 2:
+            from sklearn.frozen import FrozenEstimator
+
+            every_row = np.arange(len(y))  # one "fold" of every row: no class-count check, in-sample decisions
+            return CalibratedClassifierCV(FrozenEstimator(SVC(C=self.C, gamma=gamma).fit(X, y)), method="sigmoid",
+                                          cv=[(every_row, every_row)])
+        return CalibratedClassifierCV(SVC(C=self.C, gamma=gamma), method="sigmoid", cv=min(3, smallest), ensemble=False)
 
     def fit(self, X, y):
         super().fit(X, y)
@@ -55,7 +64,7 @@ class RBFSVMClassifier(ClassifierMixin, _RBFSVM):
 class RBFSVMRegressor(RegressorMixin, _RBFSVM):
     _classification = False
 
-    def _make(self, gamma):
+    def _make(self, gamma, X, y):
         from sklearn.svm import SVR
 
         return SVR(C=self.C, gamma=gamma)
