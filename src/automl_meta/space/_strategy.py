@@ -114,7 +114,12 @@ def _short(v) -> str:
 
 def suggest(trial, families) -> Strategy:
     """Define-by-run: the family first, then that family's hyperparameters, named ``family.param``."""
-    family = trial.suggest_categorical("family", list(families))
+    try:
+        family = trial.suggest_categorical("family", list(families))
+    except ValueError as exc:  # an enqueued trial (another process's warm start) of a family not searched here
+        raise ConfigError(f"Trial {trial.number} of study {trial.study.study_name!r} was enqueued with a family this "
+                          f"search does not include ({exc}). Processes sharing a study must search the same "
+                          "families: give them the same families=.") from exc
     params = {name: spec.suggest(trial, f"{family}.{name}") for name, spec in FAMILIES[family].params.items()}
     return Strategy(family, params)
 
