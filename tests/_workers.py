@@ -1,6 +1,7 @@
 """Programs the fault and concurrency tests run as separate processes: ``python tests/_workers.py JOB ARGS``.
 
 * ``search STORE_URL STUDY_URL N_TRIALS SEED``: one searcher of a team sharing one meta-dataset and one study;
+* ``fit STUDY_URL N_TRIALS``: one of several fits sharing a study; prints its model's candidates and choice as JSON;
 * ``write STORE_URL``: records batches of 50 evaluations, one transaction each, until it is killed.
 """
 
@@ -31,6 +32,21 @@ def search_job(store_url: str, study_url: str, n_trials: str, seed: str) -> None
     print(len(result.evaluations), flush=True)
 
 
+def fit_job(study_url: str, n_trials: str) -> None:
+    import json
+
+    from automl_meta import AutoMetaClassifier
+
+    task = _task()
+    model = AutoMetaClassifier(n_trials=int(n_trials), storage=study_url, metadataset=False, warm_start=False,
+                               families=["linear", "knn"], cv=3, n_jobs=1).fit(task.X, task.y)
+    board = model.leaderboard_[model.leaderboard_["origin"] != "ensemble"]
+    print(json.dumps({"trials": sorted(int(n) for n in board["trial"]),
+                      "ran_here": sorted(int(n) for n in board.loc[board["ran_here"].astype(bool), "trial"]),
+                      "model": [[str(m["strategy"]), round(m["weight"], 6)] for m in model.ensemble_],
+                      "score": model.best_score_}), flush=True)
+
+
 def write_job(store_url: str) -> None:
     from automl_meta.evaluate import Evaluation
     from automl_meta.metadataset import MetaDataset
@@ -51,4 +67,4 @@ def write_job(store_url: str) -> None:
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
-    {"search": search_job, "write": write_job}[sys.argv[1]](*sys.argv[2:])
+    {"search": search_job, "fit": fit_job, "write": write_job}[sys.argv[1]](*sys.argv[2:])

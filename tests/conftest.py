@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -45,3 +51,73 @@ def tasks_by_kind():
         "multiclass": Task(X, frame["y_multi"], name="multi"),
         "regression": Task(X, frame["y_reg"], name="reg"),
     }
+
+
+# -- a real PostgreSQL server ---------------------------------------------------------------------------------
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(candidate)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL cluster on a Unix socket, one per test run; yields a function making a database
+    URL (each test names its own database)."""
+    pytest.importorskip("psycopg2", reason="psycopg2 is not installed (pip install 'automl-meta[postgres]')")
+    initdb, pg_ctl, createdb = _pg_bin("initdb"), _pg_bin("pg_ctl"), _pg_bin("createdb")
+    if not (initdb and pg_ctl and createdb):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+    import tempfile
+
+    # not under pytest's temporary root: that is private to the user running the tests (0700), and the server
+    # may run as another user
+    base = Path(tempfile.mkdtemp(prefix="automl-meta-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root: run it as the postgres user
+        runuser = shutil.which("runuser")
+        try:
+            import pwd
+
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pw = None
+        if runuser is None or pw is None:
+            pytest.skip("running as root without a 'postgres' user (or runuser) to start PostgreSQL as")
+        for p in (base, sock):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+        os.chmod(base, 0o755)
+        prefix = [runuser, "-u", "postgres", "--"]
+    port = _free_port()
+
+    def run(*cmd):
+        return subprocess.run(prefix + list(cmd), capture_output=True, text=True, timeout=120)
+
+    r = run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    if r.returncode != 0:
+        pytest.skip(f"initdb failed: {r.stderr.strip()[-300:]}")
+    r = run(pg_ctl, "-D", str(data), "-w", "-t", "60", "-l", str(base / "server.log"), "-o",
+            f"-p {port} -k {sock} -c listen_addresses='' -c max_connections=50 -c fsync=off", "start")
+    if r.returncode != 0:
+        log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
+        pytest.skip(f"PostgreSQL did not start: {(r.stderr + log).strip()[-300:]}")
+
+    def database(name: str) -> str:
+        r = run(createdb, "-h", str(sock), "-p", str(port), "-U", "postgres", name)
+        assert r.returncode == 0, r.stderr
+        return f"postgresql+psycopg2://postgres@/{name}?host={sock}&port={port}"
+
+    yield database
+    run(pg_ctl, "-D", str(data), "-m", "immediate", "stop")
+    shutil.rmtree(base, ignore_errors=True)

@@ -223,3 +223,11 @@ def test_bench_cluster_fits_locally_and_on_a_dask_cluster(tmp_path):
     fits = pd.read_csv(tmp_path / "cluster.csv")
     assert list(fits["trials_on"]) == ["local workers", "1 Dask workers"] and (fits["trials"] >= 1).all()
     assert fits["test_roc_auc"].between(0.5, 1).all() and "Dask's overhead per trial" in out
+
+
+def test_bench_shared_study_shows_two_fits_choosing_from_the_same_trials(tmp_path):
+    """bench_shared_study on a SQLite study: two fits at once, each model chosen from all the study's trials."""
+    out = _run("bench_shared_study.py", "--study", f"sqlite:///{tmp_path / 'study.db'}", "--trials", "2",
+               "--out", str(tmp_path / "shared.txt"))
+    assert "model 1: chosen from trials [0, 1, 2, 3]" in out and "the same choice: YES" in out
+

@@ -1,19 +1,15 @@
 """Concurrency and sharing: several processes searching one task against one meta-dataset and one
 Optuna study, as a team does from several machines (Optuna's distributed mode) — on SQLite files and on a
-real PostgreSQL server that the fixture below starts (skipped, with the reason, where none can start).
+real PostgreSQL server that conftest.py's ``postgres`` fixture starts (skipped, with the reason, where none can start).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import optuna
-import pytest
 
 from automl_meta.metadataset import MetaDataset
 from helpers import stored
@@ -54,79 +50,48 @@ def test_processes_share_one_sqlite_metadataset_and_study(tmp_path):
     _check_nothing_lost_or_duplicated(store_url, study_url)
 
 
-# -- PostgreSQL ------------------------------------------------------------------------------------------------
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(candidate)
-    return None
+def _fit_team(study_url: str, n_processes: int = 2, n_trials: int = 4) -> list[dict]:
+    """Fits in ``n_processes`` processes at once sharing one study: what each model was chosen from, and how."""
+    import json
+
+    procs = [subprocess.Popen([sys.executable, WORKERS, "fit", study_url, str(n_trials)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(n_processes)]
+    outcomes = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-2000:]
+        outcomes.append(json.loads(out.strip().splitlines()[-1]))
+    return outcomes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _check_one_model_from_all_trials(study_url: str, outcomes: list[dict], n_trials: int = 4) -> None:
+    """Each process ran its own trials, and chose its model from every finished trial of the study: the two
+    chose from the same trials, and so made the same choice."""
+    (name,) = optuna.get_all_study_names(study_url)
+    complete = sorted(t.number for t in optuna.load_study(study_name=name, storage=study_url).trials
+                      if t.state == optuna.trial.TrialState.COMPLETE)
+    ran = [set(o["ran_here"]) for o in outcomes]
+    assert all(len(r) == n_trials for r in ran) and not set.intersection(*ran)  # no trial run twice
+    assert all(o["trials"] == complete for o in outcomes)  # every process chose from all the study's trials
+    assert all(o["model"] == outcomes[0]["model"] and o["score"] == outcomes[0]["score"] for o in outcomes)
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    """A throw-away PostgreSQL cluster on a Unix socket; yields a function making a database URL."""
-    pytest.importorskip("psycopg2", reason="psycopg2 is not installed (pip install 'automl-meta[postgres]')")
-    initdb, pg_ctl, createdb = _pg_bin("initdb"), _pg_bin("pg_ctl"), _pg_bin("createdb")
-    if not (initdb and pg_ctl and createdb):
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
-    import tempfile
+def test_fits_sharing_a_sqlite_study_choose_their_models_from_all_its_trials(tmp_path):
+    study_url = f"sqlite:///{tmp_path / 'study.db'}"
+    _check_one_model_from_all_trials(study_url, _fit_team(study_url))
 
-    # not under pytest's temporary root: that is private to the user running the tests (0700), and the server
-    # may run as another user
-    base = Path(tempfile.mkdtemp(prefix="automl-meta-pg-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root: run it as the postgres user
-        runuser = shutil.which("runuser")
-        try:
-            import pwd
 
-            pw = pwd.getpwnam("postgres")
-        except KeyError:
-            pw = None
-        if runuser is None or pw is None:
-            pytest.skip("running as root without a 'postgres' user (or runuser) to start PostgreSQL as")
-        for p in (base, sock):
-            os.chown(p, pw.pw_uid, pw.pw_gid)
-        os.chmod(base, 0o755)
-        prefix = [runuser, "-u", "postgres", "--"]
-    port = _free_port()
-
-    def run(*cmd):
-        return subprocess.run(prefix + list(cmd), capture_output=True, text=True, timeout=120)
-
-    r = run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    if r.returncode != 0:
-        pytest.skip(f"initdb failed: {r.stderr.strip()[-300:]}")
-    r = run(pg_ctl, "-D", str(data), "-w", "-t", "60", "-l", str(base / "server.log"), "-o",
-            f"-p {port} -k {sock} -c listen_addresses='' -c max_connections=50 -c fsync=off", "start")
-    if r.returncode != 0:
-        log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
-        pytest.skip(f"PostgreSQL did not start: {(r.stderr + log).strip()[-300:]}")
-
-    def database(name: str) -> str:
-        r = run(createdb, "-h", str(sock), "-p", str(port), "-U", "postgres", name)
-        assert r.returncode == 0, r.stderr
-        return f"postgresql+psycopg2://postgres@/{name}?host={sock}&port={port}"
-
-    yield database
-    run(pg_ctl, "-D", str(data), "-m", "immediate", "stop")
-    shutil.rmtree(base, ignore_errors=True)
-
+# -- PostgreSQL (the server: conftest.py's postgres fixture) -----------------------------------------------
 
 def test_processes_share_one_postgresql_metadataset_and_study(postgres):
     store_url, study_url = postgres("metadataset"), postgres("studies")
     _run_team(store_url, study_url)
     _check_nothing_lost_or_duplicated(store_url, study_url)
+
+
+def test_fits_sharing_a_postgresql_study_choose_their_models_from_all_its_trials(postgres):
+    study_url = postgres("fits")
+    _check_one_model_from_all_trials(study_url, _fit_team(study_url))
 
 
 def test_postgresql_metadataset_round_trip_and_parameters(postgres, tasks_by_kind):

@@ -137,7 +137,16 @@ def test_ctrl_c_during_fit_keeps_the_store_consistent_and_a_rerun_resumes_the_st
     assert _count(db, "SELECT COUNT(*) FROM tasks") == 1
 
 
-def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished_trial(tmp_path, monkeypatch):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def study_storage(request, tmp_path) -> str:
+    """An Optuna storage URL: a SQLite file, or a database of the test run's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.db'}"
+    return request.getfixturevalue("postgres")("killed_driver")
+
+
+def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished_trial(tmp_path, monkeypatch,
+                                                                                        study_storage):
     """SIGKILL to `automl-meta fit --storage` (the driver and its workers) in the middle of its search: the study
     keeps every finished trial; the trials it was running stop sending heartbeats (or never sent one), and the
     same command run again fails them as stale, takes its warm starts (those not tried yet), runs its trials and
@@ -147,7 +156,7 @@ def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished
 
     data = tmp_path / "train.csv"
     make_mixed_frame(n=200, seed=6).drop(columns=["y_multi", "y_reg"]).to_csv(data, index=False)
-    db, storage = tmp_path / "md.sqlite", f"sqlite:///{tmp_path / 'study.db'}"
+    db, storage = tmp_path / "md.sqlite", study_storage
     args = ["fit", str(data), "--target", "y_binary", "--cv", "3", "--no-progress", "--time-limit", "30",
             "--storage", storage, "--metadataset", str(db), "--out", str(tmp_path / "model.amm")]
     proc = subprocess.Popen([sys.executable, "-m", "automl_meta", *args, "--trials", "500"], stdout=subprocess.DEVNULL,

@@ -101,3 +101,51 @@ def test_a_dask_worker_killed_in_a_trial_costs_that_trial_only(client, tasks_by_
         after = ev(Strategy.default("linear"), task)
     assert done["result"].status == OK, done["result"].error
     assert done["result"].score > 0.5 and after.status == OK
+
+
+def test_a_dask_worker_killed_during_a_budgeted_fit_loses_and_repeats_no_trial(client, tasks_by_kind, tmp_path):
+    """A whole fit under a time budget on the cluster, the Dask worker running a trial killed once two trials are
+    recorded: the fit ends with a model; every trial of the study is in the meta-dataset once, and none is left
+    running (the killed worker's trial ran again on the other worker, or was recorded as failed)."""
+    import os
+    import sqlite3
+    import threading
+    import time
+
+    import optuna
+
+    from automl_meta.estimator import AutoMetaRegressor
+
+    task, db = tasks_by_kind["regression"], tmp_path / "md.sqlite"
+    killed = []
+
+    def recorded() -> int:
+        try:
+            with sqlite3.connect(db) as conn:
+                return conn.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        except sqlite3.OperationalError:  # not created yet
+            return 0
+
+    def kill_a_busy_worker():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            busy = [address for address, keys in client.processing().items() if keys]
+            if busy and recorded() >= 2:
+                try:
+                    client.run(os._exit, 1, workers=busy[:1])
+                except Exception:  # the worker died before it could answer
+                    pass
+                killed.append(busy[0])
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    model = AutoMetaRegressor(scheduler=client, time_budget=15, cv=3, warm_start=False, random_state=0,
+                              families=["linear", "knn", "random_forest"], metadataset=str(db)).fit(task.X, task.y)
+    killer.join()
+    assert killed, "no trial was running on the cluster to kill"
+    trials = [t for t in model.study_.trials if t.state != optuna.trial.TrialState.PRUNED]
+    assert not [t for t in trials if t.state in (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)]
+    board = model.leaderboard_[model.leaderboard_["origin"] != "ensemble"]
+    assert len(board) == len(trials) == recorded() and board["trial"].is_unique
+    assert model.predict(task.X).shape == (len(task.X),)

@@ -28,7 +28,8 @@ def register(sub) -> None:
     p.add_argument("--no-ensemble", action="store_true", help="keep the single best strategy instead of an ensemble of the trials")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the trials on this Dask cluster (tcp://host:8786); "
                    "--jobs trials at once, -1: one per thread of its workers")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, help="seed of the folds, models and sampler (default: 0, but a sampler seed "
+                   "of its own in a study shared with --storage, so that processes do not repeat each other)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
 
@@ -66,16 +67,18 @@ def run_fit(args) -> int:
     for i, strategy in enumerate(est.warm_starts_):
         print(f"warm start {i + 1}: {strategy}{predicted.get(strategy.key, '')}", file=sys.stderr)
     board = est.leaderboard_.head(10).reset_index().to_dict(orient="records")
-    trials = int((est.leaderboard_["origin"] != "ensemble").sum())
+    ran = est.leaderboard_[est.leaderboard_["origin"] != "ensemble"]["ran_here"].astype(bool)
+    trials = f"{int(ran.sum())} trials" + (f" (and {int((~ran).sum())} of other processes sharing the study)" if (~ran).any() else "")
     kept = (f"an ensemble of {len(est.ensemble_)} strategies" if len(est.ensemble_) > 1 else f"best {est.best_strategy_}")
     if est.best_score_ == est.best_score_:  # not NaN: some trial finished
-        print(f"{task!r}\n{trials} trials in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in "
+        print(f"{task!r}\n{trials} in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in "
               f"cross-validation), refitted on all {task.n_rows} rows")
     else:
-        print(f"{task!r}\n{trials} trials in {est.fit_seconds_:.1f} s; no trial finished within the time budget, so "
+        print(f"{task!r}\n{trials} in {est.fit_seconds_:.1f} s; no trial finished within the time budget, so "
               f"{est.best_strategy_} was fitted on all {task.n_rows} rows without cross-validation. Give a larger "
               "--time-budget for a searched model.")
-    print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]))
+    print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]
+                       + (["ran_here"] if (~ran).any() else [])))
     save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")
     return 0

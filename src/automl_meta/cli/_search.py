@@ -18,7 +18,8 @@ def register(sub) -> None:
     p.add_argument("--metadataset", metavar="URL", help="meta-dataset path or URL (default: the user's store)")
     p.add_argument("--families", help="comma-separated model families to search (default: all available)")
     p.add_argument("--cv", type=int, help="cross-validation folds (default 5)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, help="seed of the folds, models and sampler (default: 0, but a sampler seed "
+                   "of its own in a study shared with --storage, so that processes do not repeat each other)")
     p.add_argument("--top", type=int, default=10, help="leaderboard rows to print (default 10)")
     p.add_argument("--json", action="store_true", help="print the leaderboard as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -33,10 +34,18 @@ def run(args) -> int:
     task = load_task(args)
     store = MetaDataset(args.metadataset)
     families = [f.strip() for f in args.families.split(",") if f.strip()] if args.families else None
-    with Evaluator(cv=args.cv, time_limit=args.time_limit, random_state=args.seed) as evaluator:
+    seed = 0 if args.seed is None else args.seed
+    sampler = None
+    if args.storage and args.seed is None:  # a shared study: this process's own sampler seed (never 0)
+        import secrets
+
+        from automl_meta.search import default_sampler
+
+        sampler = default_sampler(secrets.randbelow(2**31 - 1) + 1)
+    with Evaluator(cv=args.cv, time_limit=args.time_limit, random_state=seed) as evaluator:
         result = search(
             task, n_trials=args.trials, time_budget=args.time_budget, evaluator=evaluator, storage=args.storage,
-            study_name=args.study_name, metadataset=store, families=families, random_state=args.seed,
+            study_name=args.study_name, metadataset=store, families=families, random_state=seed, sampler=sampler,
             progress=not args.no_progress and not args.json,
         )
     board = result.leaderboard

@@ -30,6 +30,9 @@ WARM_START_SECONDS = 60.0
 # The refits a budgeted search with an ensemble keeps time for (the best strategy and the next ones, the likely
 # members).
 _LIKELY_MEMBERS = 3
+#: Given no time budget and no time limit per trial, a fit whose study other processes share waits at most this
+#: many seconds for the trials they are running, so that processes ending together choose from the same trials.
+SHARED_WAIT_SECONDS = 60.0
 # After the refit, time left over (at least _TOP_UP_MIN_SECONDS) goes to more trials.
 _TOP_UP_MIN_SECONDS = 0.5
 
@@ -56,15 +59,14 @@ class _Found:
     final: FinalModel
 
 
-def _oof_target(task, evaluator) -> tuple:
-    """(y, metric, classes, folds) against which the trials' out-of-fold predictions score: the target of the
-    rows the trials were scored on (the evaluator's subsample), the task's metric, its classes (None:
-    regression) and the test rows of each fold."""
-    from automl_meta.evaluate import row_subsample, test_folds
-
-    y = task.y.to_numpy()[row_subsample(task, evaluator.max_rows, evaluator.random_state)]
-    folds = test_folds(task, evaluator.cv, evaluator.random_state, evaluator.max_rows)
-    return y, task.metric, None if task.classes is None else list(task.classes), folds
+def _shared_wait(budget, evaluator, result) -> float:
+    """Seconds to wait for trials other processes sharing the study are running: what the budget leaves free
+    (not its reserve for the refit); without a budget, one trial's time limit, or ``SHARED_WAIT_SECONDS``."""
+    if budget is not None:
+        return max(budget.free(result.evaluations), 0.0)
+    if evaluator.time_limit is not None:
+        return evaluator.time_limit + evaluator.grace_seconds
+    return SHARED_WAIT_SECONDS
 
 
 def _with_ensemble_row(board: pd.DataFrame, ensemble: list, score: float) -> pd.DataFrame:
@@ -73,7 +75,7 @@ def _with_ensemble_row(board: pd.DataFrame, ensemble: list, score: float) -> pd.
 
     described = " + ".join(f"{m['weight']:.2f}*{m['strategy']}" for m in ensemble)
     row = {"trial": -1, "family": "ensemble", "score": score, "status": "ok", "fit_seconds": float("nan"),
-           "origin": "ensemble", "strategy": described, "error": ""}
+           "origin": "ensemble", "strategy": described, "error": "", "ran_here": True}
     return ranked(pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True))
 
 
@@ -185,7 +187,7 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import Evaluator
         from automl_meta.metamodel import machine_factor, prefetch_metamodel
         from automl_meta.models import resolve_device
-        from automl_meta.search import Budget
+        from automl_meta.search import Budget, resolve_families
 
         start = time.perf_counter()
         self._check_params()
@@ -195,6 +197,7 @@ class _AutoMetaBase(BaseEstimator):
         if self.warm_start or self.sampler == "guided":
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task, n_features, cv = self._make_task(X, y, task_name)
+        resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
         setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
         client, own_client = self._client()
         n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
@@ -315,6 +318,8 @@ class _AutoMetaBase(BaseEstimator):
             sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()), metadataset=self.metadataset,
             metafeatures=metafeatures, random_state=self._seed(), progress=self.progress,
         )
+        # a study shared with other processes: the model is chosen from all its finished trials
+        result = result.with_other_processes(_shared_wait(budget, evaluator, result))
         warm_starts = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
         final = self._final_model(task, evaluator, result, plan, budget,
                                   lambda: self._fallback(metamodel, task, budget, metafeatures, setting), metafeatures)
@@ -337,7 +342,7 @@ class _AutoMetaBase(BaseEstimator):
         final = FinalModel.single(model, strategy, score)
         if self.ensemble and estimate is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
-            final = with_ensemble(final, result.evaluations, _oof_target(task, evaluator), plan, budget, refits)
+            final = with_ensemble(final, result.evaluations, evaluator.scoring_target(task), plan, budget, refits)
         if estimate is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, estimate)
             final = self._top_up(task, evaluator, result, plan, budget, refits, final, metafeatures)
@@ -405,7 +410,7 @@ class _AutoMetaBase(BaseEstimator):
                       random_state=self._seed(), progress=self.progress)
         result.extend(more)
         if self.ensemble and more.evaluations:  # the new trials may join (members that fit)
-            final = with_ensemble(final, result.evaluations, _oof_target(task, evaluator), plan, budget, refits)
+            final = with_ensemble(final, result.evaluations, evaluator.scoring_target(task), plan, budget, refits)
         return with_better_trial(final, more.evaluations, plan, budget, refits)
 
     def _metamodel(self):

@@ -75,6 +75,16 @@ class Evaluator:
         self._idle: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
 
+    def scoring_target(self, task) -> tuple:
+        """(y, metric, classes, folds) against which this evaluator's out-of-fold predictions of ``task`` score:
+        the target of the rows scored (its subsample), the task's metric, its classes (None: regression) and the
+        test rows of each fold."""
+        from automl_meta.evaluate._cv import row_subsample, test_folds
+
+        y = task.y.to_numpy()[row_subsample(task, self.max_rows, self.random_state)]
+        folds = test_folds(task, self.cv, self.random_state, self.max_rows)
+        return y, task.metric, None if task.classes is None else list(task.classes), folds
+
     def __call__(self, strategy, task, time_limit: float | None = None) -> Evaluation:
         """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left)."""
         with self.lease() as lease:

@@ -22,6 +22,7 @@ from automl_meta.evaluate import Evaluation, Evaluator
 from automl_meta.search._budget import Budget
 from automl_meta.search._interrupt import graceful_interrupt
 from automl_meta.search._progress import SearchProgress
+from automl_meta.search._shared import SharedTrials
 from automl_meta.search._storage import may_enqueue, open_study
 from automl_meta.search._warm import AdaptiveWarmStarts
 from automl_meta.space import FAMILIES, Strategy, available_families, suggest
@@ -30,9 +31,12 @@ from automl_meta.space import FAMILIES, Strategy, available_families, suggest
 ORIGIN_ATTR = "origin"
 # Below this many seconds left (plus, after a time-out, the worker's restart), no new trial is started.
 _MIN_TRIAL_SECONDS = 0.25
+# Seconds without a running trial after which the other processes sharing a study are taken to have finished.
+_QUIET_SECONDS = 1.0
 
 
-LEADERBOARD_COLUMNS = ["trial", "family", "score", "status", "fit_seconds", "origin", "strategy", "error"]
+#: ``trial``: the trial's number in the study; ``ran_here``: False for a trial another process sharing the study ran.
+LEADERBOARD_COLUMNS = ["trial", "family", "score", "status", "fit_seconds", "origin", "strategy", "error", "ran_here"]
 
 
 def ranked(board: pd.DataFrame) -> pd.DataFrame:
@@ -50,8 +54,14 @@ class SearchResult:
     study: object
     evaluations: list = field(default_factory=list)
     origins: list = field(default_factory=list)
+    #: each evaluation's trial number in the study
+    trial_numbers: list = field(default_factory=list)
     seconds: float = math.nan
     task_id: int | None = None
+    #: the study's trials as every process sharing it reads them (None: the study is in memory)
+    shared: SharedTrials | None = None
+    #: the trial numbers of the evaluations other processes sharing the study ran
+    from_others: frozenset = frozenset()
     #: Out-of-fold predictions are kept for at most this many evaluations (the best), so that memory stays
     #: bounded by max_predictions x rows scored x classes x 4 bytes however long the search runs.
     max_predictions: int = 25
@@ -66,11 +76,11 @@ class SearchResult:
         """One row per trial, best first; failures last with their status and error."""
         rows = [
             {
-                "trial": i, "family": e.strategy.family, "score": e.score, "status": e.status,
+                "trial": number, "family": e.strategy.family, "score": e.score, "status": e.status,
                 "fit_seconds": e.fit_seconds, "origin": o, "strategy": str(e.strategy),
-                "error": (e.error or "").splitlines()[0][:200] if e.error else "",
+                "error": (e.error or "").splitlines()[0][:200] if e.error else "", "ran_here": number not in self.from_others,
             }
-            for i, (e, o) in enumerate(zip(self.evaluations, self.origins))
+            for e, o, number in zip(self.evaluations, self.origins, self.trial_numbers)
         ]
         return ranked(pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS))
 
@@ -78,7 +88,28 @@ class SearchResult:
         """Append the trials of a search that went on with this one's study."""
         self.evaluations += other.evaluations
         self.origins += other.origins
+        self.trial_numbers += other.trial_numbers
         self.drop_surplus_predictions()
+
+    def with_other_processes(self, wait_seconds: float = 0.0) -> "SearchResult":
+        """This result and the trials other processes sharing its study (in a database) finished on the same
+        target, which are this process's to choose from too. When trials of the study are running, first waits,
+        up to ``wait_seconds``, until none has run for a second, so that processes ending together choose from
+        the same trials."""
+        if self.shared is None:
+            return self
+        _wait_for_running_trials(self.study, wait_seconds)
+        others = self.shared.finished(exclude=self.trial_numbers)
+        # in trial order: ties (in the choice of the best, in ensemble selection) are then broken alike in every process
+        rows = sorted([*zip(self.trial_numbers, self.evaluations, self.origins), *others], key=lambda row: row[0])
+        merged = SearchResult(
+            study=self.study, evaluations=[e for _, e, _ in rows], origins=[o for _, _, o in rows],
+            trial_numbers=[n for n, _, _ in rows],
+            seconds=self.seconds, task_id=self.task_id, shared=self.shared,
+            from_others=self.from_others | {n for n, _, _ in others},
+            max_predictions=self.max_predictions)
+        merged.drop_surplus_predictions()
+        return merged
 
     def drop_surplus_predictions(self) -> None:
         """Forget the out-of-fold predictions of all but the ``max_predictions`` best evaluations."""
@@ -86,6 +117,22 @@ class SearchResult:
         if len(kept) > self.max_predictions:
             for e in sorted(kept, key=lambda e: -e.score)[self.max_predictions:]:
                 e.predictions = None
+
+
+def _wait_for_running_trials(study, seconds: float) -> None:
+    """Return at once when no trial of ``study`` runs; else when none has run for ``_QUIET_SECONDS`` (another
+    process's next trial starts milliseconds after its last ends: a gap is not its end), or after ``seconds``."""
+    from optuna.trial import TrialState
+
+    deadline, quiet_since = time.monotonic() + seconds, time.monotonic() - _QUIET_SECONDS
+    while time.monotonic() < deadline:
+        if study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        if quiet_since is not None and time.monotonic() - quiet_since >= _QUIET_SECONDS:
+            return
+        time.sleep(min(0.2, max(deadline - time.monotonic(), 0.0)))
 
 
 def validate_stopping(n_trials, time_budget) -> None:
@@ -208,15 +255,15 @@ def search(
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are reported by us, with their reason
     study, created = open_study(study_name or f"automl-meta-{task.name}", storage=storage, sampler=sampler,
                                 study=study, random_state=random_state)
-    if created:
-        study.set_user_attr("task", task.name)
-        study.set_user_attr("metric", task.metric)
+    for key, value in (("task", task.name), ("metric", task.metric)) if created else ():
+        study.set_user_attr(key, value)  # what optuna-dashboard shows of the study
     own_evaluator = evaluator is None
     evaluator = evaluator or Evaluator(random_state=random_state)
     n_parallel = evaluator.workers if evaluator.isolate else 1
     warm = _start_warm(study, created, enqueue, enqueue_origin, families, n_parallel, log)
     store = _open_metadataset(metadataset)
-    result = SearchResult(study=study, task_id=_record_task(store, task, metafeatures, random_state))
+    result = SearchResult(study=study, task_id=_record_task(store, task, metafeatures, random_state),
+                          shared=SharedTrials.of(study, task, evaluator))
     interrupted = threading.Event()
     start = time.perf_counter()
     try:
@@ -338,8 +385,11 @@ class _TrialRunner:
             trial.set_user_attr("error", evaluation.error.splitlines()[0][:500])
         if self.store is not None:
             self.store.add_evaluation(self.result.task_id, evaluation, origin=origin)
+        if self.result.shared is not None:
+            self.result.shared.add(trial._trial_id, evaluation, origin)
         self.result.evaluations.append(evaluation)
         self.result.origins.append(origin)
+        self.result.trial_numbers.append(trial.number)
         self.result.drop_surplus_predictions()
         self.bar.update(evaluation)
         outcome = f"{evaluation.score:.5f}" if evaluation.ok else (evaluation.error or "").splitlines()[0][:120]
