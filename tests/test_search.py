@@ -274,3 +274,15 @@ def test_processes_sharing_a_study_draw_their_own_sampler_seed_unless_one_is_giv
     assert len(seeds) == 3 and 0 not in seeds  # each fit its own
     assert AutoMetaClassifier(storage=shared.storage, random_state=5)._sampler_seed() == 5  # the user's
     assert AutoMetaClassifier()._sampler_seed() == 0  # an unshared fit: reproducible, as before
+
+
+def test_a_trial_enqueued_with_a_family_not_searched_is_a_clear_error(tasks_by_kind, tmp_path):
+    """Another process's warm start, waiting in a shared study, of a family this search leaves out."""
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    task = tasks_by_kind["binary"]
+    search(task, n_trials=1, enqueue=[Strategy.default("linear"), Strategy.default("knn")], storage=url,
+           study_name="s", metadataset=False, evaluator=Evaluator(cv=3, isolate=False), families=["linear", "knn"])
+    with pytest.raises(ConfigError, match="Processes sharing a study must search the same families"):
+        search(task, n_trials=1, storage=url, study_name="s", metadataset=False,
+               evaluator=Evaluator(cv=3, isolate=False), families=["linear"])
