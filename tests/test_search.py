@@ -278,7 +278,6 @@ def test_processes_sharing_a_study_draw_their_own_sampler_seed_unless_one_is_giv
 
 def test_a_trial_enqueued_with_a_family_not_searched_is_a_clear_error(tasks_by_kind, tmp_path):
     """Another process's warm start, waiting in a shared study, of a family this search leaves out."""
-
     url = f"sqlite:///{tmp_path / 'study.db'}"
     task = tasks_by_kind["binary"]
     search(task, n_trials=1, enqueue=[Strategy.default("linear"), Strategy.default("knn")], storage=url,
