@@ -181,3 +181,26 @@ def test_a_target_name_padded_with_spaces_in_the_file_is_found(tmp_path):
     with pytest.warns(DataWarning, match=r"Target column 'y' is ' y ' in the file"):
         task = Task.from_csv(path, target="y")
     assert task.kind == "binary" and task.n_rows == 30 and "x" in task.X.columns
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_rows_with_more_fields_than_the_header_are_a_clear_error(tmp_path, suffix):
+    """10% of 200 rows with one field too many: pandas took the first field for an index and shifted every
+    column (180 targets became missing, the rest one class, 'extra'); now an error naming the first lines."""
+    lines = ["id,x,y"] + [f"{i},{i / 7:.3f},{'p' if i % 2 else 'q'}" + (",extra" if i % 10 == 0 else "") for i in range(200)]
+    path = tmp_path / f"shifted{suffix}"
+    text = "\n".join(lines) + "\n"
+    path.write_bytes(gzip.compress(text.encode()) if suffix.endswith(".gz") else text.encode())
+    with pytest.raises(DataError, match=r"20 of its 200 data rows have more fields than the header's 3 \(first at "
+                                        r"lines 2, 12, 22, 32, 42\).*Quote the fields"):
+        read_table(path)
+    (tmp_path / "later.csv").write_text("id,x,y\n1,2,p\n3,4,q,extra\n")  # pandas' own error, when not the first row
+    with pytest.raises(DataError, match="every row needs as many fields as the header"):
+        read_table(tmp_path / "later.csv")
+
+
+def test_a_name_twice_in_the_header_is_a_warning_naming_it(tmp_path):
+    (tmp_path / "twice.csv").write_text("a,a,b,y\n1,2,3,4\n5,6,7,8\n")
+    with pytest.warns(DataWarning, match=r"the header names 'a' more than once; the copies were renamed 'a.1'"):
+        frame = read_table(tmp_path / "twice.csv")
+    assert list(frame.columns) == ["a", "a.1", "b", "y"]

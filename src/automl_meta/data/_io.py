@@ -193,7 +193,54 @@ def read_csv(path, **kwargs) -> pd.DataFrame:
         raise DataError(
             f"{str(p)!r} has a header ({frame.shape[1]} columns) but no data rows. Pass a file with data."
         )
+    _check_fields_against_header(p, frame, kwargs, encoding)
     return frame
+
+
+def _check_fields_against_header(p: Path, frame: pd.DataFrame, kwargs: dict, encoding: str) -> None:
+    """Two misreads pandas makes without a word: rows with more fields than the header (when the first data row
+    is one, pandas takes its extra leading fields for an index, and every column shifts by one), an error here;
+    and a name twice in the header (renamed ``a.1``), a warning. Only the header and the first row are read
+    again, unless there is an error to describe."""
+    header, first = _header_and_rows(p, kwargs, encoding, rows=1)
+    if kwargs.get("index_col") is None and (len(first[0][1]) > len(header) if first and header
+                                            else not isinstance(frame.index, pd.RangeIndex)):
+        header, rows = _header_and_rows(p, kwargs, encoding)
+        longer = [line for line, fields in rows if len(fields) > len(header)]
+        if rows and len(longer) == len(rows):
+            return  # every row one field longer: row names without a header field (R's write.csv), kept as the index
+        where = f" (first at lines {', '.join(map(str, longer[:5]))})" if longer else ""
+        raise DataError(
+            f"{str(p)!r}: {len(longer) or 'some'} of its {len(rows) or ''} data rows have more fields than the header's "
+            f"{len(header) or ''}{where}; read as they are, the columns would shift. Quote the fields that contain the "
+            f"delimiter {kwargs.get('sep', ',')!r}, or name every column in the header.")
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        renamed = [str(c) for c in frame.columns if str(c) not in header]
+        warn(f"{str(p)!r}: the header names {', '.join(map(repr, twice))} more than once; the copies were "
+             f"renamed {', '.join(map(repr, renamed))}. Rename the columns so that each name is unique.", DataWarning)
+
+
+def _header_and_rows(p: Path, kwargs: dict, encoding: str, rows: int | None = None) -> tuple[list, list]:
+    """The header's fields and (line number, fields) of the first ``rows`` data rows (all: None), read with
+    Python's csv module; empty when the file cannot be read so (the callers then say less)."""
+    import csv
+    import itertools
+
+    from pandas.io.common import get_handle
+
+    sep, skip = kwargs.get("sep", ","), kwargs.get("skiprows", 0)
+    if not isinstance(skip, int) or len(str(sep)) != 1:
+        return [], []
+    try:
+        with get_handle(p, "r", encoding=encoding, errors="replace", compression="infer") as handle:
+            reader = csv.reader(handle.handle, delimiter=sep)
+            for _ in range(skip):
+                next(reader)
+            header = [h.strip() for h in next(reader)]
+            return header, [(reader.line_num, row) for row in itertools.islice(reader, rows) if row]
+    except (OSError, csv.Error, StopIteration, UnicodeError):
+        return [], []
 
 
 def read_parquet(path) -> pd.DataFrame:
