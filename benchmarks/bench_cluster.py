@@ -4,9 +4,10 @@ overhead per trial.
 The task: a seeded synthetic classification table (``--rows`` x 30; its trials take about a second or more),
 split 75/25 once. Part ``fits``: ``AutoMetaClassifier(time_budget=--budget)`` on the 75% with its local
 workers (``n_jobs=-1``, one per core), then with ``scheduler=`` a ``LocalCluster`` of 1, 2 and 4
-single-threaded worker processes on this machine; reported: trials, trials per minute, trial-seconds per
-second (how many cores the trials kept busy: TPE samples other strategies in each run, and they differ in
-cost), the fit's seconds and the test ROC AUC on the 25%. Part ``throughput``: the same strategy
+single-threaded worker processes on this machine, and 2 again with the process of a worker running a trial
+killed a third of the way into the fit; reported: trials (lost: failed on the cluster), trials per minute,
+trial-seconds per second (how many cores the trials kept busy: TPE samples other strategies in each run, and
+they differ in cost), the fit's seconds and the test ROC AUC on the 25%. Part ``throughput``: the same strategy
 (HistGradientBoosting's defaults, 5-fold CV) evaluated ``--repeats`` x workers times, as many at once as the
 cluster has workers: trials per minute for identical trials. Part ``overhead``: that strategy evaluated
 ``--repeats`` times one after another by a local isolated worker and by a 1-worker cluster; the overhead per
@@ -53,20 +54,45 @@ def dask_cluster(workers: int):
             yield client
 
 
-def fit_row(split, workers: int, budget: float, seed: int) -> dict:
-    """One budgeted fit, locally (``workers`` 0) or on a cluster of ``workers``: its trials and test score."""
+def kill_a_busy_worker(client, after: float, killed: list) -> None:
+    """``after`` seconds from now, end the process of a Dask worker that is running a trial (its nanny starts
+    another); the worker's address is appended to ``killed``."""
+    import os
+
+    deadline = time.monotonic() + after + 30
+    time.sleep(after)
+    while time.monotonic() < deadline and not killed:
+        busy = [address for address, keys in client.processing().items() if keys]
+        if busy:
+            with contextlib.suppress(Exception):  # it dies before it can answer
+                client.run(os._exit, 1, workers=busy[:1])
+            killed.append(busy[0])
+        time.sleep(0.05)
+
+
+def fit_row(split, workers: int, budget: float, seed: int, kill_after: float | None = None) -> dict:
+    """One budgeted fit, locally (``workers`` 0) or on a cluster of ``workers``: its trials and test score; with
+    ``kill_after``, a Dask worker running a trial is killed that many seconds into the fit."""
+    import threading
+
     from sklearn.metrics import roc_auc_score
 
     from automl_meta.estimator import AutoMetaClassifier
 
     X_train, X_test, y_train, y_test = split
+    killed = []
     with dask_cluster(workers) as client, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = AutoMetaClassifier(time_budget=budget, scheduler=client, metadataset=False, random_state=seed)
+        killer = threading.Thread(target=kill_a_busy_worker, args=(client, kill_after, killed), daemon=True)
+        if kill_after is not None:
+            killer.start()
         model.fit(X_train, y_train, task_name="cluster-benchmark")
     board = model.leaderboard_[model.leaderboard_["origin"] != "ensemble"]
-    return {"trials_on": f"{workers} Dask workers" if workers else "local workers", "concurrent_trials": model.n_workers_,
-            "budget_s": budget, "fit_seconds": round(model.fit_seconds_, 2), "trials": len(board),
+    lost = board["error"].fillna("").str.startswith("the evaluation failed on the cluster")
+    name = f"{workers} Dask workers" if workers else "local workers"
+    return {"trials_on": name + (f", one killed at {kill_after:g} s" if killed else ""), "concurrent_trials": model.n_workers_,
+            "budget_s": budget, "fit_seconds": round(model.fit_seconds_, 2), "trials": len(board), "lost_trials": int(lost.sum()),
             "trials_per_minute": round(60 * len(board) / model.fit_seconds_, 1),
             "trial_seconds_per_second": round(board["fit_seconds"].sum() / model.fit_seconds_, 2),
             "test_roc_auc": round(float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])), 4)}
@@ -148,8 +174,10 @@ def main() -> None:
         args.budget, args.workers, args.rows, args.repeats = 10.0, "1", 1000, 1
     split = make_split(args.rows, args.seed)
     rows = []
-    for workers in [0] + [int(w) for w in args.workers.split(",")]:
-        rows.append(fit_row(split, workers, args.budget, args.seed))
+    # then 2 workers again, one of them killed a third of the way into the fit: the budget must still hold
+    runs = [(0, None)] + [(int(w), None) for w in args.workers.split(",")] + [(2, args.budget / 3)]
+    for workers, kill_after in runs:
+        rows.append(fit_row(split, workers, args.budget, args.seed, kill_after))
         print(rows[-1], flush=True)
     fits = pd.DataFrame(rows)
     from automl_meta.data import Task

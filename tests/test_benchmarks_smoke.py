@@ -217,11 +217,13 @@ def test_bench_pool_compares_the_full_and_the_coverage_pool(tmp_path):
 
 
 def test_bench_cluster_fits_locally_and_on_a_dask_cluster(tmp_path):
-    """bench_cluster --smoke: a local fit and a fit on a 1-worker LocalCluster, and the per-trial overhead."""
+    """bench_cluster --smoke: a local fit, a fit on a 1-worker LocalCluster and one on 2 workers with one killed,
+    and the per-trial overhead."""
     pytest.importorskip("distributed")
     out = _run("bench_cluster.py", "--smoke", "--out-dir", str(tmp_path))
     fits = pd.read_csv(tmp_path / "cluster.csv")
-    assert list(fits["trials_on"]) == ["local workers", "1 Dask workers"] and (fits["trials"] >= 1).all()
+    assert list(fits["trials_on"]) == ["local workers", "1 Dask workers", "2 Dask workers, one killed at 3.33333 s"]
+    assert (fits["trials"] >= 1).all() and "lost_trials" in fits
     assert fits["test_roc_auc"].between(0.5, 1).all() and "Dask's overhead per trial" in out
 
 

@@ -52,7 +52,10 @@ def _serve(conn, reply, memory_limit_mb) -> None:  # runs in the child
                 result = cross_validate(Strategy.from_dict(strategy), task, **kwargs).to_dict()
             except MemoryError as exc:  # the memory limit: a recorded failure
                 result = {"status": ERROR, "error": f"MemoryError: {exc}"}
-            reply.send(result)
+            try:
+                reply.send(result)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the parent is gone (a killed Dask worker, a killed fit): nobody to answer, nothing to say
 
 
 #: Imported before the worker says it is ready: every family but the MLP needs one of them, and they are quick.
