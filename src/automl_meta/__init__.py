@@ -25,6 +25,9 @@ _LAZY = {
     "Strategy": "automl_meta.space",
     "save_model": ("automl_meta.estimator", "save_model"),
     "load_model": ("automl_meta.estimator", "load_model"),
+    "MLflowCallback": "automl_meta.estimator",
+    "SearchCallback": "automl_meta.search",
+    "TrialReport": "automl_meta.search",
 }
 
 __all__ = ["AutoMetaError", "ConfigError", "DataError", "MetaModelError", "StorageError", "UntrustedFileError", "__version__", *_LAZY]

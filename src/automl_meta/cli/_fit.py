@@ -30,6 +30,8 @@ def register(sub) -> None:
                    "--jobs trials at once, -1: one per thread of its workers")
     p.add_argument("--seed", type=int, help="seed of the folds, models and sampler (default: 0, but a sampler seed "
                    "of its own in a study shared with --storage, so that processes do not repeat each other)")
+    p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
+                   "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
 
@@ -44,8 +46,7 @@ def register(sub) -> None:
 
 
 def run_fit(args) -> int:
-    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, check_writable, save_model
-
+    from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, MLflowCallback, check_writable, save_model
     from automl_meta.metamodel import prefetch_metamodel
 
     check_writable(args.out)  # before the search, not after it
@@ -59,7 +60,8 @@ def run_fit(args) -> int:
                   warm_start=warm_start, cv=args.cv, metric=task.metric, storage=args.storage,
                   metadataset=args.metadataset, metamodel=args.metamodel, random_state=args.seed,
                   progress=not args.no_progress, sampler=args.sampler, n_jobs=args.jobs,
-                  ensemble=not args.no_ensemble, scheduler=args.scheduler)
+                  ensemble=not args.no_ensemble, scheduler=args.scheduler,
+                  callbacks=None if args.mlflow is None else [MLflowCallback(args.mlflow, run_name=task.name)])
         est.fit(task.X, task.y, task_name=task.name)
     est.target_name_ = task.target_name
     est.date_orders_ = task.date_orders  # the estimator saw the dates expanded already; predict gets them raw

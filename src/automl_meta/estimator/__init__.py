@@ -6,6 +6,7 @@
 """
 
 from automl_meta.estimator._base import AutoMetaClassifier, AutoMetaRegressor
+from automl_meta.estimator._mlflow import MLflowCallback
 from automl_meta.estimator._persist import check_writable, load_model, save_model
 
-__all__ = ["AutoMetaClassifier", "AutoMetaRegressor", "load_model", "save_model", "check_writable"]
+__all__ = ["AutoMetaClassifier", "AutoMetaRegressor", "load_model", "save_model", "check_writable", "MLflowCallback"]

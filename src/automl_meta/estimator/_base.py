@@ -137,11 +137,13 @@ class _AutoMetaBase(BaseEstimator):
         "sampler": [StrOptions({"tpe", "guided"}), HasMethods(["sample_independent"])],
         "ensemble": ["boolean"],
         "scheduler": "no_validation",  # a dask.distributed.Client, an address or None: resolve_client checks it
+        "callbacks": "no_validation",  # SearchCallbacks or callables: check_callbacks checks them
     }
 
     def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
                  storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=-1,
-                 time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True, scheduler=None):
+                 time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True, scheduler=None,
+                 callbacks=None):
         self.n_trials = n_trials
         self.time_budget = time_budget
         self.warm_start = warm_start
@@ -160,6 +162,7 @@ class _AutoMetaBase(BaseEstimator):
         self.sampler = sampler
         self.ensemble = ensemble
         self.scheduler = scheduler
+        self.callbacks = callbacks
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -188,9 +191,12 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.metamodel import machine_factor, prefetch_metamodel
         from automl_meta.models import resolve_device
         from automl_meta.search import Budget, resolve_families
+        from automl_meta._internal._callbacks import check_callbacks, notify
 
         start = time.perf_counter()
         self._check_params()
+        callbacks = check_callbacks(self.callbacks)
+        notify(callbacks, "on_fit_start", self)
         budget = None if self.time_budget is None else Budget(self.time_budget)
         # this machine's speed, measured before the workers start and compete for the cores (about 25 ms)
         machine = machine_factor()
@@ -232,6 +238,7 @@ class _AutoMetaBase(BaseEstimator):
         if task.is_classification:
             self.classes_ = final.estimator.classes_
         self.fit_seconds_ = time.perf_counter() - start
+        notify(callbacks, "on_fit_end", self)
         return self
 
     def _client(self):
@@ -316,7 +323,7 @@ class _AutoMetaBase(BaseEstimator):
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
             enqueue=warm, families=self.families, storage=self.storage,
             sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()), metadataset=self.metadataset,
-            metafeatures=metafeatures, random_state=self._seed(), progress=self.progress,
+            metafeatures=metafeatures, random_state=self._seed(), progress=self.progress, callbacks=self.callbacks,
         )
         # a study shared with other processes: the model is chosen from all its finished trials
         result = result.with_other_processes(_shared_wait(budget, evaluator, result))
@@ -407,7 +414,7 @@ class _AutoMetaBase(BaseEstimator):
         log.info("%.1f s of the budget left after the refit: searching on", budget.left())
         more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study,
                       families=self.families, metadataset=self.metadataset, metafeatures=metafeatures,
-                      random_state=self._seed(), progress=self.progress)
+                      random_state=self._seed(), progress=self.progress, callbacks=self.callbacks)
         result.extend(more)
         if self.ensemble and more.evaluations:  # the new trials may join (members that fit)
             final = with_ensemble(final, result.evaluations, evaluator.scoring_target(task), plan, budget, refits)
@@ -566,6 +573,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         ended at its time limit as locally; ``n_jobs`` trials at once (-1: one per thread of the cluster's
         workers). Warm starts, the ensemble, the refit (on this machine) and the meta-dataset records are as
         in a local fit. Needs ``pip install 'automl-meta[distributed]'`` and automl-meta on the workers.
+    callbacks : list of SearchCallback or callable, optional
+        Told when the fit starts, after each trial (a plain callable: after each trial only, with its
+        :class:`~automl_meta.search.TrialReport`) and when it ends; ``automl_meta.MLflowCallback`` logs
+        the fit to MLflow. A callback that raises is reported as a ``CallbackWarning`` and the fit goes on.
     ensemble : bool, default=True
         End with a weighted ensemble of the trials instead of the single best: Caruana's greedy selection with
         replacement (25 iterations, the best prefix kept) over the out-of-fold predictions of the 10 best

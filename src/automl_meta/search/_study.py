@@ -20,6 +20,7 @@ import pandas as pd
 from automl_meta.errors import ConfigError
 from automl_meta.evaluate import Evaluation, Evaluator
 from automl_meta.search._budget import Budget
+from automl_meta._internal._callbacks import TrialReport, check_callbacks, notify
 from automl_meta.search._interrupt import graceful_interrupt
 from automl_meta.search._progress import SearchProgress
 from automl_meta.search._shared import SharedTrials
@@ -201,6 +202,7 @@ def search(
     random_state: int = 0,
     progress: bool = False,
     logger: logging.Logger | None = None,
+    callbacks=(),
 ) -> SearchResult:
     """Search the strategy space for a task with Optuna.
 
@@ -241,6 +243,8 @@ def search(
         Show a progress bar on standard error.
     logger : logging.Logger, optional
         Receives one line per enqueued strategy and per trial.
+    callbacks : list of SearchCallback or callable, optional
+        Told of each trial after it is recorded (:class:`~automl_meta.search.TrialReport`).
 
     Returns
     -------
@@ -257,8 +261,7 @@ def search(
                                 study=study, random_state=random_state)
     for key, value in (("task", task.name), ("metric", task.metric)) if created else ():
         study.set_user_attr(key, value)  # what optuna-dashboard shows of the study
-    own_evaluator = evaluator is None
-    evaluator = evaluator or Evaluator(random_state=random_state)
+    own_evaluator, evaluator = evaluator is None, evaluator or Evaluator(random_state=random_state)
     n_parallel = evaluator.workers if evaluator.isolate else 1
     warm = _start_warm(study, created, enqueue, enqueue_origin, families, n_parallel, log)
     store = _open_metadataset(metadataset)
@@ -270,7 +273,7 @@ def search(
         with SearchProgress(n_trials, None if budget is None else budget.left(), enabled=progress) as bar, \
                 graceful_interrupt(interrupted, evaluator):
             runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted,
-                                  warm=None if warm is None else (warm, enqueue_origin))
+                                  warm=None if warm is None else (warm, enqueue_origin), callbacks=check_callbacks(callbacks))
             # start the workers now; under a budget without waiting for one that is starting (a worker ended
             # after a time-out takes seconds to start again: a short search after a refit must not wait for it)
             if evaluator.isolate:
@@ -317,11 +320,13 @@ class _TrialRunner:
     """Optuna's objective: a trial's strategy scored by the evaluator within what the budget leaves, then
     recorded in the trial, the meta-dataset, the result and the progress bar."""
 
-    def __init__(self, task, evaluator, families, budget, store, result, origin, bar, log, interrupted, warm=None):
+    def __init__(self, task, evaluator, families, budget, store, result, origin, bar, log, interrupted, warm=None,
+                 callbacks=()):
         self.task, self.evaluator, self.families, self.budget = task, evaluator, families, budget
         self.store, self.result, self.origin = store, result, origin
         self.bar, self.log, self.interrupted = bar, log, interrupted
         self.warm = warm  # (AdaptiveWarmStarts, the origin of its trials) or None
+        self.callbacks = callbacks
         self._lock = threading.Lock()  # trials may run in several threads (one per evaluation worker)
 
     def __call__(self, trial) -> float:
@@ -386,7 +391,7 @@ class _TrialRunner:
         if self.store is not None:
             self.store.add_evaluation(self.result.task_id, evaluation, origin=origin)
         if self.result.shared is not None:
-            self.result.shared.add(trial._trial_id, evaluation, origin)
+            self.result.shared.add(trial._trial_id, evaluation, origin)  # the storage's id: no public accessor
         self.result.evaluations.append(evaluation)
         self.result.origins.append(origin)
         self.result.trial_numbers.append(trial.number)
@@ -394,3 +399,5 @@ class _TrialRunner:
         self.bar.update(evaluation)
         outcome = f"{evaluation.score:.5f}" if evaluation.ok else (evaluation.error or "").splitlines()[0][:120]
         self.log.info("trial %d [%s] %s -> %s %s", trial.number, origin, evaluation.strategy, evaluation.status, outcome)
+        notify(self.callbacks, "on_trial", TrialReport(trial.number, evaluation.strategy, evaluation.status, evaluation.score,
+                                                       evaluation.fit_seconds, origin, evaluation.error))
