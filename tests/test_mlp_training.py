@@ -173,11 +173,12 @@ def test_cross_validation_of_an_mlp_uses_the_stacked_fit(tasks_by_kind):
     result = cross_validate(strategy, task, cv=3, device="cpu")
     y = task.y.reset_index(drop=True)
     X = task.X.reset_index(drop=True)
-    template = build_model(strategy, task.kind, n_rows=len(_folds(task, y, 3, 0)[0][0]), device="cpu")
+    folds = _folds(task, np.arange(task.n_rows), 3, 0)
+    template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device="cpu")
     from sklearn.metrics import get_scorer
 
     scorer = get_scorer(task.metric)
-    expected = [scorer(clone(template).fit(X.iloc[tr], y.iloc[tr]), X.iloc[te], y.iloc[te]) for tr, te in _folds(task, y, 3, 0)]
+    expected = [scorer(clone(template).fit(X.iloc[tr], y.iloc[tr]), X.iloc[te], y.iloc[te]) for tr, te in folds]
     np.testing.assert_allclose(result.fold_scores, expected, atol=1e-6)
 
 

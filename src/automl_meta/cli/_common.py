@@ -34,7 +34,8 @@ def load_task(args, for_estimator: bool = False):
             raise DataError(f"No target column given for {data!r}. Pass --target COLUMN.")
     with reported_data_warnings():
         options = {"cv": 2, "single_row_classes": "drop"} if for_estimator else {}
-        return Task.from_file(path, target=target, kind=args.kind, metric=args.metric, **options)
+        return Task.from_file(path, target=target, kind=args.kind, metric=args.metric,
+                              group_column=getattr(args, "group_column", None), **options)
 
 
 #: The data warnings printed by the outermost reported_data_warnings now running (None when none runs).

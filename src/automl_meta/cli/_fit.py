@@ -30,6 +30,8 @@ def register(sub) -> None:
                    "--jobs trials at once, -1: one per thread of its workers")
     p.add_argument("--seed", type=int, help="seed of the folds, models and sampler (default: 0, but a sampler seed "
                    "of its own in a study shared with --storage, so that processes do not repeat each other)")
+    p.add_argument("--group-column", metavar="COLUMN", help="the rows' groups (a patient or customer ID): "
+                   "cross-validation keeps a group's rows in one fold; the column is not a feature")
     p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
     p.add_argument("--no-progress", action="store_true")
@@ -62,7 +64,7 @@ def run_fit(args) -> int:
                   progress=not args.no_progress, sampler=args.sampler, n_jobs=args.jobs,
                   ensemble=not args.no_ensemble, scheduler=args.scheduler,
                   callbacks=None if args.mlflow is None else [MLflowCallback(args.mlflow, run_name=task.name)])
-        est.fit(task.X, task.y, task_name=task.name)
+        est.fit(task.X, task.y, task_name=task.name, groups=task.groups)
     est.target_name_ = task.target_name
     est.date_orders_ = task.date_orders  # the estimator saw the dates expanded already; predict gets them raw
     predicted = {r.strategy.key: f" (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})" for r in est.recommendations_}

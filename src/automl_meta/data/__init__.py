@@ -14,7 +14,7 @@ from automl_meta.data._io import read_table
 from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION
 from automl_meta.data._openml import load_openml
 from automl_meta.data._task import Task
-from automl_meta.data._validate import DataWarning, fold_count
+from automl_meta.data._validate import DataWarning, fold_count, group_fold_count
 
 # For users: Task, DataWarning, read_table and the corpus and OpenML loaders. For the other layers: the repairs
 # the encoder repeats at prediction (numbers, dates, free text), the one seeded subsample, the data home, the
@@ -30,6 +30,7 @@ __all__ = [
     "data_home",
     "stratified_subsample",
     "fold_count",
+    "group_fold_count",
     "expand_datetimes",
     "read_dates",
     "is_free_text",

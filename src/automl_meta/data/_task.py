@@ -44,6 +44,10 @@ class Task:
         The number of cross-validation folds the task will be scored with; every class needs this many rows.
     target_name : str, default=None
         The target's name in messages; the Series name (or ``"target"``) when None.
+    groups : array-like of shape (n_samples,), default=None
+        Each row's group (a patient, a customer): cross-validation then keeps a group's rows in one fold
+        (scikit-learn's ``StratifiedGroupKFold``, ``GroupKFold`` for regression), so that a model is never
+        tested on the groups it was trained on. Not the task's ``group`` above. No label may be missing.
     single_row_classes : {"raise", "drop"}, default="raise"
         What to do with a class of one row, which no fold can both train and test: refuse the task, or drop
         its row with a DataWarning (what the estimators do; see
@@ -56,13 +60,17 @@ class Task:
     y : pandas.Series
         The validated target, aligned with ``X`` (index 0..n-1).
     kind, metric, name, group, cv : as above, resolved.
+    groups : numpy.ndarray or None
+        The rows' group labels, aligned with ``X``.
     date_orders : dict of str -> str
         The columns read as dates and how: ``"datetime"``, ``"iso"``, or numbered dates day first (``"dmy"``),
         month first (``"mdy"``) or year first (``"ymd"``); see :func:`~automl_meta.data.date_orders`.
     """
 
+    groups = None  # the rows' groups; a class default for tasks pickled before there were any
+
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
-                 single_row_classes="raise"):
+                 single_row_classes="raise", groups=None):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
         if single_row_classes not in ("raise", "drop"):
@@ -76,7 +84,8 @@ class Task:
         target_name = str(target_name or (target.name if target.name is not None else "target"))
         kind_given = kind = normalize_kind(kind)
         target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
-        frame, target = v.drop_missing_target(frame.reset_index(drop=True), target, target_name)
+        groups = v.as_groups(groups, len(frame))
+        frame, target, groups = _rows(v.rows_with_a_target(target, target_name), frame.reset_index(drop=True), target, groups)
         target = v.merge_spacing_variants(target, target_name)
         v.check_row_count(len(frame))
         frame = v.read_numbers_in_text(frame)
@@ -85,7 +94,7 @@ class Task:
         v.warn_constant_features(frame)
         kind = v.resolve_kind(target, kind)
         if kind != REGRESSION and single_row_classes == "drop":
-            frame, target = v.drop_single_row_classes(frame, target, target_name)
+            frame, target, groups = _rows(v.rows_of_classes_with_more_than_one(target, target_name), frame, target, groups)
             if kind_given in (None, "classification"):  # three classes less one: binary
                 kind = v.resolve_kind(target, kind_given)
         v.check_target(target, kind, target_name, int(cv))
@@ -99,14 +108,28 @@ class Task:
         self.group = str(group) if group is not None else self.name
         self.cv = int(cv)
         self.target_name = target_name
+        self.groups = None if groups is None else groups.to_numpy()
+        if groups is not None and groups.nunique() < self.cv:
+            raise DataError(f"groups has {groups.nunique()} distinct labels, fewer than cv={self.cv} folds: each fold "
+                            f"tests whole groups. Give cv={max(groups.nunique(), 2)} or fewer.")
 
     # -- constructors -------------------------------------------------------------------------------------
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, target: str, **kwargs) -> "Task":
-        """Build a task from a DataFrame holding the features and the ``target`` column."""
+    def from_frame(cls, frame: pd.DataFrame, target: str, *, group_column: str | None = None, **kwargs) -> "Task":
+        """Build a task from a DataFrame holding the features and the ``target`` column; ``group_column``, the
+        rows' groups (``groups=``), is then not a feature."""
         from automl_meta.data._io import split_target
 
         X, y = split_target(frame, target)
+        if group_column is not None:
+            if str(group_column) == str(target):
+                raise DataError(f"The group column {group_column!r} is the target. Name the column of the rows' groups "
+                                "(a patient or customer ID).")
+            if group_column not in X.columns:
+                raise DataError(f"Group column {group_column!r} not found. Columns are: "
+                                f"{', '.join(map(repr, list(X.columns)[:10]))}{' ...' if X.shape[1] > 10 else ''}.")
+            kwargs["groups"] = X[group_column]
+            X = X.drop(columns=[group_column])
         return cls(X, y, target_name=target, **kwargs)
 
     @classmethod
@@ -168,6 +191,8 @@ class Task:
         h.update(pd.util.hash_pandas_object(self.X, index=False).to_numpy().tobytes())
         h.update(pd.util.hash_pandas_object(self.y, index=False).to_numpy().tobytes())
         h.update(self.kind.encode())
+        if self.groups is not None:  # other folds: other scores
+            h.update(pd.util.hash_array(self.groups).tobytes())
         return h.hexdigest()
 
     def __repr__(self) -> str:
@@ -175,3 +200,12 @@ class Task:
             f"Task(name={self.name!r}, group={self.group!r}, kind={self.kind!r}, metric={self.metric!r}, "
             f"rows={self.n_rows}, features={self.n_features}, categorical={len(self.categorical_columns)})"
         )
+
+
+def _rows(keep, frame: pd.DataFrame, target: pd.Series, groups: pd.Series | None):
+    """The rows ``keep`` (a boolean mask) of the row-aligned frame, target and groups, indexed 0..n-1 again."""
+    if keep.all():
+        return frame, target, groups
+    return (frame[keep].reset_index(drop=True), target[keep].reset_index(drop=True),
+            None if groups is None else groups[keep].reset_index(drop=True))
+

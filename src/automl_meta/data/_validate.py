@@ -117,22 +117,50 @@ def as_target(y, n_rows: int) -> pd.Series:
     return series
 
 
-def drop_missing_target(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Rows whose target is missing dropped, with a warning; in a text target a missing marker such as ``?``
-    or ``n/a`` (:data:`automl_meta.data._numbers.TARGET_MISSING_MARKERS`) is missing too, not a class."""
+def rows_with_a_target(y: pd.Series, target_name: str) -> np.ndarray:
+    """The rows to keep: those whose target is not missing (the others are dropped, with a warning); in a text
+    target a missing marker such as ``?`` or ``n/a`` (:data:`automl_meta.data._numbers.TARGET_MISSING_MARKERS`)
+    is missing too, not a class."""
     missing = (is_missing_marker(y, TARGET_MISSING_MARKERS) if is_text(y) else y.isna()).to_numpy()
     if missing.all():
         raise DataError(
             f"The target {target_name!r} is missing in all {len(y)} rows. Choose a target column that has values."
         )
     if missing.any():
-        keep = ~missing
         warn(
             f"Dropped {int(missing.sum())} of {len(y)} rows whose target {target_name!r} is missing.",
             DataWarning,
         )
-        X, y = X.loc[keep], y.loc[keep]
-    return X.reset_index(drop=True), y.reset_index(drop=True)
+    return ~missing
+
+
+def as_groups(groups, n_rows: int) -> pd.Series | None:
+    """The rows' group labels (e.g. patient IDs) as a Series, checked: one per row, none missing."""
+    if groups is None:
+        return None
+    labels = pd.Series(groups.to_numpy() if isinstance(groups, pd.Series) else np.asarray(groups, dtype=object).ravel())
+    if len(labels) != n_rows:
+        raise DataError(f"groups has {len(labels)} labels for {n_rows} rows. Give one group label per row of X "
+                        "(e.g. the patient or customer ID of each row).")
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"groups is missing for {int(missing.sum())} of {n_rows} rows (the first: row "
+                        f"{int(np.flatnonzero(missing)[0])}). Give every row a group label, or a label of its own.")
+    return labels
+
+
+def group_fold_count(groups, cv: int) -> int:
+    """The folds grouped cross-validation can have: ``cv``, or the number of groups (with a DataWarning) when
+    there are fewer; fewer than 2 groups is a DataError."""
+    n_groups = int(pd.Series(groups).nunique())
+    if n_groups < 2:
+        raise DataError(f"groups has {n_groups} distinct label(s): grouped cross-validation needs at least 2. Give "
+                        "the rows' real groups, or no groups=.")
+    if n_groups < cv:
+        warn(f"groups has {n_groups} distinct labels, fewer than cv={cv}: cross-validating with {n_groups} folds "
+             "(one group each).", DataWarning)
+        return n_groups
+    return cv
 
 
 def stripped_labels(y) -> pd.Series:
@@ -351,7 +379,7 @@ MAX_SINGLE_ROW_SHARE = 0.05
 
 
 def single_row_classes(labels) -> list:
-    """The classes of ``labels`` with a single row that :func:`drop_single_row_classes` drops: none when they
+    """The classes of ``labels`` with a single row that :func:`rows_of_classes_with_more_than_one` drops: none when they
     exceed ``MAX_SINGLE_ROW_SHARE`` of the rows or when fewer than two classes of two rows would remain."""
     counts = pd.Series(np.asarray(labels, dtype=object)).value_counts(dropna=True)
     single = counts.index[counts == 1]
@@ -376,20 +404,20 @@ def fold_count(y, cv: int) -> int:
     return cv
 
 
-def drop_single_row_classes(X: pd.DataFrame, y: pd.Series, target_name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """(X, y) without the rows of the classes :func:`single_row_classes` names, with a DataWarning.
+def rows_of_classes_with_more_than_one(y: pd.Series, target_name: str) -> np.ndarray:
+    """The rows to keep: all but those of the classes :func:`single_row_classes` names (dropped, with a
+    DataWarning).
 
     A class of one row can be learned or validated, not both: each cross-validation fold either trains
     without it or tests it against a model that never saw it. AutoGluon drops such classes too; a model
     fitted on the task does not predict them."""
     single = single_row_classes(y)
     if not single:
-        return X, y
-    keep = ~y.isin(single).to_numpy()
+        return np.ones(len(y), dtype=bool)
     warn(f"Dropped the single row of class(es) {_short(single, 5)} of target {target_name!r}: a class of one "
          "row cannot be both learned and cross-validated, and the model will not predict it. Add rows of "
          "it or merge it into another class to keep it.", DataWarning)
-    return X[keep].reset_index(drop=True), y[keep].reset_index(drop=True)
+    return ~y.isin(single).to_numpy()
 
 
 def _looks_like_identifier(counts: pd.Series) -> bool:

@@ -170,7 +170,7 @@ class _AutoMetaBase(BaseEstimator):
         return tags
 
     # -- fitting --------------------------------------------------------------------------------------------
-    def fit(self, X, y, task_name=None):
+    def fit(self, X, y, task_name=None, groups=None):
         """Search strategies for (X, y), warm-started with the meta-model's recommendations, then refit the
         best on all of the data.
 
@@ -182,6 +182,11 @@ class _AutoMetaBase(BaseEstimator):
         task_name : str, optional
             The task's name in the meta-dataset (and in the reasons ``recommend`` gives later). By default the
             DataFrame's ``attrs["name"]``, else ``data-`` and a short hash of the data.
+        groups : array-like of shape (n_samples,), optional
+            Each row's group (a patient, a customer): the trials' cross-validation keeps a group's rows in one
+            fold (``StratifiedGroupKFold``; ``GroupKFold`` for regression), so that scores are those of groups
+            never seen in training. Fewer groups than ``cv``: that many folds, with a DataWarning. The refit
+            uses every row.
 
         Returns
         -------
@@ -202,7 +207,7 @@ class _AutoMetaBase(BaseEstimator):
         machine = machine_factor()
         if self.warm_start or self.sampler == "guided":
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
-        task, n_features, cv = self._make_task(X, y, task_name)
+        task, n_features, cv = self._make_task(X, y, task_name, groups)
         resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
         setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
         client, own_client = self._client()
@@ -264,13 +269,13 @@ class _AutoMetaBase(BaseEstimator):
         except InvalidParameterError as exc:
             raise ConfigError(f"{exc} See help({type(self).__name__}) for what each parameter means.") from None
 
-    def _make_task(self, X, y, task_name=None):
+    def _make_task(self, X, y, task_name=None, groups=None):
         """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task;
         returns it, the number of columns given, and the folds of each trial."""
         from sklearn.utils.multiclass import type_of_target
         from sklearn.utils.validation import check_array, column_or_1d
 
-        from automl_meta.data import Task, fold_count
+        from automl_meta.data import Task, fold_count, group_fold_count
 
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -293,8 +298,9 @@ class _AutoMetaBase(BaseEstimator):
         kind = "regression" if self._kind == "regression" else "classification"
         # fewer folds (with a DataWarning) where a class has fewer rows than cv; Task drops a class of one row
         cv = fold_count(present, self.cv) if kind == "classification" else self.cv
+        cv = cv if groups is None else group_fold_count(groups, cv)  # fewer (with a DataWarning) for few groups
         task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=cv,
-                    single_row_classes="drop")
+                    single_row_classes="drop", groups=groups)
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"

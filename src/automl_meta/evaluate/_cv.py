@@ -18,8 +18,13 @@ _NON_FINITE_INPUT = re.compile(r"contains (NaN|infinity)", re.IGNORECASE)
 
 
 def splitter(task, cv: int, random_state: int):
-    from sklearn.model_selection import KFold, StratifiedKFold
+    """Stratified k-fold for classes, k-fold for regression; their group variants when the task has groups."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
+    if task.groups is not None:
+        if task.is_classification:
+            return StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        return GroupKFold(n_splits=cv, shuffle=True, random_state=random_state)
     if task.is_classification:
         return StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     return KFold(n_splits=cv, shuffle=True, random_state=random_state)
@@ -37,14 +42,17 @@ def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
 def test_folds(task, cv: int | None, random_state: int, max_rows: int | None = None) -> list[np.ndarray]:
     """The test rows of each fold ``cross_validate`` uses (positions within its row subsample), so that
     out-of-fold predictions can be scored fold by fold as the evaluations were."""
-    y = task.y.iloc[row_subsample(task, max_rows, random_state)].reset_index(drop=True)
-    return [test for _, test in _folds(task, y, int(cv or task.cv), random_state)]
+    rows = row_subsample(task, max_rows, random_state)
+    return [test for _, test in _folds(task, rows, int(cv or task.cv), random_state)]
 
 
-def _folds(task, y, cv: int, random_state: int) -> list:
-    """(train, test) positions of each fold of the rows whose target is ``y``: the one split of the trials'
-    cross-validation and of the out-of-fold scoring of ensembles (the splitters use only y and its length)."""
-    return list(splitter(task, cv, random_state).split(np.zeros((len(y), 1)), y))
+def _folds(task, rows, cv: int, random_state: int) -> list:
+    """(train, test) positions (within ``rows``) of each fold of the task's ``rows``: the one split of the
+    trials' cross-validation and of the out-of-fold scoring of ensembles (the splitters use only the rows'
+    target, their groups and their number)."""
+    y = task.y.iloc[rows].reset_index(drop=True)
+    groups = None if task.groups is None else task.groups[rows]
+    return list(splitter(task, cv, random_state).split(np.zeros((len(y), 1)), y, groups))
 
 
 def cross_validate(
@@ -76,7 +84,7 @@ def cross_validate(
     result = Evaluation(strategy=strategy, metric=task.metric, status=OK, n_rows=len(rows))
     try:
         score_fold = _fold_scorer(task, len(rows), keep_predictions, result)
-        folds = _folds(task, y, cv, random_state)
+        folds = _folds(task, rows, cv, random_state)
         # recorded as it runs: an MLP's batch on a GPU (on a fold's rows, as build_model adapts it)
         strategy = result.strategy = adapt_to_device(strategy, device, len(folds[0][0]))
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
