@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from automl_meta._internal._warnings import warn
 from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
+from automl_meta.estimator._costs import member_costs, with_costs
 from automl_meta.estimator._final import END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
 
@@ -339,6 +340,7 @@ class _AutoMetaBase(BaseEstimator):
         leaderboard = result.leaderboard
         if len(final.members) > 1:
             leaderboard = _with_ensemble_row(leaderboard, list(final.members), final.score)
+        leaderboard = with_costs(leaderboard, member_costs(final, task.X, task.classes))
         return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final)
 
     def _final_model(self, task, evaluator, result, plan, budget, fallback, metafeatures) -> FinalModel:
@@ -607,7 +609,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         measured at the start of ``fit`` (``metamodel.machine_factor``); the predicted seconds of the warm starts
         and of the model fitted when no trial finishes are multiplied by it
     study_ : optuna.Study
-    leaderboard_ : pandas.DataFrame, one row per trial, best first
+    leaderboard_ : pandas.DataFrame, one row per trial, best first (``trial``: its number in the study;
+        ``ran_here``: False for another process's, in a shared study); ``predict_s_per_1k_rows`` and
+        ``size_bytes`` (pickled) of the final model's members, measured at the end of ``fit`` on up to 1,000 of
+        its rows (the ensemble's row: their sums; NaN for trials whose models were not kept)
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
     cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning)
