@@ -34,8 +34,21 @@ def register(sub) -> None:
                    "cross-validation keeps a group's rows in one fold; the column is not a feature")
     p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
+    p.add_argument("--importance", action="store_true", help="print the 10 most important features: permutation "
+                   "importance on up to 1,000 training rows, 3 shuffles each (costs predictions after the fit)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
+
+    i = sub.add_parser("importance", help="permutation importance of a model saved by `fit` on a table with its target",
+                       description=__doc__)
+    i.add_argument("model", help="a model file written by `automl-meta fit`")
+    i.add_argument("data", metavar="DATA", help="rows with the features and the target column the model was fitted on "
+                   "(held-out rows tell what generalizes)")
+    i.add_argument("--repeats", type=int, default=5, help="shuffles per column (default 5)")
+    i.add_argument("--max-rows", type=int, default=5000, help="score on a seeded sample of at most this many rows")
+    i.add_argument("--top", type=int, default=20, help="features to print (default 20)")
+    i.add_argument("--trust", action="store_true", help="load a model file written by someone else (a pickle)")
+    i.set_defaults(func=run_importance)
 
     q = sub.add_parser("predict", help="predict with a model saved by `fit`", description=__doc__)
     q.add_argument("model", metavar="MODEL", help="a model file written by your `automl-meta fit` (signed; see --trust)")
@@ -83,6 +96,11 @@ def run_fit(args) -> int:
               "--time-budget for a searched model.")
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]
                        + (["ran_here"] if (~ran).any() else [])))
+    if args.importance:
+        table = est.feature_importances(task.X, task.y, n_repeats=3, max_rows=1000)
+        print(f"most important features (drop of {task.metric} when shuffled, on up to 1,000 training rows: what the "
+              "model relies on; `automl-meta importance` on held-out rows tells what generalizes):")
+        print(format_table(table.head(10).reset_index().round(5).to_dict(orient="records"), ["feature", "importance", "std"]))
     save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")
     return 0
@@ -113,6 +131,27 @@ def run_predict(args) -> int:
         out["prediction"] = out["prediction"].map(_spreadsheet_safe)
     out.to_csv(args.out, index=False)
     print(f"wrote {len(out)} predictions to {safe_text(args.out)}")
+    return 0
+
+
+def run_importance(args) -> int:
+    from automl_meta.data import read_table
+    from automl_meta.errors import DataError
+    from automl_meta.estimator import load_model
+
+    est = load_model(args.model, trust=args.trust)
+    with reported_data_warnings():
+        frame = read_table(args.data)
+        target = getattr(est, "target_name_", None)
+        if target not in frame.columns:
+            raise DataError(f"{safe_text(args.data)!r} has no column {target!r}, the target the model was fitted on. "
+                            "Give rows with their target.")
+        table = est.feature_importances(frame.drop(columns=[target]), frame[target], n_repeats=args.repeats,
+                                        max_rows=args.max_rows)
+    print(f"permutation importance on {min(len(frame), args.max_rows)} rows of {safe_text(args.data)} "
+          f"(drop of {est.metric_} when a column is shuffled, {args.repeats} shuffles; low/high: 95% interval)")
+    rows = table.head(args.top).reset_index().round(5).to_dict(orient="records")
+    print(format_table(rows, ["feature", "importance", "std", "low", "high"]))
     return 0
 
 

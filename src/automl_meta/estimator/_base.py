@@ -498,6 +498,48 @@ class _AutoMetaBase(BaseEstimator):
             return int(self.random_state)
         return int(np.random.RandomState(self.random_state).randint(0, 2**31 - 1))
 
+    def feature_importances(self, X, y, *, n_repeats=5, random_state=0, max_rows=5000):
+        """Permutation importance of the fitted model (its ensemble, as ``predict`` uses it) on ``X``, ``y``:
+        how much the cross-validation metric drops when a column's values are shuffled.
+
+        Give held-out rows to learn what generalizes; on the training rows, it tells what the model relies on
+        (an overfitted column looks important there).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like
+            Rows with the columns ``fit`` was given.
+        y : array-like
+            Their target.
+        n_repeats : int, default=5
+            Shuffles per column.
+        random_state : int, default=0
+        max_rows : int, default=5000
+            Score on a seeded sample of at most this many rows (the drop is a mean over rows).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by feature, most important first: ``importance`` (mean drop of ``metric_``), ``std`` over the
+            shuffles, and ``low``/``high``, its 95% interval.
+        """
+        from automl_meta.estimator._importance import permutation_importances
+
+        check_is_fitted(self, "best_estimator_")
+        if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 2:
+            raise ConfigError(f"n_repeats must be an integer of at least 2 (for a spread); got {n_repeats!r}.")
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=self._column_names())
+        y = pd.Series(np.asarray(y)).reset_index(drop=True)
+        if len(y) != len(frame):
+            raise DataError(f"X has {len(frame)} rows but y has {len(y)}. Give one target value per row.")
+        known = y.notna().to_numpy()
+        return permutation_importances(self, frame.reset_index(drop=True)[known], y[known], self.metric_, int(n_repeats),
+                                       random_state, max_rows)
+
+    def _column_names(self) -> list:
+        names = getattr(self, "feature_names_in_", None)
+        return list(names) if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
+
     # -- prediction -----------------------------------------------------------------------------------------
     def _input(self, X):
         from sklearn.utils.validation import check_array
