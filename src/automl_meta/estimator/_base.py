@@ -18,6 +18,7 @@ from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
 from automl_meta.estimator._costs import member_costs, with_costs
 from automl_meta.estimator._final import END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble
+from automl_meta.estimator._threshold import choose_threshold, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
 
 log = logging.getLogger("automl_meta.estimator")
@@ -58,6 +59,7 @@ class _Found:
     study: object
     leaderboard: pd.DataFrame
     final: FinalModel
+    threshold: float | None
 
 
 def _shared_wait(budget, evaluator, result) -> float:
@@ -217,7 +219,7 @@ class _AutoMetaBase(BaseEstimator):
         evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
-                              keep_predictions=self.ensemble, scheduler=client)
+                              keep_predictions=self.ensemble or is_thresholded(task.metric), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
             _import_in_background(self.families)  # so that the final refit does not pay for the imports
@@ -242,7 +244,7 @@ class _AutoMetaBase(BaseEstimator):
         self.best_estimator_, self.best_strategy_, self.best_score_ = final.estimator, final.strategy, final.score
         self.ensemble_ = list(final.members)
         if task.is_classification:
-            self.classes_ = final.estimator.classes_
+            self.classes_, self.threshold_ = final.estimator.classes_, found.threshold
         self.fit_seconds_ = time.perf_counter() - start
         notify(callbacks, "on_fit_end", self)
         return self
@@ -341,7 +343,8 @@ class _AutoMetaBase(BaseEstimator):
         if len(final.members) > 1:
             leaderboard = _with_ensemble_row(leaderboard, list(final.members), final.score)
         leaderboard = with_costs(leaderboard, member_costs(final, task.X, task.classes))
-        return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final)
+        threshold = choose_threshold(final, result.evaluations, evaluator.scoring_target(task))
+        return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final, threshold)
 
     def _final_model(self, task, evaluator, result, plan, budget, fallback, metafeatures) -> FinalModel:
         """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
@@ -655,6 +658,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         ``ran_here``: False for another process's, in a shared study); ``predict_s_per_1k_rows`` and
         ``size_bytes`` (pickled) of the final model's members, measured at the end of ``fit`` on up to 1,000 of
         its rows (the ensemble's row: their sums; NaN for trials whose models were not kept)
+    threshold_ : float or None, for a binary task scored by a metric of labels (``accuracy``,
+        ``balanced_accuracy``, ``f1``, ...): the threshold on the positive class's probability that ``predict``
+        uses, chosen on the final model's out-of-fold probabilities; None otherwise (the most probable class).
+        ``predict_proba`` is unchanged.
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
     cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning)
@@ -668,6 +675,14 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     """
 
     _kind = "classification"
+
+    def predict(self, X):
+        """The most probable class; for a binary task scored by a metric of labels, the positive class where its
+        probability reaches ``threshold_``."""
+        threshold = getattr(self, "threshold_", None)  # getattr: a model saved before thresholds were chosen
+        if threshold is None:
+            return super().predict(X)
+        return self.classes_[(self.predict_proba(X)[:, 1] >= threshold).astype(int)]
 
     def predict_proba(self, X):
         X = self._input(X)

@@ -1,0 +1,52 @@
+"""The decision threshold of a binary classifier scored by a metric of labels (accuracy, balanced accuracy, F1,
+...): chosen on the final model's out-of-fold probabilities, as AutoGluon's ``calibrate_decision_threshold``
+does, instead of 0.5 (the right one only when the classes are balanced and the metric is accuracy)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Candidate thresholds: 0.5 and these quantiles of the out-of-fold probabilities of the positive class.
+QUANTILES = np.linspace(0.01, 0.99, 99)
+
+
+def is_thresholded(metric: str) -> bool:
+    """Whether the scikit-learn scorer ``metric`` scores predicted labels (not probabilities or decisions)."""
+    from sklearn.metrics import get_scorer
+
+    return getattr(get_scorer(metric), "_response_method", None) == "predict"
+
+
+def choose_threshold(final, evaluations, target: tuple) -> float | None:
+    """The threshold on the positive class's probability that scores best on the final model's out-of-fold
+    probabilities (ties: the one closest to 0.5); None when the task is not binary, the metric scores
+    probabilities, or the out-of-fold probabilities of a member were not kept."""
+    from automl_meta.evaluate import score_predictions
+
+    y, metric, classes, _ = target
+    if classes is None or len(classes) != 2 or not is_thresholded(metric):
+        return None
+    oof = out_of_fold_probabilities(final, evaluations)
+    if oof is None:
+        return None
+    positive = oof[:, 1]
+
+    def score(threshold: float) -> float:
+        labels = (positive >= threshold).astype(float)
+        return score_predictions(metric, y, np.c_[1 - labels, labels], classes)
+
+    candidates = np.unique(np.r_[0.5, np.quantile(positive, QUANTILES)])
+    return float(max(candidates, key=lambda t: (score(t), -abs(t - 0.5))))
+
+
+def out_of_fold_probabilities(final, evaluations):
+    """The final model's out-of-fold probabilities: its members' (the best evaluation of each member's
+    strategy that kept them), averaged by weight; None when one of them was not kept."""
+    kept = {}
+    for e in sorted((e for e in evaluations if e.ok and e.predictions is not None), key=lambda e: -e.score):
+        kept.setdefault(e.strategy.key, e.predictions)
+    parts = [kept.get(m["strategy"].key) for m in final.members]
+    if any(p is None for p in parts):
+        return None
+    weights = np.asarray([m["weight"] for m in final.members], dtype=float)
+    return sum(w * np.asarray(p, dtype=float) for w, p in zip(weights / weights.sum(), parts))
