@@ -11,7 +11,7 @@ from automl_meta.data._text import is_free_text
 from automl_meta.data._numbers import is_missing_marker, parse_numbers
 from automl_meta.data._corpus import default_manifest_path, iter_corpus, load_manifest
 from automl_meta.data._io import read_table
-from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION
+from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, resolve_scoring
 from automl_meta.data._openml import load_openml
 from automl_meta.data._task import Task
 from automl_meta.data._validate import DataWarning, fold_count, group_fold_count
@@ -31,6 +31,7 @@ __all__ = [
     "stratified_subsample",
     "fold_count",
     "group_fold_count",
+    "resolve_scoring",
     "expand_datetimes",
     "read_dates",
     "is_free_text",

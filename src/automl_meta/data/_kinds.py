@@ -66,6 +66,25 @@ def is_regression_metric(metric: str) -> bool:
     return any(part in metric for part in _REGRESSION_SCORER_PARTS)
 
 
+def resolve_scoring(metric, kind: str) -> tuple[str, object | None]:
+    """(name, scorer) of a task's metric: a scorer name gives (it, None); a scikit-learn scorer
+    (``make_scorer(...)``) or a callable ``(y_true, y_pred) -> float`` (greater is better; wrap it in
+    ``make_scorer(f, greater_is_better=False)`` otherwise, or ``response_method="predict_proba"`` for
+    probabilities) gives (``custom:<its name>``, the scorer). It travels to the evaluation workers and into
+    model files by value (cloudpickle): a lambda or a function of a notebook works."""
+    if metric is None or isinstance(metric, str):
+        return resolve_metric(metric, kind), None
+    if not callable(metric):
+        raise ConfigError(f"metric must be a scorer name, a scikit-learn scorer or a callable (y_true, y_pred) -> "
+                          f"float; got {metric!r}.")
+    from sklearn.metrics import make_scorer
+    from sklearn.metrics._scorer import _BaseScorer
+
+    scorer = metric if isinstance(metric, _BaseScorer) else make_scorer(metric)
+    function = getattr(scorer, "_score_func", metric)
+    return f"custom:{getattr(function, '__name__', type(function).__name__)}", scorer
+
+
 def resolve_metric(metric: str | None, kind: str) -> str:
     """Return the scorer name for a task: the kind's default, or a validated user choice."""
     if metric is None:

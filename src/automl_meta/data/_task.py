@@ -8,9 +8,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from automl_meta._internal._byvalue import by_value, unwrapped
 from automl_meta.data import _validate as v
 from automl_meta.data._dates import date_orders, expand_datetimes
-from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_metric
+from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_scoring
 from automl_meta.errors import ConfigError, DataError
 
 
@@ -32,9 +33,11 @@ class Task:
     kind : {"binary", "multiclass", "regression", "classification"}, default=None
         The task kind; inferred from the target when None (see :func:`~automl_meta.data.infer_kind`).
         ``"classification"`` means binary or multiclass, by the number of classes.
-    metric : str, default=None
+    metric : str or callable, default=None
         A scikit-learn scorer name; defaults to ``roc_auc`` (binary), ``roc_auc_ovr`` (multiclass, macro
-        averaged) or ``r2`` (regression).
+        averaged) or ``r2`` (regression). Or a scorer of your own: ``sklearn.metrics.make_scorer(...)``, or a
+        callable ``(y_true, y_pred) -> float`` where greater is better (see :func:`resolve_scoring`); ``metric``
+        is then ``custom:<its name>`` and ``scorer`` holds it.
     name : str, default=None
         A name for reports and the meta-dataset; ``"task"`` when None.
     group : str, default=None
@@ -68,6 +71,7 @@ class Task:
     """
 
     groups = None  # the rows' groups; a class default for tasks pickled before there were any
+    scorer = None  # a metric of the user's own (see ``scoring``); a class default for tasks pickled before
 
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
                  single_row_classes="raise", groups=None):
@@ -103,7 +107,7 @@ class Task:
         self.X = frame
         self.y = target.rename(target_name)
         self.kind = kind
-        self.metric = resolve_metric(metric, kind)
+        self.metric, self.scorer = resolve_scoring(metric, kind)
         self.name = str(name) if name is not None else "task"
         self.group = str(group) if group is not None else self.name
         self.cv = int(cv)
@@ -154,7 +158,21 @@ class Task:
         kwargs.setdefault("name", task_name_from_path(path))
         return cls.from_frame(read_table(path), target, **kwargs)
 
+    def __getstate__(self):
+        # a metric of the user's own travels by value: a function of the user's script or notebook is not
+        # importable in the evaluation worker processes, where tasks are unpickled
+        return dict(self.__dict__, scorer=by_value(self.__dict__.get("scorer")))
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, scorer=unwrapped(state.get("scorer")))
+
     # -- derived properties -------------------------------------------------------------------------------
+    @property
+    def scoring(self):
+        """What scores the task's predictions: the scorer name ``metric``, or a scorer of the user's own (then
+        ``metric`` is ``custom:<its name>``); either is what ``sklearn.metrics.get_scorer`` takes."""
+        return self.metric if self.scorer is None else self.scorer
+
     @property
     def n_rows(self) -> int:
         return int(self.X.shape[0])

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from automl_meta._internal._byvalue import by_value, unwrapped
 from automl_meta._internal._warnings import warn
 from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
@@ -127,7 +128,7 @@ class _AutoMetaBase(BaseEstimator):
         "warm_start": ["boolean", StrOptions({"adaptive"})],
         "n_warm_start": [Interval(Integral, 0, None, closed="left")],
         "cv": [Interval(Integral, 2, None, closed="left")],
-        "metric": [str, None],
+        "metric": [str, callable, None],
         "storage": [str, None],
         "metadataset": "no_validation",  # a MetaDataset, a path, a URL, None or False: MetaDataset checks it
         "metamodel": "no_validation",  # a MetaModel, a path or None: resolve_metamodel checks it
@@ -219,7 +220,7 @@ class _AutoMetaBase(BaseEstimator):
         evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
-                              keep_predictions=self.ensemble or is_thresholded(task.metric), scheduler=client)
+                              keep_predictions=self.ensemble or is_thresholded(task.scoring), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
             _import_in_background(self.families)  # so that the final refit does not pay for the imports
@@ -259,11 +260,15 @@ class _AutoMetaBase(BaseEstimator):
         return client, client is not self.scheduler
 
     def __getstate__(self):
-        # a fitted model is saved without the Dask client it was fitted with (a live connection); an address stays
+        # a fitted model is saved without the Dask client it was fitted with (a live connection); an address stays.
+        # A metric of the user's own is saved by value: loaded elsewhere, its script is not importable.
         state = super().__getstate__()
         if state.get("scheduler") is not None and not isinstance(state["scheduler"], str):
             state = dict(state, scheduler=None)
-        return state
+        return dict(state, metric=by_value(state.get("metric")))
+
+    def __setstate__(self, state):
+        super().__setstate__(dict(state, metric=unwrapped(state.get("metric"))))
 
     def _check_params(self) -> None:
         """scikit-learn's parameter validation, raised as this library's ConfigError."""
@@ -526,6 +531,7 @@ class _AutoMetaBase(BaseEstimator):
             Indexed by feature, most important first: ``importance`` (mean drop of ``metric_``), ``std`` over the
             shuffles, and ``low``/``high``, its 95% interval.
         """
+        from automl_meta.data import resolve_scoring
         from automl_meta.estimator._importance import permutation_importances
 
         check_is_fitted(self, "best_estimator_")
@@ -536,7 +542,8 @@ class _AutoMetaBase(BaseEstimator):
         if len(y) != len(frame):
             raise DataError(f"X has {len(frame)} rows but y has {len(y)}. Give one target value per row.")
         known = y.notna().to_numpy()
-        return permutation_importances(self, frame.reset_index(drop=True)[known], y[known], self.metric_, int(n_repeats),
+        scoring = resolve_scoring(self.metric, self.task_kind_)[1] or self.metric_  # a scorer of the user's own
+        return permutation_importances(self, frame.reset_index(drop=True)[known], y[known], scoring, int(n_repeats),
                                        random_state, max_rows)
 
     def _column_names(self) -> list:

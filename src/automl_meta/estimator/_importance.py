@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 
-def permutation_importances(estimator, X: pd.DataFrame, y, metric: str, n_repeats: int, random_state,
+def permutation_importances(estimator, X: pd.DataFrame, y, metric, n_repeats: int, random_state,
                             max_rows: int | None) -> pd.DataFrame:
     """One row per column of ``X``, most important first: ``importance`` (the mean drop of ``metric`` when
     the column is shuffled, in the metric's units), ``std`` over the ``n_repeats`` shuffles, and ``low`` and

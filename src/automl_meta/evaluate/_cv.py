@@ -147,7 +147,7 @@ def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation):
     from automl_meta.evaluate._predictions import predict_for_scoring, score_predictions
 
     if not keep_predictions:
-        scorer = get_scorer(task.metric)
+        scorer = get_scorer(task.scoring)
         return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test))
     classes = None if task.classes is None else list(task.classes)
     shape = (n_rows,) if classes is None else (n_rows, len(classes))
@@ -156,6 +156,6 @@ def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation):
     def score(model, X_test, y_test, rows):
         predicted = predict_for_scoring(model, X_test, classes)
         result.predictions[rows] = predicted
-        return score_predictions(task.metric, y_test, predicted, classes)
+        return score_predictions(task.scoring, y_test, predicted, classes)
 
     return score

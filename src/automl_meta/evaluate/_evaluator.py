@@ -83,7 +83,7 @@ class Evaluator:
 
         y = task.y.to_numpy()[row_subsample(task, self.max_rows, self.random_state)]
         folds = test_folds(task, self.cv, self.random_state, self.max_rows)
-        return y, task.metric, None if task.classes is None else list(task.classes), folds
+        return y, task.scoring, None if task.classes is None else list(task.classes), folds
 
     def __call__(self, strategy, task, time_limit: float | None = None) -> Evaluation:
         """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left)."""

@@ -36,7 +36,7 @@ class _GivenValues(RegressorMixin, BaseEstimator):
 
 
 def score_predictions(metric: str, y, predictions: np.ndarray, classes=None) -> float:
-    """The scikit-learn ``metric`` (a scorer name) of ``predictions`` against ``y``: class probabilities
+    """The scikit-learn ``metric`` (a scorer name, or a scorer) of ``predictions`` against ``y``: class probabilities
     (n_samples x n_classes, columns in ``classes`` order) for classification, values for regression.
 
     The default metrics and a few common ones are computed directly (ensemble selection scores thousands of

@@ -46,7 +46,8 @@ def target_key(target: tuple) -> str:
     y, metric, classes, folds = target
     digest = hashlib.sha256()
     digest.update(pd.util.hash_array(np.asarray(y)).tobytes())
-    digest.update(json.dumps([metric, None if classes is None else [str(c) for c in classes]]).encode())
+    name = metric if isinstance(metric, str) else repr(metric)  # a scorer of the user's own: its repr
+    digest.update(json.dumps([name, None if classes is None else [str(c) for c in classes]]).encode())
     for fold in folds:
         digest.update(np.asarray(fold, dtype=np.int64).tobytes() + b"|")
     return digest.hexdigest()

@@ -136,6 +136,30 @@ def _wait_for_running_trials(study, seconds: float) -> None:
         time.sleep(min(0.2, max(deadline - time.monotonic(), 0.0)))
 
 
+def _quiet_optuna() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are reported by us, with their reason
+
+
+def check_scorer(task) -> None:
+    """A metric of the user's own, tried on perfect predictions of a few rows before any trial: one that raises
+    is a ConfigError naming it, before a study or a record is written (not a failure of every trial)."""
+    if task.scorer is None:
+        return
+    from automl_meta.evaluate import score_predictions
+
+    y = task.y.iloc[:50].to_numpy()
+    classes = None if task.classes is None else list(task.classes)
+    perfect = y.astype(float) if classes is None else (y[:, None] == np.asarray(classes)[None, :]).astype(float)
+    try:
+        score_predictions(task.scoring, y, perfect, classes)
+    except Exception as exc:
+        raise ConfigError(f"metric {task.metric!r} raised {type(exc).__name__}: {exc} when scoring perfect predictions "
+                          f"of {len(y)} rows. Fix the function (it receives y_true and the predicted labels or values; "
+                          "give make_scorer(f, response_method='predict_proba') for probabilities).") from exc
+
+
 def validate_stopping(n_trials, time_budget) -> None:
     """The one check of when a search stops: trials, a budget (seconds or a :class:`Budget`), or both."""
     if n_trials is None and time_budget is None:
@@ -160,8 +184,14 @@ def resolve_families(families, kind: str) -> list[str]:
     return families
 
 
-def _open_metadataset(metadataset):
+def _open_metadataset(metadataset, task, log):
+    """The meta-dataset trials are recorded in; None for none, and for a metric of the user's own, whose scores
+    the meta-model, which learns from the scorer names' scores, cannot compare."""
     if metadataset is False:
+        return None
+    if task.scorer is not None:
+        log.info("trials are not recorded in the meta-dataset: their metric, %s, is not one of scikit-learn's scorer "
+                 "names", task.metric)
         return None
     from automl_meta.metadataset import MetaDataset
 
@@ -250,13 +280,12 @@ def search(
     -------
     SearchResult
     """
-    import optuna
-
     validate_stopping(n_trials, time_budget)
+    check_scorer(task)
     budget = time_budget if isinstance(time_budget, Budget) or time_budget is None else Budget(time_budget)
     families = resolve_families(families, task.kind)
     log = logger or logging.getLogger("automl_meta.search")
-    optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are reported by us, with their reason
+    _quiet_optuna()
     study, created = open_study(study_name or f"automl-meta-{task.name}", storage=storage, sampler=sampler,
                                 study=study, random_state=random_state)
     for key, value in (("task", task.name), ("metric", task.metric)) if created else ():
@@ -264,7 +293,7 @@ def search(
     own_evaluator, evaluator = evaluator is None, evaluator or Evaluator(random_state=random_state)
     n_parallel = evaluator.workers if evaluator.isolate else 1
     warm = _start_warm(study, created, enqueue, enqueue_origin, families, n_parallel, log)
-    store = _open_metadataset(metadataset)
+    store = _open_metadataset(metadataset, task, log)
     result = SearchResult(study=study, task_id=_record_task(store, task, metafeatures, random_state),
                           shared=SharedTrials.of(study, task, evaluator))
     interrupted = threading.Event()
