@@ -51,6 +51,9 @@ class Task:
         Each row's group (a patient, a customer): cross-validation then keeps a group's rows in one fold
         (scikit-learn's ``StratifiedGroupKFold``, ``GroupKFold`` for regression), so that a model is never
         tested on the groups it was trained on. Not the task's ``group`` above. No label may be missing.
+    validation : array-like of bool of shape (n_samples,), default=None
+        The rows that are validation data: trials then train on the others and are scored on these (one split,
+        not cross-validation). Every class of the validation rows must be among the training rows'.
     single_row_classes : {"raise", "drop"}, default="raise"
         What to do with a class of one row, which no fold can both train and test: refuse the task, or drop
         its row with a DataWarning (what the estimators do; see
@@ -65,16 +68,19 @@ class Task:
     kind, metric, name, group, cv : as above, resolved.
     groups : numpy.ndarray or None
         The rows' group labels, aligned with ``X``.
+    validation : numpy.ndarray of bool or None
+        The validation rows, aligned with ``X``.
     date_orders : dict of str -> str
         The columns read as dates and how: ``"datetime"``, ``"iso"``, or numbered dates day first (``"dmy"``),
         month first (``"mdy"``) or year first (``"ymd"``); see :func:`~automl_meta.data.date_orders`.
     """
 
     groups = None  # the rows' groups; a class default for tasks pickled before there were any
+    validation = None  # the validation rows; likewise
     scorer = None  # a metric of the user's own (see ``scoring``); a class default for tasks pickled before
 
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
-                 single_row_classes="raise", groups=None):
+                 single_row_classes="raise", groups=None, validation=None):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
         if single_row_classes not in ("raise", "drop"):
@@ -88,8 +94,8 @@ class Task:
         target_name = str(target_name or (target.name if target.name is not None else "target"))
         kind_given = kind = normalize_kind(kind)
         target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
-        groups = v.as_groups(groups, len(frame))
-        frame, target, groups = _rows(v.rows_with_a_target(target, target_name), frame.reset_index(drop=True), target, groups)
+        aligned = {"groups": v.as_groups(groups, len(frame)), "validation": v.as_validation(validation, len(frame))}
+        frame, target, aligned = _rows(v.rows_with_a_target(target, target_name), frame.reset_index(drop=True), target, aligned)
         target = v.merge_spacing_variants(target, target_name)
         v.check_row_count(len(frame))
         frame = v.read_numbers_in_text(frame)
@@ -98,7 +104,7 @@ class Task:
         v.warn_constant_features(frame)
         kind = v.resolve_kind(target, kind)
         if kind != REGRESSION and single_row_classes == "drop":
-            frame, target, groups = _rows(v.rows_of_classes_with_more_than_one(target, target_name), frame, target, groups)
+            frame, target, aligned = _rows(v.rows_of_classes_with_more_than_one(target, target_name), frame, target, aligned)
             if kind_given in (None, "classification"):  # three classes less one: binary
                 kind = v.resolve_kind(target, kind_given)
         v.check_target(target, kind, target_name, int(cv))
@@ -112,7 +118,9 @@ class Task:
         self.group = str(group) if group is not None else self.name
         self.cv = int(cv)
         self.target_name = target_name
+        groups, validation = aligned["groups"], aligned["validation"]
         self.groups = None if groups is None else groups.to_numpy()
+        self.validation = None if validation is None else v.check_validation(validation.to_numpy(), self.y, kind)
         if groups is not None and groups.nunique() < self.cv:
             raise DataError(f"groups has {groups.nunique()} distinct labels, fewer than cv={self.cv} folds: each fold "
                             f"tests whole groups. Give cv={max(groups.nunique(), 2)} or fewer.")
@@ -211,6 +219,8 @@ class Task:
         h.update(self.kind.encode())
         if self.groups is not None:  # other folds: other scores
             h.update(pd.util.hash_array(self.groups).tobytes())
+        if self.validation is not None:
+            h.update(b"validation" + self.validation.tobytes())
         return h.hexdigest()
 
     def __repr__(self) -> str:
@@ -220,10 +230,10 @@ class Task:
         )
 
 
-def _rows(keep, frame: pd.DataFrame, target: pd.Series, groups: pd.Series | None):
-    """The rows ``keep`` (a boolean mask) of the row-aligned frame, target and groups, indexed 0..n-1 again."""
+def _rows(keep, frame: pd.DataFrame, target: pd.Series, aligned: dict):
+    """The rows ``keep`` (a boolean mask) of the row-aligned frame, target and ``aligned`` Series (or None),
+    indexed 0..n-1 again."""
     if keep.all():
-        return frame, target, groups
+        return frame, target, aligned
     return (frame[keep].reset_index(drop=True), target[keep].reset_index(drop=True),
-            None if groups is None else groups[keep].reset_index(drop=True))
-
+            {k: None if a is None else a[keep].reset_index(drop=True) for k, a in aligned.items()})

@@ -149,6 +149,30 @@ def as_groups(groups, n_rows: int) -> pd.Series | None:
     return labels
 
 
+def as_validation(validation, n_rows: int) -> pd.Series | None:
+    """The validation rows as a boolean Series, one per row."""
+    if validation is None:
+        return None
+    mask = np.asarray(validation)
+    if mask.dtype != bool or mask.shape != (n_rows,):
+        raise DataError(f"validation must be a boolean mask of the {n_rows} rows; got {mask.dtype} of shape {mask.shape}.")
+    return pd.Series(mask)
+
+
+def check_validation(mask: np.ndarray, y: pd.Series, kind: str) -> np.ndarray:
+    """``mask`` when both its training and its validation rows remain (after rows were dropped) and, for
+    classes, every validation class is among the training rows'; else a DataError."""
+    if mask.all() or not mask.any():
+        raise DataError(f"{'No training' if mask.all() else 'No validation'} rows are left. Give X_val/y_val and X/y "
+                        "with rows of known target each.")
+    if kind != "regression":
+        unseen = sorted(set(map(str, y[mask].unique())) - set(map(str, y[~mask].unique())))
+        if unseen:
+            raise DataError(f"y_val has class(es) {', '.join(map(repr, unseen[:5]))} that y does not: a model trained "
+                            "on y cannot predict them. Give validation rows of the training classes only.")
+    return mask
+
+
 def group_fold_count(groups, cv: int) -> int:
     """The folds grouped cross-validation can have: ``cv``, or the number of groups (with a DataWarning) when
     there are fewer; fewer than 2 groups is a DataError."""

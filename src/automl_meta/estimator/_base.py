@@ -63,6 +63,37 @@ class _Found:
     threshold: float | None
 
 
+def _as_frame(array) -> pd.DataFrame:
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])]).infer_objects()
+
+
+def _with_validation_rows(frame: pd.DataFrame, y, X_val, y_val, groups):
+    """(X and X_val's rows, y and y_val, the mask of the validation rows); a clear error when only one of X_val
+    and y_val is given, when their columns differ from X's, or with groups."""
+    if X_val is None or y_val is None:
+        raise ConfigError(f"Give both X_val and y_val (got only {'X_val' if y_val is None else 'y_val'}), or neither.")
+    if groups is not None:
+        raise ConfigError("Give groups= or X_val/y_val, not both: validation data is one split of its own.")
+    val = X_val if isinstance(X_val, pd.DataFrame) else _as_frame(np.asarray(X_val))
+    if val.shape[1] != frame.shape[1] or (isinstance(X_val, pd.DataFrame) and list(map(str, val.columns)) != list(map(str, frame.columns))):
+        missing = [str(c) for c in frame.columns if c not in val.columns]
+        extra = [str(c) for c in val.columns if c not in frame.columns]
+        raise DataError(f"X_val has {val.shape[1]} columns, X has {frame.shape[1]}"
+                        + (f"; missing from X_val: {missing[:5]}" if missing else "")
+                        + (f"; not in X: {extra[:5]}" if extra else "")
+                        + ". Give X_val the columns of X, in the same order.")
+    y_val = pd.Series(np.asarray(y_val))
+    if len(y_val) != len(val):
+        raise DataError(f"X_val has {len(val)} rows but y_val has {len(y_val)}. Give one target value per row.")
+    rows = pd.concat([frame.reset_index(drop=True), val.set_axis(frame.columns, axis=1).reset_index(drop=True)],
+                     ignore_index=True)
+    target = pd.concat([pd.Series(np.asarray(y)), y_val], ignore_index=True)
+    if isinstance(y, pd.Series):
+        target = target.rename(y.name)
+    rows.attrs = frame.attrs
+    return rows, target, np.r_[np.zeros(len(frame), dtype=bool), np.ones(len(val), dtype=bool)]
+
+
 def _shared_wait(budget, evaluator, result) -> float:
     """Seconds to wait for trials other processes sharing the study are running: what the budget leaves free
     (not its reserve for the refit); without a budget, one trial's time limit, or ``SHARED_WAIT_SECONDS``."""
@@ -174,7 +205,7 @@ class _AutoMetaBase(BaseEstimator):
         return tags
 
     # -- fitting --------------------------------------------------------------------------------------------
-    def fit(self, X, y, task_name=None, groups=None):
+    def fit(self, X, y, task_name=None, groups=None, X_val=None, y_val=None):
         """Search strategies for (X, y), warm-started with the meta-model's recommendations, then refit the
         best on all of the data.
 
@@ -191,6 +222,11 @@ class _AutoMetaBase(BaseEstimator):
             fold (``StratifiedGroupKFold``; ``GroupKFold`` for regression), so that scores are those of groups
             never seen in training. Fewer groups than ``cv``: that many folds, with a DataWarning. The refit
             uses every row.
+        X_val, y_val : validation data, optional
+            Rows with the columns of ``X`` (and their target): each trial then trains on ``X`` once and is scored
+            on them, instead of cross-validating (``cv_`` is 1); ensemble selection and the decision threshold use
+            the trials' predictions of these rows. The final model is refitted on ``X`` and ``X_val`` together.
+            Not with ``groups``.
 
         Returns
         -------
@@ -211,13 +247,13 @@ class _AutoMetaBase(BaseEstimator):
         machine = machine_factor()
         if self.warm_start or self.sampler == "guided":
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
-        task, n_features, cv = self._make_task(X, y, task_name, groups)
+        task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val))
         resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
-        setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
+        setting = _Setting(max(cv, 2), search_rows(task.n_rows, self.time_budget), machine)
         client, own_client = self._client()
         n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
         isolate = budget is not None or self.time_limit is not None or n_workers > 1 or client is not None
-        evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
+        evaluator = Evaluator(cv=cv if cv >= 2 else None, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
                               keep_predictions=self.ensemble or is_thresholded(task.scoring), scheduler=client)
@@ -277,7 +313,7 @@ class _AutoMetaBase(BaseEstimator):
         except InvalidParameterError as exc:
             raise ConfigError(f"{exc} See help({type(self).__name__}) for what each parameter means.") from None
 
-    def _make_task(self, X, y, task_name=None, groups=None):
+    def _make_task(self, X, y, task_name=None, groups=None, validation=(None, None)):
         """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task;
         returns it, the number of columns given, and the folds of each trial."""
         from sklearn.utils.multiclass import type_of_target
@@ -289,13 +325,13 @@ class _AutoMetaBase(BaseEstimator):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if task_name is not None and not (isinstance(task_name, str) and task_name.strip()):
             raise ConfigError(f"task_name must be a non-empty string; got {task_name!r}.")
-        if isinstance(X, pd.DataFrame):
-            frame = X
-        else:
-            arr = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False, ensure_min_samples=1)
-            frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])]).infer_objects()
+        frame = X if isinstance(X, pd.DataFrame) else _as_frame(check_array(
+            X, dtype=None, ensure_all_finite=False, accept_sparse=False, ensure_min_samples=1))
         if not isinstance(y, pd.Series):
             y = column_or_1d(y, warn=True)
+        n_features, mask = frame.shape[1], None
+        if any(v is not None for v in validation):
+            frame, y, mask = _with_validation_rows(frame, y, *validation, groups)
         present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
         if present.empty:
             raise DataError(f"The target is missing in all {len(y)} rows. Pass y with known values.")
@@ -307,12 +343,12 @@ class _AutoMetaBase(BaseEstimator):
         # fewer folds (with a DataWarning) where a class has fewer rows than cv; Task drops a class of one row
         cv = fold_count(present, self.cv) if kind == "classification" else self.cv
         cv = cv if groups is None else group_fold_count(groups, cv)  # fewer (with a DataWarning) for few groups
-        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"), cv=cv,
-                    single_row_classes="drop", groups=groups)
+        task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"),
+                    cv=cv if mask is None else 2, single_row_classes="drop", groups=groups, validation=mask)
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
-        return task, frame.shape[1], cv
+        return task, n_features, cv if mask is None else 1
 
     def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
         from automl_meta.metafeatures import compute
@@ -671,7 +707,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         ``predict_proba`` is unchanged.
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
-    cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning)
+    cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning); 1
+        with validation data (``X_val``)
     date_orders_ : dict, the columns read as dates and how (``Task.date_orders``): predict reads a batch's dates
         the same way, day or month first, however few its rows
 

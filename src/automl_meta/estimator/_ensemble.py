@@ -40,12 +40,13 @@ def select_ensemble(evaluations, y, metric: str, classes=None, folds=None, itera
     weak trials."""
     from automl_meta.evaluate import best_per_strategy
 
-    with_predictions = [e for e in evaluations if e.predictions is not None and np.isfinite(e.predictions).all()]
+    y = np.asarray(y)
+    folds = folds if folds is not None else [np.arange(len(y))]
+    scored = np.concatenate(folds)  # with validation data, the other rows have no out-of-fold prediction (NaN)
+    with_predictions = [e for e in evaluations if e.predictions is not None and np.isfinite(e.predictions[scored]).all()]
     pool = best_per_strategy(with_predictions)[:pool_size]
     if not pool:
         raise ValueError("ensemble selection needs at least one successful evaluation with out-of-fold predictions")
-    y = np.asarray(y)
-    folds = folds if folds is not None else [np.arange(len(y))]
     total = np.zeros_like(pool[0].predictions, dtype=np.float64)
     picks, trace = [], []
     for i in range(iterations):

@@ -23,13 +23,14 @@ def choose_threshold(final, evaluations, target: tuple) -> float | None:
     probabilities, or the out-of-fold probabilities of a member were not kept."""
     from automl_meta.evaluate import score_predictions
 
-    y, metric, classes, _ = target
+    y, metric, classes, folds = target
     if classes is None or len(classes) != 2 or not is_thresholded(metric):
         return None
     oof = out_of_fold_probabilities(final, evaluations)
     if oof is None:
         return None
-    positive = oof[:, 1]
+    rows = np.concatenate(folds) if folds is not None else np.arange(len(y))  # only validation rows have them
+    y, positive = np.asarray(y)[rows], oof[rows, 1]
 
     def score(threshold: float) -> float:
         labels = (positive >= threshold).astype(float)

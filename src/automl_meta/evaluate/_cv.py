@@ -50,6 +50,9 @@ def _folds(task, rows, cv: int, random_state: int) -> list:
     """(train, test) positions (within ``rows``) of each fold of the task's ``rows``: the one split of the
     trials' cross-validation and of the out-of-fold scoring of ensembles (the splitters use only the rows'
     target, their groups and their number)."""
+    if task.validation is not None:  # the given validation rows: one split
+        validation = task.validation[rows]
+        return [(np.flatnonzero(~validation), np.flatnonzero(validation))]
     y = task.y.iloc[rows].reset_index(drop=True)
     groups = None if task.groups is None else task.groups[rows]
     return list(splitter(task, cv, random_state).split(np.zeros((len(y), 1)), y, groups))
