@@ -233,3 +233,8 @@ def test_bench_shared_study_shows_two_fits_choosing_from_the_same_trials(tmp_pat
                "--out", str(tmp_path / "shared.txt"))
     assert "model 1: chosen from trials [0, 1, 2, 3]" in out and "the same choice: YES" in out
 
+
+
+def test_bench_validation_times_the_same_trials_with_validation_data_and_with_folds(tmp_path):
+    out = _run("bench_validation.py", "--rows", "2000", "--trials", "2", "--out", str(tmp_path / "validation.md"))
+    assert "Seconds per trial with X_val:" in out and (tmp_path / "validation.md").exists()

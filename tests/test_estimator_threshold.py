@@ -29,11 +29,11 @@ def test_the_threshold_maximizes_the_metric_on_out_of_fold_probabilities():
     strategy = Strategy.default("linear")
     evaluation = Evaluation(strategy, "balanced_accuracy", "ok", score=0.5, predictions=np.c_[1 - positive, positive])
     final = FinalModel.single(None, strategy, 0.5)
-    threshold = choose_threshold(final, [evaluation], (y, "balanced_accuracy", [0, 1], None))
+    threshold = choose_threshold(final, [evaluation], (y, "balanced_accuracy", [0, 1], None, None))
     assert 0.2 < threshold <= 0.3  # every positive above it, every negative below
-    assert choose_threshold(final, [evaluation], (y, "roc_auc", [0, 1], None)) is None
+    assert choose_threshold(final, [evaluation], (y, "roc_auc", [0, 1], None, None)) is None
     kept_none = Evaluation(strategy, "balanced_accuracy", "ok", score=0.5)
-    assert choose_threshold(final, [kept_none], (y, "balanced_accuracy", [0, 1], None)) is None
+    assert choose_threshold(final, [kept_none], (y, "balanced_accuracy", [0, 1], None, None)) is None
 
 
 @pytest.mark.parametrize("ensemble", [True, False])

@@ -35,7 +35,8 @@ def load_task(args, for_estimator: bool = False):
     with reported_data_warnings():
         options = {"cv": 2, "single_row_classes": "drop"} if for_estimator else {}
         return Task.from_file(path, target=target, kind=args.kind, metric=args.metric,
-                              group_column=getattr(args, "group_column", None), **options)
+                              group_column=getattr(args, "group_column", None),
+                              weight_column=getattr(args, "weight_column", None), **options)
 
 
 #: The data warnings printed by the outermost reported_data_warnings now running (None when none runs).

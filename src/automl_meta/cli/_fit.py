@@ -32,6 +32,10 @@ def register(sub) -> None:
                    "of its own in a study shared with --storage, so that processes do not repeat each other)")
     p.add_argument("--group-column", metavar="COLUMN", help="the rows' groups (a patient or customer ID): "
                    "cross-validation keeps a group's rows in one fold; the column is not a feature")
+    p.add_argument("--weight-column", metavar="COLUMN", help="the rows' weights (numbers, 0 or more): in training, "
+                   "the scores and the ensemble; the column is not a feature")
+    p.add_argument("--class-weight", choices=["balanced"], help="weigh each class's rows so that every class counts "
+                   "the same (classification)")
     p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
     p.add_argument("--importance", action="store_true", help="print the 10 most important features: permutation "
@@ -61,6 +65,7 @@ def register(sub) -> None:
 
 
 def run_fit(args) -> int:
+    from automl_meta.errors import ConfigError
     from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor, MLflowCallback, check_writable, save_model
     from automl_meta.metamodel import prefetch_metamodel
 
@@ -77,7 +82,11 @@ def run_fit(args) -> int:
                   progress=not args.no_progress, sampler=args.sampler, n_jobs=args.jobs,
                   ensemble=not args.no_ensemble, scheduler=args.scheduler,
                   callbacks=None if args.mlflow is None else [MLflowCallback(args.mlflow, run_name=task.name)])
-        est.fit(task.X, task.y, task_name=task.name, groups=task.groups)
+        if args.class_weight:
+            if task.kind == "regression":
+                raise ConfigError("--class-weight is for classification; this target is numeric (regression).")
+            est.set_params(class_weight=args.class_weight)
+        est.fit(task.X, task.y, task_name=task.name, groups=task.groups, sample_weight=task.sample_weight)
     est.target_name_ = task.target_name
     est.date_orders_ = task.date_orders  # the estimator saw the dates expanded already; predict gets them raw
     predicted = {r.strategy.key: f" (predicted {r.predicted_score:.3f} ± {r.uncertainty:.3f})" for r in est.recommendations_}

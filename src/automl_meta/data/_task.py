@@ -54,6 +54,9 @@ class Task:
     validation : array-like of bool of shape (n_samples,), default=None
         The rows that are validation data: trials then train on the others and are scored on these (one split,
         not cross-validation). Every class of the validation rows must be among the training rows'.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Each row's weight (finite, 0 or more): in every family's training that takes weights (all but ``knn`` and
+        ``mlp``), in the cross-validation scores and in ensemble selection.
     single_row_classes : {"raise", "drop"}, default="raise"
         What to do with a class of one row, which no fold can both train and test: refuse the task, or drop
         its row with a DataWarning (what the estimators do; see
@@ -70,6 +73,8 @@ class Task:
         The rows' group labels, aligned with ``X``.
     validation : numpy.ndarray of bool or None
         The validation rows, aligned with ``X``.
+    sample_weight : numpy.ndarray or None
+        The rows' weights, aligned with ``X``.
     date_orders : dict of str -> str
         The columns read as dates and how: ``"datetime"``, ``"iso"``, or numbered dates day first (``"dmy"``),
         month first (``"mdy"``) or year first (``"ymd"``); see :func:`~automl_meta.data.date_orders`.
@@ -77,10 +82,11 @@ class Task:
 
     groups = None  # the rows' groups; a class default for tasks pickled before there were any
     validation = None  # the validation rows; likewise
+    sample_weight = None  # the rows' weights; likewise
     scorer = None  # a metric of the user's own (see ``scoring``); a class default for tasks pickled before
 
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
-                 single_row_classes="raise", groups=None, validation=None):
+                 single_row_classes="raise", groups=None, validation=None, sample_weight=None):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
         if single_row_classes not in ("raise", "drop"):
@@ -94,7 +100,8 @@ class Task:
         target_name = str(target_name or (target.name if target.name is not None else "target"))
         kind_given = kind = normalize_kind(kind)
         target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
-        aligned = {"groups": v.as_groups(groups, len(frame)), "validation": v.as_validation(validation, len(frame))}
+        aligned = {"groups": v.as_groups(groups, len(frame)), "validation": v.as_validation(validation, len(frame)),
+                   "sample_weight": v.as_weights(sample_weight, len(frame))}
         frame, target, aligned = _rows(v.rows_with_a_target(target, target_name), frame.reset_index(drop=True), target, aligned)
         target = v.merge_spacing_variants(target, target_name)
         v.check_row_count(len(frame))
@@ -118,7 +125,8 @@ class Task:
         self.group = str(group) if group is not None else self.name
         self.cv = int(cv)
         self.target_name = target_name
-        groups, validation = aligned["groups"], aligned["validation"]
+        groups, validation, weights = aligned["groups"], aligned["validation"], aligned["sample_weight"]
+        self.sample_weight = None if weights is None else v.check_weighted_classes(weights.to_numpy(), self.y, kind)
         self.groups = None if groups is None else groups.to_numpy()
         self.validation = None if validation is None else v.check_validation(validation.to_numpy(), self.y, kind)
         if groups is not None and groups.nunique() < self.cv:
@@ -127,21 +135,18 @@ class Task:
 
     # -- constructors -------------------------------------------------------------------------------------
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, target: str, *, group_column: str | None = None, **kwargs) -> "Task":
-        """Build a task from a DataFrame holding the features and the ``target`` column; ``group_column``, the
-        rows' groups (``groups=``), is then not a feature."""
+    def from_frame(cls, frame: pd.DataFrame, target: str, *, group_column: str | None = None,
+                   weight_column: str | None = None, **kwargs) -> "Task":
+        """Build a task from a DataFrame holding the features and the ``target`` column; ``group_column`` (the
+        rows' groups, ``groups=``) and ``weight_column`` (their weights, ``sample_weight=``) are then not
+        features."""
         from automl_meta.data._io import split_target
 
         X, y = split_target(frame, target)
+        if weight_column is not None:
+            X, kwargs["sample_weight"] = _column_out(X, weight_column, target, "weight"), X[weight_column]
         if group_column is not None:
-            if str(group_column) == str(target):
-                raise DataError(f"The group column {group_column!r} is the target. Name the column of the rows' groups "
-                                "(a patient or customer ID).")
-            if group_column not in X.columns:
-                raise DataError(f"Group column {group_column!r} not found. Columns are: "
-                                f"{', '.join(map(repr, list(X.columns)[:10]))}{' ...' if X.shape[1] > 10 else ''}.")
-            kwargs["groups"] = X[group_column]
-            X = X.drop(columns=[group_column])
+            X, kwargs["groups"] = _column_out(X, group_column, target, "group"), X[group_column]
         return cls(X, y, target_name=target, **kwargs)
 
     @classmethod
@@ -221,6 +226,8 @@ class Task:
             h.update(pd.util.hash_array(self.groups).tobytes())
         if self.validation is not None:
             h.update(b"validation" + self.validation.tobytes())
+        if self.sample_weight is not None:
+            h.update(b"weights" + self.sample_weight.tobytes())
         return h.hexdigest()
 
     def __repr__(self) -> str:
@@ -228,6 +235,16 @@ class Task:
             f"Task(name={self.name!r}, group={self.group!r}, kind={self.kind!r}, metric={self.metric!r}, "
             f"rows={self.n_rows}, features={self.n_features}, categorical={len(self.categorical_columns)})"
         )
+
+
+def _column_out(X: pd.DataFrame, column: str, target: str, what: str) -> pd.DataFrame:
+    """``X`` without ``column``, the rows' groups or weights: a clear error when it is the target or absent."""
+    if str(column) == str(target):
+        raise DataError(f"The {what} column {column!r} is the target. Name the column of the rows' {what}s.")
+    if column not in X.columns:
+        raise DataError(f"{what.capitalize()} column {column!r} not found. Columns are: "
+                        f"{', '.join(map(repr, list(X.columns)[:10]))}{' ...' if X.shape[1] > 10 else ''}.")
+    return X.drop(columns=[column])
 
 
 def _rows(keep, frame: pd.DataFrame, target: pd.Series, aligned: dict):

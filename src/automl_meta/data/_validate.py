@@ -149,6 +149,36 @@ def as_groups(groups, n_rows: int) -> pd.Series | None:
     return labels
 
 
+def as_weights(sample_weight, n_rows: int) -> pd.Series | None:
+    """The rows' weights as a float Series, checked: one per row, finite, none negative, not all zero."""
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(sample_weight, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"sample_weight must be numbers; got {value_repr(sample_weight)[:80]} ({exc}).") from exc
+    if len(weights) != n_rows:
+        raise DataError(f"sample_weight has {len(weights)} weights for {n_rows} rows. Give one weight per row of X.")
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(f"sample_weight has {int(bad.sum())} missing, infinite or negative weight(s) (the first: "
+                        f"{weights[first]!r} at row {first}). Give every row a weight of 0 or more.")
+    if not weights.any():
+        raise DataError("sample_weight is zero for every row. Give some rows a positive weight.")
+    return pd.Series(weights)
+
+
+def check_weighted_classes(weights: np.ndarray, y: pd.Series, kind: str) -> np.ndarray:
+    """``weights``, when the rows of positive weight hold at least two classes (classification); else a DataError."""
+    if kind != "regression":
+        weighted = sorted(map(str, y[weights > 0].unique()))
+        if len(weighted) < 2:
+            raise DataError(f"Only the class {weighted[0]!r} has rows of positive sample_weight: a classifier needs "
+                            "two classes to learn. Give rows of another class a positive weight.")
+    return weights
+
+
 def as_validation(validation, n_rows: int) -> pd.Series | None:
     """The validation rows as a boolean Series, one per row."""
     if validation is None:

@@ -205,7 +205,7 @@ class _AutoMetaBase(BaseEstimator):
         return tags
 
     # -- fitting --------------------------------------------------------------------------------------------
-    def fit(self, X, y, task_name=None, groups=None, X_val=None, y_val=None):
+    def fit(self, X, y, task_name=None, groups=None, X_val=None, y_val=None, sample_weight=None):
         """Search strategies for (X, y), warm-started with the meta-model's recommendations, then refit the
         best on all of the data.
 
@@ -227,6 +227,11 @@ class _AutoMetaBase(BaseEstimator):
             on them, instead of cross-validating (``cv_`` is 1); ensemble selection and the decision threshold use
             the trials' predictions of these rows. The final model is refitted on ``X`` and ``X_val`` together.
             Not with ``groups``.
+        sample_weight : array-like of shape (n_samples,), optional
+            Each row's weight (finite, 0 or more): in the training of every family that takes weights (all but
+            ``knn`` and ``mlp``, which train unweighted), in the trials' cross-validation scores, in ensemble
+            selection, the decision threshold and the refit. Weighted trials are not recorded in the
+            meta-dataset. Not with ``X_val``.
 
         Returns
         -------
@@ -247,7 +252,7 @@ class _AutoMetaBase(BaseEstimator):
         machine = machine_factor()
         if self.warm_start or self.sampler == "guided":
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
-        task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val))
+        task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val), sample_weight)
         resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
         setting = _Setting(max(cv, 2), search_rows(task.n_rows, self.time_budget), machine)
         client, own_client = self._client()
@@ -313,7 +318,7 @@ class _AutoMetaBase(BaseEstimator):
         except InvalidParameterError as exc:
             raise ConfigError(f"{exc} See help({type(self).__name__}) for what each parameter means.") from None
 
-    def _make_task(self, X, y, task_name=None, groups=None, validation=(None, None)):
+    def _make_task(self, X, y, task_name=None, groups=None, validation=(None, None), sample_weight=None):
         """Validate (X, y) as scikit-learn does for arrays, keep DataFrames as they are, and build the Task;
         returns it, the number of columns given, and the folds of each trial."""
         from sklearn.utils.multiclass import type_of_target
@@ -331,6 +336,8 @@ class _AutoMetaBase(BaseEstimator):
             y = column_or_1d(y, warn=True)
         n_features, mask = frame.shape[1], None
         if any(v is not None for v in validation):
+            if sample_weight is not None:
+                raise ConfigError("Give sample_weight or X_val/y_val, not both (the validation rows have no weights).")
             frame, y, mask = _with_validation_rows(frame, y, *validation, groups)
         present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
         if present.empty:
@@ -344,11 +351,26 @@ class _AutoMetaBase(BaseEstimator):
         cv = fold_count(present, self.cv) if kind == "classification" else self.cv
         cv = cv if groups is None else group_fold_count(groups, cv)  # fewer (with a DataWarning) for few groups
         task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"),
-                    cv=cv if mask is None else 2, single_row_classes="drop", groups=groups, validation=mask)
+                    cv=cv if mask is None else 2, single_row_classes="drop", groups=groups, validation=mask,
+                    sample_weight=self._weights(y, sample_weight))
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
         return task, n_features, cv if mask is None else 1
+
+    def _weights(self, y, sample_weight):
+        """``sample_weight`` times the class weights of ``class_weight`` (classifier; "balanced": n / (k x the
+        class's rows), scikit-learn's), or None for neither."""
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is None:
+            return sample_weight
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        labels = pd.Series(np.asarray(y, dtype=object))
+        known = labels.notna().to_numpy()
+        balanced = np.ones(len(labels))
+        balanced[known] = compute_sample_weight(class_weight, labels[known].to_numpy())
+        return balanced if sample_weight is None else balanced * np.asarray(sample_weight, dtype=float)
 
     def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
         from automl_meta.metafeatures import compute
@@ -395,7 +417,7 @@ class _AutoMetaBase(BaseEstimator):
         strategy, score, estimate = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device=self.device,
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
-                            task.X, task.y, _cores(self.n_jobs))
+                            task.X, task.y, _cores(self.n_jobs), task.sample_weight)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         model, seconds = refits.fit(strategy)
         final = FinalModel.single(model, strategy, score)
@@ -673,6 +695,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         Told when the fit starts, after each trial (a plain callable: after each trial only, with its
         :class:`~automl_meta.search.TrialReport`) and when it ends; ``automl_meta.MLflowCallback`` logs
         the fit to MLflow. A callback that raises is reported as a ``CallbackWarning`` and the fit goes on.
+    class_weight : "balanced" or dict, optional
+        Weights of the classes, multiplied into ``fit``'s ``sample_weight``: "balanced" gives each class the
+        same total weight (n / (classes x its rows), scikit-learn's), a dict ``{class: weight}`` those weights.
+        They reach training, the cross-validation scores and ensemble selection, as sample weights do.
     ensemble : bool, default=True
         End with a weighted ensemble of the trials instead of the single best: Caruana's greedy selection with
         replacement (25 iterations, the best prefix kept) over the out-of-fold predictions of the 10 best
@@ -719,6 +745,21 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     """
 
     _kind = "classification"
+    _parameter_constraints = {**_AutoMetaBase._parameter_constraints,
+                              "class_weight": [StrOptions({"balanced"}), dict, None]}
+
+    def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
+                 storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=-1,
+                 time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True, scheduler=None,
+                 callbacks=None, class_weight=None):
+        super().__init__(n_trials=n_trials, time_budget=time_budget, warm_start=warm_start,
+                         n_warm_start=n_warm_start, cv=cv, metric=metric, storage=storage,
+                         metadataset=metadataset, metamodel=metamodel, device=device, random_state=random_state,
+                         n_jobs=n_jobs, time_limit=time_limit, families=families, progress=progress,
+                         sampler=sampler, ensemble=ensemble, scheduler=scheduler,
+                         callbacks=callbacks)
+        self.class_weight = class_weight
+
 
     def predict(self, X):
         """The most probable class; for a binary task scored by a metric of labels, the positive class where its

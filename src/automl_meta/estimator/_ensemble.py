@@ -30,7 +30,7 @@ class EnsembleSelection:
         return _weighted_average([m.predictions for m in self.members], self.weights)
 
 
-def select_ensemble(evaluations, y, metric: str, classes=None, folds=None, iterations: int = 25,
+def select_ensemble(evaluations, y, metric: str, classes=None, folds=None, sample_weight=None, iterations: int = 25,
                     pool_size: int = 10) -> EnsembleSelection:
     """Caruana's selection over the ``pool_size`` best evaluations that kept out-of-fold ``predictions`` (rows
     aligned with ``y``; the best evaluation of each strategy); ``classes`` in the predictions' column order for
@@ -50,7 +50,7 @@ def select_ensemble(evaluations, y, metric: str, classes=None, folds=None, itera
     total = np.zeros_like(pool[0].predictions, dtype=np.float64)
     picks, trace = [], []
     for i in range(iterations):
-        scores = [_fold_mean(metric, y, (total + e.predictions) / (i + 1), classes, folds) for e in pool]
+        scores = [_fold_mean(metric, y, (total + e.predictions) / (i + 1), classes, folds, sample_weight) for e in pool]
         best = int(np.argmax(scores))
         picks.append(best)
         trace.append(scores[best])
@@ -61,17 +61,18 @@ def select_ensemble(evaluations, y, metric: str, classes=None, folds=None, itera
     return EnsembleSelection(members, [counts[j] / size for j in counts], float(trace[size - 1]), trace)
 
 
-def score_average(members, weights, y, metric: str, classes=None, folds=None) -> float:
+def score_average(members, weights, y, metric: str, classes=None, folds=None, sample_weight=None) -> float:
     """The out-of-fold score (mean over ``folds``) of the weighted average of ``members``' predictions."""
     y = np.asarray(y)
     average = _weighted_average([m.predictions for m in members], weights)
-    return _fold_mean(metric, y, average, classes, folds if folds is not None else [np.arange(len(y))])
+    return _fold_mean(metric, y, average, classes, folds if folds is not None else [np.arange(len(y))], sample_weight)
 
 
-def _fold_mean(metric, y, predictions, classes, folds) -> float:
+def _fold_mean(metric, y, predictions, classes, folds, sample_weight=None) -> float:
     from automl_meta.evaluate import score_predictions
 
-    return float(np.mean([score_predictions(metric, y[f], predictions[f], classes) for f in folds]))
+    return float(np.mean([score_predictions(metric, y[f], predictions[f], classes,
+                                            None if sample_weight is None else sample_weight[f]) for f in folds]))
 
 
 def _weighted_average(arrays, weights) -> np.ndarray:

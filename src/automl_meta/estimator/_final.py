@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from automl_meta._internal._threads import quiet_fit
+from automl_meta.models import fit_model
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -46,10 +47,13 @@ class RefitCache:
     X, y : the rows to refit on (all of the task's).
     n_jobs : int
         Threads of a refit: no trial runs during one, so it has every core the fit was given.
+    sample_weight : array-like, optional
+        The rows' weights (``fit_model``: where the family takes them).
     """
 
-    def __init__(self, build, X, y, n_jobs: int):
+    def __init__(self, build, X, y, n_jobs: int, sample_weight=None):
         self._build, self._X, self._y, self._n_jobs = build, X, y, n_jobs
+        self._weights = sample_weight
         self._models = {}
 
     def __contains__(self, strategy) -> bool:
@@ -63,7 +67,7 @@ class RefitCache:
         model = self._build(strategy)
         # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
         with quiet_fit(self._n_jobs):
-            model.fit(self._X, self._y)
+            fit_model(model, self._X, self._y, self._weights)
         self._models[strategy.key] = model
         return model, time.perf_counter() - began
 

@@ -23,7 +23,7 @@ def choose_threshold(final, evaluations, target: tuple) -> float | None:
     probabilities, or the out-of-fold probabilities of a member were not kept."""
     from automl_meta.evaluate import score_predictions
 
-    y, metric, classes, folds = target
+    y, metric, classes, folds, weights = target
     if classes is None or len(classes) != 2 or not is_thresholded(metric):
         return None
     oof = out_of_fold_probabilities(final, evaluations)
@@ -31,10 +31,11 @@ def choose_threshold(final, evaluations, target: tuple) -> float | None:
         return None
     rows = np.concatenate(folds) if folds is not None else np.arange(len(y))  # only validation rows have them
     y, positive = np.asarray(y)[rows], oof[rows, 1]
+    weights = None if weights is None else np.asarray(weights)[rows]
 
     def score(threshold: float) -> float:
         labels = (positive >= threshold).astype(float)
-        return score_predictions(metric, y, np.c_[1 - labels, labels], classes)
+        return score_predictions(metric, y, np.c_[1 - labels, labels], classes, weights)
 
     candidates = np.unique(np.r_[0.5, np.quantile(positive, QUANTILES)])
     return float(max(candidates, key=lambda t: (score(t), -abs(t - 0.5))))

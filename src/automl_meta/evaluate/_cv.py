@@ -84,14 +84,15 @@ def cross_validate(
     cv = int(cv or task.cv)
     rows = row_subsample(task, max_rows, random_state)
     X, y = task.X.iloc[rows].reset_index(drop=True), task.y.iloc[rows].reset_index(drop=True)
+    weights = None if task.sample_weight is None else task.sample_weight[rows]
     result = Evaluation(strategy=strategy, metric=task.metric, status=OK, n_rows=len(rows))
     try:
-        score_fold = _fold_scorer(task, len(rows), keep_predictions, result)
+        score_fold = _fold_scorer(task, len(rows), keep_predictions, result, weights)
         folds = _folds(task, rows, cv, random_state)
         # recorded as it runs: an MLP's batch on a GPU (on a fold's rows, as build_model adapts it)
         strategy = result.strategy = adapt_to_device(strategy, device, len(folds[0][0]))
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
-        models = _fold_models(template, X, y, folds, n_jobs)
+        models = _fold_models(template, X, y, folds, n_jobs, weights)
         for train, test in folds:
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"
@@ -123,13 +124,14 @@ def cross_validate(
     return result
 
 
-def _fold_models(template, X, y, folds, n_jobs):
+def _fold_models(template, X, y, folds, n_jobs, weights=None):
     """The fitted model of each fold, in order, fitted when asked for (the time limit is checked between
-    folds); an MLP's folds are all fitted at the first ask, as one stacked network (``fit_pipelines_stacked``:
-    the same models as fitted one by one, several times faster)."""
+    folds), with the rows' ``weights`` where the family takes them (``fit_model``); an MLP's folds are all
+    fitted at the first ask, as one stacked network (``fit_pipelines_stacked``: the same models as fitted one
+    by one, several times faster; unweighted, as an MLP is)."""
     from sklearn.base import clone
 
-    from automl_meta.models import fit_pipelines_stacked, is_stackable
+    from automl_meta.models import fit_model, fit_pipelines_stacked, is_stackable
 
     if is_stackable(template):
         yield from fit_pipelines_stacked(template, [(X.iloc[train], y.iloc[train]) for train, _ in folds], n_jobs)
@@ -137,21 +139,23 @@ def _fold_models(template, X, y, folds, n_jobs):
     for train, _ in folds:
         model = clone(template)
         with quiet_fit(n_jobs):
-            model.fit(X.iloc[train], y.iloc[train])
+            fit_model(model, X.iloc[train], y.iloc[train], None if weights is None else weights[train])
         yield model
 
 
-def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation):
+def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation, weights=None):
     """``score(model, X_test, y_test, test_rows)`` for the folds of one evaluation: the task's scikit-learn
     scorer on the model; or, keeping predictions, the scorer on the fold's predictions, stored into
-    ``result.predictions`` at the fold's rows."""
+    ``result.predictions`` at the fold's rows; weighted by the test rows' ``weights`` when given."""
     from sklearn.metrics import get_scorer
 
     from automl_meta.evaluate._predictions import predict_for_scoring, score_predictions
 
     if not keep_predictions:
         scorer = get_scorer(task.scoring)
-        return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test))
+        if weights is None:
+            return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test))
+        return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test, sample_weight=weights[rows]))
     classes = None if task.classes is None else list(task.classes)
     shape = (n_rows,) if classes is None else (n_rows, len(classes))
     result.predictions = np.full(shape, np.nan, dtype=np.float32)
@@ -159,6 +163,7 @@ def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation):
     def score(model, X_test, y_test, rows):
         predicted = predict_for_scoring(model, X_test, classes)
         result.predictions[rows] = predicted
-        return score_predictions(task.scoring, y_test, predicted, classes)
+        return score_predictions(task.scoring, y_test, predicted, classes,
+                                 sample_weight=None if weights is None else weights[rows])
 
     return score

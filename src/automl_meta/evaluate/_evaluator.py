@@ -76,14 +76,16 @@ class Evaluator:
         self._lock = threading.Lock()
 
     def scoring_target(self, task) -> tuple:
-        """(y, metric, classes, folds) against which this evaluator's out-of-fold predictions of ``task`` score:
-        the target of the rows scored (its subsample), the task's metric, its classes (None: regression) and the
-        test rows of each fold."""
+        """(y, metric, classes, folds, sample_weight) against which this evaluator's out-of-fold predictions of
+        ``task`` score: the target of the rows scored (its subsample), the task's metric (``Task.scoring``: a
+        name, or a scorer of the user's own), its classes (None: regression), the test rows of each fold and the
+        rows' weights (None: unweighted)."""
         from automl_meta.evaluate._cv import row_subsample, test_folds
 
-        y = task.y.to_numpy()[row_subsample(task, self.max_rows, self.random_state)]
+        rows = row_subsample(task, self.max_rows, self.random_state)
         folds = test_folds(task, self.cv, self.random_state, self.max_rows)
-        return y, task.scoring, None if task.classes is None else list(task.classes), folds
+        weights = None if task.sample_weight is None else task.sample_weight[rows]
+        return task.y.to_numpy()[rows], task.scoring, None if task.classes is None else list(task.classes), folds, weights
 
     def __call__(self, strategy, task, time_limit: float | None = None) -> Evaluation:
         """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left)."""

@@ -35,16 +35,17 @@ class _GivenValues(RegressorMixin, BaseEstimator):
         return self.values
 
 
-def score_predictions(metric: str, y, predictions: np.ndarray, classes=None) -> float:
+def score_predictions(metric: str, y, predictions: np.ndarray, classes=None, sample_weight=None) -> float:
     """The scikit-learn ``metric`` (a scorer name, or a scorer) of ``predictions`` against ``y``: class probabilities
     (n_samples x n_classes, columns in ``classes`` order) for classification, values for regression.
 
     The default metrics and a few common ones are computed directly (ensemble selection scores thousands of
     averages, and a scorer call costs milliseconds of validation); they equal scikit-learn's (tested); any
-    other scorer name goes through scikit-learn."""
+    other scorer name, and every weighted score (``sample_weight``: one weight per row of ``y``), goes through
+    scikit-learn."""
     y = np.asarray(y)
     predictions = np.asarray(predictions)
-    fast = _FAST.get(metric)
+    fast = _FAST.get(metric) if sample_weight is None else None  # the fast paths are unweighted
     if fast is not None and np.isfinite(predictions).all():
         try:
             value = float(fast(y, predictions, classes))
@@ -55,7 +56,8 @@ def score_predictions(metric: str, y, predictions: np.ndarray, classes=None) -> 
     from sklearn.metrics import get_scorer
 
     stand_in = _GivenValues(predictions) if classes is None else _GivenProbabilities(predictions, classes)
-    return float(get_scorer(metric)(stand_in, np.zeros((len(y), 1)), y))
+    weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)}
+    return float(get_scorer(metric)(stand_in, np.zeros((len(y), 1)), y, **weights))
 
 
 def _auc(positive: np.ndarray, score: np.ndarray) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from sklearn.pipeline import Pipeline
 
 from automl_meta.errors import ConfigError
@@ -21,6 +23,20 @@ ENCODING = {
     "lightgbm": "native",
     "xgboost": "native",
 }
+
+
+def fit_model(model, X, y, sample_weight=None):
+    """Fit a :func:`build_model` pipeline, with ``sample_weight`` where its model takes them (every family but
+    ``knn`` and ``mlp``, which train unweighted: their scores and the ensemble's are weighted all the same);
+    returns it."""
+    if sample_weight is None:
+        return model.fit(X, y)
+    from sklearn.utils.validation import has_fit_parameter
+
+    step, estimator = model.steps[-1]
+    if has_fit_parameter(estimator, "sample_weight"):
+        return model.fit(X, y, **{f"{step}__sample_weight": np.asarray(sample_weight, dtype=float)})
+    return model.fit(X, y)
 
 
 def build_model(strategy: Strategy, kind: str, *, n_rows: int | None = None, device: str = "auto", random_state=0, n_jobs: int = 1):

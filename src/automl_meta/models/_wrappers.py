@@ -18,12 +18,13 @@ class _RBFSVM(BaseEstimator):
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X, y = np.asarray(X, dtype=float), np.asarray(y)
         idx = stratified_subsample(y, self.max_rows, classification=self._classification, random_state=self.random_state)
         self.n_features_in_ = X.shape[1]
         self.n_train_rows_ = len(idx)
-        self.model_ = self._make(self.gamma_scale / max(X.shape[1], 1), X[idx], y[idx]).fit(X[idx], y[idx])
+        weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)[idx]}
+        self.model_ = self._make(self.gamma_scale / max(X.shape[1], 1), X[idx], y[idx]).fit(X[idx], y[idx], **weights)
         return self
 
     def predict(self, X):
@@ -51,8 +52,8 @@ class RBFSVMClassifier(ClassifierMixin, _RBFSVM):
                                           cv=[(every_row, every_row)])
         return CalibratedClassifierCV(SVC(C=self.C, gamma=gamma), method="sigmoid", cv=min(3, smallest), ensemble=False)
 
-    def fit(self, X, y):
-        super().fit(X, y)
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight)
         self.classes_ = self.model_.classes_
         return self
 
@@ -76,9 +77,10 @@ class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, estimator=None):
         self.estimator = estimator
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
-        self.estimator_ = clone(self.estimator).fit(X, codes)
+        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+        self.estimator_ = clone(self.estimator).fit(X, codes, **weights)
         return self
 
     def predict_proba(self, X):

@@ -40,16 +40,18 @@ log = logging.getLogger("automl_meta.search")
 
 
 def target_key(target: tuple) -> str:
-    """A hash of (y, metric, classes, folds): equal exactly when out-of-fold predictions are comparable."""
+    """A hash of (y, metric, classes, folds, weights): equal exactly when out-of-fold predictions compare."""
     import pandas as pd
 
-    y, metric, classes, folds = target
+    y, metric, classes, folds, weights = target
     digest = hashlib.sha256()
     digest.update(pd.util.hash_array(np.asarray(y)).tobytes())
     name = metric if isinstance(metric, str) else repr(metric)  # a scorer of the user's own: its repr
     digest.update(json.dumps([name, None if classes is None else [str(c) for c in classes]]).encode())
     for fold in folds:
         digest.update(np.asarray(fold, dtype=np.int64).tobytes() + b"|")
+    if weights is not None:
+        digest.update(b"weights" + np.asarray(weights, dtype=np.float64).tobytes())
     return digest.hexdigest()
 
 

@@ -185,13 +185,13 @@ def resolve_families(families, kind: str) -> list[str]:
 
 
 def _open_metadataset(metadataset, task, log):
-    """The meta-dataset trials are recorded in; None for none, and for a metric of the user's own, whose scores
-    the meta-model, which learns from the scorer names' scores, cannot compare."""
+    """The meta-dataset trials are recorded in; None for none, and for a metric of the user's own or weighted
+    rows, whose scores the meta-model, which learns from unweighted scores of scorer names, cannot compare."""
     if metadataset is False:
         return None
-    if task.scorer is not None:
-        log.info("trials are not recorded in the meta-dataset: their metric, %s, is not one of scikit-learn's scorer "
-                 "names", task.metric)
+    if task.scorer is not None or task.sample_weight is not None:
+        log.info("trials are not recorded in the meta-dataset: %s", "their metric, %s, is not one of scikit-learn's "
+                 "scorer names" % task.metric if task.scorer is not None else "their scores are weighted")
         return None
     from automl_meta.metadataset import MetaDataset
 
