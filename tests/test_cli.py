@@ -252,7 +252,7 @@ def test_fit_warm_start_flags_reach_the_estimator(tmp_path, capsys, mixed_frame,
 
     seen = {}
 
-    def stop(self, X, y, task_name=None, groups=None):
+    def stop(self, X, y, task_name=None, **kwargs):
         seen["warm_start"] = self.warm_start
         raise ConfigError("stopped before the search")
 

@@ -30,7 +30,9 @@ def _sources():
 def test_the_only_unpickling_is_of_signed_model_files():
     hits = {name for name, text in _sources().items()
             if re.search(r"\b(pickle|joblib|dill|cloudpickle)\.loads?\(|torch\.load\(", text)}
-    assert hits == {"estimator/_persist.py", "metamodel/_persist.py"}
+    # _internal/_byvalue.py unpickles a payload nested in an object that is being unpickled already (a verified
+    # model file, or a task from the fit's own pipe to its worker): no new source of bytes
+    assert hits == {"estimator/_persist.py", "metamodel/_persist.py", "_internal/_byvalue.py"}
     model = _sources()["metamodel/_persist.py"]
     # format 2 files (torch) are read with weights_only, format 3 (NumPy) without pickle
     assert re.findall(r"torch\.load\([^)]*\)", model) == ['torch.load(path, map_location="cpu", weights_only=True)']
