@@ -32,3 +32,9 @@ def test_the_size_is_the_pickled_size(tasks_by_kind):
                                ensemble=False).fit(task.X, task.y)
     expected = len(pickle.dumps(model.best_estimator_, protocol=pickle.HIGHEST_PROTOCOL))
     assert pickled_size(model.best_estimator_) == expected == model.leaderboard_["size_bytes"].iloc[0]
+
+
+def test_the_size_of_a_model_holding_large_arrays():
+    """Protocol 5 writes a large array as a PickleBuffer, not bytes (a 100,000-row fit's end crashed on it)."""
+    model = {"weights": np.arange(2_000_000, dtype=np.float64)}
+    assert pickled_size(model) == len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) > 16_000_000

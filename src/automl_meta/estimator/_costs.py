@@ -20,8 +20,10 @@ class _ByteCounter:
         self.size = 0
 
     def write(self, data) -> int:
-        self.size += len(data)
-        return len(data)
+        # bytes, or (protocol 5, large arrays) a PickleBuffer: its size in bytes either way
+        size = memoryview(data).nbytes
+        self.size += size
+        return size
 
 
 def pickled_size(model) -> int:
