@@ -184,3 +184,37 @@ def test_the_portable_channel_evaluates_times_out_and_restarts_without_posix_cal
         after = ev(Strategy.default("knn"), task)
     assert first.status == OK and stopped.status == TIMEOUT and after.status == OK
     assert first.fold_scores == evaluate(Strategy.default("linear"), task, cv=3).fold_scores
+
+
+def test_the_fast_scores_equal_scikit_learns_with_sample_weights_and_ties():
+    from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+
+    from automl_meta.evaluate import score_predictions
+
+    rng = np.random.RandomState(0)
+    n, weights = 200, rng.rand(200) * 3
+    y, classes = rng.choice(["a", "b", "c"], n), ["a", "b", "c"]
+    proba = np.round(rng.dirichlet([1, 1, 1], size=n), 2)
+    proba /= proba.sum(axis=1, keepdims=True)  # ties in the scores
+    assert np.isclose(score_predictions("roc_auc_ovr", y, proba, classes, weights),
+                      roc_auc_score(y, proba, multi_class="ovr", labels=classes, sample_weight=weights))
+    binary, positive = rng.choice([0, 1], n), rng.rand(n).round(2)
+    assert np.isclose(score_predictions("roc_auc", binary, np.c_[1 - positive, positive], [0, 1], weights),
+                      roc_auc_score(binary, positive, sample_weight=weights))
+    assert np.isclose(score_predictions("accuracy", binary, np.c_[1 - positive, positive], [0, 1], weights),
+                      accuracy_score(binary, (positive > 0.5).astype(int), sample_weight=weights))
+    values, predicted = rng.randn(n), rng.randn(n)
+    assert np.isclose(score_predictions("r2", values, predicted, None, weights),
+                      r2_score(values, predicted, sample_weight=weights))
+
+
+def test_roc_auc_over_several_classes_averages_the_classes_a_fold_has():
+    """A fold of a rare class may lack it: scikit-learn raises; the score is the classes present's mean."""
+    from sklearn.metrics import roc_auc_score
+
+    from automl_meta.evaluate import score_predictions
+
+    rng = np.random.RandomState(1)
+    y, proba = np.array(["a", "b"] * 20), rng.dirichlet([1, 1, 1], size=40)
+    expected = np.mean([roc_auc_score(y == c, proba[:, j]) for j, c in enumerate("ab")])
+    assert np.isclose(score_predictions("roc_auc_ovr", y, proba, ["a", "b", "c"]), expected)
