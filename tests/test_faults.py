@@ -174,8 +174,11 @@ def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished
     # leaves it recorded and RUNNING (a window of milliseconds, which a CI run once hit)
     assert recorded >= 3 and complete_before <= recorded <= complete_before + len(running)
 
-    monkeypatch.setattr(_storage, "STALE_SECONDS", 1)  # not 2 minutes: the test waits for it
-    time.sleep(2.5)
+    # not 2 minutes: the test waits for it; and heartbeats more often than that, or the rerun's own trials (two
+    # at a time) would look stale to each other and be failed under it
+    monkeypatch.setattr(_storage, "STALE_SECONDS", 3)
+    monkeypatch.setattr(_storage, "HEARTBEAT_SECONDS", 1)
+    time.sleep(3.5)
     assert main([*args, "--trials", "3"]) == 0
     after = optuna.load_study(study_name=name, storage=storage).trials
     assert not [t for t in after if t.state in (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)]
