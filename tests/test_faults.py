@@ -178,7 +178,7 @@ def test_a_killed_driver_leaves_no_trial_running_and_a_rerun_repeats_no_finished
     # at a time) would look stale to each other and be failed under it
     monkeypatch.setattr(_storage, "STALE_SECONDS", 3)
     monkeypatch.setattr(_storage, "HEARTBEAT_SECONDS", 1)
-    time.sleep(3.5)
+    time.sleep(4.5)  # SQLite's clock has whole seconds: more than 3 whole seconds must pass
     assert main([*args, "--trials", "3"]) == 0
     after = optuna.load_study(study_name=name, storage=storage).trials
     assert not [t for t in after if t.state in (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)]

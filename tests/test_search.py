@@ -238,7 +238,7 @@ def test_a_dead_processs_running_trial_is_failed_when_the_study_is_opened_again(
     from automl_meta.search import _storage
 
     monkeypatch.setattr(_storage, "HEARTBEAT_SECONDS", 1)
-    monkeypatch.setattr(_storage, "STALE_SECONDS", 2)  # longer than a heartbeat: a live trial is never stale
+    monkeypatch.setattr(_storage, "STALE_SECONDS", 1)
     url = f"sqlite:///{tmp_path / 'study.db'}"
     study, created = _storage.open_study("shared", storage=url)
     with warnings.catch_warnings():
