@@ -218,3 +218,25 @@ def test_roc_auc_over_several_classes_averages_the_classes_a_fold_has():
     y, proba = np.array(["a", "b"] * 20), rng.dirichlet([1, 1, 1], size=40)
     expected = np.mean([roc_auc_score(y == c, proba[:, j]) for j, c in enumerate("ab")])
     assert np.isclose(score_predictions("roc_auc_ovr", y, proba, ["a", "b", "c"]), expected)
+
+
+@pytest.mark.parametrize("keep_predictions", [False, True])
+def test_a_fold_that_lacks_a_rare_class_is_scored_on_the_classes_it_has(keep_predictions):
+    """3 rows of a class and 5 folds: two folds lack it, where scikit-learn's multiclass ROC AUC raises (every
+    trial of a budgeted fit of a 16-class table failed so)."""
+    import warnings
+
+    import pandas as pd
+
+    from automl_meta.evaluate import cross_validate
+    from automl_meta.space import Strategy
+
+    rng = np.random.RandomState(0)
+    y = np.r_[np.repeat(["a", "b"], 60), ["c"] * 3]
+    X = pd.DataFrame(rng.randn(len(y), 3) + (y == "b")[:, None], columns=["x0", "x1", "x2"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn: the least populated class has 3 members
+        task = Task(X, y, cv=3)
+        result = cross_validate(Strategy.default("linear"), task, cv=5, keep_predictions=keep_predictions)
+    assert result.ok, result.error
+    assert len(result.fold_scores) == 5 and 0.5 < result.score <= 1.0

@@ -151,12 +151,22 @@ def _fold_scorer(task, n_rows: int, keep_predictions: bool, result: Evaluation, 
 
     from automl_meta.evaluate._predictions import predict_for_scoring, score_predictions
 
+    classes = None if task.classes is None else list(task.classes)
     if not keep_predictions:
         scorer = get_scorer(task.scoring)
-        if weights is None:
-            return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test))
-        return lambda model, X_test, y_test, rows: float(scorer(model, X_test, y_test, sample_weight=weights[rows]))
-    classes = None if task.classes is None else list(task.classes)
+
+        def score_model(model, X_test, y_test, rows):
+            weighted = {} if weights is None else {"sample_weight": weights[rows]}
+            try:
+                return float(scorer(model, X_test, y_test, **weighted))
+            except ValueError as exc:
+                if "Number of classes in y_true" not in str(exc):
+                    raise
+                # a fold of a subsample lacking a rare class: scored on the classes it has, as kept predictions are
+                return score_predictions(task.scoring, y_test, predict_for_scoring(model, X_test, classes), classes,
+                                         weighted.get("sample_weight"))
+
+        return score_model
     shape = (n_rows,) if classes is None else (n_rows, len(classes))
     result.predictions = np.full(shape, np.nan, dtype=np.float32)
 
