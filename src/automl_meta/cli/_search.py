@@ -36,12 +36,10 @@ def run(args) -> int:
     families = [f.strip() for f in args.families.split(",") if f.strip()] if args.families else None
     seed = 0 if args.seed is None else args.seed
     sampler = None
-    if args.storage and args.seed is None:  # a shared study: this process's own sampler seed (never 0)
-        import secrets
+    if args.storage and args.seed is None:  # a shared study: this process's own sampler seed
+        from automl_meta.search import default_sampler, own_sampler_seed
 
-        from automl_meta.search import default_sampler
-
-        sampler = default_sampler(secrets.randbelow(2**31 - 1) + 1)
+        sampler = default_sampler(own_sampler_seed())
     with Evaluator(cv=args.cv, time_limit=args.time_limit, random_state=seed) as evaluator:
         result = search(
             task, n_trials=args.trials, time_budget=args.time_budget, evaluator=evaluator, storage=args.storage,

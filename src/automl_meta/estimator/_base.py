@@ -553,9 +553,9 @@ class _AutoMetaBase(BaseEstimator):
         folds and models stay seeded as the fit, so that their scores compare."""
         if self.storage is None or self.random_state is not None:
             return self._seed()
-        import secrets
+        from automl_meta.search import own_sampler_seed
 
-        return secrets.randbelow(2**31 - 1) + 1  # never 0, the seed of an unshared fit
+        return own_sampler_seed()
 
     def _seed(self) -> int:
         if self.random_state is None:

@@ -51,11 +51,6 @@ class Cluster:
         self._tasks = {}
         self._lock = threading.Lock()
 
-    @property
-    def threads(self) -> int:
-        """Evaluations the cluster runs at once: the sum of its workers' threads."""
-        return max(sum(self.client.nthreads().values()), 1)
-
     def task_future(self, task):
         """The task on the cluster, sent once: to every worker (broadcast), so that losing one loses no copy
         (scattered data has no recipe to compute it again)."""

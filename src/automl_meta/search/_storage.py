@@ -59,6 +59,15 @@ def _storage_error(storage: str, exc: Exception) -> StorageError:
                         "storage URL such as sqlite:///study.db (in a folder that exists) or postgresql://user@host/database.")
 
 
+def own_sampler_seed() -> int:
+    """A sampler seed drawn for this process (never 0, the seed of an unshared search): processes sharing a
+    study without a seed given must not propose the same trials. Folds and models keep the fit's seed, so
+    that the processes' scores compare."""
+    import secrets
+
+    return secrets.randbelow(2**31 - 1) + 1
+
+
 def default_sampler(random_state: int):
     """The search's sampler when none is given: a seeded multivariate TPE, grouped for the conditional space,
     with the constant liar: trials still running (in other threads, processes or machines sharing the study)
