@@ -254,11 +254,11 @@ class _AutoMetaBase(BaseEstimator):
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val), sample_weight)
         resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
-        setting = _Setting(max(cv, 2), search_rows(task.n_rows, self.time_budget), machine)
+        setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
         client, own_client = self._client()
         n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
         isolate = budget is not None or self.time_limit is not None or n_workers > 1 or client is not None
-        evaluator = Evaluator(cv=cv if cv >= 2 else None, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
+        evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
                               keep_predictions=self.ensemble or is_thresholded(task.scoring), scheduler=client)
@@ -278,7 +278,8 @@ class _AutoMetaBase(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_  # a refit on an array: the names of an earlier DataFrame no longer apply
         self.n_rows_, self.date_orders_ = task.n_rows, task.date_orders  # predict reads dates as fit did
-        self.task_kind_, self.metric_, self.cv_ = task.kind, task.metric, cv
+        self.task_kind_, self.metric_ = task.kind, task.metric
+        self.cv_ = 1 if task.validation is not None else cv  # validation data: one split
         self.search_rows_, self.machine_factor_, self.n_workers_ = setting.search_rows, machine, n_workers
         self.metafeatures_, self.recommendations_, self.warm_starts_ = found.metafeatures, found.recommendations, found.warm_starts
         self.study_, self.leaderboard_ = found.study, found.leaderboard
@@ -356,7 +357,7 @@ class _AutoMetaBase(BaseEstimator):
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
-        return task, n_features, cv if mask is None else 1
+        return task, n_features, task.cv  # with validation data, the Task's 2: its folds are the one split
 
     def _weights(self, y, sample_weight):
         """``sample_weight`` times the class weights of ``class_weight`` (classifier; "balanced": n / (k x the
