@@ -401,16 +401,17 @@ class _AutoMetaBase(BaseEstimator):
         # a study shared with other processes: the model is chosen from all its finished trials
         result = result.with_other_processes(_shared_wait(budget, evaluator, result))
         warm_starts = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
-        final = self._final_model(task, evaluator, result, plan, budget,
+        target = evaluator.scoring_target(task)  # what out-of-fold predictions score against, computed once
+        final = self._final_model(task, evaluator, result, plan, budget, target,
                                   lambda: self._fallback(metamodel, task, budget, metafeatures, setting), metafeatures)
         leaderboard = result.leaderboard
         if len(final.members) > 1:
             leaderboard = _with_ensemble_row(leaderboard, list(final.members), final.score)
         leaderboard = with_costs(leaderboard, member_costs(final, task.X, task.classes))
-        threshold = choose_threshold(final, result.evaluations, evaluator.scoring_target(task))
+        threshold = choose_threshold(final, result.evaluations, target)
         return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final, threshold)
 
-    def _final_model(self, task, evaluator, result, plan, budget, fallback, metafeatures) -> FinalModel:
+    def _final_model(self, task, evaluator, result, plan, budget, target, fallback, metafeatures) -> FinalModel:
         """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
         beats it and (with a budget) the better trials the time the refit left unused finds."""
         from automl_meta.models import build_model
@@ -424,10 +425,10 @@ class _AutoMetaBase(BaseEstimator):
         final = FinalModel.single(model, strategy, score)
         if self.ensemble and estimate is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
-            final = with_ensemble(final, result.evaluations, evaluator.scoring_target(task), plan, budget, refits)
+            final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
         if estimate is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, estimate)
-            final = self._top_up(task, evaluator, result, plan, budget, refits, final, metafeatures)
+            final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
         return final
 
     def _n_trials(self) -> int | None:
@@ -472,7 +473,7 @@ class _AutoMetaBase(BaseEstimator):
                 return top.strategy, f"the meta-model's first recommendation predicted to fit in the {left:.1f} s left"
         return Strategy.default("linear"), "the linear model's defaults"
 
-    def _top_up(self, task, evaluator, result, plan, budget, refits, final, metafeatures) -> FinalModel:
+    def _top_up(self, task, evaluator, result, plan, budget, target, refits, final, metafeatures) -> FinalModel:
         """Spend the part of the budget that the refit did not use on more trials of the same study; returns
         ``final``, or the ensemble or better trial they lead to, refitted when its refit surely fits in what is left.
 
@@ -492,7 +493,7 @@ class _AutoMetaBase(BaseEstimator):
                       random_state=self._seed(), progress=self.progress, callbacks=self.callbacks)
         result.extend(more)
         if self.ensemble and more.evaluations:  # the new trials may join (members that fit)
-            final = with_ensemble(final, result.evaluations, evaluator.scoring_target(task), plan, budget, refits)
+            final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
         return with_better_trial(final, more.evaluations, plan, budget, refits)
 
     def _metamodel(self):
