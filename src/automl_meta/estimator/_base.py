@@ -240,8 +240,8 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import Evaluator
         from automl_meta.metamodel import machine_factor, prefetch_metamodel
         from automl_meta.models import resolve_device
-        from automl_meta.search import Budget, resolve_families
         from automl_meta._internal._callbacks import check_callbacks, notify
+        from automl_meta.search import Budget, resolve_families
 
         start = time.perf_counter()
         self._check_params()
@@ -761,7 +761,6 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
                          sampler=sampler, ensemble=ensemble, scheduler=scheduler,
                          callbacks=callbacks)
         self.class_weight = class_weight
-
 
     def predict(self, X):
         """The most probable class; for a binary task scored by a metric of labels, the positive class where its
