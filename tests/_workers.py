@@ -1,12 +1,13 @@
 """Programs the fault and concurrency tests run as separate processes: ``python tests/_workers.py JOB ARGS``.
 
 * ``search STORE_URL STUDY_URL N_TRIALS SEED``: one searcher of a team sharing one meta-dataset and one study;
-* ``fit STUDY_URL N_TRIALS``: one of several fits sharing a study; prints its model's candidates and choice as JSON;
+* ``fit STUDY_URL N_TRIALS BARRIER_DIR N_PROCESSES``: one of several fits sharing a study; prints its model's candidates and choice as JSON;
 * ``write STORE_URL``: records batches of 50 evaluations, one transaction each, until it is killed.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
@@ -32,12 +33,19 @@ def search_job(store_url: str, study_url: str, n_trials: str, seed: str) -> None
     print(len(result.evaluations), flush=True)
 
 
-def fit_job(study_url: str, n_trials: str) -> None:
+def fit_job(study_url: str, n_trials: str, barrier: str, n_processes: str) -> None:
     import json
+    import time
+    from pathlib import Path
 
     from automl_meta import AutoMetaClassifier
 
     task = _task()
+    # "at once": every process imported and built its task before any searches (a slow start-up under load let
+    # one process finish before the other had begun a trial)
+    (Path(barrier) / str(os.getpid())).touch()
+    while len(list(Path(barrier).iterdir())) < int(n_processes):
+        time.sleep(0.05)
     model = AutoMetaClassifier(n_trials=int(n_trials), storage=study_url, metadataset=False, warm_start=False,
                                families=["linear", "knn"], cv=3, n_jobs=1).fit(task.X, task.y)
     board = model.leaderboard_[model.leaderboard_["origin"] != "ensemble"]

@@ -51,17 +51,20 @@ def test_processes_share_one_sqlite_metadataset_and_study(tmp_path):
 
 
 def _fit_team(study_url: str, n_processes: int = 2, n_trials: int = 4) -> list[dict]:
-    """Fits in ``n_processes`` processes at once sharing one study: what each model was chosen from, and how."""
+    """Fits in ``n_processes`` processes at once sharing one study (started together: a barrier after their
+    imports): what each model was chosen from, and how."""
     import json
+    import tempfile
 
-    procs = [subprocess.Popen([sys.executable, WORKERS, "fit", study_url, str(n_trials)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(n_processes)]
-    outcomes = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err[-2000:]
-        outcomes.append(json.loads(out.strip().splitlines()[-1]))
-    return outcomes
+    with tempfile.TemporaryDirectory(prefix="automl-meta-barrier-") as barrier:
+        procs = [subprocess.Popen([sys.executable, WORKERS, "fit", study_url, str(n_trials), barrier, str(n_processes)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(n_processes)]
+        outcomes = []
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err[-2000:]
+            outcomes.append(json.loads(out.strip().splitlines()[-1]))
+        return outcomes
 
 
 def _check_one_model_from_all_trials(study_url: str, outcomes: list[dict], n_trials: int = 4) -> None:

@@ -94,12 +94,12 @@ class SearchResult:
 
     def with_other_processes(self, wait_seconds: float = 0.0) -> "SearchResult":
         """This result and the trials other processes sharing its study (in a database) finished on the same
-        target, which are this process's to choose from too. When trials of the study are running, first waits,
-        up to ``wait_seconds``, until none has run for a second, so that processes ending together choose from
-        the same trials."""
+        target, which are this process's to choose from too. When other processes have trials in the study, first
+        waits, up to ``wait_seconds``, until no trial has run for a second, so that processes ending together
+        choose from the same trials."""
         if self.shared is None:
             return self
-        _wait_for_running_trials(self.study, wait_seconds)
+        _wait_for_running_trials(self.study, wait_seconds, set(self.trial_numbers))
         others = self.shared.finished(exclude=self.trial_numbers)
         # in trial order: ties (in the choice of the best, in ensemble selection) are then broken alike in every process
         rows = sorted([*zip(self.trial_numbers, self.evaluations, self.origins), *others], key=lambda row: row[0])
@@ -120,12 +120,15 @@ class SearchResult:
                 e.predictions = None
 
 
-def _wait_for_running_trials(study, seconds: float) -> None:
-    """Return at once when no trial of ``study`` runs; else when none has run for ``_QUIET_SECONDS`` (another
-    process's next trial starts milliseconds after its last ends: a gap is not its end), or after ``seconds``."""
+def _wait_for_running_trials(study, seconds: float, own: set) -> None:
+    """Return at once when every trial of ``study`` is one of this process's (``own``: a study no other process
+    shares); else when no trial has run for ``_QUIET_SECONDS`` (another process's next trial starts milliseconds
+    after its last ends: a gap seen once is not its end), or after ``seconds``."""
     from optuna.trial import TrialState
 
-    deadline, quiet_since = time.monotonic() + seconds, time.monotonic() - _QUIET_SECONDS
+    if all(t.number in own for t in study.get_trials(deepcopy=False)):
+        return
+    deadline, quiet_since = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         if study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             quiet_since = None
