@@ -52,3 +52,70 @@ def test_the_importance_command(fitted, tmp_path, capsys):
     X_test.to_csv(tmp_path / "no_target.csv", index=False)
     assert main(["importance", str(tmp_path / "m.amm"), str(tmp_path / "no_target.csv")]) == 2
     assert "has no column 'y', the target the model was fitted on" in capsys.readouterr().err
+
+
+def test_without_rows_the_importance_is_out_of_fold_on_the_fit_s_own_rows(fitted):
+    model, _, _ = fitted
+    table = model.feature_importances(n_repeats=3)
+    assert table.index[0] == "signal" and table.loc["signal", "low"] > 0.5
+    assert abs(table.loc["noise", "importance"]) < 0.05
+
+
+def test_out_of_fold_a_column_an_overfitted_model_memorized_is_not_important():
+    # a column of pure noise: extra trees fitted to every row (leaves of one row) use it to memorize them, so that
+    # shuffling it in the training rows costs accuracy; on rows the fold's model never saw it costs about nothing
+    from automl_meta.data import Task
+    from automl_meta.estimator._importance import TrainingRows, out_of_fold_importances, permutation_importances
+    from automl_meta.models import build_model, fit_model
+    from automl_meta.space import Strategy
+
+    rng = np.random.RandomState(1)
+    X = pd.DataFrame({"signal": rng.randn(300), "noise": rng.randn(300)})
+    y = pd.Series(np.where(X["signal"] + 0.8 * rng.randn(300) > 0, "a", "b"), name="y")
+    task = Task(X, y, metric="accuracy", cv=3)
+    strategy = Strategy.default("extra_trees")
+    model = build_model(strategy, task.kind, n_rows=300, device="cpu", random_state=0)
+    fit_model(model, task.X, task.y)
+    in_sample = permutation_importances(model, task.X, task.y, "accuracy", 5, 0, None)
+    out_of_fold = out_of_fold_importances(TrainingRows(task, ((strategy, 1.0),), 3, 0, "cpu", 1), 5, 0, None)
+    assert in_sample.loc["noise", "importance"] > 0.05
+    assert abs(out_of_fold.loc["noise", "importance"]) < in_sample.loc["noise", "importance"] / 2
+    assert out_of_fold.index[0] == "signal"
+
+
+def test_out_of_fold_with_validation_rows_and_weights():
+    X, y = _signal_and_noise(300, seed=2)
+    weights = np.where(X["color"] == "r", 2.0, 1.0)
+    for kwargs in (dict(X_val=X.iloc[200:], y_val=y.iloc[200:]), dict(sample_weight=weights[:200])):
+        model = AutoMetaRegressor(n_trials=1, cv=3, warm_start=False, families=["linear"], metadataset=False,
+                                  random_state=0).fit(X.iloc[:200], y.iloc[:200], **kwargs)
+        table = model.feature_importances(n_repeats=2)
+        # (one trial of a random regularization: the signal's drop is 0.07 to 1.9, the others' about nothing)
+        assert table.index[0] == "signal" and table.loc["signal", "low"] > 10 * abs(table.loc["noise", "importance"])
+
+
+def test_out_of_fold_needs_the_rows_of_this_process(fitted, tmp_path):
+    from automl_meta.estimator import load_model, save_model
+
+    model, X_test, y_test = fitted
+    save_model(model, tmp_path / "m.amm")
+    with pytest.raises(ConfigError, match="keeps no training rows"):
+        load_model(tmp_path / "m.amm").feature_importances()
+    with pytest.raises(ConfigError, match="was given X without y"):
+        model.feature_importances(X_test)
+
+
+def test_fit_prints_the_most_important_features_out_of_fold(tmp_path, capsys):
+    from automl_meta.cli import main
+
+    X, y = _signal_and_noise(200, seed=3)
+    X.assign(y=y).to_csv(tmp_path / "train.csv", index=False)
+    argv = ["fit", str(tmp_path / "train.csv"), "--target", "y", "--trials", "1", "--jobs", "1", "--cv", "3",
+            "--no-warm-start", "--no-ensemble", "--no-progress", "--metadataset", str(tmp_path / "md.sqlite"),
+            "--out", str(tmp_path / "m.amm")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    heading = next(i for i, line in enumerate(out.splitlines()) if line.startswith("most important features out of fold"))
+    assert out.splitlines()[heading + 3].startswith("signal")
+    assert main(argv + ["--no-importance"]) == 0
+    assert "most important features" not in capsys.readouterr().out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
 
 from automl_meta.cli._common import add_data_arguments, format_table, load_task, reported_data_warnings, safe_text
 
@@ -38,8 +40,9 @@ def register(sub) -> None:
                    "the same (classification)")
     p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
-    p.add_argument("--importance", action="store_true", help="print the 10 most important features: permutation "
-                   "importance on up to 1,000 training rows, 3 shuffles each (costs predictions after the fit)")
+    p.add_argument("--importance", action=argparse.BooleanOptionalAction, default=True,
+                   help="print the 10 most important features (default): permutation importance out of fold on up "
+                   "to 1,000 of the rows, 3 shuffles each; it fits the model's members once per fold after the search")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
 
@@ -106,10 +109,11 @@ def run_fit(args) -> int:
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]
                        + (["ran_here"] if (~ran).any() else [])))
     if args.importance:
-        table = est.feature_importances(task.X, task.y, n_repeats=3, max_rows=1000)
-        print(f"most important features (drop of {task.metric} when shuffled, on up to 1,000 training rows: what the "
-              "model relies on; `automl-meta importance` on held-out rows tells what generalizes):")
-        print(format_table(table.head(10).reset_index().round(5).to_dict(orient="records"), ["feature", "importance", "std"]))
+        began = time.perf_counter()
+        table = est.feature_importances(n_repeats=3, max_rows=1000)
+        _print_importance(table.head(10), f"most important features out of fold ({time.perf_counter() - began:.1f} s): the "
+                          f"drop of {task.metric} when a column of a fold's test rows is shuffled (3 shuffles, up to "
+                          "1,000 rows, the members fitted on the fold's other rows; --no-importance skips it)")
     save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")
     return 0
@@ -157,11 +161,14 @@ def run_importance(args) -> int:
                             "Give rows with their target.")
         table = est.feature_importances(frame.drop(columns=[target]), frame[target], n_repeats=args.repeats,
                                         max_rows=args.max_rows)
-    print(f"permutation importance on {min(len(frame), args.max_rows)} rows of {safe_text(args.data)} "
-          f"(drop of {est.metric_} when a column is shuffled, {args.repeats} shuffles; low/high: 95% interval)")
-    rows = table.head(args.top).reset_index().round(5).to_dict(orient="records")
-    print(format_table(rows, ["feature", "importance", "std", "low", "high"]))
+    _print_importance(table.head(args.top), f"permutation importance on {min(len(frame), args.max_rows)} rows of "
+                      f"{safe_text(args.data)} (drop of {est.metric_} when a column is shuffled, {args.repeats} shuffles)")
     return 0
+
+
+def _print_importance(table, heading: str) -> None:
+    print(heading + "; low/high: the 95% interval")
+    print(format_table(table.reset_index().round(5).to_dict(orient="records"), ["feature", "importance", "std", "low", "high"]))
 
 
 def _spreadsheet_safe(value):

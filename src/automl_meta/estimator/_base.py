@@ -18,6 +18,7 @@ from automl_meta._internal._warnings import warn
 from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
 from automl_meta.estimator._costs import member_costs, with_costs
+from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble
 from automl_meta.estimator._threshold import choose_threshold, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
@@ -288,6 +289,9 @@ class _AutoMetaBase(BaseEstimator):
         self.ensemble_ = list(final.members)
         if task.is_classification:
             self.classes_, self.threshold_ = final.estimator.classes_, found.threshold
+        # in memory only (see __getstate__): the rows and members out-of-fold importance refits
+        self._training_rows = TrainingRows(task, tuple((m["strategy"], m["weight"]) for m in final.members), cv,
+                                           self._seed(), self.device, _cores(self.n_jobs))
         self.fit_seconds_ = time.perf_counter() - start
         notify(callbacks, "on_fit_end", self)
         return self
@@ -304,7 +308,8 @@ class _AutoMetaBase(BaseEstimator):
     def __getstate__(self):
         # a fitted model is saved without the Dask client it was fitted with (a live connection); an address stays.
         # A metric of the user's own is saved by value: loaded elsewhere, its script is not importable.
-        state = super().__getstate__()
+        # (a copy: object.__getstate__ returns the instance's own __dict__) a model file keeps no training rows
+        state = {k: v for k, v in super().__getstate__().items() if k != "_training_rows"}
         if state.get("scheduler") is not None and not isinstance(state["scheduler"], str):
             state = dict(state, scheduler=None)
         return dict(state, metric=by_value(state.get("metric")))
@@ -566,37 +571,53 @@ class _AutoMetaBase(BaseEstimator):
             return int(self.random_state)
         return int(np.random.RandomState(self.random_state).randint(0, 2**31 - 1))
 
-    def feature_importances(self, X, y, *, n_repeats=5, random_state=0, max_rows=5000):
-        """Permutation importance of the fitted model (its ensemble, as ``predict`` uses it) on ``X``, ``y``:
-        how much the cross-validation metric drops when a column's values are shuffled.
+    def feature_importances(self, X=None, y=None, *, n_repeats=5, random_state=0, max_rows=5000):
+        """Permutation importance of the fitted model: how much the cross-validation metric drops when a column's
+        values are shuffled.
 
-        Give held-out rows to learn what generalizes; on the training rows, it tells what the model relies on
-        (an overfitted column looks important there).
+        Given ``X`` and ``y``, the fitted model (its ensemble, as ``predict`` uses it) is scored on them: give
+        held-out rows to learn what generalizes (on the training rows, an overfitted column looks important).
+        Given neither, out of fold on the rows ``fit`` was given, in the same process: the final model's members
+        are fitted again on each fold's training rows (the trials' folds and metric; the validation rows when
+        ``fit`` had ``X_val``) and the shuffles are scored on the fold's test rows. That costs a fit of the members
+        per fold; a model loaded from a file keeps no training rows and needs ``X`` and ``y``.
 
         Parameters
         ----------
-        X : pandas.DataFrame or array-like
+        X : pandas.DataFrame or array-like, optional
             Rows with the columns ``fit`` was given.
-        y : array-like
+        y : array-like, optional
             Their target.
         n_repeats : int, default=5
             Shuffles per column.
         random_state : int, default=0
         max_rows : int, default=5000
-            Score on a seeded sample of at most this many rows (the drop is a mean over rows).
+            Score on a seeded sample of at most this many rows (the drop is a mean over rows); out of fold, the
+            folds are made of such a sample (stratified, as the trials' subsample is).
 
         Returns
         -------
         pandas.DataFrame
             Indexed by feature, most important first: ``importance`` (mean drop of ``metric_``), ``std`` over the
-            shuffles, and ``low``/``high``, its 95% interval.
+            shuffles, and ``low``/``high``, its 95% interval. Out of fold, the features are the columns the models
+            see (a date column's parts are features of their own).
         """
         from automl_meta.data import resolve_scoring
-        from automl_meta.estimator._importance import permutation_importances
+        from automl_meta.estimator._importance import out_of_fold_importances, permutation_importances
 
         check_is_fitted(self, "best_estimator_")
         if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 2:
             raise ConfigError(f"n_repeats must be an integer of at least 2 (for a spread); got {n_repeats!r}.")
+        if X is None and y is None:
+            rows = getattr(self, "_training_rows", None)
+            if rows is None:
+                raise ConfigError("This model keeps no training rows (it was loaded from a file, or copied), so "
+                                  "importance out of fold is not possible: give rows and their target, "
+                                  "feature_importances(X, y), held-out ones at best.")
+            return out_of_fold_importances(rows, int(n_repeats), random_state, max_rows)
+        if X is None or y is None:
+            raise ConfigError(f"feature_importances was given {'y' if X is None else 'X'} without "
+                              f"{'X' if X is None else 'y'}: give both (rows and their target), or neither (out of fold).")
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=self._column_names())
         y = pd.Series(np.asarray(y)).reset_index(drop=True)
         if len(y) != len(frame):
