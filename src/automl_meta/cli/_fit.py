@@ -28,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=-1, metavar="N",
                    help="cores: trials at once, one per core, and the refit on all of them (default -1: every core)")
     p.add_argument("--no-ensemble", action="store_true", help="keep the single best strategy instead of an ensemble of the trials")
+    p.add_argument("--quality", choices=["fast", "medium", "best"], default="medium",
+                   help="fast: the single best strategy; medium (default): an ensemble refitted on every row; best: "
+                   "the ensemble's members bagged over the folds (cv - 1 times the refit, cv times the model's size)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the trials on this Dask cluster (tcp://host:8786); "
                    "--jobs trials at once, -1: one per thread of its workers")
     p.add_argument("--seed", type=int, help="seed of the folds, models and sampler (default: 0, but a sampler seed "
@@ -83,7 +86,7 @@ def run_fit(args) -> int:
                   warm_start=warm_start, cv=args.cv, metric=task.metric, storage=args.storage,
                   metadataset=args.metadataset, metamodel=args.metamodel, random_state=args.seed,
                   progress=not args.no_progress, sampler=args.sampler, n_jobs=args.jobs,
-                  ensemble=not args.no_ensemble, scheduler=args.scheduler,
+                  ensemble=not args.no_ensemble, quality=args.quality, scheduler=args.scheduler,
                   callbacks=None if args.mlflow is None else [MLflowCallback(args.mlflow, run_name=task.name)])
         if args.class_weight:
             if task.kind == "regression":

@@ -174,12 +174,13 @@ class _AutoMetaBase(BaseEstimator):
         "ensemble": ["boolean"],
         "scheduler": "no_validation",  # a dask.distributed.Client, an address or None: resolve_client checks it
         "callbacks": "no_validation",  # SearchCallbacks or callables: check_callbacks checks them
+        "quality": [StrOptions({"fast", "medium", "best"})],
     }
 
     def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
                  storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=-1,
                  time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True, scheduler=None,
-                 callbacks=None):
+                 callbacks=None, quality="medium"):
         self.n_trials = n_trials
         self.time_budget = time_budget
         self.warm_start = warm_start
@@ -199,6 +200,7 @@ class _AutoMetaBase(BaseEstimator):
         self.ensemble = ensemble
         self.scheduler = scheduler
         self.callbacks = callbacks
+        self.quality = quality
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -262,7 +264,7 @@ class _AutoMetaBase(BaseEstimator):
         evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
-                              keep_predictions=self.ensemble or is_thresholded(task.scoring), scheduler=client)
+                              keep_predictions=self._ensembles() or is_thresholded(task.scoring), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
             _import_in_background(self.families)  # so that the final refit does not pay for the imports
@@ -391,7 +393,7 @@ class _AutoMetaBase(BaseEstimator):
         for r in recommendations:
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         plan = RefitPlan(task.n_rows, setting.search_rows, setting.cv, None if budget is None else budget.seconds,
-                         members=_LIKELY_MEMBERS if self.ensemble else 1)
+                         members=_LIKELY_MEMBERS if self._ensembles() else 1, bagged=self._bags(task))
         if budget is not None:
             if budget.left() <= 1 + FALLBACK_SHARE * budget.seconds:
                 raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
@@ -419,22 +421,34 @@ class _AutoMetaBase(BaseEstimator):
     def _final_model(self, task, evaluator, result, plan, budget, target, fallback, metafeatures) -> FinalModel:
         """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
         beats it and (with a budget) the better trials the time the refit left unused finds."""
+        from automl_meta.evaluate import splits
         from automl_meta.models import build_model
 
         strategy, score, estimate = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device=self.device,
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
-                            task.X, task.y, _cores(self.n_jobs), task.sample_weight)
+                            task.X, task.y, _cores(self.n_jobs), task.sample_weight,
+                            bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) and estimate is not None else None,
+                            classes=None if task.classes is None else list(task.classes))
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         model, seconds = refits.fit(strategy)
         final = FinalModel.single(model, strategy, score)
-        if self.ensemble and estimate is not None:
+        if self._ensembles() and estimate is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
             final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
         if estimate is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, estimate)
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
         return final
+
+    def _ensembles(self) -> bool:
+        """Whether the fit ends with an ensemble of the trials (``ensemble``, but never with ``quality="fast"``)."""
+        return self.ensemble and self.quality != "fast"
+
+    def _bags(self, task) -> bool:
+        """Whether the final model's members are bagged over the trials' folds (``quality="best"``; validation
+        data has one split, and its members are refitted on every row)."""
+        return self.quality == "best" and task.validation is None
 
     def _n_trials(self) -> int | None:
         """Trials of the search: as given; with a time budget and no n_trials, as many as fit it."""
@@ -497,7 +511,7 @@ class _AutoMetaBase(BaseEstimator):
                       families=self.families, metadataset=self.metadataset, metafeatures=metafeatures,
                       random_state=self._seed(), progress=self.progress, callbacks=self.callbacks)
         result.extend(more)
-        if self.ensemble and more.evaluations:  # the new trials may join (members that fit)
+        if self._ensembles() and more.evaluations:  # the new trials may join (members that fit)
             final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
         return with_better_trial(final, more.evaluations, plan, budget, refits)
 
@@ -729,6 +743,14 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         every row (within the time budget: a member whose refit would not fit is left out). The predictions
         of at most 25 trials are kept (memory: 25 x rows scored x classes x 4 bytes). When one strategy is best
         alone, the model is that strategy's, as with False.
+    quality : {"fast", "medium", "best"}, default="medium"
+        What the search's result becomes. ``"medium"``: the ensemble (see ``ensemble``), each member refitted on
+        every row. ``"fast"``: the single best strategy refitted on every row, no ensemble (the cheapest to
+        predict with and to store). ``"best"``: each member bagged, as AutoGluon's ``best_quality`` does: one
+        model per cross-validation fold (the trials' folds), fitted on the fold's training rows, predictions
+        averaged; about ``cv - 1`` times the refit's seconds and ``cv`` times the prediction cost and size, for
+        members that score better on unseen rows (``benchmarks/results/ensemble_v2.md``: 9 of 12 held-out
+        tasks). With validation data (``X_val``) the members are refitted on every row, as with ``"medium"``.
 
     Attributes
     ----------
@@ -774,13 +796,13 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     def __init__(self, n_trials=None, time_budget=None, warm_start=True, n_warm_start=5, cv=5, metric=None,
                  storage=None, metadataset=None, metamodel=None, device="auto", random_state=None, n_jobs=-1,
                  time_limit=None, families=None, progress=False, sampler="tpe", ensemble=True, scheduler=None,
-                 callbacks=None, class_weight=None):
+                 callbacks=None, quality="medium", class_weight=None):
         super().__init__(n_trials=n_trials, time_budget=time_budget, warm_start=warm_start,
                          n_warm_start=n_warm_start, cv=cv, metric=metric, storage=storage,
                          metadataset=metadataset, metamodel=metamodel, device=device, random_state=random_state,
                          n_jobs=n_jobs, time_limit=time_limit, families=families, progress=progress,
                          sampler=sampler, ensemble=ensemble, scheduler=scheduler,
-                         callbacks=callbacks)
+                         callbacks=callbacks, quality=quality)
         self.class_weight = class_weight
 
     def predict(self, X):

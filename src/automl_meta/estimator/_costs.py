@@ -46,7 +46,8 @@ def predict_seconds_per_1k(model, X: pd.DataFrame, classes) -> float:
 def member_costs(final, X: pd.DataFrame, classes) -> dict:
     """{str(strategy): (prediction seconds per 1,000 rows, bytes)} of each member of the final model."""
     sample = X.iloc[:COST_ROWS]
-    models = getattr(final.estimator, "models", None) or [final.estimator]
+    # an ensemble's models are its members' (a single member may be an ensemble itself: a bagged one)
+    models = final.estimator.models if len(final.members) > 1 else [final.estimator]
     return {str(member["strategy"]): (predict_seconds_per_1k(model, sample, classes), pickled_size(model))
             for member, model in zip(final.members, models)}
 

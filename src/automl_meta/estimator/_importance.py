@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from automl_meta.estimator._bagging import fit_fold_models
+
 
 @dataclass(frozen=True)
 class TrainingRows:
@@ -50,20 +52,23 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
     drop of the fold's score (the trials' metric and weights) when a column of its test rows is shuffled,
     averaged over the folds as the trials' scores are. Columns are those the models see (a date column's parts
     are columns of their own)."""
-    from automl_meta.evaluate import row_subsample, test_folds
+    from automl_meta.estimator._ensemble import EnsembleModel
+    from automl_meta.evaluate import row_subsample, splits
 
     task = rows.task
     sample = row_subsample(task, max_rows, rows.seed)
-    X, y = task.X.iloc[sample].reset_index(drop=True), task.y.iloc[sample].reset_index(drop=True).to_numpy()
+    X, y = task.X.iloc[sample].reset_index(drop=True), task.y.iloc[sample].reset_index(drop=True)
     weights = None if task.sample_weight is None else task.sample_weight[sample]
     classes = None if task.classes is None else list(task.classes)
+    folds = splits(task, rows.cv, rows.seed, max_rows)
+    # each member's fold models, fitted as the trials fitted them (an MLP's folds at once)
+    by_member = [fit_fold_models(build_for(rows, len(X)), strategy, X, y, folds, rows.n_jobs, weights)
+                 for strategy, _ in rows.members]
     rng = np.random.default_rng(random_state)
     drops = np.zeros((X.shape[1], n_repeats))
-    folds = test_folds(task, rows.cv, rows.seed, max_rows)
-    for test in folds:
-        train = np.setdiff1d(np.arange(len(X)), test)
-        model = _fold_ensemble(rows, X.iloc[train], y[train], None if weights is None else weights[train], classes)
-        fold = _FoldScore(model, X.iloc[test].reset_index(drop=True), y[test], classes,
+    for f, (_, test) in enumerate(folds):
+        model = EnsembleModel([models[f] for models in by_member], [w for _, w in rows.members], classes)
+        fold = _FoldScore(model, X.iloc[test].reset_index(drop=True), y.to_numpy()[test], classes,
                           None if weights is None else weights[test], task.scoring)
         baseline = fold.score(fold.X)
         for j, column in enumerate(X.columns):
@@ -92,20 +97,12 @@ class _FoldScore:
         return score_predictions(self.scoring, self.y, predicted, self.classes, self.weights)
 
 
-def _fold_ensemble(rows: TrainingRows, X: pd.DataFrame, y: np.ndarray, weights, classes):
-    """The final model's members fitted on one fold's training rows, combined by their weights."""
-    from automl_meta._internal._threads import quiet_fit
-    from automl_meta.estimator._ensemble import EnsembleModel
-    from automl_meta.models import build_model, fit_model
+def build_for(rows: TrainingRows, n_rows: int):
+    """``build(strategy)``: the unfitted model of a strategy, as the fit built its models."""
+    from automl_meta.models import build_model
 
-    models = []
-    for strategy, _ in rows.members:
-        model = build_model(strategy, rows.task.kind, n_rows=len(X), device=rows.device, random_state=rows.seed,
-                            n_jobs=rows.n_jobs)
-        with quiet_fit(rows.n_jobs):
-            fit_model(model, X, pd.Series(y, index=X.index, name=rows.task.y.name), weights)
-        models.append(model)
-    return EnsembleModel(models, [w for _, w in rows.members], classes)
+    return lambda strategy: build_model(strategy, rows.task.kind, n_rows=n_rows, device=rows.device,
+                                        random_state=rows.seed, n_jobs=rows.n_jobs)
 
 
 def _frame(columns, drops: np.ndarray, n_repeats: int) -> pd.DataFrame:

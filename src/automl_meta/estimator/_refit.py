@@ -57,17 +57,23 @@ class RefitPlan:
     members : int, default=1
         Refits the search keeps time for: the best strategy's, and with an ensemble those of the next best
         distinct strategies (the likely members).
+    bagged : bool, default=False
+        Each refit is a bagged member (one model per fold, each on (folds - 1) / folds of the rows): about
+        folds - 1 times a refit on every row.
     """
 
-    def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float, members: int = 1):
+    def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float, members: int = 1,
+                 bagged: bool = False):
         self.n_rows, self.search_rows, self.folds, self.budget_seconds = n_rows, search_rows, folds, budget_seconds
-        self.members = members
+        self.members, self.bagged = members, bagged
         self._calibration = {}
 
     def seconds(self, evaluation) -> float:
         """Expected seconds to fit ``evaluation``'s strategy on every row: one fold's fit is about the CV time
         over (folds - 1), on the share of rows the search used; plus its library's import when still owed."""
         seconds = evaluation.fit_seconds / max(self.folds - 1, 1) * max(1.0, self.n_rows / self.search_rows)
+        if self.bagged:
+            seconds *= max(self.folds - 1, 1)
         library = FAMILY_LIBRARY.get(evaluation.strategy.family)
         if library is not None and library not in sys.modules:
             seconds += _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)

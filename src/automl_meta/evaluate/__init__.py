@@ -5,11 +5,11 @@
 ...     result = ev(Strategy.default("hist_gb"), task)
 """
 
-from automl_meta.evaluate._cv import cross_validate, row_subsample, test_folds
+from automl_meta.evaluate._cv import cross_validate, fold_models, row_subsample, splits, test_folds
 from automl_meta.evaluate._evaluator import Evaluator, evaluate
 from automl_meta.evaluate._remote import resolve_client
 from automl_meta.evaluate._predictions import predict_for_scoring, score_predictions
 from automl_meta.evaluate._result import Evaluation, best_per_strategy
 
 __all__ = ["Evaluator", "evaluate", "cross_validate", "Evaluation", "best_per_strategy", "score_predictions", "predict_for_scoring",
-           "row_subsample", "test_folds", "resolve_client"]
+           "row_subsample", "splits", "test_folds", "fold_models", "resolve_client"]

@@ -42,8 +42,14 @@ def row_subsample(task, max_rows: int | None, random_state: int) -> np.ndarray:
 def test_folds(task, cv: int | None, random_state: int, max_rows: int | None = None) -> list[np.ndarray]:
     """The test rows of each fold ``cross_validate`` uses (positions within its row subsample), so that
     out-of-fold predictions can be scored fold by fold as the evaluations were."""
+    return [test for _, test in splits(task, cv, random_state, max_rows)]
+
+
+def splits(task, cv: int | None, random_state: int, max_rows: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) rows of each fold ``cross_validate`` uses (positions within its row subsample): what
+    fold models fitted outside an evaluation (bagged members, out-of-fold importance) are fitted and tested on."""
     rows = row_subsample(task, max_rows, random_state)
-    return [test for _, test in _folds(task, rows, int(cv or task.cv), random_state)]
+    return _folds(task, rows, int(cv or task.cv), random_state)
 
 
 def _folds(task, rows, cv: int, random_state: int) -> list:
@@ -92,7 +98,7 @@ def cross_validate(
         # recorded as it runs: an MLP's batch on a GPU (on a fold's rows, as build_model adapts it)
         strategy = result.strategy = adapt_to_device(strategy, device, len(folds[0][0]))
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
-        models = _fold_models(template, X, y, folds, n_jobs, weights)
+        models = fold_models(template, X, y, folds, n_jobs, weights)
         for train, test in folds:
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"
@@ -124,7 +130,7 @@ def cross_validate(
     return result
 
 
-def _fold_models(template, X, y, folds, n_jobs, weights=None):
+def fold_models(template, X, y, folds, n_jobs: int, weights=None):
     """The fitted model of each fold, in order, fitted when asked for (the time limit is checked between
     folds), with the rows' ``weights`` where the family takes them (``fit_model``); an MLP's folds are all
     fitted at the first ask, as one stacked network (``fit_pipelines_stacked``: the same models as fitted one

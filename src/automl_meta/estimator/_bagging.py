@@ -1,0 +1,29 @@
+"""Bagged members: a strategy fitted once per cross-validation fold on the fold's training rows, its predictions
+the average of the fold models' (AutoGluon's k-fold bagging). Each fold model saw (k-1)/k of the rows, and
+together their predictions of new rows vary as the out-of-fold predictions that chose them did; a bagged member
+is measured to score better on unseen rows than one model refitted on every row, for k times the prediction
+cost and size (``benchmarks/results/ensemble_v2.md``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from automl_meta._internal._threads import quiet_fit
+
+
+def fit_fold_models(build, strategy, X: pd.DataFrame, y: pd.Series, folds, n_jobs: int, weights=None) -> list:
+    """``strategy``'s model (``build(strategy)``) fitted on the training rows of each of ``folds`` ((train, test)
+    positions in ``X``), in fold order, as the trials fit theirs (an MLP's folds at once, as one stacked network)."""
+    from automl_meta.evaluate import fold_models
+
+    with quiet_fit(n_jobs):
+        return list(fold_models(build(strategy), X, y, folds, n_jobs, weights))
+
+
+def bagged_model(build, strategy, X: pd.DataFrame, y: pd.Series, folds, n_jobs: int, weights=None, classes=None):
+    """``strategy`` bagged over ``folds``: the equally weighted average of its fold models."""
+    from automl_meta.estimator._ensemble import EnsembleModel
+
+    models = fit_fold_models(build, strategy, X, y, folds, n_jobs, weights)
+    return EnsembleModel(models, [1.0] * len(models), classes)

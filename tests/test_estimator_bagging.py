@@ -1,0 +1,82 @@
+"""estimator/_bagging.py and quality=: bagged members (one model per fold), the fast and best presets."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta import AutoMetaClassifier, AutoMetaRegressor
+from automl_meta.errors import ConfigError
+
+
+def _table(n=240, seed=0):
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame({"a": rng.randn(n), "b": rng.randn(n), "c": rng.choice(["x", "y"], n)})
+    return X, pd.Series(np.where(X["a"] + 0.5 * rng.randn(n) > 0, "pos", "neg"), name="y")
+
+
+def test_a_bagged_member_s_fold_models_are_the_trial_s():
+    # each fold model is fitted on the rows the trial's fold model was: its predictions of the fold's test rows
+    # are the trial's out-of-fold predictions
+    from automl_meta.data import Task
+    from automl_meta.estimator._bagging import bagged_model
+    from automl_meta.evaluate import cross_validate, splits
+    from automl_meta.models import build_model
+    from automl_meta.space import Strategy
+
+    X, y = _table()
+    task = Task(X, y, cv=4)
+    strategy = Strategy.default("random_forest")
+    trial = cross_validate(strategy, task, random_state=3, device="cpu", keep_predictions=True)
+    folds = splits(task, 4, 3)
+    bagged = bagged_model(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device="cpu", random_state=3),
+                          strategy, task.X, task.y, folds, 1, classes=list(task.classes))
+    assert len(bagged.models) == 4 and bagged.weights == [1.0] * 4
+    for model, (_, test) in zip(bagged.models, folds):
+        np.testing.assert_allclose(model.predict_proba(task.X.iloc[test]), trial.predictions[test], atol=1e-6)
+    average = np.mean([m.predict_proba(task.X) for m in bagged.models], axis=0)
+    np.testing.assert_allclose(bagged.predict_proba(task.X), average, atol=1e-6)
+
+
+def test_quality_best_bags_every_member_over_the_folds():
+    X, y = _table(seed=1)
+    model = AutoMetaClassifier(n_trials=6, cv=3, quality="best", metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    members = model.best_estimator_.models if len(model.ensemble_) > 1 else [model.best_estimator_]
+    assert all(len(m.models) == 3 for m in members)  # each member: 3 fold models
+    assert model.predict_proba(X).shape == (len(X), 2) and set(model.predict(X)) <= {"neg", "pos"}
+    medium = AutoMetaClassifier(n_trials=6, cv=3, metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    assert list(model.leaderboard_["strategy"]) == list(medium.leaderboard_["strategy"])  # the same search
+    board = model.leaderboard_.set_index("strategy")
+    for member in model.ensemble_:
+        # a bagged member's size is its 3 fold models'; the medium fit's member is one model on every row
+        assert board.loc[str(member["strategy"]), "size_bytes"] > medium.leaderboard_.set_index("strategy").loc[
+            str(member["strategy"]), "size_bytes"]
+
+
+def test_quality_fast_keeps_the_single_best_strategy():
+    X, y = _table(seed=2)
+    y_num = pd.Series(X["a"] * 2 + np.random.RandomState(0).randn(len(X)), name="t")
+    model = AutoMetaRegressor(n_trials=6, cv=3, quality="fast", metadataset=False, random_state=0, n_jobs=1).fit(X, y_num)
+    assert len(model.ensemble_) == 1 and not hasattr(model.best_estimator_, "models")
+    assert (model.leaderboard_["origin"] != "ensemble").all()
+
+
+def test_quality_is_checked_and_validation_data_is_not_bagged():
+    X, y = _table(seed=3)
+    with pytest.raises(ConfigError, match="quality"):
+        AutoMetaClassifier(n_trials=1, quality="excellent", metadataset=False).fit(X, y)
+    model = AutoMetaClassifier(n_trials=2, quality="best", ensemble=False, metadataset=False, random_state=0,
+                               n_jobs=1).fit(X.iloc[:160], y.iloc[:160], X_val=X.iloc[160:], y_val=y.iloc[160:])
+    assert not hasattr(model.best_estimator_, "models")  # one split: refitted on every row, as medium
+
+
+def test_the_quality_option_of_fit(tmp_path, capsys):
+    from automl_meta.cli import main
+    from automl_meta.estimator import load_model
+
+    X, y = _table(seed=4)
+    X.assign(y=y).to_csv(tmp_path / "train.csv", index=False)
+    assert main(["fit", str(tmp_path / "train.csv"), "--target", "y", "--trials", "2", "--jobs", "1", "--cv", "3",
+                 "--no-warm-start", "--no-ensemble", "--no-progress", "--no-importance", "--quality", "best",
+                 "--metadataset", str(tmp_path / "md.sqlite"), "--out", str(tmp_path / "m.amm")]) == 0
+    model = load_model(tmp_path / "m.amm")
+    assert model.quality == "best" and len(model.best_estimator_.models) == 3
