@@ -19,7 +19,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
-METHODS = ["automl_meta", "flaml_automl", "flaml_automl_ensemble", "autogluon_medium", "autogluon_best", "flaml_zeroshot",
+METHODS = ["automl_meta", "automl_meta_fast", "automl_meta_best", "flaml_automl", "flaml_automl_ensemble", "autogluon_medium", "autogluon_best", "flaml_zeroshot",
            "automl_meta_zeroshot", "hgb_default", "rf_default", "linear_default"]
 
 
@@ -33,7 +33,7 @@ DEFAULT_METHODS = ["automl_meta", "flaml_automl", "flaml_zeroshot", "automl_meta
 
 
 #: Methods that search within the budget (the others fit the same model at every budget).
-SEARCHING = {"automl_meta", "flaml_automl", "flaml_automl_ensemble", "autogluon_medium", "autogluon_best"}
+SEARCHING = {"automl_meta", "automl_meta_fast", "automl_meta_best", "flaml_automl", "flaml_automl_ensemble", "autogluon_medium", "autogluon_best"}
 
 
 #: The package each method needs; a method whose package is missing is left out of the run, with a message.
@@ -102,11 +102,12 @@ def make_method(method: str, task, budget: float, metamodel_path, scratch: Path,
     """A fit-able model for the method, its randomness seeded with `seed`; classification and regression differ
     only in the class chosen."""
     clf = task.is_classification
-    if method == "automl_meta":
+    if method in ("automl_meta", "automl_meta_fast", "automl_meta_best"):  # the presets: quality medium, fast, best
         from automl_meta.estimator import AutoMetaClassifier, AutoMetaRegressor
 
         cls = AutoMetaClassifier if clf else AutoMetaRegressor
-        return cls(n_trials=None, time_budget=budget, metamodel=metamodel_path, metric=task.metric,
+        quality = {"automl_meta": "medium", "automl_meta_fast": "fast", "automl_meta_best": "best"}[method]
+        return cls(n_trials=None, time_budget=budget, metamodel=metamodel_path, metric=task.metric, quality=quality,
                    metadataset=str(scratch / "recorded.sqlite"), random_state=seed, n_jobs=1)
     if method in ("flaml_automl", "flaml_automl_ensemble"):
         from flaml import AutoML
