@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-MODEL_CACHE = HERE.parent / "build" / "heldout_models"
+MODEL_CACHE = HERE.parent.parent / "build" / "heldout_models"  # the repository's build/
 
 
 #: A meta-model's settings that only ``recommend`` reads: not in its weights, so a cached model takes them from
