@@ -80,3 +80,56 @@ def test_the_quality_option_of_fit(tmp_path, capsys):
                  "--metadataset", str(tmp_path / "md.sqlite"), "--out", str(tmp_path / "m.amm")]) == 0
     model = load_model(tmp_path / "m.amm")
     assert model.quality == "best" and len(model.best_estimator_.models) == 3
+
+
+def test_a_stacker_s_score_is_nested_and_it_is_taken_only_above_the_nested_average():
+    from automl_meta.estimator._stacking import StackedModel, choose_stack
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.space import Strategy
+
+    # two members, each seeing half of the signal: a stacker of their log-odds recovers more than their average
+    rng = np.random.RandomState(0)
+    n = 600
+    a, b = rng.randn(n), rng.randn(n)
+    y = np.where(a + b + 0.3 * rng.randn(n) > 0, "p", "n")
+    folds = [np.arange(i, n, 3) for i in range(3)]
+
+    def member(family, signal, scale):
+        p1 = 1 / (1 + np.exp(-scale * signal))
+        return Evaluation(strategy=Strategy.default(family), metric="roc_auc", status="ok", n_rows=n, score=0.8,
+                          predictions=np.c_[1 - p1, p1].astype(np.float32))
+
+    evaluations = [member("linear", a, 1.0), member("knn", b, 5.0)]
+    choice = choose_stack(evaluations, y, "neg_log_loss", ["n", "p"], folds)
+    assert choice is not None and choice.predictions.shape == (n, 2)
+    assert choice.score > choice.average_score  # log loss: the stacker rescales the badly scaled member
+    stacked = StackedModel([_Fixed(a), _Fixed(b)], choice.stacker, ["n", "p"])
+    assert stacked.predict_proba(np.arange(n)).shape == (n, 2)
+
+
+class _Fixed:
+    """A fitted 'model' whose probabilities are the logistic of a given signal, by row position."""
+
+    classes_ = np.array(["n", "p"])
+
+    def __init__(self, signal):
+        self.signal = signal
+
+    def predict_proba(self, X):
+        p1 = 1 / (1 + np.exp(-self.signal[np.asarray(X)]))
+        return np.c_[1 - p1, p1]
+
+
+def test_quality_best_ends_with_a_stack_or_says_why_not(caplog):
+    import logging
+
+    X, y = _table(n=400, seed=5)
+    with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
+        model = AutoMetaClassifier(n_trials=8, cv=3, quality="best", metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    said = caplog.text
+    assert "stack of" in said or "stack not taken" in said
+    if "stack of" in said:
+        row = model.leaderboard_[model.leaderboard_["origin"] == "ensemble"].iloc[0]
+        assert "stacked on" in row["strategy"] and np.isclose(row["score"], model.best_score_)
+        assert abs(sum(m["weight"] for m in model.ensemble_) - 1) < 1e-9
+    assert model.predict_proba(X).shape == (len(X), 2)

@@ -19,7 +19,8 @@ from automl_meta._internal._threads import limit_threads
 from automl_meta.errors import ConfigError, DataError
 from automl_meta.estimator._costs import member_costs, with_costs
 from automl_meta.estimator._importance import TrainingRows
-from automl_meta.estimator._final import END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble
+from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
+                                          with_stack)
 from automl_meta.estimator._threshold import choose_threshold, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
 
@@ -105,11 +106,12 @@ def _shared_wait(budget, evaluator, result) -> float:
     return SHARED_WAIT_SECONDS
 
 
-def _with_ensemble_row(board: pd.DataFrame, ensemble: list, score: float) -> pd.DataFrame:
-    """The leaderboard with the ensemble as a row of its own, ranked by its out-of-fold score."""
+def _with_ensemble_row(board: pd.DataFrame, final: FinalModel) -> pd.DataFrame:
+    """The leaderboard with the ensemble (or stack) as a row of its own, ranked by its out-of-fold score."""
     from automl_meta.search import ranked
 
-    described = " + ".join(f"{m['weight']:.2f}*{m['strategy']}" for m in ensemble)
+    ensemble, score = final.members, final.score
+    described = final.description or " + ".join(f"{m['weight']:.2f}*{m['strategy']}" for m in ensemble)
     row = {"trial": -1, "family": "ensemble", "score": score, "status": "ok", "fit_seconds": float("nan"),
            "origin": "ensemble", "strategy": described, "error": "", "ran_here": True}
     return ranked(pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True))
@@ -293,7 +295,8 @@ class _AutoMetaBase(BaseEstimator):
             self.classes_, self.threshold_ = final.estimator.classes_, found.threshold
         # in memory only (see __getstate__): the rows and members out-of-fold importance refits
         self._training_rows = TrainingRows(task, tuple((m["strategy"], m["weight"]) for m in final.members), cv,
-                                           self._seed(), self.device, _cores(self.n_jobs))
+                                           self._seed(), self.device, _cores(self.n_jobs),
+                                           getattr(final.estimator, "stacker", None))
         self.fit_seconds_ = time.perf_counter() - start
         notify(callbacks, "on_fit_end", self)
         return self
@@ -413,7 +416,7 @@ class _AutoMetaBase(BaseEstimator):
                                   lambda: self._fallback(metamodel, task, budget, metafeatures, setting), metafeatures)
         leaderboard = result.leaderboard
         if len(final.members) > 1:
-            leaderboard = _with_ensemble_row(leaderboard, list(final.members), final.score)
+            leaderboard = _with_ensemble_row(leaderboard, final)
         leaderboard = with_costs(leaderboard, member_costs(final, task.X, task.classes))
         threshold = choose_threshold(final, result.evaluations, target)
         return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final, threshold)
@@ -436,6 +439,8 @@ class _AutoMetaBase(BaseEstimator):
         if self._ensembles() and estimate is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
             final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
+            if self._bags(task):  # quality="best": a stacker, where it beats the average by nested scores
+                final = with_stack(final, result.evaluations, target, plan, budget, refits)
         if estimate is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, estimate)
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
@@ -512,7 +517,12 @@ class _AutoMetaBase(BaseEstimator):
                       random_state=self._seed(), progress=self.progress, callbacks=self.callbacks)
         result.extend(more)
         if self._ensembles() and more.evaluations:  # the new trials may join (members that fit)
-            final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
+            if final.predictions is None:  # (a stack's score is nested, an average's is not: only a stack replaces it)
+                final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
+            if self._bags(task):
+                final = with_stack(final, result.evaluations, target, plan, budget, refits)
+            if final.predictions is not None:  # a stack; likewise, a trial's score does not compare with its nested one
+                return final
         return with_better_trial(final, more.evaluations, plan, budget, refits)
 
     def _metamodel(self):

@@ -31,6 +31,10 @@ class FinalModel:
     strategy: object
     score: float
     members: tuple
+    #: the model's out-of-fold predictions when they are not its members' weighted average (a stack's)
+    predictions: object = None
+    #: how the leaderboard describes a model of several members (None: their weighted sum)
+    description: str | None = None
 
     @classmethod
     def single(cls, estimator, strategy, score: float) -> FinalModel:
@@ -136,3 +140,27 @@ def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: Refi
                 return final
             return FinalModel.single(model, e.strategy, e.score)
     return final
+
+
+def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:
+    """``final``, or a stack (``quality="best"``): a linear stacker over the best distinct strategies' out-of-fold
+    predictions, taken when its nested score beats the nested score of Caruana's average of the same members and
+    every member can be refitted (or bagged) within the budget."""
+    from automl_meta.estimator._stacking import StackedModel, choose_stack, member_shares
+
+    choice = choose_stack(evaluations, *target)
+    if choice is None or not choice.score > choice.average_score:
+        if choice is not None:
+            log.info("stack not taken: nested %s %.5f, the weighted average's %.5f", target[1], choice.score, choice.average_score)
+        return final
+    models = [_member_model(member, plan, budget, refits) for member in choice.members]
+    if any(model is None for model in models):
+        return final
+    log.info("stack of %d: nested out-of-fold %s %.5f (weighted average %.5f)", len(models), target[1], choice.score,
+             choice.average_score)
+    shares = member_shares(choice.stacker, len(models))
+    members = tuple({"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(choice.members, shares))
+    stacker = type(choice.stacker).__name__
+    return FinalModel(StackedModel(models, choice.stacker, target[2]), final.strategy, choice.score, members,
+                      predictions=choice.predictions,
+                      description=f"{stacker} stacked on " + " + ".join(str(m.strategy) for m in choice.members))

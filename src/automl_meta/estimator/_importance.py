@@ -30,6 +30,8 @@ class TrainingRows:
     seed: int
     device: str
     n_jobs: int
+    #: a stack's stacker (fitted on every row's out-of-fold predictions), None: the members' weighted average
+    stacker: object = None
 
 
 def permutation_importances(estimator, X: pd.DataFrame, y, metric, n_repeats: int, random_state,
@@ -53,6 +55,7 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
     averaged over the folds as the trials' scores are. Columns are those the models see (a date column's parts
     are columns of their own)."""
     from automl_meta.estimator._ensemble import EnsembleModel
+    from automl_meta.estimator._stacking import StackedModel
     from automl_meta.evaluate import row_subsample, splits
 
     task = rows.task
@@ -67,7 +70,9 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
     rng = np.random.default_rng(random_state)
     drops = np.zeros((X.shape[1], n_repeats))
     for f, (_, test) in enumerate(folds):
-        model = EnsembleModel([models[f] for models in by_member], [w for _, w in rows.members], classes)
+        fold_members = [models[f] for models in by_member]
+        model = (EnsembleModel(fold_members, [w for _, w in rows.members], classes) if rows.stacker is None
+                 else StackedModel(fold_members, rows.stacker, classes))
         fold = _FoldScore(model, X.iloc[test].reset_index(drop=True), y.to_numpy()[test], classes,
                           None if weights is None else weights[test], task.scoring)
         baseline = fold.score(fold.X)

@@ -26,7 +26,7 @@ def choose_threshold(final, evaluations, target: tuple) -> float | None:
     y, metric, classes, folds, weights = target
     if classes is None or len(classes) != 2 or not is_thresholded(metric):
         return None
-    oof = out_of_fold_probabilities(final, evaluations)
+    oof = final.predictions if final.predictions is not None else out_of_fold_probabilities(final, evaluations)
     if oof is None:
         return None
     rows = np.concatenate(folds) if folds is not None else np.arange(len(y))  # only validation rows have them
