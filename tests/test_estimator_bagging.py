@@ -133,3 +133,21 @@ def test_quality_best_ends_with_a_stack_or_says_why_not(caplog):
         assert "stacked on" in row["strategy"] and np.isclose(row["score"], model.best_score_)
         assert abs(sum(m["weight"] for m in model.ensemble_) - 1) < 1e-9
     assert model.predict_proba(X).shape == (len(X), 2)
+
+
+def test_refit_full_fits_each_member_once_on_every_row(tmp_path):
+    from automl_meta.estimator import load_model, save_model
+
+    X, y = _table(seed=6)
+    model = AutoMetaClassifier(n_trials=4, cv=3, quality="best", metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    size = model.leaderboard_["size_bytes"].iloc[0]
+    before = model.predict_proba(X)
+    model.refit_full()
+    members = getattr(model.best_estimator_, "models", [model.best_estimator_])
+    assert not any(hasattr(m, "models") for m in members)  # no member is a bag of fold models any more
+    assert model.leaderboard_["size_bytes"].iloc[0] < size
+    after = model.predict_proba(X)
+    assert after.shape == before.shape and np.mean(np.argmax(after, 1) == np.argmax(before, 1)) > 0.9
+    save_model(model, tmp_path / "m.amm")
+    with pytest.raises(ConfigError, match="refit_full needs the rows fit was given"):
+        load_model(tmp_path / "m.amm").refit_full()

@@ -27,3 +27,28 @@ def bagged_model(build, strategy, X: pd.DataFrame, y: pd.Series, folds, n_jobs: 
 
     models = fit_fold_models(build, strategy, X, y, folds, n_jobs, weights)
     return EnsembleModel(models, [1.0] * len(models), classes)
+
+
+def refitted_on_every_row(rows):
+    """The final model of a fit (``TrainingRows``: its members, weights or stacker) with each member fitted once
+    on every row instead of bagged: AutoGluon's ``refit_full``, a model ``cv`` times lighter to keep and to
+    predict with, whose members' scores were measured by cross-validation, not on unseen rows."""
+    from automl_meta.estimator._ensemble import EnsembleModel
+    from automl_meta.estimator._importance import build_for
+    from automl_meta.estimator._stacking import StackedModel
+    from automl_meta.models import fit_model
+
+    task = rows.task
+    build = build_for(rows, task.n_rows)
+    models = []
+    for strategy, _ in rows.members:
+        model = build(strategy)
+        with quiet_fit(rows.n_jobs):
+            fit_model(model, task.X, task.y, task.sample_weight)
+        models.append(model)
+    classes = None if task.classes is None else list(task.classes)
+    if rows.stacker is not None:
+        return StackedModel(models, rows.stacker, classes)
+    if len(models) == 1:
+        return models[0]
+    return EnsembleModel(models, [w for _, w in rows.members], classes)
