@@ -1,0 +1,118 @@
+"""Large tables: a budgeted fit on 100,000 and 500,000 rows beside FLAML's, with every core.
+
+The table is synthetic and seeded (the corpus has few tables this large with a known signal): 30 numeric
+columns (scikit-learn's ``make_classification``: 12 informative, 6 redundant, class separation 0.8, 3% of the
+labels flipped) and two categorical ones derived from them (a region of 8 levels, from a quantile of the first
+informative column, and a code of 300 levels, from the product of two others: a high-cardinality column that
+carries some signal), 5% of every feature's values missing. 80% of the rows train, 20% test (stratified). Each
+method runs in a process of its own, so that its peak memory is its own: the process's peak resident memory,
+and its child processes' largest (the trial workers). Reported: seconds of ``fit`` (and the overshoot of the
+budget), the test ROC AUC, and the peak memory.
+
+Usage: python benchmarks/bench_large_tables.py [--sizes 100000,500000] [--budget 60] [--methods automl_meta,flaml]
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.machine import machine_stamp
+
+METHODS = ("automl_meta", "automl_meta_best", "flaml")
+
+
+def make_table(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=n_rows, n_features=30, n_informative=12, n_redundant=6, class_sep=0.8,
+                               flip_y=0.03, random_state=seed)
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(30)])
+    frame["region"] = pd.qcut(frame["x0"], 8, labels=[f"r{i}" for i in range(8)]).astype(str)
+    frame["code"] = (pd.qcut(frame["x1"] * frame["x2"], 300, labels=False, duplicates="drop")).map(lambda v: f"c{v}")
+    for column in frame.columns:
+        frame.loc[rng.random(n_rows) < 0.05, column] = np.nan
+    return frame, y
+
+
+def run_one(n_rows: int, method: str, budget: float) -> dict:
+    """One fit in this process: its seconds, test ROC AUC and peak memory."""
+    import warnings
+
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_table(n_rows)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        began = time.perf_counter()
+        if method == "flaml":
+            from flaml import AutoML
+
+            model = AutoML()
+            X_fit = X_train.astype({"region": "category", "code": "category"})
+            model.fit(X_fit, y_train, task="classification", time_budget=budget, metric="roc_auc", n_jobs=-1, verbose=0, seed=0)
+            seconds = time.perf_counter() - began
+            proba = model.predict_proba(X_test.astype({"region": "category", "code": "category"}))[:, 1]
+            chose = model.best_estimator
+        else:
+            from automl_meta import AutoMetaClassifier
+
+            quality = "best" if method == "automl_meta_best" else "medium"
+            model = AutoMetaClassifier(time_budget=budget, quality=quality, metadataset=False, random_state=0, n_jobs=-1)
+            model.fit(X_train, y_train)
+            seconds = time.perf_counter() - began
+            proba = model.predict_proba(X_test)[:, 1]
+            chose = ", ".join(f"{m['weight']:.2f}*{m['strategy'].family}" for m in model.ensemble_)
+            chose += f" (searched on {model.search_rows_} rows)"
+    mib = 1024.0  # ru_maxrss is in KiB on Linux
+    return {"rows": n_rows, "method": method, "budget_s": budget, "seconds": round(seconds, 1),
+            "overshoot_pct": round(100 * (seconds / budget - 1), 1), "test_roc_auc": round(float(roc_auc_score(y_test, proba)), 4),
+            "peak_mib_main": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mib),
+            "peak_mib_workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mib), "chose": chose}
+
+
+def main() -> None:
+    parser = benchmark_parser(__doc__, budget=60.0, methods=("automl_meta,automl_meta_best,flaml", f"any of {', '.join(METHODS)}"),
+                              out=RESULTS / "large_tables.csv")
+    parser.add_argument("--sizes", default="100000,500000")
+    parser.add_argument("--one", nargs=2, metavar=("ROWS", "METHOD"), help=argparse_suppress())
+    args = parser.parse_args()
+    if args.one:  # a child: one fit, its row as JSON
+        print(json.dumps(run_one(int(args.one[0]), args.one[1], args.budget)))
+        return
+    rows = []
+    for n_rows in [int(s) for s in args.sizes.split(",")]:
+        for method in args.methods.split(","):
+            done = subprocess.run([sys.executable, __file__, "--one", str(n_rows), method, "--budget", str(args.budget)],
+                                  capture_output=True, text=True, cwd=Path(__file__).parent)
+            if done.returncode != 0:
+                print(done.stderr[-3000:], file=sys.stderr)
+                continue
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(rows[-1], flush=True)
+            pd.DataFrame(rows).to_csv(args.out, index=False)
+    text = "\n".join([f"## Large tables, {args.budget:g} s fits with every core ({machine_stamp()})", "",
+                      f"Command: `{command_line(parser, args)}`", "", pd.DataFrame(rows).to_markdown(index=False), ""])
+    args.out.with_suffix(".md").write_text(text)
+    print(text)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+if __name__ == "__main__":
+    main()
