@@ -129,14 +129,10 @@ def run_fit(args) -> int:
 def run_predict(args) -> int:
     import pandas as pd
 
-    from automl_meta.data import read_table
     from automl_meta.errors import DataError
-    from automl_meta.estimator import load_model
 
-    est = load_model(args.model, trust=args.trust)
     with reported_data_warnings():
-        frame = read_table(args.data)
-        target = getattr(est, "target_name_", None)
+        est, frame, target = _model_and_table(args)
         X = frame.drop(columns=[target]) if target in frame.columns else frame
         pred = est.predict(X)
         out = pd.DataFrame({"prediction": pred})
@@ -155,14 +151,10 @@ def run_predict(args) -> int:
 
 
 def run_importance(args) -> int:
-    from automl_meta.data import read_table
     from automl_meta.errors import DataError
-    from automl_meta.estimator import load_model
 
-    est = load_model(args.model, trust=args.trust)
     with reported_data_warnings():
-        frame = read_table(args.data)
-        target = getattr(est, "target_name_", None)
+        est, frame, target = _model_and_table(args)
         if target not in frame.columns:
             raise DataError(f"{safe_text(args.data)!r} has no column {target!r}, the target the model was fitted on. "
                             "Give rows with their target.")
@@ -171,6 +163,15 @@ def run_importance(args) -> int:
     _print_importance(table.head(args.top), f"permutation importance on {min(len(frame), args.max_rows)} rows of "
                       f"{safe_text(args.data)} (drop of {est.metric_} when a column is shuffled, {args.repeats} shuffles)")
     return 0
+
+
+def _model_and_table(args):
+    """The model file ``args.model`` loaded, the table ``args.data`` read, and the model's target column's name."""
+    from automl_meta.data import read_table
+    from automl_meta.estimator import load_model
+
+    est = load_model(args.model, trust=args.trust)
+    return est, read_table(args.data), getattr(est, "target_name_", None)
 
 
 def _print_importance(table, heading: str) -> None:
