@@ -238,3 +238,12 @@ def test_bench_shared_study_shows_two_fits_choosing_from_the_same_trials(tmp_pat
 def test_bench_validation_times_the_same_trials_with_validation_data_and_with_folds(tmp_path):
     out = _run("bench_validation.py", "--rows", "2000", "--trials", "2", "--out", str(tmp_path / "validation.md"))
     assert "Seconds per trial with X_val:" in out and (tmp_path / "validation.md").exists()
+
+
+def test_bench_large_tables_fits_each_method_in_a_process_of_its_own(tmp_path):
+    out = _run("bench_large_tables.py", "--sizes", "3000", "--budget", "6", "--methods", "automl_meta,automl_meta_best",
+               "--out", str(tmp_path / "large.csv"))
+    rows = pd.read_csv(tmp_path / "large.csv")
+    assert list(rows["method"]) == ["automl_meta", "automl_meta_best"] and (rows["rows"] == 3000).all()
+    assert rows["test_roc_auc"].between(0.6, 1).all() and (rows["peak_mib_main"] > 0).all()
+    assert "Large tables, 6 s fits" in out and (tmp_path / "large.md").exists()
