@@ -49,7 +49,8 @@ from harness.heldout import MODEL_CACHE, open_store, select
 from harness.machine import machine_stamp
 from harness.peers import DEFAULT_METHODS, METHODS, SEARCHING, available, outer_split, run_one
 
-COLUMNS = ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error", "predicted_seconds", "n_rows"]
+COLUMNS = ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error", "predicted_seconds", "n_rows",
+           "predict_s_per_1k_rows", "size_bytes"]
 
 
 def large_tasks(min_rows: int) -> set:
@@ -90,10 +91,12 @@ def _run_task(task, path, scratch, methods, budgets, done, out, seed) -> pd.Data
                 # no search: the budget does not change what they fit; the first budget's result stands
                 row = _cell(done, task, method, budgets[0]).iloc[0].to_dict() | {"budget_s": budget}
             else:
-                score, seconds, error, predicted = run_one(method, task, budget, path, scratch, split, seed)
-                row = {"task": task.name, "kind": task.kind, "method": method, "budget_s": budget, "test_metric": score,
-                       "seconds": seconds, "error": error, "predicted_seconds": predicted, "n_rows": len(split[0])}
-                print(f"{task.name} {budget:g}s {method}: {score:.4f} in {seconds:.1f} s {error}", flush=True)
+                run = run_one(method, task, budget, path, scratch, split, seed)
+                row = {"task": task.name, "kind": task.kind, "method": method, "budget_s": budget, "test_metric": run.score,
+                       "seconds": run.seconds, "error": run.error, "predicted_seconds": run.predicted_seconds,
+                       "n_rows": len(split[0]), "predict_s_per_1k_rows": run.predict_s_per_1k_rows,
+                       "size_bytes": run.size_bytes}
+                print(f"{task.name} {budget:g}s {method}: {run.score:.4f} in {run.seconds:.1f} s {run.error}", flush=True)
             done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
             done.to_csv(out, index=False)
     return done

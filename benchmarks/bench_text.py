@@ -130,7 +130,8 @@ def main() -> None:
         name = method + args.tag
         if ((done["method"] == name) & (done["budget_s"] == args.budget)).any():
             continue
-        score, seconds, error, _ = run_one(method, task, args.budget, SHIPPED_MODEL, scratch, split)
+        run = run_one(method, task, args.budget, SHIPPED_MODEL, scratch, split)
+        score, seconds, error = run.score, run.seconds, run.error
         print(f"{name} {args.budget:g}s: {score:.4f} in {seconds:.1f} s {error}", flush=True)
         row = {"method": name, "budget_s": args.budget, "test_metric": score, "seconds": seconds, "error": error}
         done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)

@@ -48,13 +48,14 @@ def test_endtoend_smoke(corpus_manifest, tmp_path):
     out = _run("bench_endtoend.py", "--smoke", "--out-dir", str(tmp_path))
     frame = pd.read_csv(tmp_path / "endtoend.csv")
     assert list(frame.columns) == ["task", "kind", "method", "budget_s", "test_metric", "seconds", "error",
-                                   "predicted_seconds", "n_rows"]
+                                   "predicted_seconds", "n_rows", "predict_s_per_1k_rows", "size_bytes"]
+    assert (frame["predict_s_per_1k_rows"] > 0).all() and (frame["size_bytes"] > 0).all()
     assert set(frame["method"]) == {"automl_meta", "flaml_automl", "flaml_zeroshot", "automl_meta_zeroshot",
                                     "hgb_default", "rf_default", "linear_default"}
     assert frame["test_metric"].notna().all()
     zero_shot = frame[frame["method"] == "automl_meta_zeroshot"].iloc[0]
     assert zero_shot["predicted_seconds"] > 0 and zero_shot["n_rows"] > 0
-    assert "mean rank" in out and "win/tie/loss" in out and "vs hgb_default" in out
+    assert "mean rank" in out and "win/tie/loss" in out and "vs hgb_default" in out and "inference costs" in out
     assert (tmp_path / "endtoend_rank.png").stat().st_size > 0
 
 

@@ -68,7 +68,17 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
                                 f"({', '.join(best)}): {verdict}")
     if "automl_meta" in set(frame["method"]):  # a zero-shot-only run (--min-rows) has no search to judge
         lines += ["Target (automl_meta has the best mean rank at every budget): " + "; ".join(verdicts), ""]
-    return "\n".join(lines + zero_shot_summary(frame))
+    return "\n".join(lines + inference_summary(frame) + zero_shot_summary(frame))
+
+
+def inference_summary(frame: pd.DataFrame) -> list[str]:
+    """Median seconds to predict 1,000 rows and median model size per method and budget (rows that have them)."""
+    if "predict_s_per_1k_rows" not in frame or frame["predict_s_per_1k_rows"].isna().all():
+        return []
+    costs = frame.dropna(subset=["predict_s_per_1k_rows"]).groupby(["method", "budget_s"]).agg(
+        tasks=("task", "count"), median_predict_s_per_1k_rows=("predict_s_per_1k_rows", "median"),
+        median_size_mib=("size_bytes", lambda b: b.median() / 2**20))
+    return ["### inference costs (test rows; pickled model)", "", costs.round(4).to_markdown(), ""]
 
 
 def zero_shot_summary(frame: pd.DataFrame) -> list[str]:

@@ -11,6 +11,7 @@ import tempfile
 import time
 import traceback
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -251,7 +252,21 @@ def available(methods) -> list[str]:
         out.append(method)
     return out
 
-def run_one(method, task, budget, metamodel_path, scratch, split, seed: int = 0):
+@dataclass(frozen=True)
+class Run:
+    """One method's fit on one task: its test metric, fit seconds, error (empty: none), the seconds it predicted
+    for itself (the zero-shot pick), and its inference costs: seconds to predict 1,000 test rows and the size of
+    the fitted model pickled (NaN where it cannot be pickled)."""
+
+    score: float
+    seconds: float
+    error: str
+    predicted_seconds: float = np.nan
+    predict_s_per_1k_rows: float = np.nan
+    size_bytes: float = np.nan
+
+
+def run_one(method, task, budget, metamodel_path, scratch, split, seed: int = 0) -> Run:
     X_train, X_test, y_train, y_test = split
     t0 = time.perf_counter()
     try:
@@ -261,8 +276,28 @@ def run_one(method, task, budget, metamodel_path, scratch, split, seed: int = 0)
             model.fit(X_train, y_train)
             seconds = getattr(model, "fit_seconds_", None) if method.startswith("autogluon") else None
             seconds = seconds if seconds is not None else time.perf_counter() - t0
-            return test_score(task.metric, model, X_test, y_test), seconds, "", getattr(model, "predicted_seconds_", np.nan)
+            score = test_score(task.metric, model, X_test, y_test)
+            return Run(score, seconds, "", getattr(model, "predicted_seconds_", np.nan),
+                       *inference_costs(model, X_test, task.is_classification))
     except Exception as exc:  # a failure is a result: recorded, counted against the method
         traceback.print_exc()
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        return np.nan, time.perf_counter() - t0, error, np.nan
+        return Run(np.nan, time.perf_counter() - t0, error)
+
+
+def inference_costs(model, X_test, classification: bool) -> tuple[float, float]:
+    """Seconds the fitted ``model`` takes to predict 1,000 of ``X_test``'s rows (probabilities for a classifier;
+    after one call that pays one-off costs), and its pickled size in bytes (NaN when it does not pickle)."""
+    import cloudpickle  # the FLAML method is a class defined in make_method: plain pickle refuses it
+
+    rows = X_test.iloc[:1000]
+    predict = model.predict_proba if classification else model.predict
+    predict(rows.iloc[:1])
+    began = time.perf_counter()
+    predict(rows)
+    per_1k = (time.perf_counter() - began) * 1000 / len(rows)
+    try:
+        size = float(len(cloudpickle.dumps(model)))
+    except Exception:  # a wrapper of another interpreter's model (AutoGluon), say
+        size = np.nan
+    return per_1k, size
