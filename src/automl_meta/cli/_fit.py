@@ -114,9 +114,12 @@ def run_fit(args) -> int:
     ran = est.leaderboard_[est.leaderboard_["origin"] != "ensemble"]["ran_here"].astype(bool)
     trials = f"{int(ran.sum())} trials" + (f" (and {int((~ran).sum())} of other processes sharing the study)" if (~ran).any() else "")
     kept = (f"an ensemble of {len(est.ensemble_)} strategies" if len(est.ensemble_) > 1 else f"best {est.best_strategy_}")
+    combined = est.leaderboard_.loc[est.leaderboard_["origin"] == "ensemble", "strategy"].astype(str)
+    kept = kept.replace("an ensemble", "a stack") if combined.str.contains(" stacked on ").any() else kept
+    bagged = est.quality == "best" and est.cv_ > 1 and not args.refit_full
     if est.best_score_ == est.best_score_:  # not NaN: some trial finished
-        print(f"{task!r}\n{trials} in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in "
-              f"cross-validation), refitted on all {task.n_rows} rows")
+        print(f"{task!r}\n{trials} in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in cross-validation), "
+              + (f"each bagged over {est.cv_} folds of the {task.n_rows} rows" if bagged else f"refitted on all {task.n_rows} rows"))
     else:
         print(f"{task!r}\n{trials} in {est.fit_seconds_:.1f} s; no trial finished within the time budget, so "
               f"{est.best_strategy_} was fitted on all {task.n_rows} rows without cross-validation. Give a larger "
