@@ -91,38 +91,3 @@ def test_the_command_takes_a_weight_column_and_balanced_class_weights(tmp_path, 
     assert "features=5" in capsys.readouterr().out  # the weight column is not a feature
     assert main([*args, "--weight-column", "w8"]) == 2
     assert "Weight column 'w8' not found" in capsys.readouterr().err
-
-
-def test_class_weights_weigh_the_training_and_not_the_scores():
-    from sklearn.metrics import roc_auc_score
-    from sklearn.utils.class_weight import compute_sample_weight
-
-    X, y = make_classification(n_samples=600, n_features=5, weights=[0.9, 0.1], random_state=3)
-    X = pd.DataFrame(X, columns=list("abcde"))
-    plain, balanced = Task(X, y, cv=3), Task(X, y, cv=3, class_weight="balanced")
-    assert balanced.sample_weight is None and plain.training_weight is None
-    np.testing.assert_allclose(balanced.training_weight, compute_sample_weight("balanced", y))
-    strategy = Strategy.default("linear")
-    a = cross_validate(strategy, plain, keep_predictions=True)
-    b = cross_validate(strategy, balanced, keep_predictions=True)
-    assert not np.allclose(a.predictions, b.predictions)  # the weighted loss moved the probabilities
-    for result in (a, b):  # each fold scored by the unweighted ROC AUC
-        np.testing.assert_allclose(result.fold_scores, [roc_auc_score(y[f], result.predictions[f, 1]) for f in
-                                                        [np.arange(600)[np.isin(np.arange(600), t)] for t in _test_rows(plain)]])
-    assert balanced.fingerprint != plain.fingerprint
-
-
-def _test_rows(task):
-    from automl_meta.evaluate import test_folds
-
-    return test_folds(task, 3, 0)
-
-
-@pytest.mark.parametrize("class_weight, match", [({"nope": 2.0}, "names classes the target does not have"),
-                                                 ({0: -1.0}, "give finite weights"), ("even", "must be 'balanced'")])
-def test_bad_class_weights_are_clear_errors(class_weight, match):
-    X, y = make_classification(n_samples=60, n_features=3, n_informative=2, n_redundant=0, random_state=0)
-    with pytest.raises(ConfigError, match=match):
-        Task(pd.DataFrame(X), y, class_weight=class_weight)
-    with pytest.raises(ConfigError, match="class_weight is for classification"):
-        Task(pd.DataFrame(X), X[:, 0], kind="regression", class_weight="balanced")

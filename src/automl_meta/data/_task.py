@@ -57,10 +57,6 @@ class Task:
     sample_weight : array-like of shape (n_samples,), default=None
         Each row's weight (finite, 0 or more): in every family's training that takes weights (all but ``knn`` and
         ``mlp``), in the cross-validation scores and in ensemble selection.
-    class_weight : "balanced" or dict, default=None
-        Weights of the classes in training only (``training_weight``), as scikit-learn's ``class_weight`` weighs
-        a model's loss: "balanced" gives each class the weight n / (classes x its rows). The scores stay
-        unweighted by it (weighted by ``sample_weight`` alone), so the trials are chosen by the metric asked for.
     single_row_classes : {"raise", "drop"}, default="raise"
         What to do with a class of one row, which no fold can both train and test: refuse the task, or drop
         its row with a DataWarning (what the estimators do; see
@@ -79,8 +75,6 @@ class Task:
         The validation rows, aligned with ``X``.
     sample_weight : numpy.ndarray or None
         The rows' weights, aligned with ``X``.
-    training_weight : numpy.ndarray or None
-        The rows' weights in training: ``sample_weight`` times the class weights of ``class_weight``.
     date_orders : dict of str -> str
         The columns read as dates and how: ``"datetime"``, ``"iso"``, or numbered dates day first (``"dmy"``),
         month first (``"mdy"``) or year first (``"ymd"``); see :func:`~automl_meta.data.date_orders`.
@@ -89,11 +83,10 @@ class Task:
     groups = None  # the rows' groups; a class default for tasks pickled before there were any
     validation = None  # the validation rows; likewise
     sample_weight = None  # the rows' weights; likewise
-    class_weight = None  # the classes' weights in training; likewise
     scorer = None  # a metric of the user's own (see ``scoring``); a class default for tasks pickled before
 
     def __init__(self, X, y, kind=None, metric=None, name=None, group=None, *, cv=v.DEFAULT_CV_FOLDS, target_name=None,
-                 single_row_classes="raise", groups=None, validation=None, sample_weight=None, class_weight=None):
+                 single_row_classes="raise", groups=None, validation=None, sample_weight=None):
         if not isinstance(cv, (int, np.integer)) or cv < 2:
             raise DataError(f"cv must be an integer of at least 2; got {cv!r}. Use for example cv=5.")
         if single_row_classes not in ("raise", "drop"):
@@ -134,7 +127,6 @@ class Task:
         self.target_name = target_name
         groups, validation, weights = aligned["groups"], aligned["validation"], aligned["sample_weight"]
         self.sample_weight = None if weights is None else v.check_weighted_classes(weights.to_numpy(), self.y, kind)
-        self.class_weight = v.check_class_weight(class_weight, self.y, kind)
         self.groups = None if groups is None else groups.to_numpy()
         self.validation = None if validation is None else v.check_validation(validation.to_numpy(), self.y, kind)
         if groups is not None and groups.nunique() < self.cv:
@@ -236,20 +228,7 @@ class Task:
             h.update(b"validation" + self.validation.tobytes())
         if self.sample_weight is not None:
             h.update(b"weights" + self.sample_weight.tobytes())
-        if self.class_weight is not None:  # other models, other scores
-            h.update(b"class weights" + repr(self.class_weight).encode())
         return h.hexdigest()
-
-    @property
-    def training_weight(self) -> np.ndarray | None:
-        """The rows' weights in training: ``sample_weight`` times the class weights of ``class_weight`` (None
-        for neither)."""
-        if self.class_weight is None:
-            return self.sample_weight
-        from sklearn.utils.class_weight import compute_sample_weight
-
-        weights = compute_sample_weight(self.class_weight, self.y.to_numpy())
-        return weights if self.sample_weight is None else weights * self.sample_weight
 
     def __repr__(self) -> str:
         return (

@@ -32,7 +32,7 @@ from automl_meta.data._numbers import (
     read_numeric_text,
 )
 from automl_meta.data._text import is_free_text
-from automl_meta.errors import ConfigError, DataError, DataTypeError
+from automl_meta.errors import DataError, DataTypeError
 
 #: Fewer rows than this cannot be cross-validated meaningfully.
 MIN_ROWS = 10
@@ -509,26 +509,3 @@ def resolve_kind(y: pd.Series, kind: str | None) -> str:
     if kind == "classification":
         return BINARY if y.nunique() <= 2 else MULTICLASS
     return kind
-
-
-def check_class_weight(class_weight, y: pd.Series, kind: str):
-    """``class_weight`` ("balanced", a dict of class -> weight, or None) checked against the target."""
-    if class_weight is None:
-        return None
-    if kind == "regression":
-        raise ConfigError("class_weight is for classification; this target is numeric (regression). Drop it, or "
-                          "give sample_weight.")
-    if isinstance(class_weight, str):
-        if class_weight != "balanced":
-            raise ConfigError(f"class_weight must be 'balanced' or a dict of class -> weight; got {class_weight!r}.")
-        return class_weight
-    if not isinstance(class_weight, dict):
-        raise ConfigError(f"class_weight must be 'balanced' or a dict of class -> weight; got {value_repr(class_weight)}.")
-    unknown = sorted(map(str, set(class_weight) - set(y.unique())))
-    if unknown:
-        raise ConfigError(f"class_weight names classes the target does not have: {unknown[:5]}. Its classes are "
-                          f"{sorted(map(str, y.unique()))[:10]}.")
-    bad = [k for k, w in class_weight.items() if not (isinstance(w, (int, float, np.number)) and np.isfinite(w) and w >= 0)]
-    if bad:
-        raise ConfigError(f"class_weight of {bad[0]!r} is {class_weight[bad[0]]!r}; give finite weights, 0 or more.")
-    return dict(class_weight)

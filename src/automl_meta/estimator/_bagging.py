@@ -44,7 +44,7 @@ def refitted_on_every_row(rows):
     for strategy, _ in rows.members:
         model = build(strategy)
         with quiet_fit(rows.n_jobs):
-            fit_model(model, task.X, task.y, task.training_weight)
+            fit_model(model, task.X, task.y, task.sample_weight)
         models.append(model)
     classes = None if task.classes is None else list(task.classes)
     if rows.stacker is not None:

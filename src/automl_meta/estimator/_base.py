@@ -363,11 +363,25 @@ class _AutoMetaBase(BaseEstimator):
         cv = cv if groups is None else group_fold_count(groups, cv)  # fewer (with a DataWarning) for few groups
         task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"),
                     cv=cv if mask is None else 2, single_row_classes="drop", groups=groups, validation=mask,
-                    sample_weight=sample_weight, class_weight=getattr(self, "class_weight", None))
+                    sample_weight=self._weights(y, sample_weight))
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
         return task, n_features, task.cv  # with validation data, the Task's 2: its folds are the one split
+
+    def _weights(self, y, sample_weight):
+        """``sample_weight`` times the class weights of ``class_weight`` (classifier; "balanced": n / (k x the
+        class's rows), scikit-learn's), or None for neither."""
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is None:
+            return sample_weight
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        labels = pd.Series(np.asarray(y, dtype=object))
+        known = labels.notna().to_numpy()
+        balanced = np.ones(len(labels))
+        balanced[known] = compute_sample_weight(class_weight, labels[known].to_numpy())
+        return balanced if sample_weight is None else balanced * np.asarray(sample_weight, dtype=float)
 
     def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
         from automl_meta.metafeatures import compute
@@ -416,7 +430,7 @@ class _AutoMetaBase(BaseEstimator):
         strategy, score, estimate = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device=self.device,
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
-                            task.X, task.y, _cores(self.n_jobs), task.training_weight,
+                            task.X, task.y, _cores(self.n_jobs), task.sample_weight,
                             bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) and estimate is not None else None,
                             classes=None if task.classes is None else list(task.classes))
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
@@ -752,14 +766,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         :class:`~automl_meta.search.TrialReport`) and when it ends; ``automl_meta.MLflowCallback`` logs
         the fit to MLflow. A callback that raises is reported as a ``CallbackWarning`` and the fit goes on.
     class_weight : "balanced" or dict, optional
-        Weights of the classes in training, as scikit-learn's ``class_weight`` weighs a model's loss: "balanced"
-        gives each class the same total weight (n / (classes x its rows)), a dict ``{class: weight}`` those
-        weights; multiplied into ``fit``'s ``sample_weight`` for every family that takes weights (``knn`` and
-        ``mlp`` train unweighted). The trials are still scored, chosen and ensembled by the unweighted metric (by
-        ``sample_weight`` alone), as AutoGluon does by default: with ROC AUC, balancing weights in the scores
-        would rank the trials by a metric of their own, and it cost ROC AUC on unseen rows
-        (``benchmarks/results/class_weight.md``). For a metric that should count classes alike, name one
-        (``balanced_accuracy``). Trials with class weights are not recorded in the meta-dataset.
+        Weights of the classes, multiplied into ``fit``'s ``sample_weight``: "balanced" gives each class the
+        same total weight (n / (classes x its rows), scikit-learn's), a dict ``{class: weight}`` those weights.
+        They reach training, the cross-validation scores and ensemble selection, as sample weights do.
     ensemble : bool, default=True
         End with a weighted ensemble of the trials instead of the single best: Caruana's greedy selection with
         replacement (25 iterations, the best prefix kept) over the out-of-fold predictions of the 10 best

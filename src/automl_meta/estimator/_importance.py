@@ -61,12 +61,11 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
     task = rows.task
     sample = row_subsample(task, max_rows, rows.seed)
     X, y = task.X.iloc[sample].reset_index(drop=True), task.y.iloc[sample].reset_index(drop=True)
-    weights = None if task.sample_weight is None else task.sample_weight[sample]  # the scores'
-    training = None if task.training_weight is None else task.training_weight[sample]
+    weights = None if task.sample_weight is None else task.sample_weight[sample]
     classes = None if task.classes is None else list(task.classes)
     folds = splits(task, rows.cv, rows.seed, max_rows)
     # each member's fold models, fitted as the trials fitted them (an MLP's folds at once)
-    by_member = [fit_fold_models(build_for(rows, len(X)), strategy, X, y, folds, rows.n_jobs, training)
+    by_member = [fit_fold_models(build_for(rows, len(X)), strategy, X, y, folds, rows.n_jobs, weights)
                  for strategy, _ in rows.members]
     rng = np.random.default_rng(random_state)
     drops = np.zeros((X.shape[1], n_repeats))

@@ -90,8 +90,7 @@ def cross_validate(
     cv = int(cv or task.cv)
     rows = row_subsample(task, max_rows, random_state)
     X, y = task.X.iloc[rows].reset_index(drop=True), task.y.iloc[rows].reset_index(drop=True)
-    weights = None if task.sample_weight is None else task.sample_weight[rows]  # the scores'
-    training = None if task.training_weight is None else task.training_weight[rows]  # with the class weights
+    weights = None if task.sample_weight is None else task.sample_weight[rows]
     result = Evaluation(strategy=strategy, metric=task.metric, status=OK, n_rows=len(rows))
     try:
         score_fold = _fold_scorer(task, len(rows), keep_predictions, result, weights)
@@ -99,7 +98,7 @@ def cross_validate(
         # recorded as it runs: an MLP's batch on a GPU (on a fold's rows, as build_model adapts it)
         strategy = result.strategy = adapt_to_device(strategy, device, len(folds[0][0]))
         template = build_model(strategy, task.kind, n_rows=len(folds[0][0]), device=device, random_state=random_state, n_jobs=n_jobs)
-        models = fold_models(template, X, y, folds, n_jobs, training)
+        models = fold_models(template, X, y, folds, n_jobs, weights)
         for train, test in folds:
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 result.status, result.error = TIMEOUT, f"time limit of {time_limit:.3g} s reached after {len(result.fold_scores)} of {cv} folds"

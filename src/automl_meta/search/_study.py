@@ -192,9 +192,9 @@ def _open_metadataset(metadataset, task, log):
     rows, whose scores the meta-model, which learns from unweighted scores of scorer names, cannot compare."""
     if metadataset is False:
         return None
-    if task.scorer is not None or task.training_weight is not None:
+    if task.scorer is not None or task.sample_weight is not None:
         log.info("trials are not recorded in the meta-dataset: %s", "their metric, %s, is not one of scikit-learn's "
-                 "scorer names" % task.metric if task.scorer is not None else "their models or scores are weighted")
+                 "scorer names" % task.metric if task.scorer is not None else "their scores are weighted")
         return None
     from automl_meta.metadataset import MetaDataset
 
