@@ -51,14 +51,31 @@ def test_scores_are_weighted_and_weights_of_one_scale_change_nothing(tasks_by_ki
 def test_balanced_class_weights_raise_the_balanced_accuracy_of_a_rare_class(tmp_path):
     X, y = make_classification(n_samples=1500, n_features=8, weights=[0.92, 0.08], flip_y=0.02, random_state=3)
     X = pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
-    scores = {}
+    scores, models = {}, {}
     for class_weight in (None, "balanced"):
         model = AutoMetaClassifier(n_trials=3, cv=3, class_weight=class_weight, metadataset=str(tmp_path / "md.sqlite"),
-                                   warm_start=False, families=["linear"], random_state=0).fit(X[:1000], y[:1000])
-        scores[class_weight] = balanced_accuracy_score(y[1000:], model.predict(X[1000:]))
+                                   warm_start=False, families=["linear"], random_state=0, n_jobs=1).fit(X[:1000], y[:1000])
+        scores[class_weight], models[class_weight] = balanced_accuracy_score(y[1000:], model.predict(X[1000:])), model
     assert scores["balanced"] > scores[None] + 0.03
+    # the weights move the decision only: the same trials, scores and probabilities; predict weighs them
+    plain, balanced = models[None], models["balanced"]
+    np.testing.assert_allclose(balanced.predict_proba(X[1000:]), plain.predict_proba(X[1000:]))
+    assert plain.class_weights_ is None
+    np.testing.assert_allclose(balanced.class_weights_, 1000 / (2 * np.bincount(y[:1000])))
+    expected = balanced.classes_[np.argmax(plain.predict_proba(X[1000:]) * balanced.class_weights_, axis=1)]
+    assert (balanced.predict(X[1000:]) == expected).all()
     recorded = MetaDataset(str(tmp_path / "md.sqlite")).evaluations()
-    assert len(recorded) == 3  # the unweighted fit's trials only: weighted scores are not recorded
+    assert len(recorded) == 6  # unweighted trials: both fits' are recorded
+
+
+def test_class_weights_of_a_dict_and_bad_ones():
+    X, y = make_classification(n_samples=300, n_features=5, weights=[0.8, 0.2], random_state=1)
+    kw = dict(n_trials=1, cv=3, warm_start=False, families=["linear"], metadataset=False, random_state=0, n_jobs=1)
+    model = AutoMetaClassifier(class_weight={1: 3.0}, **kw).fit(X, y)
+    np.testing.assert_allclose(model.class_weights_, [1.0, 3.0])
+    for bad, match in (({7: 2.0}, "names classes the target does not have"), ({1: -1.0}, "finite weights, 0 or more")):
+        with pytest.raises(ConfigError, match=match):
+            AutoMetaClassifier(class_weight=bad, **kw).fit(X, y)
 
 
 @pytest.mark.parametrize("weights, message", [

@@ -10,6 +10,11 @@ from automl_meta.cli._common import add_data_arguments, format_table, load_task,
 
 
 def register(sub) -> None:
+    _register_fit(sub)
+    _register_model_commands(sub)
+
+
+def _register_fit(sub) -> None:
     p = sub.add_parser("fit", help="search, warm-started by the meta-model, and save the best model", description=__doc__)
     add_data_arguments(p)
     p.add_argument("--out", required=True, metavar="MODEL", help="where to save the fitted model (signed joblib)")
@@ -41,8 +46,9 @@ def register(sub) -> None:
                    "cross-validation keeps a group's rows in one fold; the column is not a feature")
     p.add_argument("--weight-column", metavar="COLUMN", help="the rows' weights (numbers, 0 or more): in training, "
                    "the scores and the ensemble; the column is not a feature")
-    p.add_argument("--class-weight", choices=["balanced"], help="weigh each class's rows so that every class counts "
-                   "the same (classification)")
+    p.add_argument("--class-weight", choices=["balanced"], help="predict the class of the largest probability times "
+                   "its balanced weight, so that every class counts the same (classification; the models and their "
+                   "probabilities are the unweighted fit's)")
     p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
     p.add_argument("--importance", action=argparse.BooleanOptionalAction, default=True,
@@ -51,6 +57,9 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
 
+
+def _register_model_commands(sub) -> None:
+    """The commands that use a saved model: importance and predict."""
     i = sub.add_parser("importance", help="permutation importance of a model saved by `fit` on a table with its target",
                        description=__doc__)
     i.add_argument("model", help="a model file written by `automl-meta fit`")

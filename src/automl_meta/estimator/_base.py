@@ -21,7 +21,7 @@ from automl_meta.estimator._costs import member_costs, with_costs
 from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
                                           with_stack)
-from automl_meta.estimator._threshold import choose_threshold, is_thresholded
+from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
 
 log = logging.getLogger("automl_meta.estimator")
@@ -258,6 +258,7 @@ class _AutoMetaBase(BaseEstimator):
         if self.warm_start or self.sampler == "guided":
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val), sample_weight)
+        class_weights = decision_weights(getattr(self, "class_weight", None), task)  # checked before any trial
         resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
         setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
         client, own_client = self._client()
@@ -292,7 +293,7 @@ class _AutoMetaBase(BaseEstimator):
         self.best_estimator_, self.best_strategy_, self.best_score_ = final.estimator, final.strategy, final.score
         self.ensemble_ = list(final.members)
         if task.is_classification:
-            self.classes_, self.threshold_ = final.estimator.classes_, found.threshold
+            self.classes_, self.threshold_, self.class_weights_ = final.estimator.classes_, found.threshold, class_weights
         # in memory only (see __getstate__): the rows and members out-of-fold importance refits
         self._training_rows = TrainingRows(task, tuple((m["strategy"], m["weight"]) for m in final.members), cv,
                                            self._seed(), self.device, _cores(self.n_jobs),
@@ -363,25 +364,11 @@ class _AutoMetaBase(BaseEstimator):
         cv = cv if groups is None else group_fold_count(groups, cv)  # fewer (with a DataWarning) for few groups
         task = Task(frame, y, kind=kind, metric=self.metric, name=task_name or frame.attrs.get("name"),
                     cv=cv if mask is None else 2, single_row_classes="drop", groups=groups, validation=mask,
-                    sample_weight=self._weights(y, sample_weight))
+                    sample_weight=sample_weight)
         if not task_name and not frame.attrs.get("name"):
             # an unnamed fit is recorded under a name of its data, so that unrelated datasets never share one
             task.name = task.group = f"data-{task.fingerprint[:10]}"
         return task, n_features, task.cv  # with validation data, the Task's 2: its folds are the one split
-
-    def _weights(self, y, sample_weight):
-        """``sample_weight`` times the class weights of ``class_weight`` (classifier; "balanced": n / (k x the
-        class's rows), scikit-learn's), or None for neither."""
-        class_weight = getattr(self, "class_weight", None)
-        if class_weight is None:
-            return sample_weight
-        from sklearn.utils.class_weight import compute_sample_weight
-
-        labels = pd.Series(np.asarray(y, dtype=object))
-        known = labels.notna().to_numpy()
-        balanced = np.ones(len(labels))
-        balanced[known] = compute_sample_weight(class_weight, labels[known].to_numpy())
-        return balanced if sample_weight is None else balanced * np.asarray(sample_weight, dtype=float)
 
     def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
         from automl_meta.metafeatures import compute
@@ -766,9 +753,14 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         :class:`~automl_meta.search.TrialReport`) and when it ends; ``automl_meta.MLflowCallback`` logs
         the fit to MLflow. A callback that raises is reported as a ``CallbackWarning`` and the fit goes on.
     class_weight : "balanced" or dict, optional
-        Weights of the classes, multiplied into ``fit``'s ``sample_weight``: "balanced" gives each class the
-        same total weight (n / (classes x its rows), scikit-learn's), a dict ``{class: weight}`` those weights.
-        They reach training, the cross-validation scores and ensemble selection, as sample weights do.
+        Weigh the classes in the decision: ``predict`` returns the class of the largest probability times its
+        weight ("balanced": n / (classes x the class's rows), scikit-learn's; a dict ``{class: weight}``; classes
+        not in it weigh 1), the Bayes decision when a class's errors cost its weight. Unlike scikit-learn's
+        estimators, which weigh the training loss, the models are trained, scored and chosen unweighted, so that
+        ``predict_proba`` (and ROC AUC) are those of the unweighted fit: on the 10 most imbalanced end-to-end
+        tasks, weighing the loss cost 0.009-0.012 of ROC AUC on average and raised balanced accuracy less than
+        the decision does (``benchmarks/results/class_weight.md``). A binary task scored by a metric of labels
+        uses its ``threshold_`` instead.
     ensemble : bool, default=True
         End with a weighted ensemble of the trials instead of the single best: Caruana's greedy selection with
         replacement (25 iterations, the best prefix kept) over the out-of-fold predictions of the 10 best
@@ -805,6 +797,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         ``ran_here``: False for another process's, in a shared study); ``predict_s_per_1k_rows`` and
         ``size_bytes`` (pickled) of the final model's members, measured at the end of ``fit`` on up to 1,000 of
         its rows (the ensemble's row: their sums; NaN for trials whose models were not kept)
+    class_weights_ : numpy.ndarray or None, each class's weight in ``predict``'s decision (``classes_`` order), from
+        ``class_weight``; None without
     threshold_ : float or None, for a binary task scored by a metric of labels (``accuracy``,
         ``balanced_accuracy``, ``f1``, ...): the threshold on the positive class's probability that ``predict``
         uses, chosen on the final model's out-of-fold probabilities; None otherwise (the most probable class).
@@ -840,11 +834,15 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
 
     def predict(self, X):
         """The most probable class; for a binary task scored by a metric of labels, the positive class where its
-        probability reaches ``threshold_``."""
+        probability reaches ``threshold_``; with ``class_weight``, the class of the largest probability times its
+        weight (``class_weights_``)."""
         threshold = getattr(self, "threshold_", None)  # getattr: a model saved before thresholds were chosen
-        if threshold is None:
-            return super().predict(X)
-        return self.classes_[(self.predict_proba(X)[:, 1] >= threshold).astype(int)]
+        if threshold is not None:
+            return self.classes_[(self.predict_proba(X)[:, 1] >= threshold).astype(int)]
+        weights = getattr(self, "class_weights_", None)
+        if weights is not None:
+            return self.classes_[np.argmax(self.predict_proba(X) * weights, axis=1)]
+        return super().predict(X)
 
     def predict_proba(self, X):
         X = self._input(X)

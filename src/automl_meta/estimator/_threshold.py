@@ -52,3 +52,26 @@ def out_of_fold_probabilities(final, evaluations):
         return None
     weights = np.asarray([m["weight"] for m in final.members], dtype=float)
     return sum(w * np.asarray(p, dtype=float) for w, p in zip(weights / weights.sum(), parts))
+
+
+def decision_weights(class_weight, task) -> np.ndarray | None:
+    """Each class's weight in the decision (the task's classes' order) for the classifier's ``class_weight``:
+    "balanced" is n / (classes x the class's rows), the rows counted by their ``sample_weight`` when there are
+    any; a dict names some classes' weights (the others weigh 1); None for no class weights (or regression)."""
+    from automl_meta.errors import ConfigError
+
+    if class_weight is None or task.classes is None:
+        return None
+    y, classes = task.y.to_numpy(), list(task.classes)
+    if isinstance(class_weight, str):  # "balanced" (the parameter's validation allows no other string)
+        rows = np.ones(len(y)) if task.sample_weight is None else np.asarray(task.sample_weight, dtype=float)
+        counts = np.array([rows[y == c].sum() for c in classes])
+        return rows.sum() / (len(classes) * np.maximum(counts, 1e-12))
+    unknown = [c for c in class_weight if c not in set(classes)]
+    if unknown:
+        raise ConfigError(f"class_weight names classes the target does not have: {unknown[:5]!r}. Its classes are "
+                          f"{list(classes)[:10]!r}.")
+    weights = np.array([float(class_weight.get(c, 1.0)) for c in classes])
+    if not np.isfinite(weights).all() or (weights < 0).any() or not (weights > 0).any():
+        raise ConfigError(f"class_weight must give finite weights, 0 or more, one of them positive; got {class_weight!r}.")
+    return weights
