@@ -191,3 +191,19 @@ def test_members_with_different_classes_are_fitted_one_by_one():
     fitted = fit_stacked([TorchMLPClassifier(max_epochs=5, device="cpu") for _ in range(2)], [X, X[:88]], [y, y[:88]])
     assert list(fitted[0].classes_) == ["a", "b", "c"] and list(fitted[1].classes_) == ["a", "b"]
     assert fitted[1].predict_proba(X).shape == (90, 2)
+
+
+def test_a_time_limit_stops_starting_epochs_and_keeps_the_best_one():
+    from automl_meta.models import build_model, with_time_limit
+    from automl_meta.space import Strategy
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.randn(600, 4), columns=list("abcd"))
+    y = (X["a"] + X["b"] > 0).astype(int)
+    strategy = Strategy("mlp", {**Strategy.default("mlp").params, "max_epochs": 50})
+    limited = with_time_limit(build_model(strategy, "binary", device="cpu"), 0.0).fit(X, y)
+    free = build_model(strategy, "binary", device="cpu").fit(X, y)
+    assert limited.named_steps["model"].n_epochs_ == 1 < free.named_steps["model"].n_epochs_
+    assert limited.predict_proba(X).shape == (600, 2)
+    tree = with_time_limit(build_model(Strategy.default("hist_gb"), "binary", device="cpu"), 0.0)
+    assert "max_seconds" not in tree.named_steps["model"].get_params()  # a family without epochs is unchanged

@@ -419,7 +419,8 @@ class _AutoMetaBase(BaseEstimator):
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
                             task.X, task.y, _cores(self.n_jobs), task.sample_weight,
                             bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) and estimate is not None else None,
-                            classes=None if task.classes is None else list(task.classes))
+                            classes=None if task.classes is None else list(task.classes),
+                            seconds_left=None if budget is None else budget.left)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         model, seconds = refits.fit(strategy)
         final = FinalModel.single(model, strategy, score)

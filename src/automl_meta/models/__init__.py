@@ -5,7 +5,7 @@
 >>> pipe = build_model(Strategy.default("hist_gb"), "binary")
 """
 
-from automl_meta.models._build import build_model, fit_model
+from automl_meta.models._build import build_model, fit_model, with_time_limit
 from automl_meta.models._device import adapt_to_device, gpu_trial_slots, resolve_device
 from automl_meta.models._encoding import TabularEncoder
 from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor, fit_pipelines_stacked, is_stackable
@@ -13,6 +13,7 @@ from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor,
 __all__ = [
     "build_model",
     "fit_model",
+    "with_time_limit",
     "TabularEncoder",
     "TorchMLPClassifier",
     "TorchMLPRegressor",

@@ -39,6 +39,16 @@ def fit_model(model, X, y, sample_weight=None):
     return model.fit(X, y)
 
 
+def with_time_limit(model, seconds: float | None):
+    """``model`` (a :func:`build_model` pipeline) whose training stops starting epochs after ``seconds``, where
+    its family trains in epochs (the MLP: its best epoch so far stands); the others are returned unchanged (a
+    tree ensemble or a booster cannot stop halfway and still be a model of its strategy)."""
+    step = model.steps[-1][1]
+    if seconds is not None and "max_seconds" in step.get_params(deep=False):
+        step.set_params(max_seconds=max(float(seconds), 0.0))
+    return model
+
+
 def build_model(strategy: Strategy, kind: str, *, n_rows: int | None = None, device: str = "auto", random_state=0, n_jobs: int = 1):
     """A fresh, unfitted ``Pipeline(encode, model)`` for a strategy and a task kind.
 

@@ -22,6 +22,7 @@ This module imports torch at its top: it is imported only when a network is trai
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,8 @@ class Training:
     batch_size: int
     max_epochs: int
     patience: int
+    #: a time.perf_counter() after which no epoch starts (the best epoch's weights are kept); None: no limit
+    deadline: float | None = None
 
 
 def train(nets: list, data: list, loss_per_row, training: Training, device: str) -> list[tuple[int, float]]:
@@ -82,6 +85,8 @@ def _run_epochs(stack: Stack, members: list, loss_per_row, training: Training, d
             opt.step()
         if not _validate(stack, members, loss_per_row, epoch, int(training.patience)):
             break
+        if training.deadline is not None and time.perf_counter() >= training.deadline:
+            break  # out of time: the best epoch so far stands, as after early stopping
 
 
 def _batch(orders, step: int, batch: int, device, width=None):

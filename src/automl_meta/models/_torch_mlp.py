@@ -10,6 +10,7 @@ every network (``_mlp_training``): a fit is a stack of one, a cross-validation's
 from __future__ import annotations
 
 import copy
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -50,6 +51,7 @@ class _TorchMLP(BaseEstimator):
         device="auto",
         random_state=None,
         n_jobs=None,
+        max_seconds=None,
     ):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -63,6 +65,8 @@ class _TorchMLP(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.n_jobs = n_jobs
+        # no epoch starts after this many seconds of training (a budgeted refit's guard; the best epoch stands)
+        self.max_seconds = max_seconds
 
     # Subclasses define _targets(y) -> (array, n_outputs) and _loss_per_row() (a loss of each row's output).
     def fit(self, X, y):
@@ -201,7 +205,9 @@ def fit_stacked(estimators: list, Xs: list, ys: list) -> list:
     if any(any(getattr(e, p) != getattr(first, p) for p in _SHARED) for e in estimators) or len({type(e) for e in estimators}) > 1:
         raise ValueError("fit_stacked needs estimators of one class and one architecture and training setting")
     prepared = [e._prepare(X, y) for e, X, y in zip(estimators, Xs, ys)]
-    training = Training(first.learning_rate, first.weight_decay, first.batch_size, first.max_epochs, first.patience)
+    limit = getattr(first, "max_seconds", None)  # getattr: a network pickled before there was a limit
+    training = Training(first.learning_rate, first.weight_decay, first.batch_size, first.max_epochs, first.patience,
+                        None if limit is None else time.perf_counter() + float(limit))
     with torch_threads(first.n_jobs):
         for n_out in dict.fromkeys(p.n_out for p in prepared):
             group = [i for i, p in enumerate(prepared) if p.n_out == n_out]
