@@ -151,3 +151,19 @@ def test_refit_full_fits_each_member_once_on_every_row(tmp_path):
     save_model(model, tmp_path / "m.amm")
     with pytest.raises(ConfigError, match="refit_full needs the rows fit was given"):
         load_model(tmp_path / "m.amm").refit_full()
+
+
+def test_a_member_is_bagged_only_when_its_bag_fits_in_the_time_left():
+    import sklearn.linear_model  # noqa: F401  (imported: no import allowance in the estimates)
+
+    from automl_meta.estimator._refit import RefitPlan
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.space import Strategy
+
+    trial = Evaluation(strategy=Strategy.default("linear"), metric="r2", status="ok", score=0.9, fit_seconds=4.0)
+    plan = RefitPlan(n_rows=10_000, search_rows=10_000, folds=5, budget_seconds=60, bagged=True)
+    one = plan.seconds(trial)  # a refit on every row: the 5-fold trial's seconds over 4
+    assert one == pytest.approx(1.0, abs=0.01) and plan.seconds(trial, bagged=True) == pytest.approx(4 * one)
+    assert plan.bags(trial, None) and plan.bags(trial, 60.0) and not plan.bags(trial, 3.0)
+    assert plan.choose([trial], 3.0) is trial  # chosen by its plain refit, which fits
+    assert not RefitPlan(10_000, 10_000, 5, 60).bags(trial, 60.0)  # bagging off: never

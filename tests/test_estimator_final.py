@@ -19,8 +19,11 @@ class _Plan:
     def __init__(self, seconds):
         self.seconds = seconds
 
-    def expected(self, evaluation):
+    def expected(self, evaluation, bagged=False):
         return self.seconds
+
+    def bags(self, evaluation, left):
+        return False
 
 
 def _data(n=80, seed=0):

@@ -414,23 +414,24 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import splits
         from automl_meta.models import build_model
 
-        strategy, score, estimate = self._choose(result, plan, budget, fallback)
+        strategy, score, best = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device=self.device,
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
                             task.X, task.y, _cores(self.n_jobs), task.sample_weight,
-                            bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) and estimate is not None else None,
+                            bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) else None,
                             classes=None if task.classes is None else list(task.classes),
                             seconds_left=None if budget is None else budget.left)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
-        model, seconds = refits.fit(strategy)
+        bag = best is not None and plan.bags(best, None if budget is None else budget.left())
+        model, seconds = refits.fit(strategy, bag)
         final = FinalModel.single(model, strategy, score)
-        if self._ensembles() and estimate is not None:
+        if self._ensembles() and best is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
             final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
             if self._bags(task):  # quality="best": a stacker, where it beats the average by nested scores
                 final = with_stack(final, result.evaluations, target, plan, budget, refits)
-        if estimate is not None and budget is not None:
-            plan.calibrate(strategy.family, seconds, estimate)
+        if best is not None and budget is not None:
+            plan.calibrate(strategy.family, seconds, plan.seconds(best, bag))
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
         return final
 
@@ -450,11 +451,11 @@ class _AutoMetaBase(BaseEstimator):
         return self.n_trials
 
     def _choose(self, result, plan, budget, fallback):
-        """The strategy to refit, its cross-validated score and its estimated refit seconds (None: not estimated);
+        """The strategy to refit, its cross-validated score and its evaluation (None: the fallback, not searched);
         ``fallback()`` gives the strategy (and why it) when no trial finished within the budget."""
         if result.best is not None:
             best = plan.choose(result.evaluations, None if budget is None else budget.left())
-            return best.strategy, best.score, plan.seconds(best)
+            return best.strategy, best.score, best
         if budget is not None and all(e.status == "timeout" for e in result.evaluations):
             # nothing finished within the budget: a model is still owed, so fit the one most likely to be good
             # among those predicted to fit in the time left

@@ -73,14 +73,15 @@ class RefitCache:
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
 
-    def fit(self, strategy) -> tuple[object, float]:
-        """``strategy``'s model fitted on every row, and the seconds that took (0 when refitted already)."""
+    def fit(self, strategy, bag: bool = False) -> tuple[object, float]:
+        """``strategy``'s model fitted on every row (``bag``: bagged over ``bag_folds``, when given), and the
+        seconds that took (0 when refitted already: the first refit of a strategy is its model)."""
         if strategy.key in self._models:
             return self._models[strategy.key], 0.0
         began = time.perf_counter()
         left = self._seconds_left()
         build = lambda s: with_time_limit(self._build(s), None if left is None else left - END_SECONDS)  # noqa: E731
-        if self._bag_folds is not None:
+        if bag and self._bag_folds is not None:
             model = bagged_model(build, strategy, self._X, self._y, self._bag_folds, self._n_jobs, self._weights,
                                  self._classes)
         else:
@@ -124,10 +125,12 @@ def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, r
 def _member_model(member, plan, budget, refits: RefitCache):
     """An ensemble member's model refitted on every row: reused, or refitted when the budget allows; None when
     it does not, or when the refit fails (the other members remain)."""
-    if member.strategy not in refits and budget is not None and plan.expected(member) > budget.left() - END_SECONDS:
+    left = None if budget is None else budget.left()
+    bag = plan.bags(member, left)
+    if member.strategy not in refits and left is not None and plan.expected(member, bag) > left - END_SECONDS:
         return None
     try:
-        return refits.fit(member.strategy)[0]
+        return refits.fit(member.strategy, bag)[0]
     except Exception as exc:
         log.warning("refit of ensemble member %s failed (%s: %s)", member.strategy, type(exc).__name__, exc)
         return None
@@ -141,7 +144,7 @@ def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: Refi
         if plan.expected(e) <= budget.left() - END_SECONDS:
             log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, final.score)
             try:
-                model, _ = refits.fit(e.strategy)
+                model, _ = refits.fit(e.strategy, plan.bags(e, budget.left()))
             except Exception as exc:
                 log.warning("refit of %s failed (%s: %s); keeping %s", e.strategy, type(exc).__name__, exc, final.strategy)
                 return final

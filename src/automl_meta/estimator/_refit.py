@@ -58,8 +58,9 @@ class RefitPlan:
         Refits the search keeps time for: the best strategy's, and with an ensemble those of the next best
         distinct strategies (the likely members).
     bagged : bool, default=False
-        Each refit is a bagged member (one model per fold, each on (folds - 1) / folds of the rows): about
-        folds - 1 times a refit on every row.
+        Refits are bagged members where the budget allows (one model per fold, each on (folds - 1) / folds of
+        the rows: about folds - 1 times a refit on every row): the search keeps time for bags, the strategy is
+        chosen by its plain refit's time (``choose``), and each refit is bagged when its bag fits (``bags``).
     """
 
     def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float, members: int = 1,
@@ -68,14 +69,15 @@ class RefitPlan:
         self.members, self.bagged = members, bagged
         self._calibration = {}
 
-    def seconds(self, evaluation) -> float:
-        """Expected seconds to fit ``evaluation``'s strategy on every row: one fold's fit is about the CV time
-        over (folds - 1), on the share of rows the search used; plus its library's import when still owed."""
+    def seconds(self, evaluation, bagged: bool = False) -> float:
+        """Expected seconds to fit ``evaluation``'s strategy on every row (``bagged``: as a bag of one model per
+        fold): one fold's fit is about the CV time over (folds - 1), on the share of rows the search used; plus
+        its library's import when still owed."""
         # an MLP's folds train at once, as one stacked network: its trial's seconds are nearer one fit's than
         # folds - 1 fits' (dividing them underestimated a 100,000-row refit by half)
         per_fit = evaluation.fit_seconds / (1 if evaluation.strategy.family == "mlp" else max(self.folds - 1, 1))
         seconds = per_fit * max(1.0, self.n_rows / self.search_rows)
-        if self.bagged:
+        if bagged:
             seconds *= max(self.folds - 1, 1)
         library = FAMILY_LIBRARY.get(evaluation.strategy.family)
         if library is not None and library not in sys.modules:
@@ -89,7 +91,7 @@ class RefitPlan:
         likely = best_per_strategy(evaluations)[: self.members]
         if not likely:
             return FALLBACK_SHARE * self.budget_seconds
-        return _SAFETY * sum(self.seconds(e) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
+        return _SAFETY * sum(self.seconds(e, self.bagged) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
 
     def choose(self, evaluations, left: float | None):
         """The best successful evaluation whose refit is expected to fit in ``left`` seconds (the fastest one
@@ -107,11 +109,17 @@ class RefitPlan:
         kernel SVM does not scale like a booster, so only the same family is corrected)."""
         self._calibration[family] = measured / max(estimated, 1e-3)
 
-    def expected(self, evaluation) -> float:
+    def expected(self, evaluation, bagged: bool = False) -> float:
         """The calibrated, pessimistic refit seconds of ``evaluation`` (what a second refit must fit in)."""
         low, high = _CALIBRATION_BOUNDS
         ratio = min(max(self._calibration.get(evaluation.strategy.family, 1.0), low), high)
-        return _SAFETY * ratio * self.seconds(evaluation) + _SLACK
+        return _SAFETY * ratio * self.seconds(evaluation, bagged) + _SLACK
+
+    def bags(self, evaluation, left: float | None) -> bool:
+        """Whether ``evaluation``'s refit is bagged: with bagging on, when the bag is expected to fit in ``left``
+        seconds (always without a budget). On a large table the bag of a slow family does not, and the member is
+        refitted on every row instead of being left out."""
+        return self.bagged and (left is None or self.expected(evaluation, bagged=True) <= left)
 
     def top_up_reserve(self, fitted_score: float):
         """The reserve of the search after the refit: nothing until a trial beats ``fitted_score``, then that
