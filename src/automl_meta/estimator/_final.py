@@ -158,7 +158,7 @@ def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refi
     every member can be refitted (or bagged) within the budget."""
     from automl_meta.estimator._stacking import StackedModel, choose_stack, member_shares
 
-    choice = choose_stack(evaluations, *target)
+    choice = choose_stack(evaluations, *target, seconds=None if budget is None else budget.left() - END_SECONDS)
     if choice is None or not choice.score > choice.average_score:
         if choice is not None:
             log.info("stack not taken: nested %s %.5f, the weighted average's %.5f", target[1], choice.score, choice.average_score)
@@ -170,7 +170,7 @@ def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refi
              choice.average_score)
     shares = member_shares(choice.stacker, len(models))
     members = tuple({"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(choice.members, shares))
-    stacker = type(choice.stacker).__name__
+    stacker = type(choice.stacker.steps[-1][1]).__name__
     return FinalModel(StackedModel(models, choice.stacker, target[2]), final.strategy, choice.score, members,
                       predictions=choice.predictions,
                       description=f"{stacker} stacked on " + " + ".join(str(m.strategy) for m in choice.members))

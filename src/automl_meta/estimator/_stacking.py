@@ -10,6 +10,7 @@ so that neither wins by fitting the noise of the folds it is scored on.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,8 @@ from sklearn.base import BaseEstimator
 #: The members a stacker combines: the best evaluation of this many distinct strategies (each is refitted or
 #: bagged, so the budget bounds them too).
 STACK_POOL = 5
+#: A budget with less time than this left makes no stack (its nested fits are folds + 1 linear fits).
+MIN_STACK_SECONDS = 1.0
 # Probabilities are clipped to [_EPS, 1 - _EPS] before their logarithm.
 _EPS = 1e-6
 
@@ -48,14 +51,21 @@ def stack_features(predictions: list, classes) -> np.ndarray:
 
 
 def make_stacker(classes):
+    """The stacker: standardized inputs (log-probabilities reach -14: unscaled, a 9-class logistic regression on 5
+    members took minutes to converge) and a linear model."""
     from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    return LinearRegression(positive=True) if classes is None else LogisticRegression(C=1.0, max_iter=1000)
+    # a loose tolerance: a stacker's few coefficients need not be exact, and a 9-class one took 3.4 s at 1e-4
+    model = LinearRegression(positive=True) if classes is None else LogisticRegression(C=1.0, max_iter=100, tol=1e-3)
+    return make_pipeline(StandardScaler(), model)
 
 
-def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight=None) -> StackChoice | None:
+def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight=None, seconds=None) -> StackChoice | None:
     """A stacker over the ``STACK_POOL`` best distinct strategies that kept out-of-fold predictions, with its
-    nested score and the nested score of Caruana's selection over the same members; None with fewer than two."""
+    nested score and the nested score of Caruana's selection over the same members; None with fewer than two,
+    or when the nested fits would not end within ``seconds`` (judged after the first fold)."""
     from automl_meta.estimator._ensemble import _fold_mean, _weighted_average, select_ensemble
     from automl_meta.evaluate import best_per_strategy
 
@@ -64,12 +74,15 @@ def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight
     scored = np.concatenate(folds)
     with_predictions = [e for e in evaluations if e.ok and e.predictions is not None and np.isfinite(e.predictions[scored]).all()]
     pool = best_per_strategy(with_predictions)[:STACK_POOL]
-    if len(pool) < 2 or len(folds) < 2:
+    if len(pool) < 2 or len(folds) < 2 or (seconds is not None and seconds < MIN_STACK_SECONDS):
         return None
     features = stack_features([e.predictions for e in pool], classes)
     stacked = np.zeros_like(pool[0].predictions, dtype=np.float64)
     averaged = np.zeros_like(stacked)
+    began = time.perf_counter()
     for i, test in enumerate(folds):
+        if i == 1 and seconds is not None and (time.perf_counter() - began) * (len(folds) + 1) > seconds:
+            return None  # the budget has no room for the other folds and the final stacker
         train = np.concatenate([f for j, f in enumerate(folds) if j != i])
         stacker = _fit(make_stacker(classes), features[train], y[train], None if sample_weight is None else sample_weight[train])
         stacked[test] = _predict(stacker, features[test], classes)
@@ -81,14 +94,16 @@ def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight
 
 
 def member_shares(stacker, n_members: int) -> list[float]:
-    """Each member's share of the stacker's absolute coefficients (what the leaderboard shows as its weight)."""
-    coef = np.abs(np.atleast_2d(stacker.coef_)).sum(axis=0).reshape(n_members, -1).sum(axis=1)
+    """Each member's share of the stacker's absolute coefficients on standardized inputs (what the leaderboard
+    shows as its weight)."""
+    coef = np.abs(np.atleast_2d(stacker.steps[-1][1].coef_)).sum(axis=0).reshape(n_members, -1).sum(axis=1)
     total = coef.sum()
     return [float(c / total) if total > 0 else 1.0 / n_members for c in coef]
 
 
 def _fit(stacker, features, y, weights):
-    return stacker.fit(features, y, sample_weight=weights)
+    step = stacker.steps[-1][0]
+    return stacker.fit(features, y, **({} if weights is None else {f"{step}__sample_weight": weights}))
 
 
 def _predict(stacker, features, classes) -> np.ndarray:
