@@ -34,18 +34,13 @@ def refitted_on_every_row(rows):
     on every row instead of bagged: AutoGluon's ``refit_full``, a model ``cv`` times lighter to keep and to
     predict with, whose members' scores were measured by cross-validation, not on unseen rows."""
     from automl_meta.estimator._ensemble import EnsembleModel
+    from automl_meta.estimator._final import RefitCache  # (imports this module: here, not at the top)
     from automl_meta.estimator._importance import build_for
     from automl_meta.estimator._stacking import StackedModel
-    from automl_meta.models import fit_model
 
     task = rows.task
-    build = build_for(rows, task.n_rows)
-    models = []
-    for strategy, _ in rows.members:
-        model = build(strategy)
-        with quiet_fit(rows.n_jobs):
-            fit_model(model, task.X, task.y, task.sample_weight)
-        models.append(model)
+    refits = RefitCache(build_for(rows, task.n_rows), task.X, task.y, rows.n_jobs, task.sample_weight)
+    models = [refits.fit(strategy)[0] for strategy, _ in rows.members]
     classes = None if task.classes is None else list(task.classes)
     if rows.stacker is not None:
         return StackedModel(models, rows.stacker, classes)
