@@ -117,7 +117,8 @@ def run_fit(args) -> int:
     kept = (f"an ensemble of {len(est.ensemble_)} strategies" if len(est.ensemble_) > 1 else f"best {est.best_strategy_}")
     combined = est.leaderboard_.loc[est.leaderboard_["origin"] == "ensemble", "strategy"].astype(str)
     kept = kept.replace("an ensemble", "a stack") if combined.str.contains(" stacked on ").any() else kept
-    bagged = est.quality == "best" and est.cv_ > 1 and not args.refit_full
+    members = est.best_estimator_.models if len(est.ensemble_) > 1 else [est.best_estimator_]
+    bagged = any(hasattr(m, "models") for m in members)  # a member that is its fold models (quality="best")
     if est.best_score_ == est.best_score_:  # not NaN: some trial finished
         print(f"{task!r}\n{trials} in {est.fit_seconds_:.1f} s; {kept} ({task.metric} {est.best_score_:.4f} in cross-validation), "
               + (f"each bagged over {est.cv_} folds of the {task.n_rows} rows" if bagged else f"refitted on all {task.n_rows} rows"))
