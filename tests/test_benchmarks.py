@@ -110,3 +110,26 @@ def test_every_benchmark_script_answers_help():
     for script in scripts:
         proc = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0 and "usage:" in proc.stdout, (script.name, proc.stderr[-2000:])
+
+
+def test_endtoend_summary_compares_each_preset_and_each_budget_on_the_same_tasks(harness):
+    """Each quality preset gets its win/tie/loss against every other method and a rank verdict among the peers
+    (the other presets left out); the by-budget table uses only tasks run at every budget, and says whether
+    quality='best' rises strictly with the budget."""
+    from harness.endtoend import summarize
+
+    rows = []
+    for task, base in (("a", 0.70), ("b", 0.80), ("c", 0.60)):
+        for budget, gain in ((30.0, 0.00), (120.0, 0.01)):
+            for method, offset in (("automl_meta", 0.0), ("automl_meta_best", 0.02), ("flaml_automl", 0.01)):
+                if task == "c" and method == "automl_meta_best" and budget == 120.0:
+                    continue  # not run yet: task c leaves best's by-budget row
+                rows.append({"task": task, "kind": "binary", "method": method, "budget_s": budget,
+                             "test_metric": base + offset + gain, "seconds": budget, "error": ""})
+    out = summarize(pd.DataFrame(rows), "stamp", "cmd")
+    assert "automl_meta_best win/tie/loss vs automl_meta 3/0/0, flaml_automl 3/0/0" in out
+    assert "30 s, automl_meta 2.00 (best flaml_automl 1.00): MISSED" in out
+    assert "30 s, automl_meta_best 1.00 (best automl_meta_best 1.00): MET" in out
+    by_budget = out[out.index("### mean test metric by budget"):]
+    assert "| automl_meta_best |" in by_budget and "|       2 |" in by_budget  # tasks a and b only
+    assert "0.7700 < 0.7800: MET" in by_budget  # best on a and b: (0.72 + 0.82) / 2, then + 0.01

@@ -49,26 +49,64 @@ def summarize(frame: pd.DataFrame, stamp: str, command: str) -> str:
                 "max overshoot %": [overshoot[m] if m in SEARCHING else float("nan") for m in order],
                 "failures": fails[order].sum().astype(int),
             }).loc[order]
-            wtl = []
-            if "automl_meta" in pivot:
-                for peer in order:
-                    if peer == "automl_meta":
-                        continue
-                    d = pivot["automl_meta"] - pivot[peer]
-                    wtl.append(f"{peer} {int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}")
             lines += [f"### budget {budget:g} s, {label} ({len(pivot)} tasks)", "", table.round(3).to_markdown(), ""]
-            lines += ["automl_meta win/tie/loss vs " + ", ".join(wtl), ""] if wtl else []
+            lines += [f"{ours} win/tie/loss vs {wtl}" for ours, wtl in _wins(pivot, order)] + [""]
             if label == "all":
-                mean_rank = ranks.mean()
-                best = mean_rank[mean_rank <= mean_rank.min() + 1e-9].index.tolist()
-                ours = mean_rank.get("automl_meta", float("nan"))
-                verdict = "MISSED" if "automl_meta" not in best else "MET" if len(best) == 1 else \
-                    "MET, tied with " + ", ".join(m for m in best if m != "automl_meta")
-                verdicts.append(f"{budget:g} s: automl_meta {ours:.2f}, best {mean_rank.min():.2f} "
-                                f"({', '.join(best)}): {verdict}")
-    if "automl_meta" in set(frame["method"]):  # a zero-shot-only run (--min-rows) has no search to judge
-        lines += ["Target (automl_meta has the best mean rank at every budget): " + "; ".join(verdicts), ""]
-    return "\n".join(lines + inference_summary(frame) + zero_shot_summary(frame))
+                verdicts += [_rank_verdict(pivot, ours, budget) for ours in PRESETS if ours in pivot]
+    if verdicts:  # a zero-shot-only run (--min-rows) has no search to judge
+        lines += ["Target (each preset has the best mean rank among the peers, the other presets left out): "
+                  + "; ".join(verdicts), ""]
+    return "\n".join(lines + by_budget_summary(frame) + inference_summary(frame) + zero_shot_summary(frame))
+
+
+#: The presets of automl_meta (``quality`` medium, best, fast): each is compared with every other method.
+PRESETS = ("automl_meta", "automl_meta_best", "automl_meta_fast")
+
+
+def _rank_verdict(pivot: pd.DataFrame, ours: str, budget: float) -> str:
+    """Whether preset ``ours`` has the best mean rank among itself and the peers (the other presets left out)."""
+    columns = [m for m in pivot.columns if m == ours or m not in PRESETS]
+    mean_rank = pivot[columns].rank(axis=1, ascending=False, method="average").mean()
+    best = mean_rank[mean_rank <= mean_rank.min() + 1e-9].index.tolist()
+    verdict = "MISSED" if ours not in best else "MET" if len(best) == 1 else \
+        "MET, tied with " + ", ".join(m for m in best if m != ours)
+    return f"{budget:g} s, {ours} {mean_rank[ours]:.2f} (best {', '.join(best)} {mean_rank.min():.2f}): {verdict}"
+
+
+def _wins(pivot: pd.DataFrame, order: list) -> list[tuple[str, str]]:
+    """(preset, "peer w/t/l, ...") for each preset in ``pivot``: its win/tie/loss against each other method."""
+    out = []
+    for ours in (m for m in PRESETS if m in pivot):
+        wtl = []
+        for peer in (m for m in order if m != ours):
+            d = pivot[ours] - pivot[peer]
+            wtl.append(f"{peer} {int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}")
+        out.append((ours, ", ".join(wtl)))
+    return out
+
+
+def by_budget_summary(frame: pd.DataFrame) -> list[str]:
+    """The mean test metric of each method at each budget, over the tasks every budget has for it (so that a
+    row compares budgets on the same tasks), and whether ``quality="best"``'s rises with the budget."""
+    budgets = sorted(frame["budget_s"].unique())
+    if len(budgets) < 2:
+        return []
+    rows = {}
+    for method, sub in frame.groupby("method"):
+        wide = sub.pivot_table(index="task", columns="budget_s", values="filled")
+        if wide.shape[1] == len(budgets):
+            wide = wide.dropna()
+            rows[method] = {f"{b:g} s": wide[b].mean() for b in budgets} | {"tasks": len(wide)}
+    if not rows:
+        return []
+    table = pd.DataFrame.from_dict(rows, orient="index").loc[[m for m in METHODS if m in rows]]
+    lines = ["### mean test metric by budget (tasks run at every budget)", "", table.round(4).to_markdown(), ""]
+    if "automl_meta_best" in table.index:
+        means = table.loc["automl_meta_best", [f"{b:g} s" for b in budgets]].to_numpy(dtype=float)
+        rising = bool(np.all(np.diff(means) > 0))
+        lines += [f"Target (quality='best' strictly rising with the budget): {' < '.join(f'{m:.4f}' for m in means)}"
+                  f": {'MET' if rising else 'MISSED'}", ""]
+    return lines
 
 
 def inference_summary(frame: pd.DataFrame) -> list[str]:
