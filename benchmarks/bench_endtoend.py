@@ -30,8 +30,8 @@ A method that raises is recorded with its error and, for ranks, given the score 
 (AUC 0.5, R² 0) — failures count against it, as in the AutoML Benchmark.
 
 Writes benchmarks/results/endtoend.csv (task, kind, method, budget_s, test_metric, seconds, error; resumable)
-and endtoend.md (mean rank, win/tie/loss of each automl_meta preset against each other method, the mean test metric by budget, seconds and the searching methods'
-budget overshoot, per kind and budget).
+and endtoend.md (mean rank, win/tie/loss of each automl_meta preset against each other method, seconds and the
+searching methods' budget overshoot, per kind and budget; the mean test metric by budget; inference costs).
 
 Usage: python benchmarks/bench_endtoend.py [--tasks 16] [--budgets 30,120] [--metadataset PATH] [--smoke]
 """
