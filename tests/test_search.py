@@ -132,6 +132,14 @@ def test_a_budget_reserve_keeps_part_of_the_time_budget_free(tasks_by_kind):
     assert budget.left() > 10  # the caller's budget still has what the search kept free
 
 
+def test_a_budget_s_stop_condition_ends_the_search_and_leaves_the_rest(tasks_by_kind):
+    budget = Budget(20).stop_when(lambda evaluations: len(evaluations) >= 3)
+    result = search(tasks_by_kind["binary"], time_budget=budget, metadataset=False, families=["linear"],
+                    evaluator=Evaluator(cv=3, isolate=False))
+    assert len(result.evaluations) == 3 and budget.free(result.evaluations) == 0.0
+    assert budget.left() > 10 and budget.stop_when(None).free(result.evaluations) > 10  # what follows has it
+
+
 def test_budget_counts_down_and_keeps_its_reserve():
     budget = Budget(30)
     assert 29 < budget.left() <= 30 and budget.elapsed() >= 0 and budget.reserved() == 0

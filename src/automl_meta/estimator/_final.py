@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from automl_meta._internal._threads import quiet_fit
-from automl_meta.estimator._bagging import bagged_model
+from automl_meta.estimator._bagging import bagged_model, fit_fold_models
 from automl_meta.models import fit_model, with_time_limit
 
 log = logging.getLogger("automl_meta.estimator")
@@ -68,7 +68,7 @@ class RefitCache:
         self._build, self._X, self._y, self._n_jobs = build, X, y, n_jobs
         self._weights, self._bag_folds, self._classes = sample_weight, bag_folds, classes
         self._seconds_left = seconds_left or (lambda: None)
-        self._models = {}
+        self._models, self._seconds, self._bags = {}, {}, set()
 
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
@@ -79,18 +79,43 @@ class RefitCache:
         if strategy.key in self._models:
             return self._models[strategy.key], 0.0
         began = time.perf_counter()
-        left = self._seconds_left()
-        build = lambda s: with_time_limit(self._build(s), None if left is None else left - END_SECONDS)  # noqa: E731
+        build = self._builder()
         if bag and self._bag_folds is not None:
             model = bagged_model(build, strategy, self._X, self._y, self._bag_folds, self._n_jobs, self._weights,
                                  self._classes)
+            self._bags.add(strategy.key)
         else:
             model = build(strategy)
             # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
             with quiet_fit(self._n_jobs):
                 fit_model(model, self._X, self._y, self._weights)
         self._models[strategy.key] = model
-        return model, time.perf_counter() - began
+        self._seconds[strategy.key] = time.perf_counter() - began
+        return model, self._seconds[strategy.key]
+
+    def _builder(self):
+        """``build`` with the budget's deadline: a family that trains in epochs stops starting them then."""
+        left = self._seconds_left()
+        return lambda s: with_time_limit(self._build(s), None if left is None else left - END_SECONDS)
+
+    def is_bag(self, strategy) -> bool:
+        """Whether ``strategy``'s model here is a bag of fold models."""
+        return strategy.key in self._bags
+
+    def seconds(self, strategy) -> float:
+        """The seconds ``strategy``'s first fit here took (its first bag set, when bagged)."""
+        return self._seconds[strategy.key]
+
+    def bag_size(self, strategy) -> int:
+        return len(self._models[strategy.key].models)
+
+    def add_bag_set(self, strategy, folds) -> None:
+        """One more model per fold of ``folds`` in ``strategy``'s bag (repeated k-fold bagging), in place: the
+        final model, which holds the bag, predicts with every set."""
+        build = self._builder()
+        bag = self._models[strategy.key]
+        more = fit_fold_models(build, strategy, self._X, self._y, folds, self._n_jobs, self._weights)
+        bag.models, bag.weights = list(bag.models) + more, list(bag.weights) + [1.0] * len(more)
 
 
 def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:

@@ -33,6 +33,7 @@ class Budget:
         self.start = time.perf_counter()
         self.deadline = self.start + self.seconds
         self._reserve = None
+        self._stop = None
 
     def elapsed(self) -> float:
         """Seconds since the budget started."""
@@ -55,8 +56,18 @@ class Budget:
             return 0.0
         return float(self._reserve(evaluations) if callable(self._reserve) else self._reserve)
 
+    def stop_when(self, condition) -> "Budget":
+        """End the current step early once ``condition(evaluations)`` holds (a search that stopped finding
+        better strategies): ``free`` is then 0, and the time left goes to what follows. None: never. Returns
+        the budget."""
+        self._stop = condition
+        return self
+
     def free(self, evaluations=()) -> float:
-        """Seconds the current step may still spend: what is left minus the reserve."""
+        """Seconds the current step may still spend: what is left minus the reserve (0 once the step's stop
+        condition holds)."""
+        if self._stop is not None and self._stop(evaluations):
+            return 0.0
         return self.left() - self.reserved(evaluations)
 
     def __repr__(self) -> str:

@@ -1,0 +1,45 @@
+"""estimator/_variance.py: quality="best" stops exploring once more trials stop paying (the plateau) and spends
+the time left on more bag sets of its members."""
+
+import numpy as np
+import pandas as pd
+
+from automl_meta import AutoMetaClassifier
+from automl_meta.estimator import _variance
+from automl_meta.evaluate import Evaluation
+from automl_meta.space import Strategy
+
+
+def _evaluations(scores, spread=0.02):
+    """Successful evaluations of these mean scores, 5 fold scores each, ``spread`` apart around the mean."""
+    offsets = np.linspace(-spread, spread, 5)
+    return [Evaluation(Strategy.default("linear"), "roc_auc", "ok", score=s, fold_scores=list(s + offsets))
+            for s in scores]
+
+
+def test_a_search_has_plateaued_when_its_latest_trials_gained_less_than_the_best_s_noise():
+    # standard error of the best's fold scores: std(linspace(-.02, .02, 5), ddof=1) / sqrt(5) = 0.0071
+    flat = [0.80] * 20 + [0.801] * 10  # the last third gained 0.001: noise
+    assert _variance.plateaued(_evaluations(flat))
+    rising = [0.80] * 20 + [0.83] * 10  # the last third gained 0.03: more than the noise
+    assert not _variance.plateaued(_evaluations(rising))
+    assert not _variance.plateaued(_evaluations(flat, spread=0.0001))  # precise folds: 0.001 is a real gain
+    assert not _variance.plateaued(_evaluations([0.80] * 19))  # too few trials to judge
+    failed = [Evaluation(Strategy.default("linear"), "roc_auc", "error", error="x") for _ in range(30)]
+    assert not _variance.plateaued(failed + _evaluations([0.8] * 5))  # failures do not count
+
+
+def test_quality_best_adds_bag_sets_when_its_search_plateaus(monkeypatch, caplog):
+    # a table the linear family fits at once: its trials hardly differ, so the search plateaus early
+    monkeypatch.setattr(_variance, "PLATEAU_MIN_TRIALS", 4)
+    monkeypatch.setattr(_variance, "PLATEAU_WINDOW", 2)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(300), "b": rng.randn(300)})
+    y = np.where(X["a"] + rng.randn(300) > 0, "pos", "neg")
+    caplog.set_level("INFO", logger="automl_meta.estimator")
+    model = AutoMetaClassifier(time_budget=10, cv=3, quality="best", families=["linear"], warm_start=False,
+                               metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    members = model.best_estimator_.models if len(model.ensemble_) > 1 else [model.best_estimator_]
+    assert any("more bag set" in r.getMessage() for r in caplog.records)
+    assert all(len(m.models) == 3 * _variance.MAX_BAG_SETS for m in members)  # 3 folds, every set
+    assert model.predict_proba(X).shape == (300, 2)
