@@ -29,10 +29,23 @@ def test_a_search_has_plateaued_when_its_latest_trials_gained_less_than_the_best
     assert not _variance.plateaued(failed + _evaluations([0.8] * 5))  # failures do not count
 
 
+def test_a_plateau_ends_the_search_only_after_half_the_budget_and_for_good():
+    from automl_meta.search import Budget
+
+    flat = _evaluations([0.80] * 30)
+    budget = Budget(1000)
+    stop = _variance.PlateauStop(budget)
+    assert not stop(flat) and not stop.fired  # 0 of 1,000 s spent: a quiet spell, not yet a plateau
+    budget.start -= 600  # (as if 600 s had passed)
+    assert stop(flat) and stop.fired
+    assert stop(_evaluations([0.80] * 20 + [0.9] * 10))  # once fired, the search stays ended
+
+
 def test_quality_best_adds_bag_sets_when_its_search_plateaus(monkeypatch, caplog):
     # a table the linear family fits at once: its trials hardly differ, so the search plateaus early
     monkeypatch.setattr(_variance, "PLATEAU_MIN_TRIALS", 4)
     monkeypatch.setattr(_variance, "PLATEAU_WINDOW", 2)
+    monkeypatch.setattr(_variance, "PLATEAU_MIN_SHARE", 0.2)
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.randn(300), "b": rng.randn(300)})
     y = np.where(X["a"] + rng.randn(300) > 0, "pos", "neg")

@@ -23,7 +23,7 @@ from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, w
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
-from automl_meta.estimator._variance import MAX_BAG_SETS, plateaued, with_more_bag_sets
+from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -391,7 +391,7 @@ class _AutoMetaBase(BaseEstimator):
                                   "meta-features. Give a larger budget.")
             budget.reserve(plan.search_reserve)
             # quality="best": exploring stops when more trials stop paying; the rest goes to more bag sets
-            budget.stop_when(plateaued if self._bags(task) else None)
+            budget.stop_when(PlateauStop(budget) if self._bags(task) else None)
         result = search(
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
             enqueue=warm, families=self.families, storage=self.storage,
@@ -435,10 +435,11 @@ class _AutoMetaBase(BaseEstimator):
                 final = with_stack(final, result.evaluations, target, plan, budget, refits)
         if best is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, plan.seconds(best, bag))
-            if self._bags(task) and plateaued(result.evaluations):  # the search stopped early: variance now
+            stop, _ = budget.stopped_by, budget.stop_when(None)  # (the top-up search runs to the budget's end)
+            if getattr(stop, "fired", False):  # the search plateaued: variance, not more trials
                 fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, MAX_BAG_SETS)]
                 with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
-            budget.stop_when(None)
+                return final
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
         return final
 
@@ -785,9 +786,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         averaged; about ``cv - 1`` times the refit's seconds and ``cv`` times the prediction cost and size, for
         members that score better on unseen rows (``benchmarks/results/ensemble_v2.md``: 9 of 12 held-out
         tasks). With validation data (``X_val``) the members are refitted on every row, as with ``"medium"``.
-        Under a time budget ``"best"`` stops exploring once more trials stop paying (no gain beyond the best
-        trial's fold noise over the latest third of the trials) and spends the time left on more bag sets
-        (repeated k-fold bagging, up to 3 sets) before more trials (docs/USER_GUIDE.md).
+        Under a time budget ``"best"`` stops exploring once more trials stop paying (after half the budget, no
+        gain beyond the best trial's fold noise over the latest third of the trials) and spends the time left
+        on a second bag set (repeated k-fold bagging; docs/USER_GUIDE.md).
 
     Attributes
     ----------

@@ -22,8 +22,12 @@ PLATEAU_MIN_TRIALS = 20
 #: The window of latest successful trials (at least this many, and at least a third of them) whose gain is
 #: weighed against the folds' noise.
 PLATEAU_WINDOW = 10
-#: Bag sets per member at most (each one more model per fold: the predict time and size grow with them).
-MAX_BAG_SETS = 3
+#: The share of the budget the search explores before a plateau may end it (a short search's quiet spell is
+#: not yet a plateau: at 30 s, stopping at the first one lost 0.038 of ROC AUC on a table, and gained elsewhere).
+PLATEAU_MIN_SHARE = 0.5
+#: Bag sets per member at most (each one more model per fold: the predict time and size grow with them; with 3
+#: sets a bagged forest ensemble of a 12,000-row table took 260 MB).
+MAX_BAG_SETS = 2
 # A set's seconds are expected within this factor of its first set's (the same fits on other rows).
 _SAFETY = 1.25
 
@@ -44,6 +48,19 @@ def plateaued(evaluations) -> bool:
         return False
     noise = float(np.std(folds, ddof=1) / math.sqrt(len(folds)))
     return best.score - before <= noise
+
+
+class PlateauStop:
+    """The stop condition of a ``quality="best"`` search under ``budget`` (``Budget.stop_when``): true once half
+    the budget is spent and the search has :func:`plateaued`; ``fired`` says whether it ended the search."""
+
+    def __init__(self, budget):
+        self.budget, self.fired = budget, False
+
+    def __call__(self, evaluations) -> bool:
+        if not self.fired and self.budget.elapsed() >= PLATEAU_MIN_SHARE * self.budget.seconds:
+            self.fired = plateaued(evaluations)
+        return self.fired
 
 
 def with_more_bag_sets(final, refits, fold_sets, budget, end_seconds: float) -> int:

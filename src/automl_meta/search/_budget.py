@@ -63,6 +63,11 @@ class Budget:
         self._stop = condition
         return self
 
+    @property
+    def stopped_by(self):
+        """The current step's stop condition (None: none)."""
+        return self._stop
+
     def free(self, evaluations=()) -> float:
         """Seconds the current step may still spend: what is left minus the reserve (0 once the step's stop
         condition holds)."""
