@@ -22,7 +22,7 @@ from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
-from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
+from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows, searched_families
 from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
@@ -247,7 +247,7 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.metamodel import machine_factor, prefetch_metamodel
         from automl_meta.models import resolve_device
         from automl_meta._internal._callbacks import check_callbacks, notify
-        from automl_meta.search import Budget, resolve_families
+        from automl_meta.search import Budget
 
         start = time.perf_counter()
         self._check_params()
@@ -260,8 +260,8 @@ class _AutoMetaBase(BaseEstimator):
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val), sample_weight)
         class_weights = decision_weights(getattr(self, "class_weight", None), task)  # checked before any trial
-        resolve_families(self.families, task.kind)  # a misspelt family is named now, not as "no candidate" later
         setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
+        self.families_ = searched_families(self.families, task.kind, task.n_rows, setting.search_rows)
         client, own_client = self._client()
         n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
         isolate = budget is not None or self.time_limit is not None or n_workers > 1 or client is not None
@@ -271,7 +271,7 @@ class _AutoMetaBase(BaseEstimator):
                               keep_predictions=self._ensembles() or is_thresholded(task.scoring), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:
-            _import_in_background(self.families)  # so that the final refit does not pay for the imports
+            _import_in_background(self.families_)  # so that the final refit does not pay for the imports
         try:
             found = self._search_and_refit(task, evaluator, budget, setting)
         finally:
@@ -394,7 +394,7 @@ class _AutoMetaBase(BaseEstimator):
             budget.stop_when(PlateauStop(budget) if self._bags(task) else None)
         result = search(
             task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
-            enqueue=warm, families=self.families, storage=self.storage,
+            enqueue=warm, families=self.families_, storage=self.storage,
             sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()), metadataset=self.metadataset,
             metafeatures=metafeatures, random_state=self._seed(), progress=self.progress, callbacks=self.callbacks,
         )
@@ -485,7 +485,7 @@ class _AutoMetaBase(BaseEstimator):
         left = max(budget.left(), 0.5)
         if metamodel is not None and task is not None:
             try:
-                top = metamodel.recommend(metafeatures, k=1, kind=task.kind, families=self.families, n_rows=task.n_rows,
+                top = metamodel.recommend(metafeatures, k=1, kind=task.kind, families=self.families_, n_rows=task.n_rows,
                                           folds=1, max_seconds=left, device=resolve_device(self.device),
                                           seconds_scale=setting.machine_factor)[0]
             except ConfigError:  # no candidate of the searched families
@@ -510,7 +510,7 @@ class _AutoMetaBase(BaseEstimator):
         budget.reserve(lambda evaluations: top_up_reserve(evaluations) + END_SECONDS)
         log.info("%.1f s of the budget left after the refit: searching on", budget.left())
         more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study,
-                      families=self.families, metadataset=self.metadataset, metafeatures=metafeatures,
+                      families=self.families_, metadataset=self.metadataset, metafeatures=metafeatures,
                       random_state=self._seed(), progress=self.progress, callbacks=self.callbacks)
         result.extend(more)
         if self._ensembles() and more.evaluations:  # the new trials may join (members that fit)
@@ -550,7 +550,7 @@ class _AutoMetaBase(BaseEstimator):
                 return None  # warned already: the search runs cold
             from automl_meta.search import MetaGuidedSampler, family_weights
 
-            weights = family_weights(metamodel, metafeatures, task.kind, families=self.families)
+            weights = family_weights(metamodel, metafeatures, task.kind, families=self.families_)
             log.info("guided sampler: family weights %s", {f: round(w, 3) for f, w in weights.items()})
             return MetaGuidedSampler(weights, seed=seed)
         return self.sampler
@@ -564,7 +564,7 @@ class _AutoMetaBase(BaseEstimator):
             return [], []
         from automl_meta.models import resolve_device
 
-        params = dict(kind=task.kind, families=self.families, n_rows=setting.search_rows, folds=setting.cv,
+        params = dict(kind=task.kind, families=self.families_, n_rows=setting.search_rows, folds=setting.cv,
                       max_seconds=budget.seconds / 4 if budget is not None else (self.time_limit or WARM_START_SECONDS),
                       device=resolve_device(self.device), seconds_scale=setting.machine_factor)
         if self.warm_start == "adaptive":
@@ -746,7 +746,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     time_limit : float, optional
         Seconds per trial.
     families : list of str, optional
-        Restrict the search to these model families.
+        Restrict the search to these model families. None: every available one, except that a time-budgeted
+        fit of a table at least 4 times larger than the rows its trials score strategies on leaves out
+        ``svm_rbf`` and ``knn``, whose final model cannot use the rest (``families_`` says what was searched).
     progress : bool, default=False
     sampler : {"tpe", "guided"} or optuna.samplers.BaseSampler, default="tpe"
         How trials after the warm starts are chosen: Optuna's multivariate TPE; "guided": TPE whose model family
@@ -818,6 +820,7 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         ``predict_proba`` is unchanged.
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
+    families_ : list of str, the model families searched
     cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning); 1
         with validation data (``X_val``)
     date_orders_ : dict, the columns read as dates and how (``Task.date_orders``): predict reads a batch's dates
