@@ -71,6 +71,8 @@ def _parser():
     parser.add_argument("--budgets", default="30,120")
     parser.add_argument("--min-rows", type=int, default=0,
                         help="sample only corpus tasks of more than this many rows (the size targets)")
+    parser.add_argument("--also", default="", help="other result files (comma-separated CSVs) whose rows join the "
+                                                  "summary where this run has none (earlier runs of the peers)")
     parser.add_argument("--only", help="run only these task names (comma-separated), e.g. one part of the tasks "
                                        "per process in its own --out-dir; concatenate the CSVs and --summarize-only")
     return parser
@@ -78,6 +80,17 @@ def _parser():
 
 def _cell(done, task, method, budget) -> pd.DataFrame:
     return done[(done["task"] == task.name) & (done["method"] == method) & (done["budget_s"] == budget)]
+
+
+def with_rows_of(done: pd.DataFrame, paths) -> pd.DataFrame:
+    """``done`` and the rows of the result files ``paths`` for the (task, method, budget) cells it lacks."""
+    key = ["task", "method", "budget_s"]
+    for path in paths:
+        other = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        have = set(map(tuple, done[key].astype(str).to_numpy()))
+        new = other[[tuple(r) not in have for r in other[key].astype(str).to_numpy()]]
+        done = pd.concat([done, new], ignore_index=True)
+    return done
 
 
 def _run_task(task, path, scratch, methods, budgets, done, out, seed) -> pd.DataFrame:
@@ -126,12 +139,14 @@ def main() -> None:
         args.tasks, args.sample, args.folds, args.budgets = 1, 1, 1, "10"
     args.out_dir.mkdir(parents=True, exist_ok=True)
     out = args.out_dir / "endtoend.csv"
-    methods = available([m for m in args.methods.split(",") if m])
+    methods = [m for m in args.methods.split(",") if m]
+    methods = methods if args.summarize_only else available(methods)  # a summary needs no package
     budgets = [float(b) for b in args.budgets.split(",")]
     done = pd.read_csv(out, keep_default_na=False, na_values=[""]) if out.exists() else pd.DataFrame(columns=COLUMNS)
     if not args.summarize_only:
         done = _run(args, methods, budgets, done, out)
-    ran = done[done["method"].isin(methods)]
+    ran = with_rows_of(done, [Path(p) for p in args.also.split(",") if p])
+    ran = ran[ran["method"].isin(methods)]
     report = summarize(ran, machine_stamp(), command)
     (args.out_dir / "endtoend.md").write_text(report + "\n")
     plot(ran, args.out_dir / "endtoend_rank.png")

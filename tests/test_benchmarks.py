@@ -133,3 +133,15 @@ def test_endtoend_summary_compares_each_preset_and_each_budget_on_the_same_tasks
     by_budget = out[out.index("### mean test metric by budget"):]
     assert "| automl_meta_best |" in by_budget and "|       2 |" in by_budget  # tasks a and b only
     assert "0.7700 < 0.7800: MET" in by_budget  # best on a and b: (0.72 + 0.82) / 2, then + 0.01
+
+
+def test_endtoend_summary_takes_earlier_runs_rows_only_for_the_cells_it_lacks(harness, tmp_path):
+    from bench_endtoend import with_rows_of
+
+    ours = pd.DataFrame({"task": ["a", "a"], "method": ["automl_meta", "flaml_automl"], "budget_s": [30.0, 30.0],
+                         "test_metric": [0.9, 0.8]})
+    earlier = ours.assign(test_metric=[0.1, 0.2])
+    earlier.loc[2] = ["a", "autogluon_best", 600.0, 0.7]
+    earlier.to_csv(tmp_path / "earlier.csv", index=False)
+    both = with_rows_of(ours, [tmp_path / "earlier.csv"])
+    assert sorted(both["test_metric"]) == [0.7, 0.8, 0.9]  # this run's cells kept; only the missing one added
