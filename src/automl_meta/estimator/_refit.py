@@ -36,7 +36,7 @@ _CALIBRATION_BOUNDS = (0.25, 4.0)
 # out (unless the user named the families) those whose final model cannot use the rows it did not see: an RBF
 # SVM fits at most SVM_MAX_ROWS rows whatever the table, and k-nearest neighbours' predictions cost time in every
 # training row. Chosen on an 18,000-row subsample of 500,000 rows they ended a 60 s fit at a test ROC AUC of
-# 0.9655 (FLAML's XGBoost: 0.9805), with the refit's 22 s unused (benchmarks/results/large_tables.md).
+# 0.9655 (FLAML's XGBoost: 0.9805), with the refit's 22 s unused (benchmarks/results/large_tables_before_families.md).
 _SUBSAMPLED_FACTOR = 4
 _NOT_SCALING = ("svm_rbf", "knn")
 
