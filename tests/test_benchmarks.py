@@ -145,3 +145,25 @@ def test_endtoend_summary_takes_earlier_runs_rows_only_for_the_cells_it_lacks(ha
     earlier.to_csv(tmp_path / "earlier.csv", index=False)
     both = with_rows_of(ours, [tmp_path / "earlier.csv"])
     assert sorted(both["test_metric"]) == [0.7, 0.8, 0.9]  # this run's cells kept; only the missing one added
+
+
+def test_selection_rules_and_summary(harness):
+    """bench_selection: the 1-SE rule takes the fastest trial within one standard error of the best; the summary
+    compares every rule with the best single trial and with Caruana's selection, task by task."""
+    from bench_selection import one_se_cheapest, summarize
+
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.space import Strategy
+
+    def trial(score, seconds):
+        return Evaluation(Strategy.default("linear"), "roc_auc", "ok", score=score, fit_seconds=seconds,
+                          fold_scores=[score - 0.02, score, score + 0.02])  # standard error 0.0115
+
+    best, near_and_fast, far_and_faster = trial(0.80, 5.0), trial(0.79, 1.0), trial(0.70, 0.1)
+    assert one_se_cheapest([best, near_and_fast, far_and_faster]) is near_and_fast
+    rows = pd.DataFrame([{"task": t, "rule": r, "test_metric": v, "fit_seconds": 10.0, "rescore_seconds": 1.0}
+                         for t, scores in (("a", (0.80, 0.82, 0.81)), ("b", (0.70, 0.70, 0.69)))
+                         for r, v in zip(("argmax", "caruana", "rescore top-5"), scores)])
+    out = summarize(rows, "stamp", "cmd")
+    assert "| rescore top-5 |       2 |               0.75 | 1/0/1" in out  # vs argmax: +0.01 on a, -0.01 on b
+    assert "re-scoring the leaders on fresh folds 2 s in all (10% of the fits' time)" in out
