@@ -132,7 +132,7 @@ def test_endtoend_summary_compares_each_preset_and_each_budget_on_the_same_tasks
     assert "30 s, automl_meta_best 1.00 (best automl_meta_best 1.00): MET" in out
     by_budget = out[out.index("### mean test metric by budget"):]
     assert "| automl_meta_best |" in by_budget and "|       2 |" in by_budget  # tasks a and b only
-    assert "0.7700 < 0.7800: MET" in by_budget  # best on a and b: (0.72 + 0.82) / 2, then + 0.01
+    assert "0.7700 -> 0.7800: MET" in by_budget  # best on a and b: (0.72 + 0.82) / 2, then + 0.01
 
 
 def test_endtoend_summary_takes_earlier_runs_rows_only_for_the_cells_it_lacks(harness, tmp_path):

@@ -104,7 +104,7 @@ def by_budget_summary(frame: pd.DataFrame) -> list[str]:
     if "automl_meta_best" in table.index:
         means = table.loc["automl_meta_best", [f"{b:g} s" for b in budgets]].to_numpy(dtype=float)
         rising = bool(np.all(np.diff(means) > 0))
-        lines += [f"Target (quality='best' strictly rising with the budget): {' < '.join(f'{m:.4f}' for m in means)}"
+        lines += [f"Target (quality='best' strictly rising with the budget): {' -> '.join(f'{m:.4f}' for m in means)}"
                   f": {'MET' if rising else 'MISSED'}", ""]
     return lines
 
