@@ -748,7 +748,7 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     families : list of str, optional
         Restrict the search to these model families. None: every available one, except that a time-budgeted
         fit of a table at least 4 times larger than the rows its trials score strategies on leaves out
-        ``svm_rbf`` and ``knn``, whose final model cannot use the rest (``families_`` says what was searched).
+        ``svm_rbf``, which fits at most 2,000 rows (``families_`` says what was searched).
     progress : bool, default=False
     sampler : {"tpe", "guided"} or optuna.samplers.BaseSampler, default="tpe"
         How trials after the warm starts are chosen: Optuna's multivariate TPE; "guided": TPE whose model family
