@@ -168,13 +168,3 @@ def test_a_member_is_bagged_only_when_its_bag_fits_in_the_time_left():
     assert plan.choose([trial], 3.0) is trial  # chosen by its plain refit, which fits
     assert not RefitPlan(10_000, 10_000, 5, 60).bags(trial, 60.0)  # bagging off: never
 
-
-def test_a_large_table_searched_on_a_subsample_leaves_out_the_families_that_cannot_use_the_rest():
-    from automl_meta.estimator._refit import searched_families
-
-    every = searched_families(None, "binary", 1000, 1000)
-    assert {"svm_rbf", "knn"} <= set(every)
-    large = searched_families(None, "binary", 500_000, 18_000)
-    assert set(large) == set(every) - {"svm_rbf"}
-    assert searched_families(None, "binary", 60_000, 18_000) == every  # under 4 times the rows searched
-    assert searched_families(["knn", "linear"], "binary", 500_000, 18_000) == ["knn", "linear"]  # named: kept

@@ -32,14 +32,6 @@ _SEARCH_ROWS_PER_SECOND = 300
 _MIN_SEARCH_ROWS = 2000
 # A measured/estimated refit ratio corrects later estimates of the same family within these bounds.
 _CALIBRATION_BOUNDS = (0.25, 4.0)
-# On a table at least this many times larger than the rows its trials score strategies on, the search leaves
-# out (unless the user named the families) those whose final model cannot use the rows it did not see: an RBF
-# SVM fits at most SVM_MAX_ROWS rows whatever the table (bagged on 500,000 rows, a 60 s fit of SVMs scored a
-# test ROC AUC of 0.746; benchmarks/results/large_tables_before_families.md). k-nearest neighbours is kept: left
-# out too, the 500,000-row fit ended with a weak XGBoost (0.819 against kNN's 0.966), the one whose refit on
-# every row fitted the time left (benchmarks/results/large_tables_without_knn.md).
-_SUBSAMPLED_FACTOR = 4
-_NOT_SCALING = ("svm_rbf",)
 
 
 def search_rows(n_rows: int, time_budget: float | None) -> int:
@@ -47,18 +39,6 @@ def search_rows(n_rows: int, time_budget: float | None) -> int:
     if time_budget is None:
         return n_rows
     return min(n_rows, max(_MIN_SEARCH_ROWS, int(time_budget * _SEARCH_ROWS_PER_SECOND)))
-
-
-def searched_families(families, kind: str, n_rows: int, rows_searched: int) -> list[str]:
-    """The families a fit searches: ``families`` (checked before anything else runs: a misspelt family is named
-    at once, not as "no candidate" later), or every available one, less, on a table searched on a small share of
-    its rows, those whose final model cannot use the rest (:data:`_NOT_SCALING`)."""
-    from automl_meta.search import resolve_families
-
-    resolved = resolve_families(families, kind)
-    if families is not None or n_rows < _SUBSAMPLED_FACTOR * rows_searched:
-        return resolved
-    return [f for f in resolved if f not in _NOT_SCALING] or resolved
 
 
 class RefitPlan:
