@@ -28,7 +28,7 @@ def test_a_bagged_member_s_fold_models_are_the_trial_s():
     strategy = Strategy.default("random_forest")
     trial = cross_validate(strategy, task, random_state=3, device="cpu", keep_predictions=True)
     folds = splits(task, 4, 3)
-    bagged = bagged_model(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device="cpu", random_state=3),
+    bagged = bagged_model(lambda s, n_rows=task.n_rows: build_model(s, task.kind, n_rows=n_rows, device="cpu", random_state=3),
                           strategy, task.X, task.y, folds, 1, classes=list(task.classes))
     assert len(bagged.models) == 4 and bagged.weights == [1.0] * 4
     for model, (_, test) in zip(bagged.models, folds):
@@ -168,3 +168,21 @@ def test_a_member_is_bagged_only_when_its_bag_fits_in_the_time_left():
     assert plan.choose([trial], 3.0) is trial  # chosen by its plain refit, which fits
     assert not RefitPlan(10_000, 10_000, 5, 60).bags(trial, 60.0)  # bagging off: never
 
+
+
+def test_fold_models_are_built_for_a_fold_s_rows():
+    # k-NN's neighbours are capped at the training rows: a fold has fewer than the table (a bag of k = 50 on a
+    # 60-row table's folds of 40 rows could not predict)
+    from automl_meta.data import Task
+    from automl_meta.estimator._bagging import bagged_model
+    from automl_meta.evaluate import splits
+    from automl_meta.models import build_model
+    from automl_meta.space import Strategy
+
+    X, y = _table(n=60)
+    task = Task(X, y, cv=3)
+    strategy = Strategy("knn", {"n_neighbors": 50, "weights": "distance", "p": 2})
+    bagged = bagged_model(lambda s, n_rows=task.n_rows: build_model(s, task.kind, n_rows=n_rows, device="cpu"),
+                          strategy, task.X, task.y, splits(task, 3, 0), 1, classes=list(task.classes))
+    assert all(m.steps[-1][1].n_neighbors < 40 for m in bagged.models)
+    assert bagged.predict_proba(task.X).shape == (60, 2)

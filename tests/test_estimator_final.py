@@ -33,10 +33,10 @@ def _data(n=80, seed=0):
 
 
 def _cache(X, y, builds=None):
-    def build(strategy):
+    def build(strategy, n_rows=len(X)):
         if builds is not None:
             builds.append(strategy.key)
-        return build_model(strategy, "regression", n_rows=len(X), device="cpu", random_state=0)
+        return build_model(strategy, "regression", n_rows=n_rows, device="cpu", random_state=0)
 
     return RefitCache(build, X, y, n_jobs=1)
 

@@ -13,12 +13,14 @@ from automl_meta._internal._threads import quiet_fit
 
 
 def fit_fold_models(build, strategy, X: pd.DataFrame, y: pd.Series, folds, n_jobs: int, weights=None) -> list:
-    """``strategy``'s model (``build(strategy)``) fitted on the training rows of each of ``folds`` ((train, test)
-    positions in ``X``), in fold order, as the trials fit theirs (an MLP's folds at once, as one stacked network)."""
+    """``strategy``'s model (``build(strategy, n_rows=...)``) fitted on the training rows of each of ``folds``
+    ((train, test) positions in ``X``), in fold order, as the trials fit theirs (an MLP's folds at once, as one
+    stacked network); built for a fold's rows, as the trials' are (k-NN's neighbours are capped at them)."""
     from automl_meta.evaluate import fold_models
 
     with quiet_fit(n_jobs):
-        return list(fold_models(build(strategy), X, y, folds, n_jobs, weights))
+        template = build(strategy, n_rows=min(len(train) for train, _ in folds))
+        return list(fold_models(template, X, y, folds, n_jobs, weights))
 
 
 def bagged_model(build, strategy, X: pd.DataFrame, y: pd.Series, folds, n_jobs: int, weights=None, classes=None):

@@ -418,7 +418,7 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.models import build_model
 
         strategy, score, best = self._choose(result, plan, budget, fallback)
-        refits = RefitCache(lambda s: build_model(s, task.kind, n_rows=task.n_rows, device=self.device,
+        refits = RefitCache(lambda s, n_rows=task.n_rows: build_model(s, task.kind, n_rows=n_rows, device=self.device,
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
                             task.X, task.y, _cores(self.n_jobs), task.sample_weight,
                             bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) else None,

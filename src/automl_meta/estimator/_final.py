@@ -96,7 +96,7 @@ class RefitCache:
     def _builder(self):
         """``build`` with the budget's deadline: a family that trains in epochs stops starting them then."""
         left = self._seconds_left()
-        return lambda s: with_time_limit(self._build(s), None if left is None else left - END_SECONDS)
+        return lambda s, **options: with_time_limit(self._build(s, **options), None if left is None else left - END_SECONDS)
 
     def is_bag(self, strategy) -> bool:
         """Whether ``strategy``'s model here is a bag of fold models."""

@@ -103,11 +103,12 @@ class _FoldScore:
 
 
 def build_for(rows: TrainingRows, n_rows: int):
-    """``build(strategy)``: the unfitted model of a strategy, as the fit built its models."""
+    """``build(strategy, n_rows=n_rows)``: the unfitted model of a strategy for so many training rows, as the fit
+    built its models."""
     from automl_meta.models import build_model
 
-    return lambda strategy: build_model(strategy, rows.task.kind, n_rows=n_rows, device=rows.device,
-                                        random_state=rows.seed, n_jobs=rows.n_jobs)
+    return lambda strategy, n_rows=n_rows: build_model(strategy, rows.task.kind, n_rows=n_rows, device=rows.device,
+                                                       random_state=rows.seed, n_jobs=rows.n_jobs)
 
 
 def _frame(columns, drops: np.ndarray, n_repeats: int) -> pd.DataFrame:
