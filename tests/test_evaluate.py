@@ -28,17 +28,6 @@ def test_same_seed_same_folds(tasks_by_kind):
     assert a.fold_scores == b.fold_scores
 
 
-@pytest.mark.parametrize("isolate", [False, True])
-def test_a_call_with_another_seed_repeats_the_cross_validation_on_fresh_folds(tasks_by_kind, isolate):
-    """``random_state`` of one call replaces the evaluator's seed for it only: other folds, the same rows."""
-    task, strategy = tasks_by_kind["binary"], Strategy.default("linear")
-    with Evaluator(cv=3, random_state=5, isolate=isolate, keep_predictions=True) as evaluator:
-        first, fresh, again = evaluator(strategy, task), evaluator(strategy, task, random_state=6), evaluator(strategy, task)
-    assert fresh.fold_scores != first.fold_scores and again.fold_scores == first.fold_scores
-    assert fresh.predictions.shape == first.predictions.shape and not np.allclose(fresh.predictions, first.predictions)
-    assert fresh.fold_scores == evaluate(strategy, task, cv=3, random_state=6).fold_scores
-
-
 def test_row_cap_subsamples(tasks_by_kind):
     ev = evaluate(Strategy.default("linear"), tasks_by_kind["multiclass"], cv=3, max_rows=60)
     assert ev.status == OK and ev.n_rows <= 62

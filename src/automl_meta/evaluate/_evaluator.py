@@ -87,12 +87,10 @@ class Evaluator:
         weights = None if task.sample_weight is None else task.sample_weight[rows]
         return task.y.to_numpy()[rows], task.scoring, None if task.classes is None else list(task.classes), folds, weights
 
-    def __call__(self, strategy, task, time_limit: float | None = None, random_state: int | None = None) -> Evaluation:
-        """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left),
-        ``random_state`` its seed of the folds, the row subsample and the models (a repeat of the
-        cross-validation on fresh folds)."""
+    def __call__(self, strategy, task, time_limit: float | None = None) -> Evaluation:
+        """Evaluate one strategy; ``time_limit`` overrides the evaluator's for this call (e.g. the budget left)."""
         with self.lease() as lease:
-            return lease.evaluate(strategy, task, time_limit, random_state)
+            return lease.evaluate(strategy, task, time_limit)
 
     @contextlib.contextmanager
     def lease(self):
@@ -133,9 +131,9 @@ class Evaluator:
             return self.time_limit
         return time_limit if self.time_limit is None else min(time_limit, self.time_limit)
 
-    def _options(self, random_state: int | None = None) -> dict:
-        return dict(cv=self.cv, random_state=self.random_state if random_state is None else random_state,
-                    device=self.device, n_jobs=self.n_jobs, max_rows=self.max_rows, keep_predictions=self.keep_predictions)
+    def _options(self) -> dict:
+        return dict(cv=self.cv, random_state=self.random_state, device=self.device, n_jobs=self.n_jobs,
+                    max_rows=self.max_rows, keep_predictions=self.keep_predictions)
 
     def prepare(self, task, wait: bool = True) -> None:
         """Start every worker of the pool and hand it the task now, so that neither counts against a limit.
@@ -219,11 +217,11 @@ class _Lease:
         if self.worker is not None:
             self.worker.prepare(task)
 
-    def evaluate(self, strategy, task, time_limit: float | None = None, random_state: int | None = None) -> Evaluation:
-        limit, options = self.evaluator._limit(time_limit), self.evaluator._options(random_state)
+    def evaluate(self, strategy, task, time_limit: float | None = None) -> Evaluation:
+        limit = self.evaluator._limit(time_limit)
         if self.worker is None:
-            return cross_validate(strategy, task, time_limit=limit, **options)
-        return self.worker.evaluate(strategy, task, limit, **options)
+            return cross_validate(strategy, task, time_limit=limit, **self.evaluator._options())
+        return self.worker.evaluate(strategy, task, limit, **self.evaluator._options())
 
 
 def evaluate(strategy, task, **kwargs) -> Evaluation:
