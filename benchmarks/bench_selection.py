@@ -28,10 +28,8 @@ Usage: python benchmarks/bench_selection.py [--tasks 12] [--first 12] [--budget 
 
 from __future__ import annotations
 
-import tempfile
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,6 +38,7 @@ from harness.cli import RESULTS, benchmark_parser, command_line
 from harness.heldout import open_store, select
 from harness.machine import machine_stamp
 from harness.peers import outer_split, test_score
+from harness.stats import above_level_below
 
 TIE = 1e-4
 POOL = 10  # the fit's ensemble pool (select_ensemble's default)
@@ -182,7 +181,7 @@ def summarize(rows: pd.DataFrame, stamp: str, command: str) -> str:
 
 
 def _wtl(d: pd.Series) -> str:
-    return f"{int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}"
+    return above_level_below(d, TIE, sep="/")
 
 
 def main() -> None:

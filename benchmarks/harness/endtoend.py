@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from harness.peers import FAILED_SCORE, METHODS, SEARCHING
+from harness.stats import above_level_below
 
 TIE = 1e-4  # test metrics closer than this count as a tie
 
@@ -80,7 +81,7 @@ def _wins(pivot: pd.DataFrame, order: list) -> list[tuple[str, str]]:
         wtl = []
         for peer in (m for m in order if m != ours):
             d = pivot[ours] - pivot[peer]
-            wtl.append(f"{peer} {int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}")
+            wtl.append(f"{peer} {above_level_below(d, TIE, sep='/')}")
         out.append((ours, ", ".join(wtl)))
     return out
 
@@ -135,7 +136,7 @@ def zero_shot_summary(frame: pd.DataFrame) -> list[str]:
                 d = both["automl_meta_zeroshot"] - both[peer]
                 lines.append(f"- {scope}, vs {peer} ({len(both)} tasks): mean test metric "
                              f"{both['automl_meta_zeroshot'].mean():.4f} vs {both[peer].mean():.4f}; win/tie/loss "
-                             f"{int((d > TIE).sum())}/{int((d.abs() <= TIE).sum())}/{int((d < -TIE).sum())}")
+                             f"{above_level_below(d, TIE, sep='/')}")
     ours = first[first["method"] == "automl_meta_zeroshot"]
     if "predicted_seconds" in ours and len(ours):
         ratio = (ours["seconds"] / ours["predicted_seconds"]).replace([np.inf, -np.inf], np.nan).dropna()

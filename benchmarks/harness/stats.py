@@ -15,10 +15,10 @@ def bootstrap_interval(values, rng: np.random.Generator | None = None, n: int = 
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
-def above_level_below(diff: np.ndarray, tie: float) -> str:
-    """``"a / l / b"``: how many differences are above ``tie``, within it, below ``-tie``."""
+def above_level_below(diff: np.ndarray, tie: float, sep: str = " / ") -> str:
+    """``"a / l / b"`` (``sep`` between): how many differences are above ``tie``, within it, below ``-tie``."""
     diff = np.asarray(diff)
-    return f"{(diff > tie).sum()} / {(np.abs(diff) <= tie).sum()} / {(diff < -tie).sum()}"
+    return sep.join(str(int(n)) for n in ((diff > tie).sum(), (np.abs(diff) <= tie).sum(), (diff < -tie).sum()))
 
 
 def mean_with_interval(diff, rng: np.random.Generator | None = None, seed: int = 0) -> str:
