@@ -435,7 +435,8 @@ class _AutoMetaBase(BaseEstimator):
                 final = with_stack(final, result.evaluations, target, plan, budget, refits)
         if best is not None and budget is not None:
             plan.calibrate(strategy.family, seconds, plan.seconds(best, bag))
-            stop, _ = budget.stopped_by, budget.stop_when(None)  # (the top-up search runs to the budget's end)
+            stop = budget.stopped_by
+            budget.stop_when(None)  # what follows (a top-up search) runs to the budget's end
             if getattr(stop, "fired", False):  # the search plateaued: variance, not more trials
                 fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, MAX_BAG_SETS)]
                 with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
