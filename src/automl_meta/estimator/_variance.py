@@ -68,13 +68,13 @@ class PlateauStop:
 def with_more_bag_sets(final, refits, fold_sets, budget, end_seconds: float) -> int:
     """Add bag sets to ``final``'s bagged members (in place, through ``refits``) while a whole set of every member
     fits in what is left of ``budget``: set ``r`` is one more model per fold of ``fold_sets[r]`` (folds of
-    another seed). The seconds of a set are those its first set took, member by member. Returns the sets
-    added."""
+    another seed; the caller gives at most ``MAX_BAG_SETS - 1``). The seconds of a set are those its first set
+    took, member by member. Returns the sets added."""
     bagged = [m["strategy"] for m in final.members if refits.is_bag(m["strategy"])]
     if not bagged:
         return 0
     added = 0
-    for folds in fold_sets[: MAX_BAG_SETS - 1]:
+    for folds in fold_sets:
         if _SAFETY * sum(refits.seconds(s) for s in bagged) > budget.left() - end_seconds - _MARGIN * budget.seconds:
             break
         for strategy in bagged:
