@@ -165,7 +165,7 @@ def test_a_member_is_bagged_only_when_its_bag_fits_in_the_time_left():
     one = plan.seconds(trial)  # a refit on every row: the 5-fold trial's seconds over 4
     assert one == pytest.approx(1.0, abs=0.01) and plan.seconds(trial, bagged=True) == pytest.approx(4 * one)
     assert plan.bags(trial, None) and plan.bags(trial, 60.0) and not plan.bags(trial, 3.0)
-    assert plan.choose([trial], 3.0) is trial  # chosen by its plain refit, which fits
+    assert plan.choose([trial], 3.0) == (trial, 10_000)  # chosen by its plain refit, which fits
     assert not RefitPlan(10_000, 10_000, 5, 60).bags(trial, 60.0)  # bagging off: never
 
 

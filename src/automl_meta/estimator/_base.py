@@ -23,7 +23,7 @@ from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, w
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
-from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
+from automl_meta.estimator._variance import PlateauStop, bag_set_folds, bag_set_limit, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -116,6 +116,17 @@ def _with_ensemble_row(board: pd.DataFrame, final: FinalModel) -> pd.DataFrame:
     row = {"trial": -1, "family": "ensemble", "score": score, "status": "ok", "fit_seconds": float("nan"),
            "origin": "ensemble", "strategy": described, "error": "", "ran_here": True}
     return ranked(pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True))
+
+
+def _refit_rows(task, rows: int, seed: int):
+    """The positions of the rows a refit fits on when not every row (a seeded stratified subsample, as the
+    search's); None for every row."""
+    from automl_meta.evaluate import row_subsample
+
+    if rows >= task.n_rows:
+        return None
+    log.info("refit on %d of the %d rows: the refit on every row is not expected to fit in the budget", rows, task.n_rows)
+    return row_subsample(task, rows, seed)
 
 
 def _cores(n_jobs) -> int:
@@ -417,7 +428,7 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import splits
         from automl_meta.models import build_model
 
-        strategy, score, best = self._choose(result, plan, budget, fallback)
+        strategy, score, best, rows = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s, n_rows=task.n_rows: build_model(s, task.kind, n_rows=n_rows, device=self.device,
                                                   random_state=self._seed(), n_jobs=_cores(self.n_jobs)),
                             task.X, task.y, _cores(self.n_jobs), task.sample_weight,
@@ -425,8 +436,8 @@ class _AutoMetaBase(BaseEstimator):
                             classes=None if task.classes is None else list(task.classes),
                             seconds_left=None if budget is None else budget.left)
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
-        bag = best is not None and plan.bags(best, None if budget is None else budget.left())
-        model, seconds = refits.fit(strategy, bag)
+        bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
+        model, seconds = refits.fit(strategy, bag, _refit_rows(task, rows, self._seed()))
         final = FinalModel.single(model, strategy, score)
         if self._ensembles() and best is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
@@ -434,11 +445,12 @@ class _AutoMetaBase(BaseEstimator):
             if self._bags(task):  # quality="best": a stacker, where it beats the average by nested scores
                 final = with_stack(final, result.evaluations, target, plan, budget, refits)
         if best is not None and budget is not None:
-            plan.calibrate(strategy.family, seconds, plan.seconds(best, bag))
+            plan.calibrate(strategy.family, seconds, plan.seconds(best, bag, rows))
             stop = budget.stopped_by
             budget.stop_when(None)  # what follows (a top-up search) runs to the budget's end
             if getattr(stop, "fired", False):  # the search plateaued: variance, not more trials
-                fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, MAX_BAG_SETS)]
+                folds = bag_set_folds(task, plan.folds)
+                fold_sets = [splits(task, folds, self._seed() + r) for r in range(1, bag_set_limit(budget.seconds))]
                 with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
                 return final
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
@@ -460,18 +472,18 @@ class _AutoMetaBase(BaseEstimator):
         return self.n_trials
 
     def _choose(self, result, plan, budget, fallback):
-        """The strategy to refit, its cross-validated score and its evaluation (None: the fallback, not searched);
-        ``fallback()`` gives the strategy (and why it) when no trial finished within the budget."""
+        """The strategy to refit, its cross-validated score, its evaluation (None: the fallback, not searched) and
+        the rows to refit it on (``RefitPlan.choose``); ``fallback()`` gives the strategy (and why it) when no trial finished within the budget."""
         if result.best is not None:
-            best = plan.choose(result.evaluations, None if budget is None else budget.left())
-            return best.strategy, best.score, best
+            best, rows = plan.choose(result.evaluations, None if budget is None else budget.left())
+            return best.strategy, best.score, best, rows
         if budget is not None and all(e.status == "timeout" for e in result.evaluations):
             # nothing finished within the budget: a model is still owed, so fit the one most likely to be good
             # among those predicted to fit in the time left
             strategy, why = fallback()
             warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
                  "cross-validation. Give a larger budget for a searched model.", UserWarning)
-            return strategy, float("nan"), None
+            return strategy, float("nan"), None, plan.n_rows
         first = (result.evaluations[0].error or "").splitlines()[0] if result.evaluations else "no trial ran"
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
                           f"error: {first}. See leaderboard_ for all of them.")

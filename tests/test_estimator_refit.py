@@ -1,0 +1,48 @@
+"""estimator/_refit.py: what a budgeted fit keeps for its refit, and the refit on fewer rows when every row's
+would not fit (a large table)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_meta.estimator._refit import _MAX_REFIT_SHARE, RefitPlan
+from automl_meta.evaluate import Evaluation
+from automl_meta.space import Strategy
+
+
+def _trial(family, score, fit_seconds):
+    return Evaluation(strategy=Strategy.default(family), metric="roc_auc", status="ok", score=score,
+                      fit_seconds=fit_seconds)
+
+
+def test_the_best_strategy_is_refitted_on_the_rows_that_fit_rather_than_swapped_for_a_faster_one():
+    # 500,000 rows searched on 18,000: the booster's refit on every row is expected at 4 / 4 * 27.8 = 27.8 s
+    booster, linear = _trial("linear", 0.97, 4.0), _trial("linear", 0.80, 0.04)
+    plan = RefitPlan(n_rows=500_000, search_rows=18_000, folds=5, budget_seconds=60)
+    chosen, rows = plan.choose([linear, booster], left=15.0)
+    assert chosen is booster and 18_000 <= rows < 500_000
+    assert plan.seconds(booster, rows=rows) <= 15.0  # the refit on those rows fits, pessimistically
+    assert plan.choose([linear, booster], left=60.0) == (booster, 500_000)  # every row fits
+    # not even the search's rows fit: the next best that does (here on every row)
+    assert plan.choose([linear, booster], left=0.5) == (linear, 500_000)
+
+
+def test_a_large_table_keeps_at_most_a_share_of_the_budget_for_its_refit():
+    booster = _trial("linear", 0.97, 4.0)
+    large = RefitPlan(n_rows=500_000, search_rows=18_000, folds=5, budget_seconds=60)
+    assert large.search_reserve([booster]) == pytest.approx(_MAX_REFIT_SHARE * 60)  # not 1.5 x 27.8 s
+    small = RefitPlan(n_rows=18_000, search_rows=18_000, folds=5, budget_seconds=60)
+    assert small.search_reserve([booster]) == pytest.approx(1.5 * small.seconds(booster) + 0.3 + 0.02 * 60)  # as before
+
+
+def test_a_refit_on_rows_fits_the_model_on_those_rows_only():
+    from automl_meta.estimator._final import RefitCache
+    from automl_meta.models import build_model
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(400), "b": rng.randn(400)})
+    y = pd.Series(rng.randn(400))
+    refits = RefitCache(lambda s, n_rows=400: build_model(s, "regression", n_rows=n_rows), X, y, n_jobs=1)
+    model, _ = refits.fit(Strategy.default("knn"), rows=np.arange(0, 400, 4))
+    assert model[-1].n_samples_fit_ == 100 and not refits.is_bag(Strategy.default("knn"))
+    assert model.predict(X).shape == (400,)
