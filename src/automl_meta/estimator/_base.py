@@ -23,7 +23,7 @@ from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, w
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
-from automl_meta.estimator._variance import PlateauStop, bag_set_folds, bag_set_limit, with_more_bag_sets
+from automl_meta.estimator._variance import PlateauStop, bag_set_limit, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -449,8 +449,8 @@ class _AutoMetaBase(BaseEstimator):
             stop = budget.stopped_by
             budget.stop_when(None)  # what follows (a top-up search) runs to the budget's end
             if getattr(stop, "fired", False):  # the search plateaued: variance, not more trials
-                folds = bag_set_folds(task, plan.folds)
-                fold_sets = [splits(task, folds, self._seed() + r) for r in range(1, bag_set_limit(budget.seconds))]
+                sets = bag_set_limit(budget.seconds)
+                fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, sets)]
                 with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
                 return final
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
