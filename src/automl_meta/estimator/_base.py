@@ -473,7 +473,8 @@ class _AutoMetaBase(BaseEstimator):
 
     def _choose(self, result, plan, budget, fallback):
         """The strategy to refit, its cross-validated score, its evaluation (None: the fallback, not searched) and
-        the rows to refit it on (``RefitPlan.choose``); ``fallback()`` gives the strategy (and why it) when no trial finished within the budget."""
+        the rows to refit it on (``RefitPlan.choose``); ``fallback()`` gives the strategy (and why it) when no
+        trial finished within the budget."""
         if result.best is not None:
             best, rows = plan.choose(result.evaluations, None if budget is None else budget.left())
             return best.strategy, best.score, best, rows
@@ -799,9 +800,9 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         averaged; about ``cv - 1`` times the refit's seconds and ``cv`` times the prediction cost and size, for
         members that score better on unseen rows (``benchmarks/results/ensemble_v2.md``: 9 of 12 held-out
         tasks). With validation data (``X_val``) the members are refitted on every row, as with ``"medium"``.
-        Under a time budget ``"best"`` stops exploring once more trials stop paying (after half the budget, no
-        gain beyond the best trial's fold noise over the latest third of the trials) and spends the time left
-        on a second bag set (repeated k-fold bagging; docs/USER_GUIDE.md).
+        Under a time budget ``"best"`` stops exploring once more trials stop paying (no gain beyond the best
+        trial's fold noise over the latest third of the trials) and spends the time left on more bag sets
+        (repeated k-fold bagging: 2 sets up to a 300 s budget, 4 at 600 s; docs/USER_GUIDE.md).
 
     Attributes
     ----------
