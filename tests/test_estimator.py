@@ -221,7 +221,7 @@ def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
     from automl_meta.estimator._refit import RefitPlan
 
     X, y = make_classification(n_samples=300, n_features=5, random_state=0)
-    monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation, bagged=False: 2.0)  # the refit takes ~0.01 s
+    monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation, bagged=False, rows=None: 2.0)  # the refit takes ~0.01 s
     with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
         model = AutoMetaClassifier(n_trials=None, time_budget=8, warm_start=False, families=["linear", "knn"], cv=3,
                                    random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
