@@ -46,3 +46,14 @@ def test_a_refit_on_rows_fits_the_model_on_those_rows_only():
     model, _ = refits.fit(Strategy.default("knn"), rows=np.arange(0, 400, 4))
     assert model[-1].n_samples_fit_ == 100 and not refits.is_bag(Strategy.default("knn"))
     assert model.predict(X).shape == (400,)
+
+
+def test_a_large_table_searched_on_a_subsample_leaves_out_the_families_whose_rank_does_not_carry():
+    from automl_meta.estimator._refit import searched_families
+
+    every = searched_families(None, "binary", 1000, 1000)
+    assert {"svm_rbf", "knn"} <= set(every)
+    large = searched_families(None, "binary", 500_000, 18_000)
+    assert set(large) == set(every) - {"svm_rbf", "knn"}
+    assert searched_families(None, "binary", 60_000, 18_000) == every  # under 4 times the rows searched
+    assert searched_families(["knn", "linear"], "binary", 500_000, 18_000) == ["knn", "linear"]  # named: kept

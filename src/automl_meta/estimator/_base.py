@@ -22,7 +22,7 @@ from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
-from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows
+from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows, searched_families
 from automl_meta.estimator._variance import PlateauStop, bag_set_limit, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
@@ -258,7 +258,7 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.metamodel import machine_factor, prefetch_metamodel
         from automl_meta.models import resolve_device
         from automl_meta._internal._callbacks import check_callbacks, notify
-        from automl_meta.search import Budget, resolve_families
+        from automl_meta.search import Budget
 
         start = time.perf_counter()
         self._check_params()
@@ -272,7 +272,7 @@ class _AutoMetaBase(BaseEstimator):
         task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val), sample_weight)
         class_weights = decision_weights(getattr(self, "class_weight", None), task)  # checked before any trial
         setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
-        self.families_ = resolve_families(self.families, task.kind)  # a misspelt family is named now
+        self.families_ = searched_families(self.families, task.kind, task.n_rows, setting.search_rows)
         client, own_client = self._client()
         n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
         isolate = budget is not None or self.time_limit is not None or n_workers > 1 or client is not None
@@ -760,7 +760,10 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     time_limit : float, optional
         Seconds per trial.
     families : list of str, optional
-        Restrict the search to these model families (None: every available one; ``families_`` lists them).
+        Restrict the search to these model families. None: every available one, except that a time-budgeted
+        fit of a table at least 4 times larger than the rows its trials score strategies on leaves out
+        ``svm_rbf`` and ``knn``, whose rank there does not carry to the whole table (``families_`` says what
+        was searched).
     progress : bool, default=False
     sampler : {"tpe", "guided"} or optuna.samplers.BaseSampler, default="tpe"
         How trials after the warm starts are chosen: Optuna's multivariate TPE; "guided": TPE whose model family

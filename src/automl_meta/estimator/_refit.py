@@ -38,6 +38,14 @@ _MIN_SEARCH_ROWS = 2000
 _MAX_REFIT_SHARE = 0.4
 # A measured/estimated refit ratio corrects later estimates of the same family within these bounds.
 _CALIBRATION_BOUNDS = (0.25, 4.0)
+# On a table at least this many times larger than the rows its trials score strategies on, the search leaves
+# out (unless the user named the families) those whose rank on the subsample does not carry to the whole table:
+# an RBF SVM fits at most SVM_MAX_ROWS rows whatever the table (bagged on 500,000 rows, a 60 s fit of SVMs scored
+# a test ROC AUC of 0.746), and k-nearest neighbours gains less from the rows the search did not see than a
+# booster does, while its predictions cost time in every one of them (100,000 rows: kNN chosen, 0.970; left out,
+# XGBoost, 0.978; benchmarks/results/large_tables*.md).
+_SUBSAMPLED_FACTOR = 4
+_NOT_SCALING = ("svm_rbf", "knn")
 
 
 def search_rows(n_rows: int, time_budget: float | None) -> int:
@@ -45,6 +53,18 @@ def search_rows(n_rows: int, time_budget: float | None) -> int:
     if time_budget is None:
         return n_rows
     return min(n_rows, max(_MIN_SEARCH_ROWS, int(time_budget * _SEARCH_ROWS_PER_SECOND)))
+
+
+def searched_families(families, kind: str, n_rows: int, rows_searched: int) -> list[str]:
+    """The families a fit searches: ``families`` (checked before anything else runs: a misspelt family is named
+    at once, not as "no candidate" later), or every available one, less, on a table searched on a small share of
+    its rows, those whose rank there does not carry to the whole table (:data:`_NOT_SCALING`)."""
+    from automl_meta.search import resolve_families
+
+    resolved = resolve_families(families, kind)
+    if families is not None or n_rows < _SUBSAMPLED_FACTOR * rows_searched:
+        return resolved
+    return [f for f in resolved if f not in _NOT_SCALING] or resolved
 
 
 class RefitPlan:
