@@ -23,7 +23,7 @@ from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, w
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
 from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows, searched_families
-from automl_meta.estimator._variance import PlateauStop, bag_set_limit, with_more_bag_sets
+from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -449,8 +449,7 @@ class _AutoMetaBase(BaseEstimator):
             stop = budget.stopped_by
             budget.stop_when(None)  # what follows (a top-up search) runs to the budget's end
             if getattr(stop, "fired", False):  # the search plateaued: variance, not more trials
-                sets = bag_set_limit(budget.seconds)
-                fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, sets)]
+                fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, MAX_BAG_SETS)]
                 with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
                 return final
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
@@ -804,8 +803,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         members that score better on unseen rows (``benchmarks/results/ensemble_v2.md``: 9 of 12 held-out
         tasks). With validation data (``X_val``) the members are refitted on every row, as with ``"medium"``.
         Under a time budget ``"best"`` stops exploring once more trials stop paying (no gain beyond the best
-        trial's fold noise over the latest third of the trials) and spends the time left on more bag sets
-        (repeated k-fold bagging: 2 sets up to a 300 s budget, 4 at 600 s; docs/USER_GUIDE.md).
+        trial's fold noise over the latest third of the trials) and spends the time left on a second bag set
+        (repeated k-fold bagging); the fit may then end well before its budget (docs/USER_GUIDE.md).
 
     Attributes
     ----------

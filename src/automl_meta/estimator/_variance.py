@@ -28,12 +28,11 @@ PLATEAU_WINDOW = 10
 #: trials: mean test metric 0.7216 on the end-to-end tasks, against 0.7289 without it (5/2/5).
 PLATEAU_MIN_SHARE = 0.0
 #: Bag sets per member at most (each one more model per fold: the predict time and size grow with them; with 3
-#: sets a bagged forest ensemble of a 12,000-row table took 260 MB), and the budget seconds that allow one more
-#: set beyond the first two: a longer budget buys more variance reduction (2 sets up to 300 s, 4 at 600 s).
-#: Sets of more folds (10, each model on 9/10 of the rows) were tried at 120 s: mean test metric 0.7273 against
-#: 0.7289 with 5 (pneumon 0.674 against 0.701, the same ensemble), at 2 to 10 times the predict time: not kept.
-MAX_BAG_SETS = 4
-BAG_SET_SECONDS = 300
+#: sets a bagged forest ensemble of a 12,000-row table took 260 MB). Measured, not guessed: at 600 s, 4 sets
+#: against 2 after the same searches lost on 4 of 10 end-to-end tasks and won none (mean test metric 0.7523
+#: against 0.7541) at twice the predict time and size; sets of 10 folds rather than the search's 5 lost too
+#: (pneumon 0.674 against 0.701, the same ensemble). So a longer budget does not buy more sets: the fit ends.
+MAX_BAG_SETS = 2
 # A set's seconds are expected within this factor of its first set's (the same fits on other rows), and a set
 # leaves this share of the budget free (a 9-class table's 30 s fit ended at 31.6 s without it: +5.4%).
 _SAFETY = 1.25
@@ -58,11 +57,6 @@ def plateaued(evaluations) -> bool:
     return best.score - before <= noise
 
 
-def bag_set_limit(budget_seconds: float) -> int:
-    """The bag sets a member may have under a budget of ``budget_seconds`` (time permitting)."""
-    return int(min(MAX_BAG_SETS, 2 + budget_seconds // BAG_SET_SECONDS))
-
-
 class PlateauStop:
     """The stop condition of a ``quality="best"`` search under ``budget`` (``Budget.stop_when``): true once
     :data:`PLATEAU_MIN_SHARE` of the budget is spent and the search has :func:`plateaued`; ``fired`` says
@@ -80,7 +74,7 @@ class PlateauStop:
 def with_more_bag_sets(final, refits, fold_sets, budget, end_seconds: float) -> int:
     """Add bag sets to ``final``'s bagged members (in place, through ``refits``) while a whole set of every member
     fits in what is left of ``budget``: set ``r`` is one more model per fold of ``fold_sets[r]`` (folds of
-    another seed; the caller gives at most ``bag_set_limit - 1``). The seconds of a set are those its first set
+    another seed; the caller gives at most ``MAX_BAG_SETS - 1``). The seconds of a set are those its first set
     took, member by member. Returns the sets added."""
     bagged = [m["strategy"] for m in final.members if refits.is_bag(m["strategy"])]
     if not bagged:
