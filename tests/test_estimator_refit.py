@@ -57,3 +57,17 @@ def test_a_large_table_searched_on_a_subsample_leaves_out_the_families_whose_ran
     assert set(large) == set(every) - {"svm_rbf", "knn"}
     assert searched_families(None, "binary", 60_000, 18_000) == every  # under 4 times the rows searched
     assert searched_families(["knn", "linear"], "binary", 500_000, 18_000) == ["knn", "linear"]  # named: kept
+
+
+def test_a_budgeted_fit_of_a_table_four_times_its_search_rows_searches_without_svm_and_knn():
+    from sklearn.datasets import make_classification
+
+    from automl_meta import AutoMetaClassifier
+
+    X, y = make_classification(n_samples=13000, n_features=6, random_state=0)
+    # 10 s: the trials score on 3,000 rows (300 a second), under a quarter of the 13,000
+    model = AutoMetaClassifier(time_budget=10, warm_start=False, metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    assert model.search_rows_ == 3000
+    assert not {"svm_rbf", "knn"} & set(model.families_) and "linear" in model.families_
+    assert set(model.leaderboard_["family"]) <= set(model.families_)
+    assert model.predict_proba(X[:5]).shape == (5, 2)
