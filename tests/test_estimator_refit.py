@@ -59,6 +59,8 @@ def test_a_large_table_searched_on_a_subsample_leaves_out_the_families_whose_ran
     assert searched_families(["knn", "linear"], "binary", 500_000, 18_000) == ["knn", "linear"]  # named: kept
 
 
+@pytest.mark.filterwarnings("ignore:No trial finished")  # on a busy machine the first trial may not (what is
+# asserted is what was searched, not what was found)
 def test_a_budgeted_fit_of_a_table_four_times_its_search_rows_searches_without_svm_and_knn():
     from sklearn.datasets import make_classification
 
