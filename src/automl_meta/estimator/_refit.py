@@ -32,9 +32,9 @@ _SEARCH_ROWS_PER_SECOND = 300
 _MIN_SEARCH_ROWS = 2000
 # On a table larger than the search's subsample, at most this share of the budget is kept for the refit: when
 # the refit on every row would take more, it fits on as many rows as the time allows (never fewer than the search
-# scored on, so that the cross-validated score still holds for it). A booster's refit on 500,000 rows, expected
-# at 28 s of a 60 s budget, otherwise took the search's time, and, stopped at the deadline, scored 0.82 where the
-# same strategy scores 0.97 (FLAML's ``retrain_full="budget"`` is the same idea).
+# scored on, so that the cross-validated score still holds for it). Without it a 500,000-row 60 s fit ended on
+# the strategy whose refit on every row fitted the time left, a weak XGBoost (test ROC AUC 0.82; with it,
+# LightGBM, 0.97). FLAML's ``retrain_full="budget"`` is the same idea.
 _MAX_REFIT_SHARE = 0.4
 # A measured/estimated refit ratio corrects later estimates of the same family within these bounds.
 _CALIBRATION_BOUNDS = (0.25, 4.0)
