@@ -2,9 +2,8 @@
 
 Every constant of the estimators' time budget lives here. The search scores strategies on a subsample with
 k-fold cross-validation; the refit fits the chosen one once on every row (on a table much larger than the
-subsample, on as many rows as the budget allows). A reserve must be pessimistic (refit
-time grows faster than linearly in rows for some families, slower for boosters), so it carries a safety
-factor; what the pessimism leaves unused goes to more trials after the refit (see ``_AutoMetaBase._top_up``).
+subsample, on as many rows as the budget allows). A reserve must be pessimistic (refit time grows faster than
+linearly in rows for some families, slower for boosters), so it carries a safety factor; what the pessimism leaves unused goes to more trials after the refit (see ``_AutoMetaBase._top_up``).
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ _DEFAULT_IMPORT_ALLOWANCE = 1.0
 # Under a time budget, trials score strategies on a seeded stratified subsample of at most this many rows per
 # second of budget (at least _MIN_SEARCH_ROWS): 5-fold CV of a 500-tree ensemble on 20,000 rows takes longer
 # than a 30 s budget, and a strategy's rank on ~10,000 rows rarely differs from its rank on all of them, but for
-# the families of _NOT_SCALING (FLAML also searches on a growing sample). The refit of the chosen strategy uses every row (on a large table,
-# as many as fit: _MAX_REFIT_SHARE).
+# the families of _NOT_SCALING (FLAML also searches on a growing sample). The refit of the chosen strategy uses
+# every row (on a large table, as many as fit: _MAX_REFIT_SHARE).
 _SEARCH_ROWS_PER_SECOND = 300
 _MIN_SEARCH_ROWS = 2000
 # On a table larger than the search's subsample, at most this share of the budget is kept for the refit: when
