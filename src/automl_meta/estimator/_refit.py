@@ -3,7 +3,8 @@
 Every constant of the estimators' time budget lives here. The search scores strategies on a subsample with
 k-fold cross-validation; the refit fits the chosen one once on every row (on a table much larger than the
 subsample, on as many rows as the budget allows). A reserve must be pessimistic (refit time grows faster than
-linearly in rows for some families, slower for boosters), so it carries a safety factor; what the pessimism leaves unused goes to more trials after the refit (see ``_AutoMetaBase._top_up``).
+linearly in rows for some families, slower for boosters), so it carries a safety factor; what the pessimism
+leaves unused goes to more trials after the refit (see ``_AutoMetaBase._top_up``).
 """
 
 from __future__ import annotations
