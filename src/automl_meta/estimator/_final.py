@@ -87,9 +87,8 @@ class RefitCache:
             self._bags.add(strategy.key)
         else:
             X, y, weights = self._X, self._y, self._weights
-            if rows is not None:
-                X, y = X.iloc[rows], y.iloc[rows] if hasattr(y, "iloc") else y[rows]
-                weights = None if weights is None else weights[rows]
+            if rows is not None:  # (the rows as fold_models takes a fold's: y is the task's Series)
+                X, y, weights = X.iloc[rows], y.iloc[rows], None if weights is None else weights[rows]
             model = build(strategy, n_rows=len(X))
             # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
             with quiet_fit(self._n_jobs):
