@@ -49,6 +49,17 @@ def test_recommend_is_ranked_diverse_and_respects_a_time_budget(trained):
         trained.recommend(vector(0.0), k=0)
 
 
+def test_predict_seconds_are_the_seconds_recommend_filters_by(trained):
+    """What a search asks of a sampled strategy before scoring it is what ``recommend`` said of it: the same
+    seconds at the fit's rows, folds and device, on this machine."""
+    options = dict(n_rows=20_000, folds=5, device="cpu", seconds_scale=1.7)
+    recs = trained.recommend(vector(0.0), k=4, candidates=STRATEGIES, kind="binary", **options)
+    seconds = trained.predict_seconds(vector(0.0), [r.strategy for r in recs], **options)
+    assert seconds == pytest.approx([r.predicted_seconds for r in recs])
+    assert (trained.predict_seconds(vector(0.0), STRATEGIES[:1], n_rows=40_000, folds=5)
+            > trained.predict_seconds(vector(0.0), STRATEGIES[:1], n_rows=20_000, folds=5)).all()
+
+
 def test_default_candidates_include_stored_and_fresh(trained):
     recs = trained.recommend(vector(1.0), k=5, kind="binary")
     assert len(recs) == 5 and len(trained.candidates_) == len(STRATEGIES)

@@ -293,3 +293,21 @@ def test_a_trial_enqueued_with_a_family_not_searched_is_a_clear_error(tasks_by_k
     with pytest.raises(ConfigError, match="Processes sharing a study must search the same families"):
         search(task, n_trials=1, storage=url, study_name="s", metadataset=False,
                evaluator=Evaluator(cv=3, isolate=False), families=["linear"])
+
+
+def test_a_strategy_expected_to_take_most_of_the_time_left_is_not_scored(tasks_by_kind):
+    """Under a budget, a trial whose expected seconds exceed half its time limit is pruned unscored (even an
+    enqueued one), and the search goes on with the others; without a budget every trial runs."""
+    import optuna
+
+    slow = lambda strategy: 1e6 if strategy.family == "knn" else 0.01  # noqa: E731
+    budget = Budget(30).stop_when(lambda evaluations: len(evaluations) >= 4)
+    result = search(tasks_by_kind["binary"], time_budget=budget, metadataset=False, families=["linear", "knn"],
+                    enqueue=[Strategy.default("knn"), Strategy.default("linear")], trial_seconds=slow,
+                    evaluator=Evaluator(cv=3, isolate=False))
+    assert len(result.evaluations) == 4 and {e.strategy.family for e in result.evaluations} == {"linear"}
+    pruned = [t for t in result.study.trials if t.state == optuna.trial.TrialState.PRUNED]
+    assert pruned and all(t.params["family"] == "knn" for t in pruned)
+    unbudgeted = search(tasks_by_kind["binary"], n_trials=1, metadataset=False, families=["knn"], trial_seconds=slow,
+                        evaluator=Evaluator(cv=3, isolate=False))
+    assert [e.strategy.family for e in unbudgeted.evaluations] == ["knn"]

@@ -403,18 +403,19 @@ class _AutoMetaBase(BaseEstimator):
             budget.reserve(plan.search_reserve)
             # quality="best": exploring stops when more trials stop paying; the rest goes to more bag sets
             budget.stop_when(PlateauStop(budget) if self._bags(task) else None)
-        result = search(
-            task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator,
-            enqueue=warm, families=self.families_, storage=self.storage,
-            sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()), metadataset=self.metadataset,
-            metafeatures=metafeatures, random_state=self._seed(), progress=self.progress, callbacks=self.callbacks,
-        )
+        # what the search and the top-up search after the refit share
+        searching = dict(families=self.families_, metadataset=self.metadataset, metafeatures=metafeatures,
+                         random_state=self._seed(), progress=self.progress, callbacks=self.callbacks,
+                         trial_seconds=self._trial_seconds(metamodel, metafeatures, setting))
+        result = search(task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator, enqueue=warm,
+                        storage=self.storage, sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()),
+                        **searching)
         # a study shared with other processes: the model is chosen from all its finished trials
         result = result.with_other_processes(_shared_wait(budget, evaluator, result))
         warm_starts = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
         target = evaluator.scoring_target(task)  # what out-of-fold predictions score against, computed once
         final = self._final_model(task, evaluator, result, plan, budget, target,
-                                  lambda: self._fallback(metamodel, task, budget, metafeatures, setting), metafeatures)
+                                  lambda: self._fallback(metamodel, task, budget, metafeatures, setting), searching)
         leaderboard = result.leaderboard
         if len(final.members) > 1:
             leaderboard = _with_ensemble_row(leaderboard, final)
@@ -422,7 +423,7 @@ class _AutoMetaBase(BaseEstimator):
         threshold = choose_threshold(final, result.evaluations, target)
         return _Found(metafeatures, recommendations, warm_starts, result.study, leaderboard, final, threshold)
 
-    def _final_model(self, task, evaluator, result, plan, budget, target, fallback, metafeatures) -> FinalModel:
+    def _final_model(self, task, evaluator, result, plan, budget, target, fallback, searching) -> FinalModel:
         """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
         beats it and (with a budget) the better trials the time the refit left unused finds."""
         from automl_meta.evaluate import splits
@@ -452,7 +453,7 @@ class _AutoMetaBase(BaseEstimator):
                 fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, MAX_BAG_SETS)]
                 with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
                 return final
-            final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, metafeatures)
+            final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, searching)
         return final
 
     def _ensembles(self) -> bool:
@@ -507,7 +508,7 @@ class _AutoMetaBase(BaseEstimator):
                 return top.strategy, f"the meta-model's first recommendation predicted to fit in the {left:.1f} s left"
         return Strategy.default("linear"), "the linear model's defaults"
 
-    def _top_up(self, task, evaluator, result, plan, budget, target, refits, final, metafeatures) -> FinalModel:
+    def _top_up(self, task, evaluator, result, plan, budget, target, refits, final, searching) -> FinalModel:
         """Spend the part of the budget that the refit did not use on more trials of the same study; returns
         ``final``, or the ensemble or better trial they lead to, refitted when its refit surely fits in what is left.
 
@@ -522,9 +523,7 @@ class _AutoMetaBase(BaseEstimator):
         top_up_reserve = plan.top_up_reserve(final.score)
         budget.reserve(lambda evaluations: top_up_reserve(evaluations) + END_SECONDS)
         log.info("%.1f s of the budget left after the refit: searching on", budget.left())
-        more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study,
-                      families=self.families_, metadataset=self.metadataset, metafeatures=metafeatures,
-                      random_state=self._seed(), progress=self.progress, callbacks=self.callbacks)
+        more = search(task, n_trials=n_trials, time_budget=budget, evaluator=evaluator, study=result.study, **searching)
         result.extend(more)
         if self._ensembles() and more.evaluations:  # the new trials may join (members that fit)
             if final.predictions is None:  # (a stack's score is nested, an average's is not: only a stack replaces it)
@@ -587,6 +586,20 @@ class _AutoMetaBase(BaseEstimator):
             return warm.plan, warm
         plan = metamodel.recommend(metafeatures, k=self.n_warm_start, **params)
         return plan, [r.strategy for r in plan]
+
+    def _trial_seconds(self, metamodel, metafeatures, setting: _Setting):
+        """The expected trial seconds of a strategy on this machine (``search(trial_seconds=)``), from the
+        meta-model's time head, calibrated by the fit's trials (shared by its search and top-up search); None
+        without a meta-model or a budget (nothing to protect)."""
+        if metamodel is None or self.time_budget is None:
+            return None
+        from automl_meta.models import resolve_device
+        from automl_meta.search import TrialCosts
+
+        device = resolve_device(self.device)
+        return TrialCosts(lambda strategy: metamodel.predict_seconds(
+            metafeatures, [strategy], n_rows=setting.search_rows, folds=setting.cv, device=device,
+            seconds_scale=setting.machine_factor)[0])
 
     def _sampler_seed(self) -> int:
         """The sampler's seed: the fit's, except in a shared study (``storage``) without a ``random_state``,

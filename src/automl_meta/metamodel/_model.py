@@ -397,6 +397,31 @@ class MetaModel:
                                           kind, n_fresh, diversity, families, n_rows, folds, device, observed,
                                           seconds_scale)
 
+    def predict_seconds(self, metafeatures, strategies, n_rows: int | None = None, folds: int | None = None,
+                        device: str | None = None, seconds_scale: float = 1.0) -> np.ndarray:
+        """The cross-validation seconds of each of ``strategies`` on a task of ``metafeatures``, as ``recommend``
+        predicts them before it filters by ``max_seconds`` (carried to ``n_rows`` and ``folds``, held to an MLP's
+        steps on ``device`` and a forest's work, times ``seconds_scale``): cautious, the members' mean plus
+        their spread. A search asks it before it scores a strategy it did not choose by them (a sampled one)."""
+        from automl_meta.space import encode_many
+
+        self._check_fitted()
+        encodings = encode_many(strategies)
+        rows = self._query_rows(metafeatures)
+        seconds = self._predict_scaled(self._scale_query(metafeatures), encodings, rows)[2]
+        return self._at_fit(seconds, encodings, strategies, metafeatures, rows, n_rows, folds, device, seconds_scale)
+
+    def _at_fit(self, seconds, encodings, strategies, metafeatures, rows, n_rows, folds, device, seconds_scale) -> np.ndarray:
+        """Predicted seconds at the task's rows (``rows``) carried to the fit: its ``n_rows`` and ``folds``, an
+        MLP's steps on ``device`` and a forest's work (``_timing``), on this machine (``seconds_scale``)."""
+        from automl_meta.metamodel._timing import on_device, tree_floor
+
+        seconds = self._at_fit_size(seconds, encodings, rows, n_rows, folds)
+        fit_rows, fit_folds = n_rows or rows or 1.0, folds or (self.timing_ or {}).get("folds") or 1
+        seconds = on_device(seconds, strategies, fit_rows, fit_folds, device)
+        seconds = tree_floor(seconds, strategies, fit_rows, self._query_size(metafeatures, "log_n_features"), fit_folds)
+        return seconds * seconds_scale  # on this machine
+
     def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:
         """Predicted seconds (at the task's rows and the meta-dataset's folds) carried to ``n_rows`` and
         ``folds``."""

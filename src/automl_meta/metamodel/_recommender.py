@@ -20,7 +20,6 @@ import numpy as np
 from automl_meta.errors import ConfigError
 from automl_meta.metamodel._selection import best_of_k, reweight
 from automl_meta.metamodel._targets import nearest_weights
-from automl_meta.metamodel._timing import on_device, tree_floor
 
 
 class _Prepared:
@@ -94,12 +93,7 @@ class Recommender:
             nearest = model.prior_.nearest(enc) if len(candidates) else None
         if not len(candidates):
             raise ConfigError("No candidate strategy is available for this task (check the installed families).")
-        seconds = model._at_fit_size(seconds, enc, rows, n_rows, folds)
-        timing = model.timing_ or {}
-        fit_rows, fit_folds = n_rows or rows or 1.0, folds or timing.get("folds") or 1
-        seconds = on_device(seconds, candidates, fit_rows, fit_folds, device)
-        seconds = tree_floor(seconds, candidates, fit_rows, model._query_size(mf, "log_n_features"), fit_folds)
-        seconds = seconds * seconds_scale  # on this machine
+        seconds = model._at_fit(seconds, enc, candidates, mf, rows, n_rows, folds, device, seconds_scale)
         tried = [strategy for strategy, _ in observed or ()]
         untried = ~np.isin(candidates.keys, [t.key for t in tried])
         if not untried.any():

@@ -1,0 +1,37 @@
+"""Expected trial seconds: the time head's prediction corrected by the search's own trials."""
+
+import pytest
+
+from automl_meta.evaluate import Evaluation
+from automl_meta.search import TrialCosts
+from automl_meta.search._costs import RATIO_BOUNDS
+from automl_meta.space import Strategy
+
+LINEAR, KNN, FOREST = Strategy.default("linear"), Strategy.default("knn"), Strategy.default("random_forest")
+
+
+def _done(strategy, seconds, status="ok"):
+    return Evaluation(strategy=strategy, metric="roc_auc", status=status, score=0.8 if status == "ok" else float("nan"),
+                      fit_seconds=seconds)
+
+
+def test_predictions_are_corrected_by_the_ratio_measured_for_their_own_family_only():
+    costs = TrialCosts(lambda strategy: 10.0)
+    assert costs.seconds(LINEAR) == 10.0  # nothing measured: as predicted
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 1.0))
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 3.0))
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 2.0))
+    assert costs.seconds(LINEAR) == pytest.approx(2.0)  # the median ratio, 0.2
+    costs.observe(KNN, 10.0, _done(KNN, 20.0))
+    assert costs.seconds(KNN) == pytest.approx(20.0)  # its own family's ratio
+    assert costs.seconds(FOREST) == 10.0  # a family not tried yet: as predicted
+
+
+def test_a_trial_that_did_not_finish_teaches_nothing_and_ratios_are_bounded():
+    costs = TrialCosts(lambda strategy: 10.0)
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 10.0, status="timeout"))
+    assert costs.seconds(LINEAR) == 10.0
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 1e-6))
+    assert costs.seconds(LINEAR) == pytest.approx(10.0 * RATIO_BOUNDS[0])
+    costs.observe(KNN, 1e-3, _done(KNN, 5.0))
+    assert costs.seconds(KNN, raw=1.0) == pytest.approx(RATIO_BOUNDS[1])
