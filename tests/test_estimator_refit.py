@@ -73,3 +73,33 @@ def test_a_budgeted_fit_of_a_table_four_times_its_search_rows_searches_without_s
     assert not {"svm_rbf", "knn"} & set(model.families_) and "linear" in model.families_
     assert set(model.leaderboard_["family"]) <= set(model.families_)
     assert model.predict_proba(X[:5]).shape == (5, 2)
+
+
+def test_a_large_table_s_refit_is_chosen_by_the_score_expected_on_the_rows_it_will_be_refitted_on():
+    """Searched on 18,000 of 500,000 rows, a booster 0.003 behind a forest is chosen when its family's learning
+    curve is steeper, unless its refit fits on far fewer rows than the forest's; on a table searched on every
+    row, or without curves, the cross-validated score decides."""
+    from automl_meta.metamodel._curves import score_at
+
+    curves = {"extra_trees": -0.055, "xgboost": -0.094}
+    forest, booster = _trial("extra_trees", 0.965, 1.0), _trial("xgboost", 0.962, 1.0)
+    plan = RefitPlan(n_rows=500_000, search_rows=18_000, folds=5, budget_seconds=60, curves=curves)
+    assert plan.choose([forest, booster], left=60.0) == (booster, 500_000)
+    # carried from the rows each fold trained on (4/5 of 18,000) to the refit's
+    assert plan.expected_score(0.962, "xgboost", 500_000) == pytest.approx(score_at(0.962, -0.094, 14_400, 500_000))
+    assert plan.expected_score(0.962, "linear", 500_000) == 0.962  # a family without a curve
+    slow_booster = _trial("xgboost", 0.962, 8.0)  # its refit fits on about 180,000 rows only
+    chosen, rows = plan.choose([forest, slow_booster], left=30.0)
+    assert chosen is forest and rows == 500_000
+    searched_whole = RefitPlan(n_rows=18_000, search_rows=18_000, folds=5, budget_seconds=60, curves=curves)
+    assert searched_whole.choose([forest, booster], left=60.0) == (forest, 18_000)
+    without = RefitPlan(n_rows=500_000, search_rows=18_000, folds=5, budget_seconds=60)
+    assert without.choose([forest, booster], left=60.0) == (forest, 500_000)
+
+
+def test_scores_carried_along_a_learning_curve():
+    from automl_meta.metamodel._curves import score_at
+
+    assert score_at(0.9, -0.1, 1_000, 10_000) == pytest.approx(1 - 0.1 * 10 ** -0.1)
+    assert score_at(0.9, -0.1, 10_000, 1_000) == 0.9  # never carried down
+    assert score_at(1.0, -0.1, 1_000, 10_000) == 1.0 and np.isnan(score_at(float("nan"), -0.1, 1_000, 10_000))

@@ -208,14 +208,17 @@ def test_fitting_again_forgets_what_the_first_fit_cached():
     assert first  # the first model recommended something
 
 
-def two_size_data(exponents={"linear": 1.0, "knn": 1.5, "extra_trees": 0.7}, n_tasks=12, seed=0) -> TrainingData:
+def two_size_data(exponents={"linear": 1.0, "knn": 1.5, "extra_trees": 0.7}, n_tasks=12, seed=0,
+                  curves=None) -> TrainingData:
     """Every task scored at 1,000 rows (base) and 10,000 rows (large), each family's seconds growing as
-    rows ** its exponent; the meta-feature ``log_n_rows`` says each stored task's size."""
+    rows ** its exponent (and with ``curves``, its error 1 - score as rows ** its curve's exponent); the
+    meta-feature ``log_n_rows`` says each stored task's size."""
     rng = np.random.default_rng(seed)
     rows_col = list(FEATURE_NAMES).index("log_n_rows")
     mf, names, fidelities, eval_task, strategies, scores, seconds, rows = [], [], [], [], [], [], [], []
     for t in range(n_tasks):
         features = rng.normal(size=len(FEATURE_NAMES))
+        error = rng.uniform(0.05, 0.4)
         for fidelity, n in (("base", 1000), ("large", 10000)):
             features = features.copy()
             features[rows_col] = np.log(n)
@@ -225,7 +228,8 @@ def two_size_data(exponents={"linear": 1.0, "knn": 1.5, "extra_trees": 0.7}, n_t
             for s in STRATEGIES:
                 eval_task.append(len(mf) - 1)
                 strategies.append(s)
-                scores.append(0.5 + 0.05 * rng.normal())
+                scores.append(0.5 + 0.05 * rng.normal() if curves is None else
+                              1 - error * (n / 1000) ** curves[s.family] * (1 + 0.02 * rng.normal()))
                 seconds.append(0.01 * (n / 1000) ** exponents[s.family] * (1 + 0.05 * rng.random()))
                 rows.append(n)
     count = len(scores)
@@ -247,6 +251,28 @@ def test_size_exponents_are_measured_on_the_same_data_at_two_sizes():
     assert found.keys() == {"linear", "knn", "extra_trees"}
     assert found["linear"] == pytest.approx(1.0, abs=0.05) and found["knn"] == pytest.approx(1.5, abs=0.05)
     assert found["extra_trees"] == pytest.approx(0.7, abs=0.05)
+
+
+def test_learning_curves_are_measured_on_the_same_strategies_at_two_sizes(tmp_path):
+    """Each family's error exponent (1 - score as rows ** it) from the strategies scored at both sizes, on
+    tasks of a metric bounded by 1 only; saved with the model, and none for a model saved before them."""
+    from automl_meta.metamodel._curves import error_exponents
+
+    data = two_size_data(curves={"linear": -0.02, "knn": -0.1, "extra_trees": -0.3})
+    rows = np.exp(data.metafeatures[:, list(FEATURE_NAMES).index("log_n_rows")])
+    found = error_exponents(data, rows)
+    assert found == pytest.approx({"linear": -0.02, "knn": -0.1, "extra_trees": -0.3}, abs=0.02)
+    data.metrics = np.array(["neg_log_loss"] * len(data.task_ids), dtype=object)
+    assert error_exponents(data, rows) == {}  # no curve of an unbounded error
+    data.metrics = None
+    model = MetaModel(n_members=1, epochs=2).fit(data)
+    assert model.learning_curves_["exponents"] == pytest.approx(found)
+    path = model.save(tmp_path / "m.npz")
+    assert MetaModel.load(path).learning_curves_ == model.learning_curves_
+    description = json.loads(path.with_name(path.name + ".json").read_text())
+    del description["learning_curves"]
+    path.with_name(path.name + ".json").write_text(json.dumps(description))
+    assert MetaModel.load(path).learning_curves_ == {}
 
 
 def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_path):

@@ -296,7 +296,7 @@ def test_a_trial_enqueued_with_a_family_not_searched_is_a_clear_error(tasks_by_k
 
 
 def test_a_strategy_expected_to_take_most_of_the_time_left_is_not_scored(tasks_by_kind):
-    """Under a budget, a trial whose expected seconds exceed half its time limit is pruned unscored (even an
+    """Under a budget, a trial expected to take longer than its time limit is pruned unscored (even an
     enqueued one), and the search goes on with the others; without a budget every trial runs."""
     import optuna
 

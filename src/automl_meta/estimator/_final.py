@@ -167,8 +167,14 @@ def _member_model(member, plan, budget, refits: RefitCache):
 
 def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: RefitCache) -> FinalModel:
     """``final``, or the best of ``evaluations`` that scores better than it, refitted, when its refit surely fits
-    in what is left of the budget (the model fitted first is kept when that refit fails: nothing is lost)."""
-    better = sorted((e for e in evaluations if e.ok and e.score > final.score), key=lambda e: -e.score)
+    in what is left of the budget (the model fitted first is kept when that refit fails: nothing is lost).
+    Scores compare as ``plan.choose`` compares them: carried to a refit on every row (``expected_score``)."""
+    def expected(score, family):
+        return plan.expected_score(score, family, plan.n_rows)
+
+    bar = expected(final.score, final.strategy.family)
+    better = sorted((e for e in evaluations if e.ok and expected(e.score, e.strategy.family) > bar),
+                    key=lambda e: -expected(e.score, e.strategy.family))
     for e in better:
         if plan.expected(e) <= budget.left() - END_SECONDS:
             log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, final.score)

@@ -89,12 +89,17 @@ class RefitPlan:
         Refits are bagged members where the budget allows (one model per fold, each on (folds - 1) / folds of
         the rows: about folds - 1 times a refit on every row): the search keeps time for bags, the strategy is
         chosen by its plain refit's time (``choose``), and each refit is bagged when its bag fits (``bags``).
+    curves : dict, optional
+        Each family's learning-curve exponent (``MetaModel.learning_curves_``; error proportional to rows **
+        exponent): on a table larger than the search's subsample, strategies are compared by their scores
+        carried to the rows their refit will use (``expected_score``), not by their scores on the subsample.
+        None: by those (a metric not bounded by 1, or no meta-model).
     """
 
     def __init__(self, n_rows: int, search_rows: int, folds: int, budget_seconds: float, members: int = 1,
-                 bagged: bool = False):
+                 bagged: bool = False, curves: dict | None = None):
         self.n_rows, self.search_rows, self.folds, self.budget_seconds = n_rows, search_rows, folds, budget_seconds
-        self.members, self.bagged = members, bagged
+        self.members, self.bagged, self.curves = members, bagged, curves or {}
         self._calibration = {}
 
     def seconds(self, evaluation, bagged: bool = False, rows: int | None = None) -> float:
@@ -139,20 +144,33 @@ class RefitPlan:
             reserve = min(reserve, max(_MAX_REFIT_SHARE * self.budget_seconds, least))
         return reserve
 
+    def expected_score(self, score: float, family: str, rows: int) -> float:
+        """A cross-validated ``score`` of a ``family``'s strategy carried along the family's learning curve from
+        the rows its folds trained on to a refit on ``rows`` (unchanged when the search did not subsample)."""
+        from automl_meta.metamodel._curves import score_at
+
+        if self.n_rows <= self.search_rows or family not in self.curves:
+            return score
+        fold_rows = self.search_rows * (self.folds - 1) / self.folds if self.folds > 1 else self.search_rows
+        return score_at(score, self.curves[family], fold_rows, rows)
+
     def choose(self, evaluations, left: float | None):
-        """The best successful evaluation whose refit is expected to fit in ``left`` seconds, on every row or on
-        no fewer rows than the search scored it on, and the rows to refit it on (every row without a budget; the
-        fastest evaluation, on every row, when none fits)."""
+        """The successful evaluation with the best expected score (``expected_score``) among those whose refit
+        is expected to fit in ``left`` seconds, on every row or on no fewer rows than the search scored it on,
+        and the rows to refit it on (every row without a budget; the fastest evaluation, on every row, when
+        none fits). Of equal expected scores, the better cross-validated one."""
         ok = sorted((e for e in evaluations if e.ok), key=lambda e: -e.score)
         if left is None:
             return ok[0], self.n_rows
+        fitting = []
         for e in ok:
-            if self.seconds(e) <= left:
-                return e, self.n_rows
-            rows = self.rows_within(e, left)
+            rows = self.n_rows if self.seconds(e) <= left else self.rows_within(e, left)
             if rows >= self.search_rows:
-                return e, rows
-        return min(ok, key=lambda e: e.fit_seconds), self.n_rows
+                fitting.append((self.expected_score(e.score, e.strategy.family, rows), e, rows))
+        if not fitting:
+            return min(ok, key=lambda e: e.fit_seconds), self.n_rows
+        _, best, rows = max(fitting, key=lambda chosen: chosen[0])  # max keeps the first of equal ones
+        return best, rows
 
     def calibrate(self, family: str, measured: float, estimated: float) -> None:
         """Correct later estimates for ``family`` by how the refit just done compared with its estimate (a

@@ -79,6 +79,7 @@ class TrainingData:
     build_config: dict | None = None  # how the last build scored strategies (max_rows, cv, ...: its provenance)
     fidelities: np.ndarray | None = None  # (T,) "base", "large", or None (a task recorded by a fit)
     collections: np.ndarray | None = None  # (T,) the corpus collection, or None
+    metrics: np.ndarray | None = None  # (T,) the metric each task's scores are of
 
     def subset(self, task_indices) -> "TrainingData":
         """The same data restricted to some tasks (by index), with evaluations re-indexed."""
@@ -96,6 +97,7 @@ class TrainingData:
             n_rows=None if self.n_rows is None else self.n_rows[keep], build_config=self.build_config,
             fidelities=None if self.fidelities is None else self.fidelities[task_indices],
             collections=None if self.collections is None else self.collections[task_indices],
+            metrics=None if self.metrics is None else self.metrics[task_indices],
         )
 
 
@@ -315,6 +317,7 @@ class MetaDataset:
             fit_seconds=evals["fit_seconds"].to_numpy(dtype=float), status=evals["status"].to_numpy(),
             origin=evals["origin"].to_numpy(), n_rows=evals["n_rows"].to_numpy(dtype=float), build_config=self.build_config(),
             fidelities=tasks["fidelity"].to_numpy(dtype=object), collections=tasks["collection"].to_numpy(dtype=object),
+            metrics=tasks["metric"].to_numpy(dtype=object),
         )
 
     def build_config(self) -> dict | None:

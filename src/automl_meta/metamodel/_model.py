@@ -14,6 +14,7 @@ from automl_meta.metamodel._inference import NetworkEnsemble
 from automl_meta.metamodel._pool import N_FRESH, CandidatePool
 from automl_meta.metamodel._scaling import QuantileScaler
 from automl_meta.metamodel._targets import NeighbourPrior, StrategyPrior, log_seconds, normalized_scores
+from automl_meta.metamodel._curves import error_exponents
 from automl_meta.metamodel._timing import MIN_EXTRAPOLATION_EXPONENT, exponent_of, rescale, size_exponents, to_task_size
 
 
@@ -127,6 +128,9 @@ class MetaModel:
         # them to the size of a fit, beyond the training sizes too, with each family's measured exponent
         task_rows = _rows_of(data.metafeatures, FEATURE_NAMES)
         self.size_exponents_ = size_exponents(data, task_rows)
+        # and how each family's score grows with the rows (``_curves``): what a fit that searched a subsample
+        # expects of each strategy refitted on more rows
+        self.learning_curves_ = {"exponents": error_exponents(data, task_rows)}
         exponents = self._exponents(enc)
         t = log_seconds(to_task_size(data.fit_seconds, data.n_rows, task_rows[data.eval_task], exponents)).astype(np.float32)
         self.prior_ = StrategyPrior().fit(data, y)
@@ -448,7 +452,7 @@ class MetaModel:
                 "feature_names": self.feature_names_, "encoding_names": self.encoding_names_,
                 "n_task_inputs": int(self.scaler_.n_outputs), "config": self._config(), "n_stored": self.n_stored_,
                 "n_fresh": self.n_fresh_, "train_task_names": self.train_task_names_, "task_best": self.task_best_,
-                "training": self.training_summary_, "timing": self.timing_}
+                "training": self.training_summary_, "timing": self.timing_, "learning_curves": self.learning_curves_}
 
     def save(self, path) -> Path:
         """Write ``path`` (NumPy arrays, read back without pickle) and ``path.json`` (versions, configuration,
@@ -489,6 +493,7 @@ class MetaModel:
         obj.training_summary_ = meta.get("training", {})
         obj.timing_ = meta.get("timing") or {}
         obj.size_exponents_ = obj.timing_.get("exponents") or {}
+        obj.learning_curves_ = meta.get("learning_curves") or {}  # a model saved before them has none
         return obj
 
     @classmethod

@@ -33,13 +33,12 @@ from automl_meta.space import FAMILIES, Strategy, available_families, suggest
 ORIGIN_ATTR = "origin"
 # Below this many seconds left (plus, after a time-out, the worker's restart), no new trial is started.
 _MIN_TRIAL_SECONDS = 0.25
-# A trial whose predicted seconds (``search(trial_seconds=...)``) exceed this share of the time it may take is
-# not run (Optuna records it as pruned; TPE then counts its region among the worse ones): on a 100,000-row
-# table searched on 18,000 rows, a sampled 379-tree random forest was given the 41 s left of a 60 s fit and
-# timed out, after five trials; a search with one worker cannot afford a trial that takes most of what is left.
-# At most _MAX_SKIPPED such trials a search, so that a sampler that only proposes slow strategies (a budget far
-# too short for the table) still runs them, and the time limit decides.
-_PREDICTED_SHARE = 0.5
+# A trial expected (``search(trial_seconds=...)``) to take longer than the time it may take is not run (Optuna
+# records it as pruned; TPE then counts its region among the worse ones): on a 100,000-row table searched on
+# 18,000 rows, a sampled 379-tree random forest was given the 41 s left of a 60 s fit and timed out, after five
+# trials. Only those expected not to finish: a stricter rule (half the time left) skipped trials that fit in
+# the last seconds of small tables' fits. At most _MAX_SKIPPED such trials a search, so that a sampler that
+# only proposes slow strategies (a budget far too short for the table) still runs them, and the limit decides.
 _MAX_SKIPPED = 50
 # Seconds without a running trial after which the other processes sharing a study are taken to have finished.
 _QUIET_SECONDS = 1.0
@@ -291,8 +290,8 @@ def search(
     trial_seconds : callable or TrialCosts, optional
         ``trial_seconds(strategy)``: its predicted cross-validation seconds on this machine (for instance from
         ``MetaModel.predict_seconds``), corrected by the trials scored so far (:class:`TrialCosts`; pass one to
-        share what it learns between searches). Under a time budget, a strategy expected to take more than half
-        the time its trial may take is not scored: its trial is pruned, and the search goes on.
+        share what it learns between searches). Under a time budget, a strategy expected to take longer than its
+        trial may is not scored: its trial is pruned, and the search goes on.
 
     Returns
     -------
@@ -409,15 +408,15 @@ class _TrialRunner:
         return evaluation.score if evaluation.ok else float("nan")  # NaN: Optuna records a failed trial and goes on
 
     def _skip_if_too_slow(self, strategy, limit: float | None) -> float | None:
-        """Prune the trial, unscored, when ``strategy`` is expected to take more than _PREDICTED_SHARE of its
-        time ``limit`` (see :data:`_PREDICTED_SHARE`); else its uncalibrated prediction (None: no predictor)."""
+        """Prune the trial, unscored, when ``strategy`` is expected to take longer than its time ``limit`` (see
+        :data:`_MAX_SKIPPED`); else its uncalibrated prediction (None: no predictor)."""
         import optuna
 
         if self.costs is None:
             return None
         raw = self.costs.raw(strategy)
         expected = self.costs.seconds(strategy, raw)
-        if limit is not None and expected > _PREDICTED_SHARE * limit and self.skipped < _MAX_SKIPPED:
+        if limit is not None and expected > limit and self.skipped < _MAX_SKIPPED:
             with self._lock:
                 self.skipped += 1
             self.log.info("not scored (expected %.1f s, the trial may take %.1f s): %s", expected, limit, strategy)
