@@ -58,6 +58,11 @@ def test_predict_seconds_are_the_seconds_recommend_filters_by(trained):
     assert seconds == pytest.approx([r.predicted_seconds for r in recs])
     assert (trained.predict_seconds(vector(0.0), STRATEGIES[:1], n_rows=40_000, folds=5)
             > trained.predict_seconds(vector(0.0), STRATEGIES[:1], n_rows=20_000, folds=5)).all()
+    # the lower bound: a forest's trees' work (within the prediction), nothing for other families
+    least = trained.least_seconds(vector(0.0), STRATEGIES, n_rows=20_000, folds=5, seconds_scale=1.7)
+    forests = np.array([s.family in ("random_forest", "extra_trees") for s in STRATEGIES])
+    assert (least[~forests] == 0).all() and (least[forests] > 0).all()
+    assert (least <= trained.predict_seconds(vector(0.0), STRATEGIES, **options) + 1e-9).all()
 
 
 def test_default_candidates_include_stored_and_fresh(trained):

@@ -296,14 +296,17 @@ def test_a_trial_enqueued_with_a_family_not_searched_is_a_clear_error(tasks_by_k
 
 
 def test_a_strategy_expected_to_take_most_of_the_time_left_is_not_scored(tasks_by_kind):
-    """Under a budget, a trial expected to take longer than its time limit is pruned unscored (even an
-    enqueued one), and the search goes on with the others; without a budget every trial runs."""
+    """Under a budget, a trial expected to take longer than its time limit (here, by its lower bound: a family
+    never measured) is pruned unscored, even an enqueued one, and the search goes on with the others; without a
+    budget every trial runs."""
     import optuna
+
+    from automl_meta.search import TrialCosts
 
     slow = lambda strategy: 1e6 if strategy.family == "knn" else 0.01  # noqa: E731
     budget = Budget(30).stop_when(lambda evaluations: len(evaluations) >= 4)
     result = search(tasks_by_kind["binary"], time_budget=budget, metadataset=False, families=["linear", "knn"],
-                    enqueue=[Strategy.default("knn"), Strategy.default("linear")], trial_seconds=slow,
+                    enqueue=[Strategy.default("knn"), Strategy.default("linear")], trial_seconds=TrialCosts(slow, slow),
                     evaluator=Evaluator(cv=3, isolate=False))
     assert len(result.evaluations) == 4 and {e.strategy.family for e in result.evaluations} == {"linear"}
     pruned = [t for t in result.study.trials if t.state == optuna.trial.TrialState.PRUNED]

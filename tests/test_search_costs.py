@@ -1,4 +1,5 @@
-"""Expected trial seconds: the time head's prediction corrected by the search's own trials."""
+"""Expected trial seconds: the time head's prediction corrected by the search's own trials of the family, and
+before any, a lower bound only."""
 
 import pytest
 
@@ -15,22 +16,23 @@ def _done(strategy, seconds, status="ok"):
                       fit_seconds=seconds)
 
 
-def test_predictions_are_corrected_by_the_ratio_measured_for_their_own_family_only():
-    costs = TrialCosts(lambda strategy: 10.0)
-    assert costs.seconds(LINEAR) == 10.0  # nothing measured: as predicted
+def test_a_family_s_prediction_counts_once_measured_corrected_by_its_own_trials():
+    costs = TrialCosts(lambda strategy: 10.0, least=lambda strategy: 7.0 if strategy.family == "random_forest" else 0.0)
+    assert costs.seconds(LINEAR) == 0.0 and costs.seconds(FOREST) == 7.0  # nothing measured: the lower bound
     costs.observe(LINEAR, 10.0, _done(LINEAR, 1.0))
     costs.observe(LINEAR, 10.0, _done(LINEAR, 3.0))
     costs.observe(LINEAR, 10.0, _done(LINEAR, 2.0))
     assert costs.seconds(LINEAR) == pytest.approx(2.0)  # the median ratio, 0.2
     costs.observe(KNN, 10.0, _done(KNN, 20.0))
     assert costs.seconds(KNN) == pytest.approx(20.0)  # its own family's ratio
-    assert costs.seconds(FOREST) == 10.0  # a family not tried yet: as predicted
+    assert costs.seconds(FOREST) == 7.0  # not the other families'
+    assert TrialCosts(lambda strategy: 10.0).seconds(FOREST) == 0.0  # no lower bound given
 
 
 def test_a_trial_that_did_not_finish_teaches_nothing_and_ratios_are_bounded():
     costs = TrialCosts(lambda strategy: 10.0)
     costs.observe(LINEAR, 10.0, _done(LINEAR, 10.0, status="timeout"))
-    assert costs.seconds(LINEAR) == 10.0
+    assert costs.seconds(LINEAR) == 0.0
     costs.observe(LINEAR, 10.0, _done(LINEAR, 1e-6))
     assert costs.seconds(LINEAR) == pytest.approx(10.0 * RATIO_BOUNDS[0])
     costs.observe(KNN, 1e-3, _done(KNN, 5.0))

@@ -599,18 +599,18 @@ class _AutoMetaBase(BaseEstimator):
         return plan, [r.strategy for r in plan]
 
     def _trial_seconds(self, metamodel, metafeatures, setting: _Setting):
-        """The expected trial seconds of a strategy on this machine (``search(trial_seconds=)``), from the
-        meta-model's time head, calibrated by the fit's trials (shared by its search and top-up search); None
-        without a meta-model or a budget (nothing to protect)."""
+        """The expected trial seconds of a strategy on this machine (``search(trial_seconds=)``): the meta-model's
+        time head calibrated by the fit's trials of the family, else a lower bound (shared by the fit's search
+        and top-up search); None without a meta-model or a budget (nothing to protect)."""
         if metamodel is None or self.time_budget is None:
             return None
         from automl_meta.models import resolve_device
         from automl_meta.search import TrialCosts
 
         device = resolve_device(self.device)
-        return TrialCosts(lambda strategy: metamodel.predict_seconds(
-            metafeatures, [strategy], n_rows=setting.search_rows, folds=setting.cv, device=device,
-            seconds_scale=setting.machine_factor)[0])
+        at_fit = dict(n_rows=setting.search_rows, folds=setting.cv, seconds_scale=setting.machine_factor)
+        return TrialCosts(lambda strategy: metamodel.predict_seconds(metafeatures, [strategy], device=device, **at_fit)[0],
+                          lambda strategy: metamodel.least_seconds(metafeatures, [strategy], **at_fit)[0])
 
     def _sampler_seed(self) -> int:
         """The sampler's seed: the fit's, except in a shared study (``storage``) without a ``random_state``,

@@ -415,6 +415,19 @@ class MetaModel:
         seconds = self._predict_scaled(self._scale_query(metafeatures), encodings, rows)[2]
         return self._at_fit(seconds, encodings, strategies, metafeatures, rows, n_rows, folds, device, seconds_scale)
 
+    def least_seconds(self, metafeatures, strategies, n_rows: int | None = None, folds: int | None = None,
+                      seconds_scale: float = 1.0) -> np.ndarray:
+        """The seconds each of ``strategies`` cannot cross-validate faster than, as far as that is known: a
+        forest's trees' work at the lower end of its measured cost (``_timing.tree_floor``), 0 for the other
+        families (the time head's own prediction is no bound: it erred 16-fold on a table larger than any it
+        learnt from)."""
+        from automl_meta.metamodel._timing import tree_floor
+
+        rows = n_rows or self._query_rows(metafeatures) or 1.0
+        floor = tree_floor(np.zeros(len(strategies)), strategies, rows, self._query_size(metafeatures, "log_n_features"),
+                           folds or (self.timing_ or {}).get("folds") or 1)
+        return floor * seconds_scale
+
     def _at_fit(self, seconds, encodings, strategies, metafeatures, rows, n_rows, folds, device, seconds_scale) -> np.ndarray:
         """Predicted seconds at the task's rows (``rows``) carried to the fit: its ``n_rows`` and ``folds``, an
         MLP's steps on ``device`` and a forest's work (``_timing``), on this machine (``seconds_scale``)."""

@@ -2,14 +2,19 @@
 trial that cannot finish in it.
 
 The meta-model's time head predicts a strategy's cross-validation seconds (``MetaModel.predict_seconds``), but
-on a task unlike its training tasks it can be far off in either direction, and consistently so for a family:
-on a 100,000-row table searched on 18,000 rows it predicted 15-18 s for LightGBM trials that took 0.9-1.1 s
-(the time head has seen no task above 10,000 rows, and its extrapolation is cautious), and 19 s for an extra
-trees trial that took 10 s. So each prediction is corrected by the trials already scored here: multiplied by the
-median ratio of measured to predicted seconds of the strategy's family, the ratio kept within :data:`RATIO_BOUNDS`.
-Only its own family's: the errors differ by family (a forest's prediction is held to its trees' work, a booster's
-is not), and a random forest whose prediction was corrected by the ratio of linear models and boosters (0.06) was
-let run, and timed out after 43 s of a 60 s fit. A family not yet tried keeps its (cautious) prediction.
+on a task unlike its training tasks it can be far off, and consistently so for a family: on a 100,000-row table
+searched on 18,000 rows it predicted 15-18 s for LightGBM trials that took 0.9-1.1 s (the time head has seen no
+task above 10,000 rows, and its extrapolation is cautious), and 19 s for an extra trees trial that took 10 s. So
+a family's prediction is used only once the fit has measured the family: multiplied by the median ratio of
+measured to predicted seconds of its trials so far (kept within :data:`RATIO_BOUNDS`). Before that, only a
+lower bound counts (``MetaModel.least_seconds``: a forest's trees' work, the only cost known from first
+principles; nothing for other families). Each rule was learnt the hard way:
+
+* trusting the raw prediction, every warm start of a 60 s fit of a 500,000-row table (and every family but the
+  linear one) was expected to take longer than the fit had, and the search tried only linear models (test ROC AUC
+  0.755 against 0.975);
+* correcting a family not yet tried by the other families' ratio (0.06 there), a sampled 379-tree random forest
+  was let run on a 100,000-row table, and timed out after 43 s of a 60 s fit; its trees' work says 450 s.
 """
 
 from __future__ import annotations
@@ -24,16 +29,18 @@ RATIO_BOUNDS = (1 / 50, 4.0)
 
 
 class TrialCosts:
-    """Predicted trial seconds, calibrated on this search's own trials.
+    """Expected trial seconds: calibrated on this search's own trials of the family, else a lower bound.
 
     Parameters
     ----------
     predict : callable
         ``predict(strategy)`` -> its predicted cross-validation seconds on this machine (uncalibrated).
+    least : callable, optional
+        ``least(strategy)`` -> seconds it cannot take less than (0 when unknown); None: 0 for every strategy.
     """
 
-    def __init__(self, predict):
-        self._predict = predict
+    def __init__(self, predict, least=None):
+        self._predict, self._least = predict, least
         self._ratios: dict[str, list[float]] = {}
         self._lock = threading.Lock()  # trials run in several threads with several evaluation workers
 
@@ -43,12 +50,13 @@ class TrialCosts:
 
     def seconds(self, strategy, raw: float | None = None) -> float:
         """``strategy``'s expected seconds: its prediction (``raw``, computed when not given) times the ratio the
-        trials of its family scored so far measured (1 before any)."""
-        raw = self.raw(strategy) if raw is None else raw
+        trials of its family measured so far; before any, its lower bound."""
         with self._lock:
-            ratios = self._ratios.get(strategy.family)
-            ratio = float(np.median(ratios)) if ratios else 1.0
-        return raw * float(np.clip(ratio, *RATIO_BOUNDS))
+            ratios = list(self._ratios.get(strategy.family, ()))
+        if not ratios:
+            return 0.0 if self._least is None else float(self._least(strategy))
+        raw = self.raw(strategy) if raw is None else raw
+        return raw * float(np.clip(np.median(ratios), *RATIO_BOUNDS))
 
     def observe(self, strategy, raw: float, evaluation) -> None:
         """Learn from a finished trial: its measured seconds against its ``raw`` prediction (only a successful

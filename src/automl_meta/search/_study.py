@@ -289,8 +289,9 @@ def search(
         Told of each trial after it is recorded (:class:`~automl_meta.search.TrialReport`).
     trial_seconds : callable or TrialCosts, optional
         ``trial_seconds(strategy)``: its predicted cross-validation seconds on this machine (for instance from
-        ``MetaModel.predict_seconds``), corrected by the trials scored so far (:class:`TrialCosts`; pass one to
-        share what it learns between searches). Under a time budget, a strategy expected to take longer than its
+        ``MetaModel.predict_seconds``), used once the search has measured the strategy's family, corrected by
+        those trials (:class:`TrialCosts`; pass one to share what it learns between searches, or to give a lower
+        bound for a family not measured yet). Under a time budget, a strategy expected to take longer than its
         trial may is not scored: its trial is pruned, and the search goes on.
 
     Returns
