@@ -10,7 +10,7 @@ and its child processes' largest (the trial workers). Reported: seconds of ``fit
 budget), the test ROC AUC, and the peak memory.
 
 Usage: python benchmarks/bench_large_tables.py [--sizes 100000,500000] [--budget 60] [--methods automl_meta,flaml]
-       [--n-jobs 1]   (one core a fit, as the end-to-end runs; default: every core)
+       [--n-jobs 1]   (one core a fit, as the end-to-end runs; default: every core)  [--seeds 0,1,2]
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def make_table(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, y
 
 
-def run_one(n_rows: int, method: str, budget: float, n_jobs: int = -1) -> dict:
-    """One fit in this process: its seconds, test ROC AUC and peak memory."""
+def run_one(n_rows: int, method: str, budget: float, n_jobs: int = -1, seed: int = 0) -> dict:
+    """One fit in this process (the method seeded with ``seed``; the table and its split are the same for
+    every seed): its seconds, test ROC AUC and peak memory."""
     import warnings
 
     from sklearn.metrics import roc_auc_score
@@ -62,7 +63,7 @@ def run_one(n_rows: int, method: str, budget: float, n_jobs: int = -1) -> dict:
 
             model = AutoML()
             X_fit = X_train.astype({"region": "category", "code": "category"})
-            model.fit(X_fit, y_train, task="classification", time_budget=budget, metric="roc_auc", n_jobs=n_jobs, verbose=0, seed=0)
+            model.fit(X_fit, y_train, task="classification", time_budget=budget, metric="roc_auc", n_jobs=n_jobs, verbose=0, seed=seed)
             seconds = time.perf_counter() - began
             proba = model.predict_proba(X_test.astype({"region": "category", "code": "category"}))[:, 1]
             chose = model.best_estimator
@@ -70,14 +71,14 @@ def run_one(n_rows: int, method: str, budget: float, n_jobs: int = -1) -> dict:
             from automl_meta import AutoMetaClassifier
 
             quality = "best" if method == "automl_meta_best" else "medium"
-            model = AutoMetaClassifier(time_budget=budget, quality=quality, metadataset=False, random_state=0, n_jobs=n_jobs)
+            model = AutoMetaClassifier(time_budget=budget, quality=quality, metadataset=False, random_state=seed, n_jobs=n_jobs)
             model.fit(X_train, y_train)
             seconds = time.perf_counter() - began
             proba = model.predict_proba(X_test)[:, 1]
             chose = ", ".join(f"{m['weight']:.2f}*{m['strategy'].family}" for m in model.ensemble_)
             chose += f" (searched on {model.search_rows_} rows)"
     mib = 1024.0  # ru_maxrss is in KiB on Linux
-    return {"rows": n_rows, "method": method, "budget_s": budget, "n_jobs": n_jobs, "seconds": round(seconds, 1),
+    return {"rows": n_rows, "method": method, "seed": seed, "budget_s": budget, "n_jobs": n_jobs, "seconds": round(seconds, 1),
             "overshoot_pct": round(100 * (seconds / budget - 1), 1), "test_roc_auc": round(float(roc_auc_score(y_test, proba)), 4),
             "peak_mib_main": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mib),
             "peak_mib_workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mib), "chose": chose}
@@ -88,28 +89,39 @@ def main() -> None:
                               out=RESULTS / "large_tables.csv")
     parser.add_argument("--sizes", default="100000,500000")
     parser.add_argument("--n-jobs", type=int, default=-1, help="cores of every fit (-1: all; 1: as the end-to-end runs)")
-    parser.add_argument("--one", nargs=2, metavar=("ROWS", "METHOD"), help=argparse_suppress())
+    parser.add_argument("--seeds", default="0", help="seeds of each method, comma-separated (a search under a "
+                        "budget of a few trials varies with its seed: several say how much)")
+    parser.add_argument("--one", nargs=3, metavar=("ROWS", "METHOD", "SEED"), help=argparse_suppress())
     args = parser.parse_args()
     if args.one:  # a child: one fit, its row as JSON
-        print(json.dumps(run_one(int(args.one[0]), args.one[1], args.budget, args.n_jobs)))
+        print(json.dumps(run_one(int(args.one[0]), args.one[1], args.budget, args.n_jobs, int(args.one[2]))))
         return
     rows = []
     for n_rows in [int(s) for s in args.sizes.split(",")]:
         for method in args.methods.split(","):
-            done = subprocess.run([sys.executable, __file__, "--one", str(n_rows), method, "--budget", str(args.budget),
-                                   "--n-jobs", str(args.n_jobs)],
-                                  capture_output=True, text=True, cwd=Path(__file__).parent)
-            if done.returncode != 0:
-                print(done.stderr[-3000:], file=sys.stderr)
-                continue
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-            print(rows[-1], flush=True)
-            pd.DataFrame(rows).to_csv(args.out, index=False)
+            for seed in args.seeds.split(","):
+                done = subprocess.run([sys.executable, __file__, "--one", str(n_rows), method, seed, "--budget",
+                                       str(args.budget), "--n-jobs", str(args.n_jobs)],
+                                      capture_output=True, text=True, cwd=Path(__file__).parent)
+                if done.returncode != 0:
+                    print(done.stderr[-3000:], file=sys.stderr)
+                    continue
+                rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                print(rows[-1], flush=True)
+                pd.DataFrame(rows).to_csv(args.out, index=False)
     cores = "every core" if args.n_jobs == -1 else f"{args.n_jobs} core(s)"
     text = "\n".join([f"## Large tables, {args.budget:g} s fits with {cores} ({machine_stamp()})", "",
-                      f"Command: `{command_line(parser, args)}`", "", pd.DataFrame(rows).to_markdown(index=False), ""])
+                      f"Command: `{command_line(parser, args)}`", "", pd.DataFrame(rows).to_markdown(index=False), "",
+                      "Over the seeds:", "", summarize(pd.DataFrame(rows)).to_markdown(), ""])
     args.out.with_suffix(".md").write_text(text)
     print(text)
+
+
+def summarize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per size and method: the mean, lowest and highest test ROC AUC over the seeds, and the largest overshoot."""
+    return frame.groupby(["rows", "method"]).agg(seeds=("seed", "size"), mean_roc_auc=("test_roc_auc", "mean"),
+                                                  min_roc_auc=("test_roc_auc", "min"), max_roc_auc=("test_roc_auc", "max"),
+                                                  max_overshoot_pct=("overshoot_pct", "max")).round(4)
 
 
 def argparse_suppress():

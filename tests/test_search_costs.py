@@ -29,10 +29,13 @@ def test_a_family_s_prediction_counts_once_measured_corrected_by_its_own_trials(
     assert TrialCosts(lambda strategy: 10.0).seconds(FOREST) == 0.0  # no lower bound given
 
 
-def test_a_trial_that_did_not_finish_teaches_nothing_and_ratios_are_bounded():
+def test_a_timed_out_trial_counts_as_its_seconds_a_failed_one_not_at_all_and_ratios_are_bounded():
     costs = TrialCosts(lambda strategy: 10.0)
-    costs.observe(LINEAR, 10.0, _done(LINEAR, 10.0, status="timeout"))
-    assert costs.seconds(LINEAR) == 0.0
+    costs.observe(KNN, 10.0, _done(KNN, 3.0, status="error"))
+    assert costs.seconds(KNN) == 0.0
+    costs.observe(KNN, 10.0, _done(KNN, 5.0, status="timeout"))
+    assert costs.seconds(KNN) == pytest.approx(5.0)
+    costs = TrialCosts(lambda strategy: 10.0)
     costs.observe(LINEAR, 10.0, _done(LINEAR, 1e-6))
     assert costs.seconds(LINEAR) == pytest.approx(10.0 * RATIO_BOUNDS[0])
     costs.observe(KNN, 1e-3, _done(KNN, 5.0))

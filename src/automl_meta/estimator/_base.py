@@ -22,7 +22,7 @@ from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
-from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, search_rows, searched_families
+from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, more_rows, search_rows, searched_families
 from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
@@ -450,6 +450,8 @@ class _AutoMetaBase(BaseEstimator):
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         model, seconds = refits.fit(strategy, bag, _refit_rows(task, rows, self._seed()))
+        if budget is not None and rows < task.n_rows:  # a large table's refit on a subsample, sooner than estimated
+            model = self._on_more_rows(task, refits, strategy, (model, rows), seconds, budget)
         final = FinalModel.single(model, strategy, score)
         if self._ensembles() and best is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
@@ -466,6 +468,17 @@ class _AutoMetaBase(BaseEstimator):
                 return final
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, final, searching)
         return final
+
+    def _on_more_rows(self, task, refits, strategy, fitted, seconds, budget):
+        """``fitted`` (the model, and the rows it was refitted on in ``seconds``), or the strategy refitted on as
+        many more rows as the time left surely allows at that refit's measured cost (``more_rows``): the estimate
+        scaled from the search's trials is pessimistic for boosters (a LightGBM refit on 39,805 of 400,000 rows
+        left 17 s of a 60 s fit to a search that found nothing better)."""
+        model, rows = fitted
+        more = more_rows(rows, seconds, budget.left() - END_SECONDS, task.n_rows)
+        if more is None:
+            return model
+        return refits.fit(strategy, rows=_refit_rows(task, more, self._seed()), again=True)[0]
 
     def _ensembles(self) -> bool:
         """Whether the fit ends with an ensemble of the trials (``ensemble``, but never with ``quality="fast"``)."""

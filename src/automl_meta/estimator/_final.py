@@ -73,11 +73,11 @@ class RefitCache:
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
 
-    def fit(self, strategy, bag: bool = False, rows=None) -> tuple[object, float]:
+    def fit(self, strategy, bag: bool = False, rows=None, again: bool = False) -> tuple[object, float]:
         """``strategy``'s model fitted on every row (``bag``: bagged over ``bag_folds``, when given; ``rows``: on
         these row positions only, not bagged), and the seconds that took (0 when refitted already: the first
-        refit of a strategy is its model)."""
-        if strategy.key in self._models:
+        refit of a strategy is its model; ``again``: fitted anew, replacing it)."""
+        if strategy.key in self._models and not again:
             return self._models[strategy.key], 0.0
         began = time.perf_counter()
         build = self._builder()

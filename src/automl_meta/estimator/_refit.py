@@ -38,6 +38,9 @@ _MIN_SEARCH_ROWS = 2000
 # the strategy whose refit on every row fitted the time left, a weak XGBoost (test ROC AUC 0.82; with it,
 # LightGBM, 0.97). FLAML's ``retrain_full="budget"`` is the same idea.
 _MAX_REFIT_SHARE = 0.4
+# A refit on a subsample that left time enough for one on this many times its rows is done again on them
+# (``more_rows``): its own measured cost is a better estimate than the search's trials scaled up.
+_MORE_ROWS_FACTOR = 1.5
 # A measured/estimated refit ratio corrects later estimates of the same family within these bounds.
 _CALIBRATION_BOUNDS = (0.25, 4.0)
 # On a table at least this many times larger than the rows its trials score strategies on, the search leaves
@@ -55,6 +58,17 @@ def search_rows(n_rows: int, time_budget: float | None) -> int:
     if time_budget is None:
         return n_rows
     return min(n_rows, max(_MIN_SEARCH_ROWS, int(time_budget * _SEARCH_ROWS_PER_SECOND)))
+
+
+def more_rows(rows: int, seconds: float, left: float, n_rows: int) -> int | None:
+    """After a refit on ``rows`` of a table's ``n_rows`` that took ``seconds``: the rows a second refit surely
+    fits on in ``left`` seconds at the same cost per row (times _SAFETY, plus _SLACK), when at least
+    _MORE_ROWS_FACTOR times as many (else None: not worth the time)."""
+    room = (left - _SLACK) / _SAFETY
+    if seconds <= 0 or room <= 0:
+        return None
+    more = min(n_rows, int(rows * room / seconds))
+    return more if more >= _MORE_ROWS_FACTOR * rows else None
 
 
 def searched_families(families, kind: str, n_rows: int, rows_searched: int) -> list[str]:
