@@ -172,7 +172,7 @@ def test_a_time_budget_searches_on_a_row_subsample():
     model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["linear"], cv=3,
                                random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
     assert model.search_rows_ == 2000  # max(2000, 6 s x 300 rows/s)
-    assert model.n_rows_ == 3000
+    assert model.n_rows_ == model.refit_rows_ == 3000  # a linear model's refit on every row fits
     assert model.best_estimator_[-1].n_features_in_ == 5
     # without a budget every row is searched
     unbounded = AutoMetaClassifier(n_trials=1, warm_start=False, families=["linear"], cv=3, random_state=0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -313,6 +313,7 @@ class _AutoMetaBase(BaseEstimator):
         self.study_, self.leaderboard_ = found.study, found.leaderboard
         final = found.final
         self.best_estimator_, self.best_strategy_, self.best_score_ = final.estimator, final.strategy, final.score
+        self.refit_rows_ = final.refit_rows or task.n_rows
         self.ensemble_ = list(final.members)
         if task.is_classification:
             self.classes_, self.threshold_, self.class_weights_ = final.estimator.classes_, found.threshold, class_weights
@@ -450,9 +451,10 @@ class _AutoMetaBase(BaseEstimator):
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         model, seconds = refits.fit(strategy, bag, _refit_rows(task, rows, self._seed()))
+        refitted_on = rows
         if budget is not None and rows < task.n_rows:  # a large table's refit on a subsample, sooner than estimated
-            model = self._on_more_rows(task, refits, strategy, (model, rows), seconds, budget)
-        final = FinalModel.single(model, strategy, score)
+            model, refitted_on = self._on_more_rows(task, refits, strategy, (model, rows), seconds, budget)
+        final = replace(FinalModel.single(model, strategy, score), refit_rows=refitted_on if refitted_on < task.n_rows else None)
         if self._ensembles() and best is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
             final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
@@ -471,14 +473,15 @@ class _AutoMetaBase(BaseEstimator):
 
     def _on_more_rows(self, task, refits, strategy, fitted, seconds, budget):
         """``fitted`` (the model, and the rows it was refitted on in ``seconds``), or the strategy refitted on as
-        many more rows as the time left surely allows at that refit's measured cost (``more_rows``): the estimate
+        many more rows as the time left surely allows at that refit's measured cost (``more_rows``), and those
+        rows: the estimate
         scaled from the search's trials is pessimistic for boosters (a LightGBM refit on 39,805 of 400,000 rows
         left 17 s of a 60 s fit to a search that found nothing better)."""
         model, rows = fitted
         more = more_rows(rows, seconds, budget.left() - END_SECONDS, task.n_rows)
         if more is None:
-            return model
-        return refits.fit(strategy, rows=_refit_rows(task, more, self._seed()), again=True)[0]
+            return model, rows
+        return refits.fit(strategy, rows=_refit_rows(task, more, self._seed()), again=True)[0], more
 
     def _ensembles(self) -> bool:
         """Whether the fit ends with an ensemble of the trials (``ensemble``, but never with ``quality="fast"``)."""
@@ -871,6 +874,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         ``predict_proba`` is unchanged.
     classes_, n_features_in_, feature_names_in_, task_kind_, metric_, fit_seconds_
     n_rows_, search_rows_ : rows of the training data, and rows each trial scored strategies on
+    refit_rows_ : int, the rows ``best_strategy_`` was refitted on: every row, or on a table larger than
+        ``search_rows_``, as many as its refit was expected to fit in the budget (a seeded stratified subsample)
     families_ : list of str, the model families searched
     cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning); 1
         with validation data (``X_val``)

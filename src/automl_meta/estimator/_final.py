@@ -35,6 +35,9 @@ class FinalModel:
     predictions: object = None
     #: how the leaderboard describes a model of several members (None: their weighted sum)
     description: str | None = None
+    #: the rows the best strategy's model was refitted on, when fewer than every row (a large table's refit
+    #: within the budget); None: every row
+    refit_rows: int | None = None
 
     @classmethod
     def single(cls, estimator, strategy, score: float) -> FinalModel:
@@ -148,7 +151,8 @@ def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, r
     log.info("ensemble of %d: out-of-fold %s %.5f", len(members), target[1], score)
     model = EnsembleModel([m for _, m in kept], weights, target[2])
     return FinalModel(model, final.strategy, score,
-                      tuple({"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(members, weights)))
+                      tuple({"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(members, weights)),
+                      refit_rows=final.refit_rows)
 
 
 def _member_model(member, plan, budget, refits: RefitCache):
@@ -208,4 +212,5 @@ def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refi
     stacker = type(choice.stacker.steps[-1][1]).__name__
     return FinalModel(StackedModel(models, choice.stacker, target[2]), final.strategy, choice.score, members,
                       predictions=choice.predictions,
-                      description=f"{stacker} stacked on " + " + ".join(str(m.strategy) for m in choice.members))
+                      description=f"{stacker} stacked on " + " + ".join(str(m.strategy) for m in choice.members),
+                      refit_rows=final.refit_rows)
