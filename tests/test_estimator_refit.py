@@ -69,7 +69,7 @@ def test_a_budgeted_fit_of_a_table_four_times_its_search_rows_searches_without_s
     X, y = make_classification(n_samples=13000, n_features=6, random_state=0)
     # 10 s: the trials score on 3,000 rows (300 a second), under a quarter of the 13,000
     model = AutoMetaClassifier(time_budget=10, warm_start=False, metadataset=False, random_state=0, n_jobs=1).fit(X, y)
-    assert model.search_rows_ == 3000
+    assert model.search_rows_ == 3000 and model.cv_ == 3  # trials on a small share of the rows: 3 folds, not 5
     assert not {"svm_rbf", "knn"} & set(model.families_) and "linear" in model.families_
     assert set(model.leaderboard_["family"]) <= set(model.families_)
     assert model.predict_proba(X[:5]).shape == (5, 2)
@@ -127,3 +127,12 @@ def test_a_refit_again_replaces_the_strategy_s_model():
     assert refits.fit(knn, rows=np.arange(300))[0][-1].n_samples_fit_ == 100  # cached: the first refit is the model
     model, _ = refits.fit(knn, rows=np.arange(300), again=True)
     assert model[-1].n_samples_fit_ == 300 and refits.fit(knn)[0] is model
+
+
+def test_trials_on_a_small_share_of_a_table_s_rows_use_at_most_three_folds():
+    from automl_meta.estimator._refit import subsample_folds
+
+    assert subsample_folds(5, 500_000, 18_000) == 3
+    assert subsample_folds(2, 500_000, 18_000) == 2  # never more than asked
+    assert subsample_folds(5, 60_000, 18_000) == 5  # under 4 times the rows searched
+    assert subsample_folds(5, 500_000, 18_000, validation=True) == 5  # the given split stands

@@ -22,7 +22,8 @@ from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
-from automl_meta.estimator._refit import FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, more_rows, search_rows, searched_families
+from automl_meta.estimator._refit import (FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, more_rows, search_rows,
+                                          searched_families, subsample_folds)
 from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
@@ -281,12 +282,12 @@ class _AutoMetaBase(BaseEstimator):
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
         task, n_features, cv = self._make_task(X, y, task_name, groups, (X_val, y_val), sample_weight)
         class_weights = decision_weights(getattr(self, "class_weight", None), task)  # checked before any trial
-        setting = _Setting(cv, search_rows(task.n_rows, self.time_budget), machine)
+        setting = self._setting(task, cv, machine)
         self.families_ = searched_families(self.families, task.kind, task.n_rows, setting.search_rows)
         client, own_client = self._client()
         n_workers, threads = _trial_slots(self.n_jobs, resolve_device(self.device), client)
         isolate = budget is not None or self.time_limit is not None or n_workers > 1 or client is not None
-        evaluator = Evaluator(cv=cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
+        evaluator = Evaluator(cv=setting.cv, time_limit=self.time_limit, isolate=isolate, workers=n_workers,
                               device=self.device, n_jobs=threads, random_state=self._seed(),
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
                               keep_predictions=self._ensembles() or is_thresholded(task.scoring), scheduler=client)
@@ -306,14 +307,13 @@ class _AutoMetaBase(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_  # a refit on an array: the names of an earlier DataFrame no longer apply
         self.n_rows_, self.date_orders_ = task.n_rows, task.date_orders  # predict reads dates as fit did
-        self.task_kind_, self.metric_ = task.kind, task.metric
-        self.cv_ = 1 if task.validation is not None else cv  # validation data: one split
+        self.task_kind_, self.metric_, self.refit_rows_ = task.kind, task.metric, found.final.refit_rows or task.n_rows
+        self.cv_ = 1 if task.validation is not None else setting.cv  # validation data: one split
         self.search_rows_, self.machine_factor_, self.n_workers_ = setting.search_rows, machine, n_workers
         self.metafeatures_, self.recommendations_, self.warm_starts_ = found.metafeatures, found.recommendations, found.warm_starts
         self.study_, self.leaderboard_ = found.study, found.leaderboard
         final = found.final
         self.best_estimator_, self.best_strategy_, self.best_score_ = final.estimator, final.strategy, final.score
-        self.refit_rows_ = final.refit_rows or task.n_rows
         self.ensemble_ = list(final.members)
         if task.is_classification:
             self.classes_, self.threshold_, self.class_weights_ = final.estimator.classes_, found.threshold, class_weights
@@ -324,6 +324,11 @@ class _AutoMetaBase(BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         notify(callbacks, "on_fit_end", self)
         return self
+
+    def _setting(self, task, cv: int, machine: float) -> _Setting:
+        """The trials' folds and rows (``subsample_folds``, ``search_rows``) and this machine's speed."""
+        rows = search_rows(task.n_rows, self.time_budget)
+        return _Setting(subsample_folds(cv, task.n_rows, rows, task.validation is not None), rows, machine)
 
     def _client(self):
         """The Dask client the trials run on (None: local workers), and whether this fit made it (and closes it)."""

@@ -50,6 +50,8 @@ _CALIBRATION_BOUNDS = (0.25, 4.0)
 # booster does, while its predictions cost time in every one of them (100,000 rows: kNN chosen, 0.970; left out,
 # XGBoost, 0.978; benchmarks/results/large_tables*.md).
 _SUBSAMPLED_FACTOR = 4
+# ... and its trials cross-validate with at most this many folds (``subsample_folds``).
+_SUBSAMPLED_FOLDS = 3
 _NOT_SCALING = ("svm_rbf", "knn")
 
 
@@ -58,6 +60,15 @@ def search_rows(n_rows: int, time_budget: float | None) -> int:
     if time_budget is None:
         return n_rows
     return min(n_rows, max(_MIN_SEARCH_ROWS, int(time_budget * _SEARCH_ROWS_PER_SECOND)))
+
+
+def subsample_folds(cv: int, n_rows: int, rows_searched: int, validation: bool = False) -> int:
+    """The folds of each trial: ``cv``, or at most _SUBSAMPLED_FOLDS on a table searched on a small share of its
+    rows (at least _SUBSAMPLED_FACTOR times fewer), where each fold still tests thousands of rows and the time
+    of a trial decides how many the budget sees (given validation rows: their one split)."""
+    if validation or n_rows < _SUBSAMPLED_FACTOR * rows_searched:
+        return cv
+    return min(cv, _SUBSAMPLED_FOLDS)
 
 
 def more_rows(rows: int, seconds: float, left: float, n_rows: int) -> int | None:

@@ -320,8 +320,7 @@ def search(
         with SearchProgress(n_trials, None if budget is None else budget.left(), enabled=progress) as bar, \
                 graceful_interrupt(interrupted, evaluator):
             runner = _TrialRunner(task, evaluator, families, budget, store, result, origin, bar, log, interrupted,
-                                  warm=None if warm is None else (warm, enqueue_origin), callbacks=check_callbacks(callbacks),
-                                  trial_seconds=trial_seconds)
+                                  None if warm is None else (warm, enqueue_origin), check_callbacks(callbacks), trial_seconds)
             # start the workers now; under a budget without waiting for one that is starting (a worker ended
             # after a time-out takes seconds to start again: a short search after a refit must not wait for it)
             if evaluator.isolate:
