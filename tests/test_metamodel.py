@@ -280,6 +280,20 @@ def test_learning_curves_are_measured_on_the_same_strategies_at_two_sizes(tmp_pa
     assert MetaModel.load(path).learning_curves_ == {}
 
 
+def test_a_subsample_s_seconds_do_not_grow_with_the_task_beyond_the_training_sizes():
+    """The networks see every task beyond the largest training size alike; the seconds of a fit on a
+    subsample of one are carried from that size, not up to the task's and back down with another exponent."""
+    model = MetaModel(n_members=1, epochs=5, random_state=0).fit(two_size_data())
+    assert model.size_exponents_["extra_trees"] < 1  # where the two ways differed
+    near, far = vector(np.log(100_000)), vector(np.log(500_000))
+    strategies = [LINEAR[0], KNN[0], FOREST[0]]
+    assert model.predict_seconds(near, strategies, n_rows=5_000, folds=3) == pytest.approx(
+        model.predict_seconds(far, strategies, n_rows=5_000, folds=3))
+    # a fit on every row of the task: carried up beyond the training sizes, as before
+    assert (model.predict_seconds(far, strategies, n_rows=500_000, folds=3)
+            > model.predict_seconds(near, strategies, n_rows=100_000, folds=3)).all()
+
+
 def test_predicted_seconds_follow_the_task_size_beyond_the_training_sizes(tmp_path):
     """A task 10x larger than any training task: each family's seconds grow by 10 ** its exponent; carried to
     the rows and folds of a fit (folds=1: one fit), and kept through save/load."""
