@@ -882,8 +882,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
     refit_rows_ : int, the rows ``best_strategy_`` was refitted on: every row, or on a table larger than
         ``search_rows_``, as many as its refit was expected to fit in the budget (a seeded stratified subsample)
     families_ : list of str, the model families searched
-    cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning); 1
-        with validation data (``X_val``)
+    cv_ : int, the folds used: ``cv``, or fewer when a class has fewer rows than ``cv`` (with a DataWarning) or
+        when the trials score a quarter of the rows or fewer (at most 3); 1 with validation data (``X_val``)
     date_orders_ : dict, the columns read as dates and how (``Task.date_orders``): predict reads a batch's dates
         the same way, day or month first, however few its rows
 
