@@ -272,12 +272,14 @@ def test_learning_curves_are_measured_on_the_same_strategies_at_two_sizes(tmp_pa
     data.metrics = None
     model = MetaModel(n_members=1, epochs=2).fit(data)
     assert model.learning_curves_["exponents"] == pytest.approx(found)
+    assert model.curve_exponents("roc_auc") == model.learning_curves_["exponents"]
+    assert model.curve_exponents("neg_log_loss") is None and model.curve_exponents(len) is None
     path = model.save(tmp_path / "m.npz")
     assert MetaModel.load(path).learning_curves_ == model.learning_curves_
     description = json.loads(path.with_name(path.name + ".json").read_text())
     del description["learning_curves"]
     path.with_name(path.name + ".json").write_text(json.dumps(description))
-    assert MetaModel.load(path).learning_curves_ == {}
+    assert MetaModel.load(path).learning_curves_ == {} and MetaModel.load(path).curve_exponents("r2") is None
 
 
 def test_a_subsample_s_seconds_do_not_grow_with_the_task_beyond_the_training_sizes():

@@ -7,6 +7,10 @@ depend only on the training data (medians over the strategies scored at two size
 ``fit`` would: on the meta-dataset ``--metadataset`` (the one the model was trained on: the shipped one for the
 shipped model) restricted to the model's own training tasks (``train_task_names``: a held-out benchmark's
 model gets nothing of its held-out groups). The networks and every other field are left as they are.
+
+The shipped model's were added so (2026-12-06), from a store of the shipped meta-dataset:
+``automl-meta metadataset import src/automl_meta/assets/metadataset.csv.gz --metadataset /tmp/md.sqlite`` then
+``python tools/add_learning_curves.py --metadataset /tmp/md.sqlite src/automl_meta/assets/metamodel.npz``.
 """
 
 from __future__ import annotations

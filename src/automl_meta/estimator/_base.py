@@ -137,16 +137,6 @@ def _cores(n_jobs) -> int:
     return joblib.cpu_count() if n_jobs in (-1, None) else int(n_jobs)
 
 
-def _learning_curves(metamodel, metric) -> dict | None:
-    """Each family's learning-curve exponent from the meta-model, for a metric whose curves it learnt (bounded by
-    1); None otherwise (the refit is then chosen by the scores on the search's rows)."""
-    from automl_meta.metamodel._curves import BOUNDED_METRICS
-
-    if metamodel is None or not isinstance(metric, str) or metric not in BOUNDED_METRICS:
-        return None
-    return (getattr(metamodel, "learning_curves_", None) or {}).get("exponents")
-
-
 def _trial_slots(n_jobs, device: str = "cpu", client=None) -> tuple[int, int]:
     """Trials at once and threads per trial's model: one trial per core, each model on one thread (several
     small fits at once use cores better than one fit on many threads); on a GPU, no more trials than its free
@@ -412,7 +402,7 @@ class _AutoMetaBase(BaseEstimator):
             log.info("warm start: %s (predicted normalized score %.3f ± %.3f, ~%.1f s)", r.strategy, r.predicted_score, r.uncertainty, r.predicted_seconds)
         plan = RefitPlan(task.n_rows, setting.search_rows, setting.cv, None if budget is None else budget.seconds,
                          members=_LIKELY_MEMBERS if self._ensembles() else 1, bagged=self._bags(task),
-                         curves=_learning_curves(metamodel, task.metric))
+                         curves=None if metamodel is None else metamodel.curve_exponents(task.metric))
         if budget is not None:
             if budget.left() <= 1 + FALLBACK_SHARE * budget.seconds:
                 raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "

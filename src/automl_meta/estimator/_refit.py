@@ -172,7 +172,7 @@ class RefitPlan:
     def expected_score(self, score: float, family: str, rows: int) -> float:
         """A cross-validated ``score`` of a ``family``'s strategy carried along the family's learning curve from
         the rows its folds trained on to a refit on ``rows`` (unchanged when the search did not subsample)."""
-        from automl_meta.metamodel._curves import score_at
+        from automl_meta.metamodel import score_at
 
         if self.n_rows <= self.search_rows or family not in self.curves:
             return score

@@ -415,6 +415,16 @@ class MetaModel:
         seconds = self._predict_scaled(self._scale_query(metafeatures), encodings, rows)[2]
         return self._at_fit(seconds, encodings, strategies, metafeatures, rows, n_rows, folds, device, seconds_scale)
 
+    def curve_exponents(self, metric) -> dict | None:
+        """Each family's learning-curve exponent (``learning_curves_``: the error, 1 - score, as rows ** it) for a
+        fit scored by ``metric``; None for a metric whose curves it did not learn (one not bounded by 1, a
+        callable) or a model saved without them (``tools/add_learning_curves.py`` adds them)."""
+        from automl_meta.metamodel._curves import BOUNDED_METRICS
+
+        if not isinstance(metric, str) or metric not in BOUNDED_METRICS:
+            return None
+        return (getattr(self, "learning_curves_", None) or {}).get("exponents") or None
+
     def least_seconds(self, metafeatures, strategies, n_rows: int | None = None, folds: int | None = None,
                       seconds_scale: float = 1.0) -> np.ndarray:
         """The seconds each of ``strategies`` cannot cross-validate faster than, as far as that is known: a
