@@ -51,6 +51,7 @@ def grown(data, target_rows: int, seed: int = 0):
         n_rows=None if data.n_rows is None else rep(data.n_rows),
         fidelities=None if data.fidelities is None else rep(data.fidelities),
         collections=None if data.collections is None else rep(data.collections),
+        metrics=None if data.metrics is None else rep(data.metrics),
     )
 
 
