@@ -136,3 +136,20 @@ def test_trials_on_a_small_share_of_a_table_s_rows_use_at_most_three_folds():
     assert subsample_folds(2, 500_000, 18_000) == 2  # never more than asked
     assert subsample_folds(5, 60_000, 18_000) == 5  # under 4 times the rows searched
     assert subsample_folds(5, 500_000, 18_000, validation=True) == 5  # the given split stands
+
+
+def test_a_failed_refit_on_more_rows_keeps_the_model_fitted_first():
+    from automl_meta import AutoMetaRegressor
+    from automl_meta.data import Task
+    from automl_meta.search import Budget
+
+    class _Failing:
+        def fit(self, *args, **kwargs):
+            raise MemoryError("no room for 400,000 rows")
+
+    rng = np.random.RandomState(0)
+    task = Task(pd.DataFrame({"a": rng.randn(3000)}), pd.Series(rng.randn(3000)), kind="regression")
+    first = object()
+    kept = AutoMetaRegressor()._on_more_rows(task, _Failing(), Strategy.default("linear"), (first, 300), 0.1,
+                                              Budget(60))
+    assert kept == (first, 300)

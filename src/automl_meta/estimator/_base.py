@@ -469,14 +469,19 @@ class _AutoMetaBase(BaseEstimator):
     def _on_more_rows(self, task, refits, strategy, fitted, seconds, budget):
         """``fitted`` (the model, and the rows it was refitted on in ``seconds``), or the strategy refitted on as
         many more rows as the time left surely allows at that refit's measured cost (``more_rows``), and those
-        rows: the estimate
-        scaled from the search's trials is pessimistic for boosters (a LightGBM refit on 39,805 of 400,000 rows
-        left 17 s of a 60 s fit to a search that found nothing better)."""
+        rows. The estimate scaled from the search's trials is pessimistic for boosters (a LightGBM refit on
+        39,805 of 400,000 rows left 17 s of a 60 s fit to a search that found nothing better). When the second
+        refit fails, the first model stays: nothing is lost."""
         model, rows = fitted
         more = more_rows(rows, seconds, budget.left() - END_SECONDS, task.n_rows)
         if more is None:
             return model, rows
-        return refits.fit(strategy, rows=_refit_rows(task, more, self._seed()), again=True)[0], more
+        try:
+            return refits.fit(strategy, rows=_refit_rows(task, more, self._seed()), again=True)[0], more
+        except Exception as exc:
+            log.warning("refit of %s on %d rows failed (%s: %s); keeping its refit on %d", strategy, more,
+                        type(exc).__name__, exc, rows)
+            return model, rows
 
     def _ensembles(self) -> bool:
         """Whether the fit ends with an ensemble of the trials (``ensemble``, but never with ``quality="fast"``)."""
