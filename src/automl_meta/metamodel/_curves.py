@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from automl_meta.metamodel._timing import two_size_slopes
+
 #: Exponents are kept in this range (0: no gain from rows; -0.5: error halves with 4x the rows).
 EXPONENT_RANGE = (-0.5, 0.0)
 #: A family needs this many (strategy, data) pairs measured at two sizes for its own exponent.
@@ -35,22 +37,12 @@ def error_exponents(data, task_rows: np.ndarray) -> dict[str, float]:
     """Per family, the median of d log(1 - score) / d log(rows) over the successful evaluations of one strategy
     on one named task at two sizes at least twice apart (``task_rows``: each task's rows), on tasks whose metric
     is bounded by 1 (all of them when the data does not say)."""
+    errors = 1.0 - data.scores
+    usable = (data.status == "ok") & np.isfinite(errors) & (errors >= ERROR_FLOOR)
     metrics = getattr(data, "metrics", None)
-    ok = np.flatnonzero((data.status == "ok") & np.isfinite(data.scores))
-    at_size: dict[tuple, list] = {}
-    for i in ok:
-        t = data.eval_task[i]
-        if metrics is not None and str(metrics[t]) not in BOUNDED_METRICS:
-            continue
-        rows = data.n_rows[i] if data.n_rows is not None and np.isfinite(data.n_rows[i]) else task_rows[t]
-        if np.isfinite(rows) and rows > 0:
-            at_size.setdefault((str(data.task_names[t]), data.strategies[i].key), []).append((rows, data.scores[i], i))
-    slopes: dict[str, list] = {}
-    for measured in at_size.values():
-        (n_small, s_small, i), (n_large, s_large, _) = min(measured), max(measured)
-        errors = 1.0 - s_small, 1.0 - s_large
-        if n_large >= 2 * n_small and min(errors) >= ERROR_FLOOR:
-            slopes.setdefault(data.strategies[i].family, []).append(math.log(errors[1] / errors[0]) / math.log(n_large / n_small))
+    if metrics is not None:
+        usable &= np.isin(np.asarray(metrics, dtype=str), list(BOUNDED_METRICS))[data.eval_task]
+    slopes = two_size_slopes(data, task_rows, errors, usable)
     return {family: float(np.clip(np.median(values), *EXPONENT_RANGE))
             for family, values in slopes.items() if len(values) >= MIN_PAIRS}
 

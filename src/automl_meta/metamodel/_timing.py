@@ -25,21 +25,28 @@ MIN_PAIRS = 5
 def size_exponents(data, task_rows: np.ndarray) -> dict[str, float]:
     """Per family, the median of d log(seconds) / d log(rows) over the successful evaluations of one strategy
     on one named task at two sizes at least twice apart (``task_rows``: each task's rows)."""
-    ok = np.flatnonzero((data.status == "ok") & np.isfinite(data.fit_seconds) & (data.fit_seconds > 0))
-    at_size: dict[tuple, list] = {}
-    for i in ok:
-        t = data.eval_task[i]
-        rows = data.n_rows[i] if data.n_rows is not None and np.isfinite(data.n_rows[i]) else task_rows[t]
-        at_size.setdefault((str(data.task_names[t]), data.strategies[i].key), []).append((rows, data.fit_seconds[i], i))
-    slopes: dict[str, list] = {}
-    for measured in at_size.values():
-        if len(measured) < 2:
-            continue
-        (n_small, s_small, i), (n_large, s_large, _) = min(measured), max(measured)
-        if n_large >= 2 * n_small:
-            slopes.setdefault(data.strategies[i].family, []).append(np.log(s_large / s_small) / np.log(n_large / n_small))
+    usable = (data.status == "ok") & np.isfinite(data.fit_seconds) & (data.fit_seconds > 0)
+    slopes = two_size_slopes(data, task_rows, data.fit_seconds, usable)
     return {family: float(np.clip(np.median(values), *EXPONENT_RANGE))
             for family, values in slopes.items() if len(values) >= MIN_PAIRS}
+
+
+def two_size_slopes(data, task_rows: np.ndarray, values: np.ndarray, usable: np.ndarray) -> dict[str, list]:
+    """Per family, d log(value) / d log(rows) of each strategy evaluated on one named task at two sizes at least
+    twice apart (a task's base and large fidelity): ``values`` one per evaluation (its seconds, its error), of
+    the evaluations where ``usable``; an evaluation's rows are its own, else its task's (``task_rows``)."""
+    at_size: dict[tuple, list] = {}
+    for i in np.flatnonzero(usable):
+        t = data.eval_task[i]
+        rows = data.n_rows[i] if data.n_rows is not None and np.isfinite(data.n_rows[i]) else task_rows[t]
+        if np.isfinite(rows) and rows > 0:  # a size unknown (no meta-feature for it) pairs with nothing
+            at_size.setdefault((str(data.task_names[t]), data.strategies[i].key), []).append((rows, values[i], i))
+    slopes: dict[str, list] = {}
+    for measured in at_size.values():
+        (n_small, v_small, i), (n_large, v_large, _) = min(measured), max(measured)
+        if n_large >= 2 * n_small:
+            slopes.setdefault(data.strategies[i].family, []).append(np.log(v_large / v_small) / np.log(n_large / n_small))
+    return slopes
 
 
 def exponent_of(family_columns: np.ndarray, families: list[str], exponents: dict[str, float]) -> np.ndarray:
