@@ -440,14 +440,14 @@ class MetaModel:
 
     def _at_fit(self, seconds, encodings, strategies, metafeatures, rows, n_rows, folds, device, seconds_scale) -> np.ndarray:
         """Predicted seconds at the task's rows (``rows``) carried to the fit: its ``n_rows`` and ``folds``, an
-        MLP's steps on ``device`` and a forest's work (``_timing``), on this machine (``seconds_scale``)."""
-        from automl_meta.metamodel._timing import on_device, tree_floor
+        MLP's steps on ``device`` (``_timing.on_device``), on this machine (``seconds_scale``), and never under
+        ``least_seconds`` (a forest's work)."""
+        from automl_meta.metamodel._timing import on_device
 
         seconds = self._at_fit_size(seconds, encodings, rows, n_rows, folds)
         fit_rows, fit_folds = n_rows or rows or 1.0, folds or (self.timing_ or {}).get("folds") or 1
-        seconds = on_device(seconds, strategies, fit_rows, fit_folds, device)
-        seconds = tree_floor(seconds, strategies, fit_rows, self._query_size(metafeatures, "log_n_features"), fit_folds)
-        return seconds * seconds_scale  # on this machine
+        seconds = on_device(seconds, strategies, fit_rows, fit_folds, device) * seconds_scale
+        return np.maximum(seconds, self.least_seconds(metafeatures, strategies, fit_rows, fit_folds, seconds_scale))
 
     def _at_fit_size(self, seconds, encodings, task_rows, n_rows, folds) -> np.ndarray:
         """Predicted seconds (at the task's rows and the meta-dataset's folds) carried to ``n_rows`` and
