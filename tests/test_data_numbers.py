@@ -48,6 +48,23 @@ def test_one_unit_after_the_numbers_is_removed_but_mixed_units_and_suffixes_stay
     assert task.X["engine"].iloc[1] == 1037.0
 
 
+def test_a_unit_counts_by_rows_not_by_distinct_values():
+    # each distinct value is parsed once; "at least half of the values end in the unit" still counts rows
+    many_with_unit = pd.Series(["5 kg"] * 10 + ["1", "2", "3"])
+    assert parse_numbers(many_with_unit).tolist() == [5.0] * 10 + [1.0, 2.0, 3.0]
+    few_with_unit = pd.Series(["5 kg", "6 kg"] + ["1", "2", "3"] * 4)
+    assert parse_numbers(few_with_unit).iloc[:2].isna().all()
+
+
+def test_a_column_of_repeated_values_parses_as_row_by_row():
+    rng = np.random.default_rng(0)
+    codes = pd.Series(rng.choice(["1,200", "?", "35%", "-7", None, "3,100.5"], size=2_000))
+    parsed, unparsed = as_numbers(codes)
+    expected = {"1,200": 1200.0, "35%": 35.0, "-7": -7.0, "3,100.5": 3100.5}
+    assert parsed.tolist() == pytest.approx([expected.get(v, np.nan) for v in codes], nan_ok=True)
+    assert parsed.index.equals(codes.index) and unparsed == 0
+
+
 def test_spreadsheet_formula_errors_are_missing_values():
     """#DIV/0! on a tenth of the rows: a numeric column with missing values, not a category."""
     col = pd.Series([str(i) for i in range(36)] + ["#DIV/0!", "#VALUE!", "#REF!", "#N/A"])
