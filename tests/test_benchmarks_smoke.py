@@ -248,3 +248,10 @@ def test_bench_large_tables_fits_each_method_in_a_process_of_its_own(tmp_path):
     assert list(rows["method"]) == ["automl_meta", "automl_meta_best"] and (rows["rows"] == 3000).all()
     assert rows["test_roc_auc"].between(0.6, 1).all() and (rows["peak_mib_main"] > 0).all()
     assert "Large tables, 6 s fits" in out and (tmp_path / "large.md").exists()
+
+
+def test_bench_reading_times_reading_the_large_table(tmp_path):
+    out = _run("bench_reading.py", "--sizes", "2000", "--repeats", "1", "--out", str(tmp_path / "reading.csv"))
+    rows = pd.read_csv(tmp_path / "reading.csv")
+    assert list(rows.columns) == ["commit", "rows", "task_s", "numbers_in_text_s"] and list(rows["rows"]) == [2000]
+    assert (rows[["task_s", "numbers_in_text_s"]] >= 0).all().all() and "task_s" in out

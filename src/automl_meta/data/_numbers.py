@@ -109,7 +109,8 @@ def _parsed(col: pd.Series, codes: np.ndarray, distinct: pd.Series, counts: np.n
 def _distinct_text(col: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """``col``'s values as text, as each row's code into the distinct values, the distinct values and how many
     rows hold each. Parsing reads each distinct value once: a 500,000-row column of 300 codes costs what 300
-    values do (read row by row, two such columns had cost 5 s of a 60 s budget)."""
+    values do (read row by row, the two text columns of a 500,000-row table took 3.8 s, now 0.17 s:
+    benchmarks/bench_reading.py)."""
     # the text, not the value, is what is factorized: as objects, 1, 1.0 and True would be one value
     codes, distinct = pd.factorize(col.astype(object).where(col.notna()).astype(str), use_na_sentinel=False)
     return codes, pd.Series(distinct, dtype=object), np.bincount(codes, minlength=len(distinct))
