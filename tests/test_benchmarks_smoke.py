@@ -253,5 +253,13 @@ def test_bench_large_tables_fits_each_method_in_a_process_of_its_own(tmp_path):
 def test_bench_reading_times_reading_the_large_table(tmp_path):
     out = _run("bench_reading.py", "--sizes", "2000", "--repeats", "1", "--out", str(tmp_path / "reading.csv"))
     rows = pd.read_csv(tmp_path / "reading.csv")
-    assert list(rows.columns) == ["commit", "rows", "task_s", "numbers_in_text_s"] and list(rows["rows"]) == [2000]
+    assert list(rows.columns) == ["commit", "table", "rows", "task_s", "numbers_in_text_s"]
+    assert list(rows["table"]) == ["large_tables", "mixed"] and list(rows["rows"]) == [2000, 2000]
     assert (rows[["task_s", "numbers_in_text_s"]] >= 0).all().all() and "task_s" in out
+
+
+def test_bench_refit_rows_scores_a_strategy_on_more_rows(tmp_path):
+    out = _run("bench_refit_rows.py", "--table-rows", "3000", "--rows", "500,1000",
+               "--strategies", 'small=lightgbm:{"n_estimators": 20}', "--out", str(tmp_path / "refit_rows.csv"))
+    rows = pd.read_csv(tmp_path / "refit_rows.csv")
+    assert list(rows["rows"]) == [500, 1000] and rows["test_roc_auc"].between(0.5, 1).all() and "small" in out

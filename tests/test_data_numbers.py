@@ -137,3 +137,23 @@ def test_none_is_a_class_of_a_text_target_not_a_missing_value():
     with pytest.warns(DataWarning, match="Dropped 30 of 120 rows"):
         task = Task(pd.DataFrame({"x": np.arange(120.0)}), y)
     assert sorted(task.y.unique()) == ["mild", "none", "severe"]
+
+
+def test_a_large_column_is_judged_on_a_sample_before_every_value_is_parsed(monkeypatch):
+    from automl_meta.data import _numbers
+
+    rng = np.random.default_rng(0)
+    n = _numbers._SAMPLED_ABOVE + 1
+    words = pd.Series([f"note {i} of the visit" for i in range(n)])  # free text: nothing parses
+    calls = []
+    original = _numbers._distinct_text
+    monkeypatch.setattr(_numbers, "_distinct_text", lambda col: calls.append(len(col)) or original(col))
+    assert as_numbers(words) is None and n not in calls  # turned away by its sample: the column was never parsed
+    # half the values with a unit, half bare: the sample's unit rule may differ from the column's, yet the column
+    # is read as parsing every row reads it
+    half = pd.Series(rng.permutation(["5 kg"] * (n // 2 + 1) + ["7"] * (n - n // 2 - 1)))  # just over half
+    parsed, unparsed = as_numbers(half)
+    assert n in calls and set(parsed.unique()) == {5.0, 7.0} and unparsed == 0
+    money = pd.Series([f"{v:,.2f}" for v in rng.normal(5_000, 3_000, n)])
+    money[rng.random(n) < 0.02] = "n/a"
+    assert as_numbers(money)[0].notna().mean() > 0.95
