@@ -262,4 +262,4 @@ def test_bench_refit_rows_scores_a_strategy_on_more_rows(tmp_path):
     out = _run("bench_refit_rows.py", "--table-rows", "3000", "--rows", "500,1000",
                "--strategies", 'small=lightgbm:{"n_estimators": 20}', "--out", str(tmp_path / "refit_rows.csv"))
     rows = pd.read_csv(tmp_path / "refit_rows.csv")
-    assert list(rows["rows"]) == [500, 1000] and rows["test_roc_auc"].between(0.5, 1).all() and "small" in out
+    assert list(rows["rows"]) == [500, 1000] and rows["test_score"].between(0.5, 1).all() and "small" in out
