@@ -45,16 +45,23 @@ def make_table(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, y
 
 
+def split_table(n_rows: int):
+    """The table of ``n_rows`` (``make_table``) split 80/20, stratified and seeded: the same for every method
+    and seed (``bench_refit_rows.py`` fits on the same split)."""
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_table(n_rows)
+    return train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
+
+
 def run_one(n_rows: int, method: str, budget: float, n_jobs: int = -1, seed: int = 0) -> dict:
     """One fit in this process (the method seeded with ``seed``; the table and its split are the same for
     every seed): its seconds, test ROC AUC and peak memory."""
     import warnings
 
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import train_test_split
 
-    X, y = make_table(n_rows)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
+    X_train, X_test, y_train, y_test = split_table(n_rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         began = time.perf_counter()

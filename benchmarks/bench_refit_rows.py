@@ -25,9 +25,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from bench_large_tables import make_table
+from bench_large_tables import split_table
 from harness.cli import RESULTS, benchmark_parser
 from harness.machine import machine_stamp
+from harness.peers import test_score
 
 _CHOSEN = {"learning_rate": 0.213, "num_leaves": 60, "min_child_samples": 2, "reg_lambda": 1.75e-06,
            "colsample_bytree": 0.997, "n_estimators": 468}
@@ -52,10 +53,7 @@ def parse_strategies(text: str | None) -> dict:
 
 
 def synthetic_split(table_rows: int):
-    from sklearn.model_selection import train_test_split
-
-    X, y = make_table(table_rows)
-    return ("synthetic", "binary", "roc_auc", *train_test_split(X, y, test_size=0.2, random_state=0, stratify=y))
+    return ("synthetic", "binary", "roc_auc", *split_table(table_rows))
 
 
 def corpus_split(name: str):
@@ -69,17 +67,6 @@ def corpus_split(name: str):
     y = np.asarray(task.y)
     stratify = y if task.kind != "regression" else None
     return (name, task.kind, task.metric, *train_test_split(task.X, y, test_size=0.2, random_state=0, stratify=stratify))
-
-
-def _score(model, X, y, kind: str) -> float:
-    from sklearn.metrics import r2_score, roc_auc_score
-
-    if kind == "regression":
-        return r2_score(y, model.predict(X))
-    proba = model.predict_proba(X)
-    if kind == "binary":
-        return roc_auc_score(y == model.classes_[1], proba[:, 1])
-    return roc_auc_score(y, proba, multi_class="ovr", labels=list(model.classes_))
 
 
 def run(split, sizes: list[int], strategies: dict) -> list[dict]:
@@ -101,7 +88,7 @@ def run(split, sizes: list[int], strategies: dict) -> list[dict]:
                 began = time.perf_counter()
                 model.fit(X_train.iloc[take], y_train[take])
                 seconds = time.perf_counter() - began
-                score = _score(model, X_test, y_test, kind)
+                score = test_score(metric, model, X_test, y_test)
             rows.append({"table": table, "metric": metric, "strategy": name, "rows": n, "fit_s": round(seconds, 2),
                          "test_score": round(score, 4)})
             print(rows[-1], flush=True)
