@@ -143,11 +143,9 @@ def as_numbers(col: pd.Series) -> tuple[pd.Series, int] | None:
         return None
     if len(col) > _SAMPLED_ABOVE and not _sample_parses(col):
         return None
-    codes, distinct, counts = _distinct_text(col)
-    n_present = int(counts[~is_missing_marker(distinct).to_numpy()].sum())
+    n_present, parsed = _present_and_parsed(col)
     if n_present == 0:
         return None
-    parsed = _parsed(col, codes, distinct, counts)  # the markers parse as missing: its numbers are present values
     n_numbers = int(parsed.notna().sum())
     if n_numbers < MIN_NUMBERS or n_numbers < MIN_SHARE * n_present:
         return None
@@ -156,12 +154,19 @@ def as_numbers(col: pd.Series) -> tuple[pd.Series, int] | None:
     return parsed, n_present - n_numbers
 
 
+def _present_and_parsed(col: pd.Series) -> tuple[int, pd.Series]:
+    """How many of ``col``'s values are present (not missing, not a missing marker), and ``col`` parsed (the
+    markers parse as missing: its numbers are present values)."""
+    codes, distinct, counts = _distinct_text(col)
+    n_present = int(counts[~is_missing_marker(distinct).to_numpy()].sum())
+    return n_present, _parsed(col, codes, distinct, counts)
+
+
 def _sample_parses(col: pd.Series) -> bool:
     """Whether at least :data:`SAMPLE_MIN_SHARE` of the present values of a seeded sample of ``col``'s rows parse."""
     rows = np.random.default_rng(0).choice(len(col), size=SAMPLE_ROWS, replace=False)
-    sample = col.iloc[np.sort(rows)]
-    present = int((~is_missing_marker(sample)).sum())
-    return present == 0 or int(parse_numbers(sample).notna().sum()) >= SAMPLE_MIN_SHARE * present
+    n_present, parsed = _present_and_parsed(col.iloc[np.sort(rows)])
+    return n_present == 0 or int(parsed.notna().sum()) >= SAMPLE_MIN_SHARE * n_present
 
 
 def read_numeric_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
