@@ -167,3 +167,24 @@ def test_selection_rules_and_summary(harness):
     out = summarize(rows, "stamp", "cmd")
     assert "| rescore top-5 |       2 |               0.75 | 1/0/1" in out  # vs argmax: +0.01 on a, -0.01 on b
     assert "re-scoring the leaders on fresh folds 2 s in all (10% of the fits' time)" in out
+
+
+def test_final_members_scores_ensembles_refitted_and_bagged_and_splits_by_unit(harness):
+    """bench_final_members: an ensemble is scored with its members refitted once or bagged over folds (a shared
+    member fitted once for both ensembles); a unit split never puts one unit's rows on both sides."""
+    from bench_final_members import ensemble_scores, unit_split
+
+    from automl_meta.space import Strategy
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = pd.Series(2 * X["a"] - X["b"] + rng.normal(scale=0.5, size=400))
+    train, test = unit_split(len(X), rows_per_unit=8)
+    assert not set(np.arange(400)[train] // 8) & set(np.arange(400)[test] // 8) and len(test) % 8 == 0 and 0.2 < len(test) / 400 < 0.3
+    linear, forest = Strategy.default("linear"), Strategy("random_forest", {"n_estimators": 32})
+    rows = ensemble_scores("regression", "r2", X, y, train, test, {"one": [(linear, 1.0)], "two": [(linear, 3.0), (forest, 1.0)]}, folds=3)
+    assert [(r["ensemble"], r["members"], r["fitted"]) for r in rows] == [
+        ("one", 1, "refit"), ("one", 1, "bagged"), ("two", 2, "refit"), ("two", 2, "bagged")]
+    # the linear model is nearly the truth: refitted or bagged alike, and ahead of a blend with a small forest
+    assert rows[0]["test_metric"] > 0.9 and abs(rows[0]["test_metric"] - rows[1]["test_metric"]) < 0.01
+    assert rows[0]["test_metric"] > rows[2]["test_metric"]
