@@ -230,6 +230,35 @@ def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
     assert model.best_score_ in set(model.leaderboard_["score"])
 
 
+def test_a_top_up_keeps_time_to_measure_costs_and_measures_a_model_it_keeps_once(monkeypatch, caplog):
+    """The final model's costs are measured before a top-up search (which keeps that many seconds free, to measure
+    a new final model's); when the top-up keeps the model, the leaderboard reuses them instead of measuring again."""
+    import logging
+
+    from sklearn.datasets import make_classification
+
+    from automl_meta.estimator import _base
+    from automl_meta.estimator._costs import pickled_size
+    from automl_meta.estimator._refit import RefitPlan
+
+    measured = []
+    real = _base.member_costs
+    def counted(final, X, classes):  # when: before the top-up search, or after it
+        measured.append("searching on" in caplog.text)
+        return real(final, X, classes)
+
+    monkeypatch.setattr(_base, "member_costs", counted)
+    monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation, bagged=False, rows=None: 2.0)  # a top-up follows
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    with caplog.at_level(logging.INFO, logger="automl_meta.estimator"):
+        model = AutoMetaClassifier(n_trials=None, time_budget=8, warm_start=False, families=["linear", "knn"], cv=3,
+                                   random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
+    assert "of the budget left after the refit: searching on" in caplog.text
+    replaced = "better than" in caplog.text  # the top-up found a better trial and refitted it
+    assert measured == ([False, True] if replaced else [False])
+    assert model.leaderboard_["size_bytes"].dropna().iloc[0] == pickled_size(model.best_estimator_)
+
+
 def test_top_up_respects_n_trials():
     from sklearn.datasets import make_classification
 

@@ -38,6 +38,9 @@ class FinalModel:
     #: the rows the best strategy's model was refitted on, when fewer than every row (a large table's refit
     #: within the budget); None: every row
     refit_rows: int | None = None
+    #: its members' prediction seconds and sizes (``member_costs``), once measured, and the seconds that took
+    costs: dict | None = None
+    costs_seconds: float = 0.0
 
     @classmethod
     def single(cls, estimator, strategy, score: float) -> FinalModel:
