@@ -91,8 +91,8 @@ def unit_split(n_rows: int, rows_per_unit: int, seed: int = 0):
     return next(GroupShuffleSplit(1, test_size=0.25, random_state=seed).split(np.zeros(n_rows), groups=units))
 
 
-def _fit_at(task, method: str, budget: float, path, seed: int):
-    X_train, X_test, y_train, y_test = outer_split(task)
+def _fit_at(task, split, method: str, budget: float, path, seed: int):
+    X_train, X_test, y_train, y_test = split
     model = make_method(method, task, budget, path, Path(tempfile.mkdtemp()), seed)
     began = time.perf_counter()
     model.fit(X_train, y_train)
@@ -100,12 +100,12 @@ def _fit_at(task, method: str, budget: float, path, seed: int):
     return model, seconds, test_score(task.metric, model, X_test, y_test)
 
 
-def _trials(model, task, budget: float) -> pd.DataFrame:
+def _trials(model, task, split, budget: float) -> pd.DataFrame:
     """The fit's successful trials: cross-validated score, and the test score of the strategy refitted."""
     from automl_meta.models import build_model
     from automl_meta.space import Strategy
 
-    X_train, X_test, y_train, y_test = outer_split(task)
+    X_train, X_test, y_train, y_test = split
     rows = []
     for trial in model.study_.trials:
         if trial.user_attrs.get("status") != "ok" or trial.value is None:
@@ -129,15 +129,16 @@ def main() -> None:
     _, _, _, path = held.methods(held.fold(t))
     task = held.corpus_task(t, capped=False)
     X, y = task.X.reset_index(drop=True), pd.Series(task.y).reset_index(drop=True)
-    splits = {"rows": tuple(outer_split(_Positions(len(X), task))[:2])}
+    split = outer_split(task)  # the benchmark's split, once: the fits', and as row positions the ensembles'
+    splits = {"rows": (task.X.index.get_indexer(split[0].index), task.X.index.get_indexer(split[1].index))}
     if args.rows_per_unit:
         splits["units"] = unit_split(len(X), args.rows_per_unit)
     ensembles, found, trials = {}, [], []
     for budget in [float(b) for b in args.budgets.split(",")]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model, seconds, score = _fit_at(task, args.method, budget, path, args.seed)
-            trials.append(_trials(model, task, budget))
+            model, seconds, score = _fit_at(task, split, args.method, budget, path, args.seed)
+            trials.append(_trials(model, task, split, budget))
         ensembles[f"{budget:g} s"] = [(m["strategy"], m["weight"]) for m in model.ensemble_]
         found.append({"ensemble": f"{budget:g} s", "fit_seconds": round(seconds, 1), "fit_test_metric": score})
         print(f"{budget:g} s: fit {seconds:.1f} s, test {score:.4f}, {len(model.ensemble_)} members", flush=True)
@@ -152,13 +153,6 @@ def main() -> None:
     frame.to_csv(args.out, index=False)
     pd.concat(trials).to_csv(args.out.with_name(args.out.stem + "_trials.csv"), index=False)
     print(f"{machine_stamp()}\n{frame.pivot_table(index=['split', 'fitted'], columns='ensemble', values='test_metric').round(4).to_markdown()}")
-
-
-class _Positions:
-    """The benchmark's outer split applied to row positions: a task whose X is its rows' positions."""
-
-    def __init__(self, n_rows: int, task):
-        self.X, self.y, self.is_classification = np.arange(n_rows), task.y, task.is_classification
 
 
 if __name__ == "__main__":
