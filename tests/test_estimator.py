@@ -180,6 +180,26 @@ def test_a_time_budget_searches_on_a_row_subsample():
     assert unbounded.search_rows_ == 3000
 
 
+def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count_on_held_out_rows():
+    pytest.importorskip("lightgbm")
+    from sklearn.datasets import make_classification
+
+    from automl_meta.models import HeldOutStopping
+
+    X, y = make_classification(n_samples=8000, n_features=5, random_state=0)
+    model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["lightgbm"], cv=3,
+                               random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
+    assert model.search_rows_ == 2000 and model.refit_rows_ == 8000  # folds of 1,333 rows, a refit on 6 times them
+    grown = model.best_estimator_[-1]
+    assert isinstance(grown, HeldOutStopping) and grown.metric == "auc"
+    assert 1 <= grown.n_trees_ <= min(2000, 4 * model.best_strategy_.params["n_estimators"])
+    assert model.score(X, y) > 0.9
+    # searched on every row (no budget): the booster as searched
+    unbounded = AutoMetaClassifier(n_trials=1, warm_start=False, families=["lightgbm"], cv=3, random_state=0,
+                                   metadataset=False, ensemble=False, n_jobs=1).fit(X[:3000], y[:3000])
+    assert not isinstance(unbounded.best_estimator_[-1], HeldOutStopping)
+
+
 def test_when_no_trial_finishes_in_the_budget_the_default_linear_model_is_fitted_with_a_warning():
     from sklearn.datasets import make_classification
 

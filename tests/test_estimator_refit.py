@@ -153,3 +153,41 @@ def test_a_failed_refit_on_more_rows_keeps_the_model_fitted_first():
     kept = AutoMetaRegressor()._on_more_rows(task, _Failing(), Strategy.default("linear"), (first, 300), 0.1,
                                               Budget(60))
     assert kept == (first, 300)
+
+
+def test_a_booster_refitted_on_many_times_its_folds_rows_may_grow_its_trees_and_nothing_else_does():
+    plan = RefitPlan(n_rows=500_000, search_rows=18_000, folds=3, budget_seconds=60)  # folds of 12,000 rows
+    lightgbm = Strategy("lightgbm", {"n_estimators": 468})
+    assert plan.refit_trees(lightgbm, 64_000) == 4 * 468  # a refit on 5.3 times the folds' rows
+    assert plan.refit_trees(Strategy("xgboost", {"n_estimators": 500}), 400_000) == 2000  # at most 2,000
+    assert plan.refit_trees(lightgbm, 20_000) is None  # under twice the folds' rows: as searched
+    assert plan.refit_trees(Strategy.default("random_forest"), 400_000) is None  # not a booster
+    small = RefitPlan(n_rows=5_000, search_rows=5_000, folds=5, budget_seconds=60)
+    assert small.refit_trees(lightgbm, 5_000) is None  # searched on every row
+
+
+def test_only_a_refit_on_one_set_of_rows_grows_its_trees_not_a_bags_fold_models():
+    from automl_meta.estimator._final import RefitCache
+    from automl_meta.evaluate import splits
+    from automl_meta.models import HeldOutStopping, build_model, with_more_trees
+    from automl_meta.data import Task
+
+    pytest.importorskip("lightgbm")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(6000), "b": rng.randn(6000)})
+    y = pd.Series(X["a"] + 0.3 * rng.randn(6000))
+    grown = []
+
+    def more_trees(model, strategy, rows):
+        grown.append(rows)
+        return with_more_trees(model, 80, "l2")
+
+    strategy = Strategy("lightgbm", {"n_estimators": 20})
+    build = lambda s, n_rows=6000: build_model(s, "regression", n_rows=n_rows)  # noqa: E731
+    refits = RefitCache(build, X, y, n_jobs=1, more_trees=more_trees)
+    model, _ = refits.fit(strategy)
+    assert isinstance(model[-1], HeldOutStopping) and grown == [6000] and 20 < model[-1].n_trees_ <= 80
+    bags = RefitCache(build, X, y, n_jobs=1, bag_folds=splits(Task(X, y), 3, 0), more_trees=more_trees)
+    bag, _ = bags.fit(strategy, bag=True)
+    assert bags.is_bag(strategy) and grown == [6000]  # the fold models were built as searched
+    assert not any(isinstance(m[-1], HeldOutStopping) for m in bag.models)

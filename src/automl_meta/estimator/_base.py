@@ -443,7 +443,7 @@ class _AutoMetaBase(BaseEstimator):
         """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
         beats it and (with a budget) the better trials the time the refit left unused finds."""
         from automl_meta.evaluate import splits
-        from automl_meta.models import build_model
+        from automl_meta.models import build_model, stop_metric, with_more_trees
 
         strategy, score, best, rows = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s, n_rows=task.n_rows: build_model(s, task.kind, n_rows=n_rows, device=self.device,
@@ -451,7 +451,9 @@ class _AutoMetaBase(BaseEstimator):
                             task.X, task.y, _cores(self.n_jobs), task.sample_weight,
                             bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) else None,
                             classes=None if task.classes is None else list(task.classes),
-                            seconds_left=None if budget is None else budget.left)
+                            seconds_left=None if budget is None else budget.left,
+                            more_trees=lambda model, s, rows: with_more_trees(
+                                model, plan.refit_trees(s, rows), stop_metric(task.kind, task.metric), self._seed()))
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         model, seconds = refits.fit(strategy, bag, _refit_rows(task, rows, self._seed()))

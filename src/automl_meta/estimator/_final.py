@@ -68,12 +68,18 @@ class RefitCache:
         ``seconds_left()``: the budget's seconds left (None: no budget). A family that trains in epochs stops
         starting them then (``models.with_time_limit``): a refit estimated from a subsample can take longer
         than estimated (an MLP on 100,000 rows, searched on 18,000: +55% over a 60 s budget).
+    more_trees : callable, optional
+        ``more_trees(model, strategy, rows)``: the model a refit that is not bagged fits on ``rows`` rows (a
+        booster refitted on many more rows than searched grows its trees, stopped on held-out rows:
+        ``RefitPlan.refit_trees``); None: as built.
     """
 
-    def __init__(self, build, X, y, n_jobs: int, sample_weight=None, bag_folds=None, classes=None, seconds_left=None):
+    def __init__(self, build, X, y, n_jobs: int, sample_weight=None, bag_folds=None, classes=None, seconds_left=None,
+                 more_trees=None):
         self._build, self._X, self._y, self._n_jobs = build, X, y, n_jobs
         self._weights, self._bag_folds, self._classes = sample_weight, bag_folds, classes
         self._seconds_left = seconds_left or (lambda: None)
+        self._more_trees = more_trees or (lambda model, strategy, rows: model)
         self._models, self._seconds, self._bags = {}, {}, set()
 
     def __contains__(self, strategy) -> bool:
@@ -86,16 +92,15 @@ class RefitCache:
         if strategy.key in self._models and not again:
             return self._models[strategy.key], 0.0
         began = time.perf_counter()
-        build = self._builder()
         if bag and self._bag_folds is not None and rows is None:
-            model = bagged_model(build, strategy, self._X, self._y, self._bag_folds, self._n_jobs, self._weights,
-                                 self._classes)
+            model = bagged_model(self._builder(), strategy, self._X, self._y, self._bag_folds, self._n_jobs,
+                                 self._weights, self._classes)
             self._bags.add(strategy.key)
         else:
             X, y, weights = self._X, self._y, self._weights
             if rows is not None:  # (the rows as fold_models takes a fold's: y is the task's Series)
                 X, y, weights = X.iloc[rows], y.iloc[rows], None if weights is None else weights[rows]
-            model = build(strategy, n_rows=len(X))
+            model = self._builder(grow=True)(strategy, n_rows=len(X))
             # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
             with quiet_fit(self._n_jobs):
                 fit_model(model, X, y, weights)
@@ -103,10 +108,17 @@ class RefitCache:
         self._seconds[strategy.key] = time.perf_counter() - began
         return model, self._seconds[strategy.key]
 
-    def _builder(self):
-        """``build`` with the budget's deadline: a family that trains in epochs stops starting them then."""
+    def _builder(self, grow: bool = False):
+        """``build`` with the budget's deadline: a family that trains in epochs (or a booster that grows its trees,
+        ``grow``: a refit on one set of rows, not a bag's fold model) stops starting them then."""
         left = self._seconds_left()
-        return lambda s, **options: with_time_limit(self._build(s, **options), None if left is None else left - END_SECONDS)
+        limit = None if left is None else left - END_SECONDS
+
+        def build(s, **options):
+            model = self._build(s, **options)
+            return with_time_limit(self._more_trees(model, s, options["n_rows"]) if grow else model, limit)
+
+        return build
 
     def is_bag(self, strategy) -> bool:
         """Whether ``strategy``'s model here is a bag of fold models."""

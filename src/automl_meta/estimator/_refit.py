@@ -53,6 +53,15 @@ _SUBSAMPLED_FACTOR = 4
 # ... and its trials cross-validate with at most this many folds (``subsample_folds``).
 _SUBSAMPLED_FOLDS = 3
 _NOT_SCALING = ("svm_rbf", "knn")
+# A booster's trees were searched with its learning rate on the folds' rows: refitted (not bagged) on at least
+# _GROWN_FACTOR times as many rows, it may grow up to _MORE_TREES times as many trees (at most _MAX_TREES),
+# stopped when its metric on held-out rows of the refit stops improving (``models.HeldOutStopping``). The LightGBM
+# a 60 s fit chose on a 500,000-row table (468 trees, searched on 12,000 fold rows) scored a test ROC AUC of
+# 0.9745 refitted on 100,000 rows, and 0.9793 grown so (1,591 trees).
+_GROWN_FAMILIES = ("lightgbm", "xgboost")
+_GROWN_FACTOR = 2
+_MORE_TREES = 4
+_MAX_TREES = 2000
 
 
 def search_rows(n_rows: int, time_budget: float | None) -> int:
@@ -169,6 +178,11 @@ class RefitPlan:
             reserve = min(reserve, max(_MAX_REFIT_SHARE * self.budget_seconds, least))
         return reserve
 
+    @property
+    def fold_rows(self) -> float:
+        """Rows each fold model of a trial trained on."""
+        return self.search_rows * (self.folds - 1) / self.folds if self.folds > 1 else self.search_rows
+
     def expected_score(self, score: float, family: str, rows: int) -> float:
         """A cross-validated ``score`` of a ``family``'s strategy carried along the family's learning curve from
         the rows its folds trained on to a refit on ``rows`` (unchanged when the search did not subsample)."""
@@ -176,8 +190,14 @@ class RefitPlan:
 
         if self.n_rows <= self.search_rows or family not in self.curves:
             return score
-        fold_rows = self.search_rows * (self.folds - 1) / self.folds if self.folds > 1 else self.search_rows
-        return score_at(score, self.curves[family], fold_rows, rows)
+        return score_at(score, self.curves[family], self.fold_rows, rows)
+
+    def refit_trees(self, strategy, rows: int) -> int | None:
+        """The most trees a refit of ``strategy`` on ``rows`` rows may grow, stopped on held-out rows: for a
+        booster refitted on at least _GROWN_FACTOR times its folds' rows; else None (as searched)."""
+        if strategy.family not in _GROWN_FAMILIES or rows < _GROWN_FACTOR * self.fold_rows:
+            return None
+        return min(_MAX_TREES, _MORE_TREES * int(strategy.params["n_estimators"]))
 
     def choose(self, evaluations, left: float | None):
         """The successful evaluation with the best expected score (``expected_score``) among those whose refit

@@ -1,0 +1,84 @@
+"""models/_stopping.py: a booster that grows its trees on many rows, stopped on rows it holds out."""
+
+import importlib.util
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import is_classifier, is_regressor
+
+from automl_meta.models import HeldOutStopping, build_model, stop_metric, with_more_trees
+from automl_meta.space import Strategy
+
+BOOSTERS = [f for f in ("lightgbm", "xgboost") if importlib.util.find_spec(f) is not None]
+
+
+def _table(n=6000, classes=("no", "yes"), noise=0.0, seed=0):
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame({"a": rng.randn(n), "b": rng.randn(n), "c": rng.randn(n)})
+    signal = X["a"] + 0.5 * X["b"] ** 2
+    if noise:  # a target unrelated to the columns
+        signal = rng.randn(n)
+    codes = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, len(classes) + 1)[1:-1]))
+    return X, np.asarray(classes)[codes]
+
+
+@pytest.mark.parametrize("family", BOOSTERS)
+def test_a_booster_grows_past_its_searched_trees_while_held_out_rows_improve_and_keeps_the_labels(family):
+    X, y = _table()
+    model = with_more_trees(build_model(Strategy(family, {"n_estimators": 20, "learning_rate": 0.05}), "binary"),
+                            400, "auc")
+    model.fit(X, y)
+    grown = model[-1]
+    assert isinstance(grown, HeldOutStopping) and is_classifier(model)
+    assert 20 < grown.n_trees_ <= 400
+    assert list(model.classes_) == ["no", "yes"] and set(model.predict(X)) <= {"no", "yes"}
+    assert model.predict_proba(X).shape == (6000, 2)
+    again = pickle.loads(pickle.dumps(model))  # no training hook is kept
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("family", BOOSTERS)
+def test_a_booster_stops_where_held_out_rows_stop_improving(family):
+    X, y = _table(noise=True)
+    model = with_more_trees(build_model(Strategy(family, {"n_estimators": 500, "learning_rate": 0.3}), "binary"),
+                            2000, "logloss").fit(X, y)
+    assert model[-1].n_trees_ < 100  # nothing to learn: a few trees, not 2,000
+
+
+@pytest.mark.parametrize("family", BOOSTERS)
+def test_a_booster_stops_growing_at_its_deadline_but_not_before_its_searched_trees(family):
+    X, y = _table(classes=("a", "b", "c"))
+    strategy = Strategy(family, {"n_estimators": 30, "learning_rate": 0.02})
+    model = with_more_trees(build_model(strategy, "multiclass"), 2000, "logloss")
+    model[-1].set_params(max_seconds=0.0)
+    model.fit(X, y)
+    assert model[-1].n_trees_ == 30 and model.predict_proba(X).shape == (6000, 3)
+
+
+@pytest.mark.parametrize("family", BOOSTERS)
+def test_a_regressor_grows_on_squared_error_and_takes_row_weights(family):
+    X, _ = _table()
+    y = X["a"] * 2 + np.random.RandomState(1).randn(6000) * 0.1
+    weights = np.where(X["b"] > 0, 2.0, 1.0)
+    model = with_more_trees(build_model(Strategy(family, {"n_estimators": 20}), "regression"), 300, "l2")
+    model.fit(X, y, **{f"{model.steps[-1][0]}__sample_weight": weights})
+    assert is_regressor(model) and 20 < model[-1].n_trees_ <= 300
+    assert np.corrcoef(model.predict(X), y)[0, 1] > 0.99
+
+
+def test_too_few_rows_to_hold_out_fit_the_booster_as_searched():
+    pytest.importorskip("lightgbm")
+    X, y = _table(n=3000)  # 10% is 300 rows, under the 500 a held-out metric needs
+    model = with_more_trees(build_model(Strategy("lightgbm", {"n_estimators": 20}), "binary"), 400, "auc").fit(X, y)
+    assert model[-1].n_trees_ == 20
+
+
+def test_the_metric_stopped_on_is_roc_auc_only_where_the_task_is_scored_by_it():
+    assert stop_metric("binary", "roc_auc") == "auc"
+    assert stop_metric("binary", "accuracy") == "logloss"
+    assert stop_metric("multiclass", "roc_auc_ovr") == "logloss"
+    assert stop_metric("regression", "r2") == "l2"
+    model = build_model(Strategy.default("linear"), "binary")
+    assert with_more_trees(model, None, "auc") is model
