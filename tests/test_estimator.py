@@ -198,6 +198,11 @@ def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count
     unbounded = AutoMetaClassifier(n_trials=1, warm_start=False, families=["lightgbm"], cv=3, random_state=0,
                                    metadataset=False, ensemble=False, n_jobs=1).fit(X[:3000], y[:3000])
     assert not isinstance(unbounded.best_estimator_[-1], HeldOutStopping)
+    # rows of groups: held-out rows would share groups with the fitted ones, so the booster is kept as searched
+    grouped = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["lightgbm"], cv=3,
+                                 random_state=0, metadataset=False, ensemble=False, n_jobs=1)
+    grouped.fit(X, y, groups=np.arange(8000) // 8)
+    assert grouped.refit_rows_ == 8000 and not isinstance(grouped.best_estimator_[-1], HeldOutStopping)
 
 
 def test_when_no_trial_finishes_in_the_budget_the_default_linear_model_is_fitted_with_a_warning():

@@ -139,6 +139,19 @@ def _refit_rows(task, rows: int, seed: int):
     return row_subsample(task, rows, seed)
 
 
+def _tree_growth(task, plan, seed: int):
+    """How a refit on one set of rows grows a booster's trees (``RefitCache``'s ``more_trees``: where
+    ``RefitPlan.refit_trees`` says so, stopped on held-out rows), or None: a task with ``groups``, whose held-out
+    rows would share groups with the rows fitted on and so stop the booster late (a panel table's other years
+    of the same man score like training rows)."""
+    if task.groups is not None:
+        return None
+    from automl_meta.models import stop_metric, with_more_trees
+
+    metric = stop_metric(task.kind, task.metric)
+    return lambda model, strategy, rows: with_more_trees(model, plan.refit_trees(strategy, rows), metric, seed)
+
+
 def _cores(n_jobs) -> int:
     """Cores a fit may use: all of them (as the operating system lets this process have) for -1 or None."""
     import joblib
@@ -443,7 +456,7 @@ class _AutoMetaBase(BaseEstimator):
         """The chosen strategy refitted on every row; then, when the search estimated its refit, the ensemble that
         beats it and (with a budget) the better trials the time the refit left unused finds."""
         from automl_meta.evaluate import splits
-        from automl_meta.models import build_model, stop_metric, with_more_trees
+        from automl_meta.models import build_model
 
         strategy, score, best, rows = self._choose(result, plan, budget, fallback)
         refits = RefitCache(lambda s, n_rows=task.n_rows: build_model(s, task.kind, n_rows=n_rows, device=self.device,
@@ -452,8 +465,7 @@ class _AutoMetaBase(BaseEstimator):
                             bag_folds=splits(task, plan.folds, self._seed()) if self._bags(task) else None,
                             classes=None if task.classes is None else list(task.classes),
                             seconds_left=None if budget is None else budget.left,
-                            more_trees=lambda model, s, rows: with_more_trees(
-                                model, plan.refit_trees(s, rows), stop_metric(task.kind, task.metric), self._seed()))
+                            more_trees=_tree_growth(task, plan, self._seed()))
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         model, seconds = refits.fit(strategy, bag, _refit_rows(task, rows, self._seed()))
