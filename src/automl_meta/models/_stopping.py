@@ -1,9 +1,9 @@
 """A booster refitted on many more rows than its trees were searched on: more trees, stopped on held-out rows.
 
 A booster's ``n_estimators`` is searched with its learning rate on the folds of a subsample; refitted on many
-times those rows, the same learning rate supports more trees before it overfits, and sometimes fewer (leaves of
-a few rows overfit sooner on many rows). Neither can be read off the subsample, so the refit finds its count on
-rows it holds out, as LightGBM's and XGBoost's early stopping do (AutoGluon fits its boosters this way).
+times those rows, the same learning rate supports more trees before it overfits. How many cannot be read off
+the subsample, so the refit grows trees beyond the searched ones while its metric on rows it holds out improves,
+as LightGBM's and XGBoost's early stopping do (AutoGluon fits its boosters this way).
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def _rows(X, positions):
 
 
 class HeldOutStopping(BaseEstimator):
-    """A LightGBM or XGBoost model of at most ``max_trees`` trees, stopped when its metric on held-out rows has
-    not improved for ``patience`` trees (or when ``max_seconds`` have passed), predicting with its best count.
+    """A LightGBM or XGBoost model of its searched trees and up to ``max_trees``: beyond the searched ones it grows
+    while its metric on held-out rows improved within ``patience`` trees (and ``max_seconds`` have not passed),
+    and predicts with its best count from the searched trees on.
 
     Parameters
     ----------
@@ -59,8 +60,7 @@ class HeldOutStopping(BaseEstimator):
     patience : int, default=50
     max_seconds : float, optional
         No tree beyond the searched ``n_estimators`` is started after this many seconds of training (a budgeted
-        refit: the best count so far stands). The searched trees are always grown, as before trees could grow: the
-        refit was planned for them, and a refit cut short of them was seen to end a 30 s fit with 4 trees.
+        refit: the best count so far stands).
     random_state : int, default=0
 
     Attributes
@@ -68,7 +68,7 @@ class HeldOutStopping(BaseEstimator):
     estimator_ : the fitted booster (a classifier fitted on the codes of ``classes_``).
     classes_ : ndarray, classifiers only.
     n_trees_ : int
-        The trees it predicts with.
+        The trees it predicts with (at least the searched ``n_estimators``).
     """
 
     def __init__(self, estimator=None, max_trees=2000, metric="logloss", validation_fraction=0.1,
@@ -128,34 +128,33 @@ class HeldOutStopping(BaseEstimator):
             return np.arange(len(target)), None
         return fit_rows, held_out
 
-    def _deadline(self, booster) -> tuple[int, float]:
-        """The trees always grown (the searched ones), and when no more are started."""
+    def _rule(self, booster) -> _Growth:
+        """When this fit's growth stops: its searched trees first, then the held-out metric or the deadline."""
         deadline = np.inf if self.max_seconds is None else time.perf_counter() + max(float(self.max_seconds), 0.0)
-        return int(booster.get_params()["n_estimators"]), deadline
+        return _Growth(min(int(booster.get_params()["n_estimators"]), self.max_trees), self.patience, deadline)
 
     def _fit_lightgbm(self, booster, data, weights):
-        X_fit, y_fit, X_held, y_held = data
-        metric = _METRICS["lightgbm"][self.metric]
-        stopper = _LightGBMStopper(self.patience, *self._deadline(booster))
-        booster.set_params(n_estimators=self.max_trees, **({"metric": metric} if metric else {}))
         import inspect
 
+        X_fit, y_fit, X_held, y_held = data
+        metric = _METRICS["lightgbm"][self.metric]
+        growth = self._rule(booster)
+        booster.set_params(n_estimators=self.max_trees, **({"metric": metric} if metric else {}))
         # LightGBM 4.7 takes the held-out rows as eval_X/eval_y and deprecates eval_set; earlier 4.x only eval_set
         held = ({"eval_X": (X_held,), "eval_y": (y_held,)} if "eval_X" in inspect.signature(booster.fit).parameters
                 else {"eval_set": [(X_held, y_held)]})
-        booster.fit(X_fit, y_fit, callbacks=[stopper], **held, **weights)
-        return booster, int(booster.best_iteration_ or self.max_trees)
+        booster.fit(X_fit, y_fit, callbacks=[_lightgbm_callback(growth)], **held, **weights)
+        return booster, int(booster.best_iteration_)
 
     def _fit_xgboost(self, booster, data, weights):
         X_fit, y_fit, X_held, y_held = data
         metric = _METRICS["xgboost"][self.metric]
-        deadline = _xgboost_deadline(*self._deadline(booster))
-        booster.set_params(n_estimators=self.max_trees, early_stopping_rounds=self.patience, callbacks=[deadline],
+        growth = self._rule(booster)
+        booster.set_params(n_estimators=self.max_trees, callbacks=[_xgboost_callback(growth)],
                            **({"eval_metric": metric} if metric else {}))
         booster.fit(X_fit, y_fit, eval_set=[(X_held, y_held)], verbose=False, **weights)
-        booster.set_params(callbacks=None, early_stopping_rounds=None)  # a fitted model keeps no training hooks
-        best = booster.get_booster().attr("best_iteration")  # none when the deadline came before the first check
-        return booster, int(best) + 1 if best is not None else booster.get_booster().num_boosted_rounds()
+        booster.set_params(callbacks=None)  # a fitted model keeps no training hook
+        return booster, growth.best + 1
 
     def predict_proba(self, X):
         check_is_fitted(self, "estimator_")
@@ -167,42 +166,63 @@ class HeldOutStopping(BaseEstimator):
             return self.classes_[np.argmax(self.estimator_.predict_proba(X), axis=1)]
         return self.estimator_.predict(X)
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of a classifier, R² of a regressor (as the booster it wraps scores)."""
+        from sklearn.metrics import accuracy_score, r2_score
 
-class _LightGBMStopper:
-    """LightGBM's early stopping on the first held-out metric, which also stops at a deadline (LightGBM's own
-    ``early_stopping`` cannot), and which leaves the model predicting with its best iteration either way."""
+        score = accuracy_score if hasattr(self, "classes_") else r2_score
+        return score(y, self.predict(X), sample_weight=sample_weight)
 
-    order = 30  # after LightGBM's own evaluation callbacks
 
-    def __init__(self, patience: int, searched: int, deadline: float):
-        self.patience, self.searched, self.deadline = patience, searched, deadline
-        self.best, self.best_iteration, self.best_result = -np.inf, 0, None
+class _Growth:
+    """One rule for both libraries: the ``searched`` trees are always grown (the refit was planned for them, and
+    the model is never less than the one searched: stopped below them, a booster whose held-out ROC AUC reached
+    1.0 after one tree kept that tree, and its probabilities of about 0.5 scored an accuracy of 0.57); beyond
+    them a tree is added while the held-out metric improved within ``patience`` trees and ``deadline`` has not
+    passed. ``best``: the 0-based iteration predicted with, the best from the searched trees on."""
 
-    def __call__(self, env) -> None:
+    def __init__(self, searched: int, patience: int, deadline: float):
+        self.searched, self.patience, self.deadline = max(searched, 1), patience, deadline
+        self.best, self._best_value = self.searched - 1, -np.inf
+
+    def stop(self, iteration: int, value: float, higher_is_better: bool) -> bool:
+        """After tree ``iteration`` (0-based) scored ``value`` on the held-out rows: whether to stop."""
+        if iteration + 1 < self.searched:
+            return False
+        signed = value if higher_is_better else -value
+        if signed > self._best_value:
+            self.best, self._best_value = iteration, signed
+        return iteration - self.best >= self.patience or time.perf_counter() >= self.deadline
+
+
+def _lightgbm_callback(growth: _Growth):
+    """``growth`` as a LightGBM callback on the first held-out metric; the model predicts with ``growth.best``."""
+
+    def callback(env) -> None:
         from lightgbm.callback import EarlyStopException
 
         _, _, value, higher_is_better = env.evaluation_result_list[0][:4]
-        signed = value if higher_is_better else -value
-        if signed > self.best:
-            self.best, self.best_iteration, self.best_result = signed, env.iteration, env.evaluation_result_list
-        last = env.iteration + 1 >= env.end_iteration
-        late = env.iteration + 1 >= self.searched and time.perf_counter() >= self.deadline
-        if last or late or env.iteration - self.best_iteration >= self.patience:
-            raise EarlyStopException(self.best_iteration, self.best_result)
+        if growth.stop(env.iteration, value, higher_is_better) or env.iteration + 1 >= env.end_iteration:
+            raise EarlyStopException(growth.best, env.evaluation_result_list)
+
+    callback.order = 30  # after LightGBM's own evaluation callbacks
+    return callback
 
 
-def _xgboost_deadline(searched: int, deadline: float):
-    """An XGBoost callback that ends training at ``deadline`` once the ``searched`` trees are grown (its early
-    stopping keeps the best iteration)."""
+def _xgboost_callback(growth: _Growth):
+    """``growth`` as an XGBoost callback on its last held-out metric; the model predicts with ``growth.best``."""
     import xgboost
 
-    class Deadline(xgboost.callback.TrainingCallback):
+    class Growth(xgboost.callback.TrainingCallback):
         def after_iteration(self, model, epoch, evals_log) -> bool:
-            # a stop here skips this tree's early-stopping check (XGBoost runs its callbacks in turn until one
-            # stops), so one tree past the searched ones is grown for them all to have been checked
-            return epoch >= searched and time.perf_counter() >= deadline
+            name, values = list(evals_log["validation_0"].items())[-1]
+            return growth.stop(epoch, values[-1], name in ("auc", "aucpr", "map", "ndcg"))
 
-    return Deadline()
+        def after_training(self, model):
+            model.set_attr(best_iteration=str(growth.best))  # what the scikit-learn model predicts with
+            return model
+
+    return Growth()
 
 
 def with_more_trees(model, max_trees: int | None, metric: str, random_state=0):
