@@ -55,6 +55,11 @@ def test_a_booster_stops_growing_at_its_deadline_but_not_before_its_searched_tre
     model[-1].set_params(max_seconds=0.0)
     model.fit(X, y)
     assert model[-1].n_trees_ == 30 and model.predict_proba(X).shape == (6000, 3)
+    # a limit of an hour of which the hour is kept for what follows: no growth either
+    model[-1].set_params(max_seconds=3600.0, keep_seconds=3600.0)
+    assert model.fit(X, y)[-1].n_trees_ == 30
+    model[-1].set_params(keep_seconds=0.0)
+    assert model.fit(X, y)[-1].n_trees_ > 30
 
 
 @pytest.mark.parametrize("family", BOOSTERS)

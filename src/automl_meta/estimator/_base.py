@@ -149,7 +149,8 @@ def _tree_growth(task, plan, seed: int):
     from automl_meta.models import stop_metric, with_more_trees
 
     metric = stop_metric(task.kind, task.metric)
-    return lambda model, strategy, rows: with_more_trees(model, plan.refit_trees(strategy, rows), metric, seed)
+    return lambda model, strategy, rows: with_more_trees(model, plan.refit_trees(strategy, rows), metric, seed,
+                                                         plan.growth_keeps)
 
 
 def _cores(n_jobs) -> int:

@@ -59,8 +59,11 @@ class HeldOutStopping(BaseEstimator):
     max_validation_rows : int, default=20000
     patience : int, default=50
     max_seconds : float, optional
-        No tree beyond the searched ``n_estimators`` is started after this many seconds of training (a budgeted
-        refit: the best count so far stands).
+        No tree beyond the searched ``n_estimators`` is started after this many seconds of training, less
+        ``keep_seconds`` (a budgeted refit: the best count so far stands).
+    keep_seconds : float, default=0.0
+        Of ``max_seconds``, what growth leaves to what follows the refit in a budgeted fit (an ensemble's
+        members, the leaderboard's costs).
     random_state : int, default=0
 
     Attributes
@@ -72,7 +75,7 @@ class HeldOutStopping(BaseEstimator):
     """
 
     def __init__(self, estimator=None, max_trees=2000, metric="logloss", validation_fraction=0.1,
-                 max_validation_rows=20000, patience=50, max_seconds=None, random_state=0):
+                 max_validation_rows=20000, patience=50, max_seconds=None, keep_seconds=0.0, random_state=0):
         self.estimator = estimator
         self.max_trees = max_trees
         self.metric = metric
@@ -80,6 +83,7 @@ class HeldOutStopping(BaseEstimator):
         self.max_validation_rows = max_validation_rows
         self.patience = patience
         self.max_seconds = max_seconds
+        self.keep_seconds = keep_seconds
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -130,7 +134,8 @@ class HeldOutStopping(BaseEstimator):
 
     def _rule(self, booster) -> _Growth:
         """When this fit's growth stops: its searched trees first, then the held-out metric or the deadline."""
-        deadline = np.inf if self.max_seconds is None else time.perf_counter() + max(float(self.max_seconds), 0.0)
+        seconds = None if self.max_seconds is None else max(float(self.max_seconds) - self.keep_seconds, 0.0)
+        deadline = np.inf if seconds is None else time.perf_counter() + seconds
         return _Growth(min(int(booster.get_params()["n_estimators"]), self.max_trees), self.patience, deadline)
 
     def _fit_lightgbm(self, booster, data, weights):
@@ -225,12 +230,13 @@ def _xgboost_callback(growth: _Growth):
     return Growth()
 
 
-def with_more_trees(model, max_trees: int | None, metric: str, random_state=0):
+def with_more_trees(model, max_trees: int | None, metric: str, random_state=0, keep_seconds: float = 0.0):
     """``model`` (a :func:`build_model` pipeline of a LightGBM or XGBoost strategy) whose booster grows to at most
-    ``max_trees`` trees, stopped on held-out rows by ``metric`` (:class:`HeldOutStopping`); unchanged when
-    ``max_trees`` is None."""
+    ``max_trees`` trees, stopped on held-out rows by ``metric`` and ``keep_seconds`` before its time limit
+    (:class:`HeldOutStopping`); unchanged when ``max_trees`` is None."""
     if max_trees is None:
         return model
     name, booster = model.steps[-1]
-    model.steps[-1] = (name, HeldOutStopping(booster, max_trees=max_trees, metric=metric, random_state=random_state))
+    model.steps[-1] = (name, HeldOutStopping(booster, max_trees=max_trees, metric=metric, keep_seconds=keep_seconds,
+                                             random_state=random_state))
     return model
