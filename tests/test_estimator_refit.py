@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl_meta.estimator._refit import _MAX_REFIT_SHARE, RefitPlan
+from automl_meta.estimator._refit import _MAX_REFIT_SHARE, _SUBSAMPLED_REFIT_SHARE, RefitPlan
 from automl_meta.evaluate import Evaluation
 from automl_meta.space import Strategy
 
@@ -29,8 +29,12 @@ def test_the_best_strategy_is_refitted_on_the_rows_that_fit_rather_than_swapped_
 
 def test_a_large_table_keeps_at_most_a_share_of_the_budget_for_its_refit():
     booster = _trial("linear", 0.97, 4.0)
+    # searched on fewer than a quarter of its rows: the larger share, the refit's rows matter more than trials
     large = RefitPlan(n_rows=500_000, search_rows=18_000, folds=5, budget_seconds=60)
-    assert large.search_reserve([booster]) == pytest.approx(_MAX_REFIT_SHARE * 60)  # not 1.5 x 27.8 s
+    assert large.search_reserve([booster]) == pytest.approx(_SUBSAMPLED_REFIT_SHARE * 60)  # not 1.5 x 27.8 s
+    larger = RefitPlan(n_rows=60_000, search_rows=18_000, folds=5, budget_seconds=60)
+    assert larger.search_reserve([_trial("linear", 0.97, 40.0)]) == pytest.approx(_MAX_REFIT_SHARE * 60)
+    assert _MAX_REFIT_SHARE < _SUBSAMPLED_REFIT_SHARE
     small = RefitPlan(n_rows=18_000, search_rows=18_000, folds=5, budget_seconds=60)
     assert small.search_reserve([booster]) == pytest.approx(1.5 * small.seconds(booster) + 0.3 + 0.02 * 60)  # as before
 

@@ -497,8 +497,11 @@ class _AutoMetaBase(BaseEstimator):
         rows. The estimate scaled from the search's trials is pessimistic for boosters (a LightGBM refit on
         39,805 of 400,000 rows left 17 s of a 60 s fit to a search that found nothing better). When the second
         refit fails, the first model stays: nothing is lost."""
+        from automl_meta.models import grown_seconds
+
         model, rows = fitted
-        more = more_rows(rows, seconds, budget.left() - END_SECONDS, task.n_rows)
+        # a grown booster's cost per row is that of its searched trees: those beyond them stopped on their own
+        more = more_rows(rows, seconds - grown_seconds(model), budget.left() - END_SECONDS, task.n_rows)
         if more is None:
             return model, rows
         try:

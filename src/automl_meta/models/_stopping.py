@@ -72,6 +72,9 @@ class HeldOutStopping(BaseEstimator):
     classes_ : ndarray, classifiers only.
     n_trees_ : int
         The trees it predicts with (at least the searched ``n_estimators``).
+    grown_seconds_ : float
+        Seconds its trees beyond the searched ones took (0 when none were grown): what the fit cost less them is
+        what a fit as searched costs (``grown_seconds``).
     """
 
     def __init__(self, estimator=None, max_trees=2000, metric="logloss", validation_fraction=0.1,
@@ -102,12 +105,15 @@ class HeldOutStopping(BaseEstimator):
         if held_out is None:  # too few rows to stop on: the booster as searched, on every row
             self.estimator_ = booster.fit(X, target, **({} if weights is None else {"sample_weight": weights}))
             self.n_trees_ = booster.get_params()["n_estimators"]
+            self.grown_seconds_ = 0.0
             return self
         fit_weights = {} if weights is None else {"sample_weight": weights[fit_rows]}
         data = (_rows(X, fit_rows), target[fit_rows], _rows(X, held_out), target[held_out])
         fit = self._fit_lightgbm if _library(booster) == "lightgbm" else self._fit_xgboost
         began = time.perf_counter()
-        self.estimator_, self.n_trees_ = fit(booster, data, fit_weights)
+        growth = self._rule(booster)
+        self.estimator_, self.n_trees_ = fit(booster, data, fit_weights, growth)
+        self.grown_seconds_ = growth.seconds_beyond_searched()
         log.info("%s grown to %d trees (at most %d) on %d rows in %.1f s, stopped on %d held-out rows by %s",
                  type(booster).__name__, self.n_trees_, self.max_trees, len(fit_rows), time.perf_counter() - began,
                  len(held_out), self.metric)
@@ -138,12 +144,11 @@ class HeldOutStopping(BaseEstimator):
         deadline = np.inf if seconds is None else time.perf_counter() + seconds
         return _Growth(min(int(booster.get_params()["n_estimators"]), self.max_trees), self.patience, deadline)
 
-    def _fit_lightgbm(self, booster, data, weights):
+    def _fit_lightgbm(self, booster, data, weights, growth):
         import inspect
 
         X_fit, y_fit, X_held, y_held = data
         metric = _METRICS["lightgbm"][self.metric]
-        growth = self._rule(booster)
         booster.set_params(n_estimators=self.max_trees, **({"metric": metric} if metric else {}))
         # LightGBM 4.7 takes the held-out rows as eval_X/eval_y and deprecates eval_set; earlier 4.x only eval_set
         held = ({"eval_X": (X_held,), "eval_y": (y_held,)} if "eval_X" in inspect.signature(booster.fit).parameters
@@ -151,10 +156,9 @@ class HeldOutStopping(BaseEstimator):
         booster.fit(X_fit, y_fit, callbacks=[_lightgbm_callback(growth)], **held, **weights)
         return booster, int(booster.best_iteration_)
 
-    def _fit_xgboost(self, booster, data, weights):
+    def _fit_xgboost(self, booster, data, weights, growth):
         X_fit, y_fit, X_held, y_held = data
         metric = _METRICS["xgboost"][self.metric]
-        growth = self._rule(booster)
         booster.set_params(n_estimators=self.max_trees, callbacks=[_xgboost_callback(growth)],
                            **({"eval_metric": metric} if metric else {}))
         booster.fit(X_fit, y_fit, eval_set=[(X_held, y_held)], verbose=False, **weights)
@@ -189,15 +193,23 @@ class _Growth:
     def __init__(self, searched: int, patience: int, deadline: float):
         self.searched, self.patience, self.deadline = max(searched, 1), patience, deadline
         self.best, self._best_value = self.searched - 1, -np.inf
+        self._searched_at = self._last_at = None  # perf_counter when the searched trees, and the last, were done
 
     def stop(self, iteration: int, value: float, higher_is_better: bool) -> bool:
         """After tree ``iteration`` (0-based) scored ``value`` on the held-out rows: whether to stop."""
         if iteration + 1 < self.searched:
             return False
+        self._last_at = time.perf_counter()
+        if iteration + 1 == self.searched:
+            self._searched_at = self._last_at
         signed = value if higher_is_better else -value
         if signed > self._best_value:
             self.best, self._best_value = iteration, signed
-        return iteration - self.best >= self.patience or time.perf_counter() >= self.deadline
+        return iteration - self.best >= self.patience or self._last_at >= self.deadline
+
+    def seconds_beyond_searched(self) -> float:
+        """Seconds the trees after the searched ones took."""
+        return 0.0 if self._searched_at is None else self._last_at - self._searched_at
 
 
 def _lightgbm_callback(growth: _Growth):
@@ -228,6 +240,13 @@ def _xgboost_callback(growth: _Growth):
             return model
 
     return Growth()
+
+
+def grown_seconds(model) -> float:
+    """Seconds a fitted :func:`with_more_trees` pipeline spent on trees beyond its searched ones (0 for any other
+    model): its fit's seconds less these are those of a fit as searched."""
+    steps = getattr(model, "steps", None)
+    return getattr(steps[-1][1], "grown_seconds_", 0.0) if steps else 0.0
 
 
 def with_more_trees(model, max_trees: int | None, metric: str, random_state=0, keep_seconds: float = 0.0):
