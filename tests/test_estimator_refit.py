@@ -159,6 +159,34 @@ def test_a_failed_refit_on_more_rows_keeps_the_model_fitted_first():
     assert kept == (first, 300)
 
 
+def test_a_second_refit_on_more_rows_is_sized_by_a_grown_boosters_searched_trees_only():
+    """The refit on a subsample of 300 rows took 7 s, 6 of them on trees grown beyond the searched ones (stopped by
+    their held-out metric or the deadline): the rows a second refit can take follow from the searched trees' 1 s."""
+    from types import SimpleNamespace
+
+    from automl_meta import AutoMetaRegressor
+    from automl_meta.data import Task
+    from automl_meta.search import Budget
+
+    class _Recorder:
+        rows = None
+
+        def fit(self, strategy, rows=None, again=False):
+            _Recorder.rows = rows
+            return "refitted", 1.0
+
+    rng = np.random.RandomState(0)
+    task = Task(pd.DataFrame({"a": rng.randn(3000)}), pd.Series(rng.randn(3000)), kind="regression")
+    grown = SimpleNamespace(steps=[("model", SimpleNamespace(grown_seconds_=6.0))])
+    refit = AutoMetaRegressor()._on_more_rows(task, _Recorder(), Strategy.default("lightgbm"), (grown, 300), 7.0,
+                                               Budget(20))
+    assert refit == ("refitted", 3000) and _Recorder.rows is None  # every row: 300 rows * 19.7 s / 1.5 / 1 s
+    as_searched = SimpleNamespace(steps=[("model", SimpleNamespace())])
+    _, rows = AutoMetaRegressor()._on_more_rows(task, _Recorder(), Strategy.default("lightgbm"), (as_searched, 300),
+                                                7.0, Budget(20))
+    assert 450 <= rows < 600 and len(_Recorder.rows) == rows  # 300 rows * 19.7 s / 1.5 / 7 s
+
+
 def test_a_booster_refitted_on_many_times_its_folds_rows_may_grow_its_trees_and_nothing_else_does():
     plan = RefitPlan(n_rows=500_000, search_rows=18_000, folds=3, budget_seconds=60)  # folds of 12,000 rows
     lightgbm = Strategy("lightgbm", {"n_estimators": 468})

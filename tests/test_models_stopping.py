@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.base import is_classifier, is_regressor
 
-from automl_meta.models import HeldOutStopping, build_model, stop_metric, with_more_trees
+from automl_meta.models import HeldOutStopping, build_model, grown_seconds, stop_metric, with_more_trees
 from automl_meta.space import Strategy
 
 BOOSTERS = [f for f in ("lightgbm", "xgboost") if importlib.util.find_spec(f) is not None]
@@ -55,11 +55,13 @@ def test_a_booster_stops_growing_at_its_deadline_but_not_before_its_searched_tre
     model[-1].set_params(max_seconds=0.0)
     model.fit(X, y)
     assert model[-1].n_trees_ == 30 and model.predict_proba(X).shape == (6000, 3)
+    assert model[-1].grown_seconds_ == 0.0 and grown_seconds(model) == 0.0  # no tree beyond the searched ones
     # a limit of an hour of which the hour is kept for what follows: no growth either
     model[-1].set_params(max_seconds=3600.0, keep_seconds=3600.0)
     assert model.fit(X, y)[-1].n_trees_ == 30
     model[-1].set_params(keep_seconds=0.0)
     assert model.fit(X, y)[-1].n_trees_ > 30
+    assert 0.0 < grown_seconds(model) == model[-1].grown_seconds_
 
 
 @pytest.mark.parametrize("family", BOOSTERS)
@@ -77,7 +79,8 @@ def test_too_few_rows_to_hold_out_fit_the_booster_as_searched():
     pytest.importorskip("lightgbm")
     X, y = _table(n=3000)  # 10% is 300 rows, under the 500 a held-out metric needs
     model = with_more_trees(build_model(Strategy("lightgbm", {"n_estimators": 20}), "binary"), 400, "auc").fit(X, y)
-    assert model[-1].n_trees_ == 20
+    assert model[-1].n_trees_ == 20 and grown_seconds(model) == 0.0
+    assert grown_seconds(build_model(Strategy.default("linear"), "binary").fit(X, y)) == 0.0  # not a grown booster
 
 
 def test_the_metric_stopped_on_is_roc_auc_only_where_the_task_is_scored_by_it():

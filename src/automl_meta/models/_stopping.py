@@ -114,9 +114,9 @@ class HeldOutStopping(BaseEstimator):
         growth = self._rule(booster)
         self.estimator_, self.n_trees_ = fit(booster, data, fit_weights, growth)
         self.grown_seconds_ = growth.seconds_beyond_searched()
-        log.info("%s grown to %d trees (at most %d) on %d rows in %.1f s, stopped on %d held-out rows by %s",
-                 type(booster).__name__, self.n_trees_, self.max_trees, len(fit_rows), time.perf_counter() - began,
-                 len(held_out), self.metric)
+        log.info("%s grown to %d trees (at most %d) on %d rows in %.1f s (%.1f s beyond the searched trees), stopped "
+                 "on %d held-out rows by %s", type(booster).__name__, self.n_trees_, self.max_trees, len(fit_rows),
+                 time.perf_counter() - began, self.grown_seconds_, len(held_out), self.metric)
         return self
 
     def _split(self, target):
