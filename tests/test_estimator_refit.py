@@ -187,6 +187,41 @@ def test_a_second_refit_on_more_rows_is_sized_by_a_grown_boosters_searched_trees
     assert 450 <= rows < 600 and len(_Recorder.rows) == rows  # 300 rows * 19.7 s / 1.5 / 7 s
 
 
+def test_a_probe_of_a_tenth_of_the_trees_sizes_a_grown_boosters_refit_on_a_subsample():
+    from automl_meta.estimator._refit import _SAFETY, _SLACK, probe_trees, probed_rows
+
+    assert probe_trees(Strategy("lightgbm", {"n_estimators": 468})) == 47
+    assert probe_trees(Strategy("lightgbm", {"n_estimators": 20})) == 2
+    # the searched trees on 50,000 rows expected at 8 s: linear in rows from there, pessimistically
+    assert probed_rows(50_000, 8.0, 36.0, 400_000) == int(50_000 * (36.0 - _SLACK) / _SAFETY / 8.0)
+    assert probed_rows(50_000, 0.1, 36.0, 400_000) == 400_000  # at most every row
+    assert probed_rows(50_000, 100.0, 36.0, 400_000) == 50_000  # never fewer than planned
+
+
+def test_a_grown_boosters_refit_takes_the_rows_its_probe_says_fit_and_a_failed_probe_keeps_the_plan():
+    pytest.importorskip("lightgbm")
+    from automl_meta import AutoMetaClassifier
+    from automl_meta.data import Task
+    from automl_meta.estimator._final import RefitCache
+    from automl_meta.models import build_model
+    from automl_meta.search import Budget
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(20_000), "b": rng.randn(20_000)})
+    task = Task(X, pd.Series(np.where(X["a"] + rng.randn(20_000) > 0, "y", "n")), kind="classification")
+    refits = RefitCache(lambda s, n_rows=None: build_model(s, "binary", n_rows=n_rows), task.X, task.y, n_jobs=1)
+    booster = Strategy("lightgbm", {"n_estimators": 40})
+    assert refits.probe(booster, np.arange(3000), 4) > 0 and booster not in refits  # measured, not kept
+    # 4 trees on 3,000 rows take well under the 600 s the budget leaves: every row fits
+    assert AutoMetaClassifier()._probed_rows(task, refits, booster, 3000, Budget(600)) == 20_000
+
+    class _Failing:
+        def probe(self, *args):
+            raise MemoryError("no room")
+
+    assert AutoMetaClassifier()._probed_rows(task, _Failing(), booster, 3000, Budget(600)) == 3000
+
+
 def test_a_booster_refitted_on_many_times_its_folds_rows_may_grow_its_trees_and_nothing_else_does():
     plan = RefitPlan(n_rows=500_000, search_rows=18_000, folds=3, budget_seconds=60)  # folds of 12,000 rows
     lightgbm = Strategy("lightgbm", {"n_estimators": 468})

@@ -22,8 +22,8 @@ from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, with_better_trial, with_ensemble,
                                           with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
-from automl_meta.estimator._refit import (FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, more_rows, search_rows,
-                                          searched_families, subsample_folds)
+from automl_meta.estimator._refit import (FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, more_rows, probe_trees, probed_rows,
+                                          search_rows, searched_families, subsample_folds)
 from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
@@ -469,6 +469,8 @@ class _AutoMetaBase(BaseEstimator):
                             more_trees=_tree_growth(task, plan, self._seed()))
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
+        if budget is not None and rows < task.n_rows and plan.refit_trees(strategy, rows) is not None:
+            rows = self._probed_rows(task, refits, strategy, rows, budget)
         model, seconds = refits.fit(strategy, bag, _refit_rows(task, rows, self._seed()))
         refitted_on = rows
         if budget is not None and rows < task.n_rows:  # a large table's refit on a subsample, sooner than estimated
@@ -490,6 +492,24 @@ class _AutoMetaBase(BaseEstimator):
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, _with_costs_measured(final, task),
                                  searching)
         return final
+
+    def _probed_rows(self, task, refits, strategy, rows, budget) -> int:
+        """The rows a grown booster's refit on a subsample takes: ``rows`` (planned from its trials' seconds), or
+        more where a probe of a share of its trees on them says more surely fit (``probed_rows``); its trees
+        beyond the searched ones stop at the deadline on their own. A failed probe leaves ``rows``."""
+        from automl_meta.evaluate import row_subsample
+
+        trees = probe_trees(strategy)
+        try:
+            seconds = refits.probe(strategy, row_subsample(task, rows, self._seed()), trees)
+        except Exception as exc:
+            log.warning("probe of %s on %d rows failed (%s: %s); refitting on them", strategy, rows, type(exc).__name__, exc)
+            return rows
+        expected = seconds * int(strategy.params["n_estimators"]) / trees
+        probed = probed_rows(rows, expected, budget.left() - END_SECONDS, task.n_rows)
+        log.info("probe: %d trees on %d rows in %.2f s (the refit's searched trees ~%.1f s): refit on %d rows",
+                 trees, rows, seconds, expected, probed)
+        return probed
 
     def _on_more_rows(self, task, refits, strategy, fitted, seconds, budget):
         """``fitted`` (the model, and the rows it was refitted on in ``seconds``), or the strategy refitted on as

@@ -108,6 +108,18 @@ class RefitCache:
         self._seconds[strategy.key] = time.perf_counter() - began
         return model, self._seconds[strategy.key]
 
+    def probe(self, strategy, rows, trees: int) -> float:
+        """Seconds of ``strategy``'s booster fitted with ``trees`` of its trees on ``rows`` (positions), as built
+        (not grown; not kept): what its refit on those rows costs, measured on a share of its trees."""
+        model = self._build(strategy, n_rows=len(rows))
+        step = model.steps[-1][1]
+        getattr(step, "estimator", step).set_params(n_estimators=trees)  # XGBoost's label-encoding wrapper
+        weights = None if self._weights is None else self._weights[rows]
+        began = time.perf_counter()
+        with quiet_fit(self._n_jobs):
+            fit_model(model, self._X.iloc[rows], self._y.iloc[rows], weights)
+        return time.perf_counter() - began
+
     def _builder(self, grow: bool = False):
         """``build`` with the budget's deadline: a family that trains in epochs (or a booster that grows its trees,
         ``grow``: a refit on one set of rows, not a bag's fold model) stops starting them then."""
