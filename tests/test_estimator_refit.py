@@ -35,6 +35,10 @@ def test_a_large_table_keeps_at_most_a_share_of_the_budget_for_its_refit():
     larger = RefitPlan(n_rows=60_000, search_rows=18_000, folds=5, budget_seconds=60)
     assert larger.search_reserve([_trial("linear", 0.97, 40.0)]) == pytest.approx(_MAX_REFIT_SHARE * 60)
     assert _MAX_REFIT_SHARE < _SUBSAMPLED_REFIT_SHARE
+    # a shorter budget's search keeps 24 s for its warm starts before the share grows past 40%
+    assert RefitPlan(500_000, 9_000, 3, 30).refit_share == _MAX_REFIT_SHARE
+    assert RefitPlan(500_000, 13_500, 3, 45).refit_share == pytest.approx(1 - 24 / 45)
+    assert RefitPlan(500_000, 36_000, 3, 120).refit_share == _SUBSAMPLED_REFIT_SHARE
     small = RefitPlan(n_rows=18_000, search_rows=18_000, folds=5, budget_seconds=60)
     assert small.search_reserve([booster]) == pytest.approx(1.5 * small.seconds(booster) + 0.3 + 0.02 * 60)  # as before
 

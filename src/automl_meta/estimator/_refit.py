@@ -38,10 +38,13 @@ _MIN_SEARCH_ROWS = 2000
 # the strategy whose refit on every row fitted the time left, a weak XGBoost (test ROC AUC 0.82; with it,
 # LightGBM, 0.97). FLAML's ``retrain_full="budget"`` is the same idea.
 _MAX_REFIT_SHARE = 0.4
-# ... and on a table searched on a small share of its rows (_SUBSAMPLED_FACTOR), this share: there the refit's
-# rows, not more trials, decide the test metric (60 s fits, one core, four seeds: 100,000 rows 0.9786 -> 0.9797,
-# 500,000 rows 0.9766 -> 0.9772; benchmarks/results/large_tables_seeds/).
+# ... and on a table searched on a small share of its rows (_SUBSAMPLED_FACTOR), up to this share, as long as
+# the search keeps _MIN_SEARCH_SECONDS: there the refit's rows decide more than further trials do (60 s fits, one
+# core, eight seeds: 500,000 rows 0.9778 with 40% and 0.9790 with 60%, refits sized by a probe), but a shorter
+# budget's search needs its time for the warm starts (a 30 s fit of a 75,000-row table kept 60% and stopped
+# after one trial of 12 s: 0.747 against 0.767-0.772; its five warm starts take 20-24 s on the 500,000-row table).
 _SUBSAMPLED_REFIT_SHARE = 0.6
+_MIN_SEARCH_SECONDS = 24.0
 # A refit on a subsample that left time enough for one on this many times its rows is done again on them
 # (``more_rows``): its own measured cost is a better estimate than the search's trials scaled up.
 _MORE_ROWS_FACTOR = 1.5
@@ -203,9 +206,18 @@ class RefitPlan:
         reserve = _SAFETY * sum(self.seconds(e, self.bagged) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
         if self.n_rows > self.search_rows:  # the refit may be on fewer rows, but not on fewer than the search's
             least = _SAFETY * self.seconds(likely[0], rows=self.search_rows) + _SLACK + _SLACK_SHARE * self.budget_seconds
-            share = _SUBSAMPLED_REFIT_SHARE if self.n_rows >= _SUBSAMPLED_FACTOR * self.search_rows else _MAX_REFIT_SHARE
-            reserve = min(reserve, max(share * self.budget_seconds, least))
+            reserve = min(reserve, max(self.refit_share * self.budget_seconds, least))
         return reserve
+
+    @property
+    def refit_share(self) -> float:
+        """The largest share of the budget the search keeps for the refit on a table larger than its subsample:
+        _MAX_REFIT_SHARE, or up to _SUBSAMPLED_REFIT_SHARE on a table searched on under a quarter of its rows while
+        the search keeps _MIN_SEARCH_SECONDS."""
+        if self.n_rows < _SUBSAMPLED_FACTOR * self.search_rows:
+            return _MAX_REFIT_SHARE
+        most = min(_SUBSAMPLED_REFIT_SHARE, 1.0 - _MIN_SEARCH_SECONDS / self.budget_seconds)
+        return max(_MAX_REFIT_SHARE, most)
 
     @property
     def fold_rows(self) -> float:
