@@ -15,8 +15,9 @@ from automl_meta.models import fit_model, with_time_limit
 
 log = logging.getLogger("automl_meta.estimator")
 
-# Iterations of Caruana's greedy selection (AutoGluon's 25).
+# Iterations of Caruana's greedy selection (AutoGluon's 25), and the most trials it chooses among.
 ENSEMBLE_ITERATIONS = 25
+ENSEMBLE_POOL = 10
 # Seconds kept for closing the evaluation worker and the leaderboard after the last refit.
 END_SECONDS = 0.05
 
@@ -162,7 +163,9 @@ def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, r
     with_predictions = [e for e in evaluations if e.ok and e.predictions is not None]
     if len(with_predictions) < 2:
         return final
-    selection = select_ensemble(with_predictions, *target, iterations=ENSEMBLE_ITERATIONS)
+    began = time.perf_counter()
+    selection = select_ensemble(with_predictions, *target, iterations=ENSEMBLE_ITERATIONS, pool_size=ENSEMBLE_POOL)
+    plan.time_selection(time.perf_counter() - began, pool_members(with_predictions))
     if len(selection.members) < 2:
         return final
     order = sorted(range(len(selection.members)), key=lambda i: -selection.weights[i])
@@ -180,6 +183,14 @@ def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, r
     return FinalModel(model, final.strategy, score,
                       tuple({"strategy": m.strategy, "weight": w, "score": m.score} for m, w in zip(members, weights)),
                       refit_rows=final.refit_rows)
+
+
+def pool_members(evaluations) -> int:
+    """The trials an ensemble selection over ``evaluations`` chooses among (the best of each strategy, at most
+    ENSEMBLE_POOL): what its seconds grow with."""
+    from automl_meta.evaluate import best_per_strategy
+
+    return min(ENSEMBLE_POOL, len(best_per_strategy([e for e in evaluations if e.ok and e.predictions is not None])))
 
 
 def _member_model(member, plan, budget, refits: RefitCache):
