@@ -25,6 +25,9 @@ class _Plan:
     def bags(self, evaluation, left):
         return False
 
+    def time_selection(self, seconds, trials):
+        self.timed = (seconds, trials)
+
     n_rows = 80
 
     def expected_score(self, score, family, rows):  # a table searched on every row: the score as measured
@@ -109,7 +112,9 @@ def test_an_ensemble_that_scores_better_becomes_the_final_model():
 
     ea.score, eb.score = r2_score(truth, ea.predictions), r2_score(truth, eb.predictions)
     final = FinalModel.single(refits.fit(a)[0], a, ea.score)
-    chosen = with_ensemble(final, [ea, eb], (truth, "r2", None, None), _Plan(0.01), None, refits)
+    plan = _Plan(0.01)
+    chosen = with_ensemble(final, [ea, eb], (truth, "r2", None, None), plan, None, refits)
+    assert plan.timed[0] >= 0 and plan.timed[1] == 2  # the selection's seconds, among two trials, for a top-up
     assert chosen.score > max(ea.score, eb.score) and chosen.strategy == a
     assert sorted(m["strategy"].family for m in chosen.members) == ["knn", "linear"]
     assert sum(m["weight"] for m in chosen.members) == pytest.approx(1.0)

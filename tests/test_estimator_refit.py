@@ -262,3 +262,11 @@ def test_only_a_refit_on_one_set_of_rows_grows_its_trees_not_a_bags_fold_models(
     bag, _ = bags.fit(strategy, bag=True)
     assert bags.is_bag(strategy) and grown == [6000]  # the fold models were built as searched
     assert not any(isinstance(m[-1], HeldOutStopping) for m in bag.models)
+
+
+def test_an_ensemble_selections_seconds_per_trial_are_kept_for_the_next_one():
+    plan = RefitPlan(n_rows=15_000, search_rows=15_000, folds=5, budget_seconds=60)
+    assert plan.selection_seconds(10) == 0.0  # none timed yet
+    plan.time_selection(1.5, 3)
+    plan.time_selection(0.1, 4)  # the slowest per trial stands
+    assert plan.selection_seconds(6) == pytest.approx(3.0)
