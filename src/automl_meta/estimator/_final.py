@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from automl_meta._internal._threads import quiet_fit
 from automl_meta.estimator._bagging import bagged_model, fit_fold_models
-from automl_meta.models import fit_model, with_time_limit
+from automl_meta.models import fit_model, with_time_limit, with_trees
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -98,13 +98,8 @@ class RefitCache:
                                  self._weights, self._classes)
             self._bags.add(strategy.key)
         else:
-            X, y, weights = self._X, self._y, self._weights
-            if rows is not None:  # (the rows as fold_models takes a fold's: y is the task's Series)
-                X, y, weights = X.iloc[rows], y.iloc[rows], None if weights is None else weights[rows]
-            model = self._builder(grow=True)(strategy, n_rows=len(X))
-            # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
-            with quiet_fit(self._n_jobs):
-                fit_model(model, X, y, weights)
+            n_rows = len(self._X) if rows is None else len(rows)
+            model = self._fit_on(self._builder(grow=True)(strategy, n_rows=n_rows), rows)
         self._models[strategy.key] = model
         self._seconds[strategy.key] = time.perf_counter() - began
         return model, self._seconds[strategy.key]
@@ -112,14 +107,20 @@ class RefitCache:
     def probe(self, strategy, rows, trees: int) -> float:
         """Seconds of ``strategy``'s booster fitted with ``trees`` of its trees on ``rows`` (positions), as built
         (not grown; not kept): what its refit on those rows costs, measured on a share of its trees."""
-        model = self._build(strategy, n_rows=len(rows))
-        step = model.steps[-1][1]
-        getattr(step, "estimator", step).set_params(n_estimators=trees)  # XGBoost's label-encoding wrapper
-        weights = None if self._weights is None else self._weights[rows]
+        model = with_trees(self._build(strategy, n_rows=len(rows)), trees)
         began = time.perf_counter()
-        with quiet_fit(self._n_jobs):
-            fit_model(model, self._X.iloc[rows], self._y.iloc[rows], weights)
+        self._fit_on(model, rows)
         return time.perf_counter() - began
+
+    def _fit_on(self, model, rows=None):
+        """``model`` fitted on every row, or on ``rows`` (positions) only."""
+        X, y, weights = self._X, self._y, self._weights
+        if rows is not None:  # (the rows as fold_models takes a fold's: y is the task's Series)
+            X, y, weights = X.iloc[rows], y.iloc[rows], None if weights is None else weights[rows]
+        # a thread limit: without it a 0.5 s refit was seen to take 3.4 s on a busy machine
+        with quiet_fit(self._n_jobs):
+            fit_model(model, X, y, weights)
+        return model
 
     def _builder(self, grow: bool = False):
         """``build`` with the budget's deadline: a family that trains in epochs (or a booster that grows its trees,

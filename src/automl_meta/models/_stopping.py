@@ -38,6 +38,11 @@ def _library(estimator) -> str:
     return "lightgbm" if module.startswith("lightgbm") else "xgboost"
 
 
+def _booster(step):
+    """The LightGBM or XGBoost model of a pipeline's last step (XGBoost's inside ``LabelEncodedClassifier``)."""
+    return getattr(step, "estimator", step)
+
+
 def _rows(X, positions):
     return X.iloc[positions] if hasattr(X, "iloc") else X[positions]
 
@@ -96,7 +101,7 @@ class HeldOutStopping(BaseEstimator):
 
     def fit(self, X, y, sample_weight=None):
         y = np.asarray(y)
-        booster = clone(getattr(self.estimator, "estimator", self.estimator))  # LabelEncodedClassifier's XGBoost
+        booster = clone(_booster(self.estimator))
         target = y
         if is_classifier(self.estimator):
             self.classes_, target = np.unique(y, return_inverse=True)
@@ -247,6 +252,13 @@ def grown_seconds(model) -> float:
     model): its fit's seconds less these are those of a fit as searched."""
     steps = getattr(model, "steps", None)
     return getattr(steps[-1][1], "grown_seconds_", 0.0) if steps else 0.0
+
+
+def with_trees(model, trees: int):
+    """``model`` (a :func:`build_model` pipeline of a LightGBM or XGBoost strategy, unfitted) with ``trees`` trees
+    instead of its searched ``n_estimators`` (a probe of its cost on a share of them)."""
+    _booster(model.steps[-1][1]).set_params(n_estimators=trees)
+    return model
 
 
 def with_more_trees(model, max_trees: int | None, metric: str, random_state=0, keep_seconds: float = 0.0):
