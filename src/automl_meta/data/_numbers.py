@@ -173,7 +173,9 @@ def read_numeric_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]
     """``frame`` with its text columns of numbers parsed (:func:`as_numbers`), and those columns, each with how
     many of its present values did not parse."""
     parsed, found = {}, {}
-    for c in frame.columns:
+    for c, dtype in frame.dtypes.items():
+        if dtype != object and not pd.api.types.is_string_dtype(dtype):  # as is_text: the type first
+            continue
         numbers = as_numbers(frame[c])
         if numbers is not None:
             parsed[c] = numbers[0].to_numpy(dtype=np.float64)

@@ -201,11 +201,11 @@ class Task:
     @cached_property
     def categorical_columns(self) -> list[str]:
         """Columns treated as categorical: strings, categories, booleans and other non-numeric types."""
-        return [c for c in self.X.columns if is_categorical_dtype(self.X[c].dtype)]
+        return [c for c, dtype in self.X.dtypes.items() if is_categorical_dtype(dtype)]
 
     @cached_property
     def numeric_columns(self) -> list[str]:
-        return [c for c in self.X.columns if not is_categorical_dtype(self.X[c].dtype)]
+        return [c for c, dtype in self.X.dtypes.items() if not is_categorical_dtype(dtype)]
 
     @cached_property
     def classes(self) -> np.ndarray | None:

@@ -88,10 +88,10 @@ _SCALAR_TYPES = (str, bytes, int, float, bool, np.generic, type(None), pd.Timest
 
 def check_cell_types(frame: pd.DataFrame) -> None:
     """Object columns may hold strings, numbers, booleans and missing values, not containers."""
-    for c in frame.columns:
-        col = frame[c]
-        if col.dtype != object:
+    for c, dtype in frame.dtypes.items():  # the types first: a wide table's columns are mostly numbers
+        if dtype != object:
             continue
+        col = frame[c]
         # infer_dtype runs in C; only columns it cannot name as one scalar type are inspected cell by cell
         if pd.api.types.infer_dtype(col, skipna=True) not in ("mixed", "mixed-integer", "unknown-array"):
             continue
@@ -275,7 +275,7 @@ def check_row_count(n_rows: int) -> None:
 
 
 def check_finite(X: pd.DataFrame, y: pd.Series, target_name: str) -> None:
-    numeric = [c for c in X.columns if not is_categorical_dtype(X[c].dtype)]
+    numeric = [c for c, dtype in X.dtypes.items() if not is_categorical_dtype(dtype)]
     if numeric:
         values = X[numeric].to_numpy(dtype=float, na_value=np.nan)
         inf_counts = np.isinf(values).sum(axis=0)
@@ -314,17 +314,17 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
     """Drop all-missing columns, ID-like text columns (a distinct value on every row, and not free text:
     ``_text.is_free_text``), row-number columns (an index written into the file) and record numbers (an ID's
     name and a distinct integer on every row), with a warning."""
-    all_missing = [c for c in X.columns if X[c].isna().all()]
+    all_missing = list(X.columns[X.isna().all().to_numpy()])
     if all_missing:
         warn(f"Dropped all-missing column(s): {_short(all_missing)}.", DataWarning)
     id_like = []
     if len(X) >= _MIN_ROWS_FOR_ID_CHECK:
-        for c in X.columns:
-            col = X[c]
-            if c in all_missing or pd.api.types.is_bool_dtype(col.dtype) or not is_categorical_dtype(col.dtype):
+        for c, dtype in X.dtypes.items():
+            if c in all_missing or pd.api.types.is_bool_dtype(dtype) or not is_categorical_dtype(dtype):
                 continue
-            if isinstance(col.dtype, pd.CategoricalDtype):
+            if isinstance(dtype, pd.CategoricalDtype):
                 continue  # the user declared it categorical: respect that
+            col = X[c]
             if col.notna().all() and col.nunique() == len(col) and not is_free_text(col):
                 id_like.append(c)  # free text is distinct on every row too, but its words recur
     if id_like:
@@ -333,7 +333,7 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             "Such columns identify rows and cannot generalize; convert them to numbers if they carry meaning.",
             DataWarning,
         )
-    row_numbers = [c for c in X.columns if c not in all_missing and _is_row_number_column(c, X[c])]
+    row_numbers = [c for c in X.columns if c not in all_missing and _is_row_number_column(c, X)]
     if row_numbers:
         warn(
             f"Dropped row-number column(s) {_short(row_numbers)}: an index's name and a distinct integer on every "
@@ -341,7 +341,7 @@ def drop_useless_columns(X: pd.DataFrame) -> pd.DataFrame:
             "Rename the column if it is a real feature.",
             DataWarning,
         )
-    numbered_ids = [c for c in X.columns if c not in all_missing and c not in row_numbers and _is_numbered_id(c, X[c])]
+    numbered_ids = [c for c in X.columns if c not in all_missing and c not in row_numbers and _is_numbered_id(c, X)]
     if numbered_ids:
         warn(
             f"Dropped identifier column(s) {_short(numbered_ids)}: named as an ID and a distinct integer on every "
@@ -368,22 +368,26 @@ def _name_words(name) -> list[str]:
     return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", name) if w]
 
 
-def _is_numbered_id(name, col: pd.Series) -> bool:
+def _is_numbered_id(name, frame: pd.DataFrame) -> bool:
     """A record number: a name with the word ID (``id``, ``customer_id``, ``PassengerId``; not ``paid``) and a
-    distinct integer on every row. A repeated ID (a patient's, a school's) groups rows and is kept."""
-    if len(col) < _MIN_ROWS_FOR_ID_CHECK or not _ID_WORDS & set(_name_words(name)):
+    distinct integer on every row. A repeated ID (a patient's, a school's) groups rows and is kept. (The name
+    first: ``frame``'s column is read only for such a name.)"""
+    if len(frame) < _MIN_ROWS_FOR_ID_CHECK or not _ID_WORDS & set(_name_words(name)):
         return False
+    col = frame[name]
     return bool(pd.api.types.is_integer_dtype(col.dtype) and col.notna().all() and col.nunique() == len(col))
 
 
 _INDEX_NAME = re.compile(r"^(unnamed: \d+|index|rownames|row\.names|row_names|\.\.\.1)?$", re.IGNORECASE)
 
 
-def _is_row_number_column(name: str, col: pd.Series) -> bool:
+def _is_row_number_column(name: str, frame: pd.DataFrame) -> bool:
     """An index written into the file: a column with an index's name (none, ``Unnamed: 0``, ``rownames``, ...)
-    holding a distinct integer on every row (the row numbers, with gaps where rows were dropped or sampled)."""
-    if len(col) < _MIN_ROWS_FOR_ID_CHECK or not _INDEX_NAME.match(str(name)):
+    holding a distinct integer on every row (the row numbers, with gaps where rows were dropped or sampled).
+    (The name first: ``frame``'s column is read only for such a name.)"""
+    if len(frame) < _MIN_ROWS_FOR_ID_CHECK or not _INDEX_NAME.match(str(name)):
         return False
+    col = frame[name]
     return bool(pd.api.types.is_integer_dtype(col.dtype) and col.notna().all() and col.nunique() == len(col))
 
 

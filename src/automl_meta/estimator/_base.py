@@ -42,6 +42,8 @@ _LIKELY_MEMBERS = 3
 SHARED_WAIT_SECONDS = 60.0
 # After the refit, time left over (at least _TOP_UP_MIN_SECONDS) goes to more trials.
 _TOP_UP_MIN_SECONDS = 0.5
+# When no trial finished, the fallback is the first of this many recommendations predicted to fit the time left.
+FALLBACK_CANDIDATES = 5
 
 
 @dataclass(frozen=True)
@@ -445,7 +447,8 @@ class _AutoMetaBase(BaseEstimator):
         warm_starts = warm.given if isinstance(warm, AdaptiveWarmStarts) else warm
         target = evaluator.scoring_target(task)  # what out-of-fold predictions score against, computed once
         final = self._final_model(task, evaluator, result, plan, budget, target,
-                                  lambda: self._fallback(metamodel, task, budget, metafeatures, setting), searching)
+                                  lambda: self._fallback(metamodel, task, budget, metafeatures, setting,
+                                                         searching["trial_seconds"]), searching)
         leaderboard = result.leaderboard
         if len(final.members) > 1:
             leaderboard = _with_ensemble_row(leaderboard, final)
@@ -564,23 +567,32 @@ class _AutoMetaBase(BaseEstimator):
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
                           f"error: {first}. See leaderboard_ for all of them.")
 
-    def _fallback(self, metamodel, task, budget, metafeatures, setting: _Setting):
+    def _fallback(self, metamodel, task, budget, metafeatures, setting: _Setting, costs=None):
         """The strategy fitted when no trial finished, and why it: the meta-model's first recommendation predicted
-        to fit on every row in the time left; the linear model's defaults without a meta-model, or when none of
-        its recommendations is predicted to fit."""
+        to fit on every row in the time left, its predicted seconds times what its family's timed-out trials
+        measured against theirs (``costs``, a ``TrialCosts``; a family not tried: the worst family's, when the
+        predictions fell short); the linear model's defaults without a meta-model, or when none of its first
+        recommendations is predicted to fit.
+
+        Why the trials' measure: the time head errs most on a table unlike its training tasks, and there the
+        first recommendation is often the warm start that just timed out (a 15 s fit of 300 rows x 3,000 columns
+        refitted the LightGBM whose trial had timed out, predicted 3 s, and ended at 24.8 s)."""
         from automl_meta.models import resolve_device
         from automl_meta.space import Strategy
 
         left = max(budget.left(), 0.5)
         if metamodel is not None and task is not None:
             try:
-                top = metamodel.recommend(metafeatures, k=1, kind=task.kind, families=self.families_, n_rows=task.n_rows,
-                                          folds=1, max_seconds=left, device=resolve_device(self.device),
-                                          seconds_scale=setting.machine_factor)[0]
+                firsts = metamodel.recommend(metafeatures, k=FALLBACK_CANDIDATES, kind=task.kind, families=self.families_,
+                                             n_rows=task.n_rows, folds=1, max_seconds=left,
+                                             device=resolve_device(self.device), seconds_scale=setting.machine_factor)
             except ConfigError:  # no candidate of the searched families
-                top = None
-            if top is not None and top.predicted_seconds <= left:
-                return top.strategy, f"the meta-model's first recommendation predicted to fit in the {left:.1f} s left"
+                firsts = []
+            worst = max(1.0, (costs.worst_ratio() if costs is not None else None) or 1.0)
+            for r in firsts:
+                ratio = None if costs is None else costs.ratio(r.strategy.family)
+                if r.predicted_seconds * (worst if ratio is None else ratio) <= left:
+                    return r.strategy, f"the meta-model's first recommendation predicted to fit in the {left:.1f} s left"
         return Strategy.default("linear"), "the linear model's defaults"
 
     def _top_up(self, task, evaluator, result, plan, budget, target, refits, final, searching) -> FinalModel:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from automl_meta.metafeatures._prepare import Prepared
+from automl_meta.metafeatures._prepare import Prepared, nan_percentile
 
 NAMES = (
     "attr_entropy_mean",
@@ -29,7 +29,7 @@ N_BINS = 10
 def quantile_bins(x: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     """Per column, equal-frequency bin codes 0..n_bins-1; code n_bins for missing."""
     qs = np.linspace(0, 100, n_bins + 1)[1:-1]
-    edges = np.nanpercentile(x, qs, axis=0)  # (n_bins - 1, p)
+    edges = nan_percentile(x, qs)  # (n_bins - 1, p)
     codes = (x[:, :, None] > edges.T[None, :, :]).sum(axis=2)
     codes[np.isnan(x)] = n_bins
     return codes

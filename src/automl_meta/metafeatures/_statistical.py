@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from automl_meta.metafeatures._prepare import Prepared
+from automl_meta.metafeatures._prepare import Prepared, nan_percentile
 
 NAMES = (
     "skew_mean",
@@ -49,7 +49,7 @@ def moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 
 def outlier_fraction(x: np.ndarray) -> np.ndarray:
     """Per column, the fraction of present values outside Tukey's fences (1.5 IQR beyond the quartiles)."""
-    q1, q3 = np.nanpercentile(x, [25, 75], axis=0)
+    q1, q3 = nan_percentile(x, [25, 75])
     iqr = q3 - q1
     outside = (x < q1 - 1.5 * iqr) | (x > q3 + 1.5 * iqr)
     present = np.maximum((~np.isnan(x)).sum(axis=0), 1)

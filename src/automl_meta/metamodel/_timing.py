@@ -163,18 +163,40 @@ def _columns(strategies, names) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 TREE_SECONDS_PER_UNIT = {"random_forest": 5e-8, "extra_trees": 6e-9}
 
 
+#: A histogram booster's seconds on one CPU thread (LightGBM, scikit-learn's HistGradientBoosting), the lower end
+#: of those measured on 240-100,000 rows x 30-3,000 columns (2026-12-06, AMD EPYC, the other core busy): each tree
+#: bins every row of every column into histograms (3.1-4.6 ns a row x column for stumps, whatever share of the
+#: columns a tree samples), and each split scans two leaves' histograms, a column's bins each (1.5-3.2 ns a
+#: leaf x column x bin for 7-60 leaves). XGBoost is left out: on a GPU it costs a fraction of that.
+BOOSTER_SECONDS_PER_ROW_COLUMN = 2e-9
+BOOSTER_SECONDS_PER_LEAF_BIN = 1e-9
+#: The bins of a column's histogram (LightGBM's and scikit-learn's default ``max_bin``), or its rows when fewer.
+BOOSTER_BINS = 255
+#: Each booster's (leaves, rows a leaf needs at least, trees) hyperparameters.
+_BOOSTER_PARAMS = {"lightgbm": ("num_leaves", "min_child_samples", "n_estimators"),
+                   "hist_gb": ("max_leaf_nodes", "min_samples_leaf", "max_iter")}
+#: Rounds a HistGradientBoosting with early stopping runs at least (scikit-learn's n_iter_no_change, 10, + 1).
+_EARLY_STOPPED_ROUNDS = 11
+
+
 def tree_floor(seconds: np.ndarray, strategies, n_rows: float, n_features: float | None, folds: int) -> np.ndarray:
-    """A forest's predicted seconds held to at least its trees' work at :data:`TREE_SECONDS_PER_UNIT`.
+    """A forest's or a histogram booster's predicted seconds held to at least its trees' work at
+    :data:`TREE_SECONDS_PER_UNIT` (forests) and :data:`BOOSTER_SECONDS_PER_ROW_COLUMN` and
+    :data:`BOOSTER_SECONDS_PER_LEAF_BIN` (boosters).
 
     The time head learnt from tasks of at most 10,000 rows, and a forest's cost grows as rows x log(rows) x the
     columns tried: on held-out tables of 20,000-75,000 rows it under-predicted random forests up to 7-fold
-    (a 261-tree forest on 28,011 rows: 5.2 s predicted, 37.7 s measured). Unchanged without ``n_features``."""
+    (a 261-tree forest on 28,011 rows: 5.2 s predicted, 37.7 s measured). A booster's grows with the columns
+    times rows and bins: on 300 rows x 3,000 columns a 60-leaf LightGBM of 468 trees was predicted 3.2 s of
+    5-fold cross-validation and timed out after 9.9 s (its trees took 129 ms each). Unchanged without
+    ``n_features``."""
     out = np.array(seconds, dtype=float, copy=True)
     if not n_features or not n_rows:
         return out
     folds = max(int(folds or 1), 1)
     fit_rows = max(n_rows * _fit_share(folds), 2.0)
-    families, params = _columns(strategies, ("min_samples_leaf", "max_features", "n_estimators"))
+    families, params = _columns(strategies, ("min_samples_leaf", "max_features", "n_estimators", "num_leaves",
+                                             "min_child_samples", "max_leaf_nodes", "max_iter", "early_stopping"))
     for family, per_unit in TREE_SECONDS_PER_UNIT.items():
         rows = families == family
         if not rows.any():
@@ -184,7 +206,24 @@ def tree_floor(seconds: np.ndarray, strategies, n_rows: float, n_features: float
         trees = np.nan_to_num(params["n_estimators"][rows], nan=128).astype(int)
         work = trees * fit_rows * np.log2(np.maximum(fit_rows / leaf, 2.0)) * tried
         out[rows] = np.maximum(out[rows], folds * work * per_unit)
+    for family, names in _BOOSTER_PARAMS.items():
+        rows = families == family
+        if rows.any():
+            out[rows] = np.maximum(out[rows], folds * _booster_seconds(fit_rows, n_features, *(p[rows] for p in (
+                params[names[0]], params[names[1]], params[names[2]], params["early_stopping"]))))
     return out
+
+
+def _booster_seconds(fit_rows: float, n_features: float, leaves, leaf_rows, trees, early_stopping) -> np.ndarray:
+    """The least seconds of one fit of a histogram booster: its rounds (those early stopping runs at least) times a
+    tree's binning and its splits' scans, with no more leaves than its rows can fill (half of rows over the
+    least rows of a leaf: a lower bound)."""
+    leaves = np.minimum(np.nan_to_num(leaves, nan=31), np.maximum(fit_rows / (2 * np.maximum(np.nan_to_num(leaf_rows, nan=20), 1)), 2))
+    rounds = np.nan_to_num(trees, nan=100)
+    rounds = np.where(np.nan_to_num(early_stopping, nan=0) > 0, np.minimum(rounds, _EARLY_STOPPED_ROUNDS), rounds)
+    per_tree = (fit_rows * n_features * BOOSTER_SECONDS_PER_ROW_COLUMN
+                + 2 * (leaves - 1) * n_features * min(fit_rows, BOOSTER_BINS) * BOOSTER_SECONDS_PER_LEAF_BIN)
+    return rounds * per_tree
 
 
 #: Seconds of :func:`_reference_work` (the fastest of its repeats) on the kind of machine that measured the

@@ -51,12 +51,25 @@ class TrialCosts:
     def seconds(self, strategy, raw: float | None = None) -> float:
         """``strategy``'s expected seconds: its prediction (``raw``, computed when not given) times the ratio the
         trials of its family measured so far; before any, its lower bound."""
-        with self._lock:
-            ratios = list(self._ratios.get(strategy.family, ()))
-        if not ratios:
+        ratio = self.ratio(strategy.family)
+        if ratio is None:
             return 0.0 if self._least is None else float(self._least(strategy))
-        raw = self.raw(strategy) if raw is None else raw
-        return raw * float(np.clip(np.median(ratios), *RATIO_BOUNDS))
+        return (self.raw(strategy) if raw is None else raw) * ratio
+
+    def ratio(self, family: str) -> float | None:
+        """The median ratio of measured to predicted seconds of ``family``'s trials so far (within
+        :data:`RATIO_BOUNDS`); None before any."""
+        with self._lock:
+            ratios = list(self._ratios.get(family, ()))
+        return float(np.clip(np.median(ratios), *RATIO_BOUNDS)) if ratios else None
+
+    def worst_ratio(self) -> float | None:
+        """The largest of the families' :meth:`ratio` so far (how far the predictions fell short on this task at
+        worst); None before any trial."""
+        with self._lock:
+            families = list(self._ratios)
+        ratios = [self.ratio(f) for f in families]
+        return max(ratios) if ratios else None
 
     def observe(self, strategy, raw: float, evaluation) -> None:
         """Learn from a finished trial: its measured seconds against its ``raw`` prediction; a timed-out trial's
