@@ -237,6 +237,42 @@ def test_when_no_trial_finishes_the_first_recommendation_that_fits_the_time_left
     assert model.predict(X).shape == (300,)
 
 
+def test_the_fallback_holds_the_recommendations_to_what_the_timed_out_trials_measured():
+    """When no trial finished, a recommendation whose family's trials took several times their prediction is
+    not taken for one that fits the time left (a 15 s fit of a 300 x 3,000 table refitted the LightGBM whose
+    trial had just timed out, and ended at 24.8 s); a family not tried counts the worst family's shortfall."""
+    from types import SimpleNamespace
+
+    from sklearn.datasets import make_classification
+
+    from automl_meta.evaluate import Evaluation
+    from automl_meta.metamodel import resolve_metamodel
+    from automl_meta.search import TrialCosts
+    from automl_meta.search._costs import RATIO_BOUNDS
+
+    shipped = resolve_metamodel()
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    model = AutoMetaClassifier(n_trials=2, time_budget=30, time_limit=0.001, cv=3, metadataset=False, n_jobs=1,
+                               ensemble=False)
+    with pytest.warns(UserWarning, match="No trial finished"):
+        model.fit(X, y)
+    task, setting = SimpleNamespace(kind="binary", n_rows=300), SimpleNamespace(machine_factor=1.0)
+    first = shipped.recommend(model.metafeatures_, k=1, kind="binary", n_rows=300, folds=1, device="cpu")[0]
+    left = 0.55  # (the fallback counts at least 0.5 s left)
+    assert first.predicted_seconds <= left < RATIO_BOUNDS[1] * first.predicted_seconds  # fits only as predicted
+    budget = SimpleNamespace(left=lambda: left)
+    assert model._fallback(shipped, task, budget, model.metafeatures_, setting)[0] == first.strategy
+    costs = TrialCosts(lambda strategy: 1.0)
+    costs.observe(first.strategy, 1.0, Evaluation(strategy=first.strategy, metric="roc_auc", status="timeout",
+                                                  score=float("nan"), fit_seconds=100.0))
+    assert costs.ratio(first.strategy.family) == RATIO_BOUNDS[1]
+    chosen, why = model._fallback(shipped, task, budget, model.metafeatures_, setting, costs)
+    assert chosen != first.strategy
+    if chosen.family != "linear" or "defaults" not in why:
+        predicted = shipped.predict_seconds(model.metafeatures_, [chosen], n_rows=300, folds=1, device="cpu")[0]
+        assert predicted * RATIO_BOUNDS[1] <= left
+
+
 def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):
     """A pessimistic refit estimate ends the first search early; the time the refit did not use is searched."""
     import logging

@@ -141,3 +141,20 @@ class _no_group_failure:
         failures = [w for w in self._log if "meta-feature group" in str(w.message)]
         assert not failures, failures[0].message
         return False
+
+
+def test_nan_percentile_gives_numpy_s_numbers():
+    """The percentiles of columns with and without missing values (and of an all-missing one) are numpy's own."""
+    import warnings
+
+    from automl_meta.metafeatures._prepare import nan_percentile
+
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(size=(120, 6)), 1)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[:, 1] = rng.normal(size=120)  # no gap
+    x[:, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the all-missing column, as numpy warns of it
+        for q in ([25, 75], np.linspace(0, 100, 11)[1:-1], 50):
+            np.testing.assert_array_equal(nan_percentile(x, q), np.nanpercentile(x, q, axis=0))

@@ -374,6 +374,54 @@ def test_a_forest_costs_at_least_its_trees_work():
     assert tree_floor(np.array([1.0]), [forest], 30_000, None, 1)[0] == 1.0
 
 
+def test_a_histogram_booster_costs_at_least_its_binning_and_its_splits_scans():
+    """LightGBM and HistGradientBoosting are held to their trees' binning (rows x columns) and split scans (leaves
+    x columns x bins): binding on a wide table, far below any prediction on a narrow one; no more leaves than the
+    rows can fill; a HistGradientBoosting with early stopping counts only the rounds it runs at least; XGBoost
+    (cheap on a GPU) is left as predicted."""
+    from automl_meta.metamodel._timing import (BOOSTER_BINS, BOOSTER_SECONDS_PER_LEAF_BIN,
+                                                BOOSTER_SECONDS_PER_ROW_COLUMN, tree_floor)
+
+    lgbm = Strategy("lightgbm", {**Strategy.default("lightgbm").params, "num_leaves": 60, "min_child_samples": 2,
+                                 "n_estimators": 468})
+    hgb = Strategy("hist_gb", {**Strategy.default("hist_gb").params, "max_leaf_nodes": 31, "min_samples_leaf": 20,
+                               "max_iter": 200, "early_stopping": False})
+    hgb_stopped = Strategy("hist_gb", {**hgb.params, "early_stopping": True})
+    xgb = Strategy.default("xgboost")
+    # 300 rows x 3,000 columns, 5 folds: the 60-leaf LightGBM that was predicted 3.2 s and timed out after 9.9 s
+    wide = tree_floor(np.zeros(4), [lgbm, hgb, hgb_stopped, xgb], 300, 3000, folds=5)
+    per_tree = 240 * 3000 * BOOSTER_SECONDS_PER_ROW_COLUMN + 2 * 59 * 3000 * 240 * BOOSTER_SECONDS_PER_LEAF_BIN
+    assert wide[0] == pytest.approx(5 * 468 * per_tree) and wide[0] > 9.9
+    leaves = min(31, 240 / (2 * 20))  # 240 rows fill at most 6 leaves of 20 rows (half of it: a lower bound)
+    hgb_tree = 240 * 3000 * BOOSTER_SECONDS_PER_ROW_COLUMN + 2 * (leaves - 1) * 3000 * 240 * BOOSTER_SECONDS_PER_LEAF_BIN
+    assert wide[1] == pytest.approx(5 * 200 * hgb_tree)
+    assert wide[2] == pytest.approx(5 * 11 * hgb_tree)  # early stopping: 11 rounds at least
+    assert wide[3] == 0.0
+    # a narrow table of 1,000 rows x 20 columns: a fraction of a second, below what such a fit takes
+    narrow = tree_floor(np.zeros(1), [lgbm], 1000, 20, folds=5)[0]
+    assert 0 < narrow < 2.0
+    assert narrow == pytest.approx(5 * 468 * (800 * 20 * BOOSTER_SECONDS_PER_ROW_COLUMN
+                                              + 2 * 59 * 20 * BOOSTER_BINS * BOOSTER_SECONDS_PER_LEAF_BIN))
+    assert tree_floor(np.array([1e6]), [lgbm], 300, 3000, 5)[0] == 1e6  # never below the prediction
+
+
+def test_a_pool_saved_without_the_booster_hyperparameters_reads_them_from_its_specs():
+    """A meta-model saved before the boosters' hyperparameters joined the pool's timing columns (a user's own,
+    retrained one) loads them from its strategies' specs: the same columns a pool built now holds."""
+    from automl_meta.metamodel._pool import TIMING_PARAMS, CandidatePool
+
+    strategies = [Strategy.default("linear"), Strategy.default("lightgbm"), Strategy.default("hist_gb"),
+                  Strategy("lightgbm", {**Strategy.default("lightgbm").params, "num_leaves": 60})]
+    built = CandidatePool.build(strategies)
+    old = {k: v for k, v in built.arrays().items() if k.split(".")[-1] not in ("num_leaves", "min_child_samples",
+                                                                             "max_leaf_nodes", "max_iter", "early_stopping")}
+    read = CandidatePool.from_arrays(old)
+    for name in TIMING_PARAMS:
+        np.testing.assert_array_equal(read.params[name], built.params[name])
+    assert read.params["num_leaves"][3] == 60 and np.isnan(read.params["num_leaves"][0])
+    assert read.params["early_stopping"][2] == 1.0
+
+
 def test_recommend_holds_forests_to_their_work_on_large_tasks(trained):
     """recommend's predicted seconds for a forest on a large task are at least the trees' work for the task's
     rows and columns (its meta-features)."""

@@ -40,3 +40,14 @@ def test_a_timed_out_trial_counts_as_its_seconds_a_failed_one_not_at_all_and_rat
     assert costs.seconds(LINEAR) == pytest.approx(10.0 * RATIO_BOUNDS[0])
     costs.observe(KNN, 1e-3, _done(KNN, 5.0))
     assert costs.seconds(KNN, raw=1.0) == pytest.approx(RATIO_BOUNDS[1])
+
+
+def test_ratio_is_a_family_s_median_and_worst_ratio_the_largest_family_s():
+    costs = TrialCosts(lambda strategy: 10.0)
+    assert costs.ratio("knn") is None and costs.worst_ratio() is None  # nothing measured
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 1.0))
+    costs.observe(LINEAR, 10.0, _done(LINEAR, 3.0))
+    costs.observe(KNN, 10.0, _done(KNN, 25.0, status="timeout"))
+    assert costs.ratio("linear") == pytest.approx(0.2) and costs.ratio("knn") == pytest.approx(2.5)
+    assert costs.ratio("random_forest") is None
+    assert costs.worst_ratio() == pytest.approx(2.5)
