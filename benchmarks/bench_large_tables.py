@@ -17,17 +17,15 @@ Usage: python benchmarks/bench_large_tables.py [--sizes 100000,500000] [--budget
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.cli import RESULTS, benchmark_parser, command_line, fits_in_processes
 from harness.machine import machine_stamp
 
 METHODS = ("automl_meta", "automl_meta_best", "flaml", "flaml_budget")
@@ -103,24 +101,14 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=-1, help="cores of every fit (-1: all; 1: as the end-to-end runs)")
     parser.add_argument("--seeds", default="0", help="seeds of each method, comma-separated (a search under a "
                         "budget of a few trials varies with its seed: several say how much)")
-    parser.add_argument("--one", nargs=3, metavar=("ROWS", "METHOD", "SEED"), help=argparse_suppress())
+    parser.add_argument("--one", nargs=3, metavar=("ROWS", "METHOD", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:  # a child: one fit, its row as JSON
         print(json.dumps(run_one(int(args.one[0]), args.one[1], args.budget, args.n_jobs, int(args.one[2]))))
         return
-    rows = []
-    for n_rows in [int(s) for s in args.sizes.split(",")]:
-        for method in args.methods.split(","):
-            for seed in args.seeds.split(","):
-                done = subprocess.run([sys.executable, __file__, "--one", str(n_rows), method, seed, "--budget",
-                                       str(args.budget), "--n-jobs", str(args.n_jobs)],
-                                      capture_output=True, text=True, cwd=Path(__file__).parent)
-                if done.returncode != 0:
-                    print(done.stderr[-3000:], file=sys.stderr)
-                    continue
-                rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-                print(rows[-1], flush=True)
-                pd.DataFrame(rows).to_csv(args.out, index=False)
+    jobs = [(n_rows, method, seed) for n_rows in args.sizes.split(",") for method in args.methods.split(",")
+            for seed in args.seeds.split(",")]
+    rows = fits_in_processes(__file__, jobs, ["--budget", args.budget, "--n-jobs", args.n_jobs], args.out)
     cores = "every core" if args.n_jobs == -1 else f"{args.n_jobs} core(s)"
     text = "\n".join([f"## Large tables, {args.budget:g} s fits with {cores} ({machine_stamp()})", "",
                       f"Command: `{command_line(parser, args)}`", "", pd.DataFrame(rows).to_markdown(index=False), "",
@@ -134,12 +122,6 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["rows", "method"]).agg(seeds=("seed", "size"), mean_roc_auc=("test_roc_auc", "mean"),
                                                   min_roc_auc=("test_roc_auc", "min"), max_roc_auc=("test_roc_auc", "max"),
                                                   max_overshoot_pct=("overshoot_pct", "max")).round(4)
-
-
-def argparse_suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 if __name__ == "__main__":

@@ -16,15 +16,13 @@ Usage: python benchmarks/bench_wide_tables.py [--shapes 300x1000,300x3000,2000x1
 
 from __future__ import annotations
 
+import argparse
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
-from harness.cli import RESULTS, benchmark_parser, command_line
+from harness.cli import RESULTS, benchmark_parser, command_line, fits_in_processes
 from harness.machine import machine_stamp
 
 METHODS = ("automl_meta", "flaml")
@@ -82,23 +80,14 @@ def main() -> None:
                               out=RESULTS / "wide_tables.csv")
     parser.add_argument("--shapes", default="300x1000,300x3000,2000x1000", help="rows x columns, comma-separated")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--one", nargs=3, metavar=("SHAPE", "METHOD", "SEED"), help=argparse_suppress())
+    parser.add_argument("--one", nargs=3, metavar=("SHAPE", "METHOD", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:  # a child: one fit, its row as JSON
         print(json.dumps(run_one(args.one[0], args.one[1], args.budget, int(args.one[2]))))
         return
-    rows = []
-    for shape in args.shapes.split(","):
-        for method in args.methods.split(","):
-            for seed in args.seeds.split(","):
-                done = subprocess.run([sys.executable, __file__, "--one", shape, method, seed, "--budget", str(args.budget)],
-                                      capture_output=True, text=True, cwd=Path(__file__).parent)
-                if done.returncode != 0:
-                    print(done.stderr[-3000:], file=sys.stderr)
-                    continue
-                rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-                print(rows[-1], flush=True)
-                pd.DataFrame(rows).to_csv(args.out, index=False)
+    jobs = [(shape, method, seed) for shape in args.shapes.split(",") for method in args.methods.split(",")
+            for seed in args.seeds.split(",")]
+    rows = fits_in_processes(__file__, jobs, ["--budget", args.budget], args.out)
     frame = pd.DataFrame(rows)
     summary = frame.groupby(["shape", "method"]).agg(
         seeds=("seed", "size"), mean_roc_auc=("test_roc_auc", "mean"), max_seconds=("seconds", "max"),
@@ -108,12 +97,6 @@ def main() -> None:
                       "Over the seeds:", "", summary.to_markdown(), ""])
     args.out.with_suffix(".md").write_text(text)
     print(text)
-
-
-def argparse_suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 if __name__ == "__main__":

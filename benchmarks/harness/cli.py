@@ -65,3 +65,27 @@ def command_line(parser: argparse.ArgumentParser, args: argparse.Namespace) -> s
         else:
             words += [flag, shlex.quote(str(value))]
     return " ".join(words)
+
+
+def fits_in_processes(script: str, jobs, options, out: Path) -> list[dict]:
+    """Each job (the ``--one`` arguments of one fit) run by ``script`` in a process of its own (a fit's memory and
+    threads never reach the next), with ``options`` after them; each child prints its row as JSON on its last
+    line. The rows, in order, written to ``out`` as they come (a failed child's stderr is printed, its row left
+    out)."""
+    import json
+    import subprocess
+
+    import pandas as pd
+
+    rows = []
+    for job in jobs:
+        done = subprocess.run([sys.executable, script, "--one", *map(str, job), *map(str, options)],
+                              capture_output=True, text=True, cwd=Path(script).parent)
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            continue
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+        pd.DataFrame(rows).to_csv(out, index=False)
+    return rows
+
