@@ -463,3 +463,13 @@ def test_a_refit_on_an_array_forgets_the_column_names_of_an_earlier_frame():
     model.fit(X.to_numpy(), y.to_numpy())
     assert not hasattr(model, "feature_names_in_") and model.n_features_in_ == 2
     assert model.predict(X.to_numpy()).shape == (60,)
+
+
+def test_a_target_of_several_columns_is_a_clear_error():
+    from automl_meta.errors import DataError
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    with pytest.raises(DataError, match=r"one column; got shape \(60, 2\).*one model per target column"):
+        AutoMetaRegressor(n_trials=1, metadataset=False).fit(X, np.c_[X[:, 0], X[:, 1]])
+    one = AutoMetaRegressor(n_trials=1, warm_start=False, families=["linear"], metadataset=False, n_jobs=1)
+    assert one.fit(X, X[:, :1]).predict(X).shape == (60,)  # a single column is the target as before
