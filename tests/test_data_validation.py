@@ -21,8 +21,10 @@ def frame(n=40, seed=0, **extra):
 def test_empty_frame():
     with pytest.raises(DataError, match=r"data is empty \(0 rows"):
         Task.from_frame(pd.DataFrame({"a": [], "y": []}), target="y")
-    with pytest.raises(DataError, match=r"data is empty \(0 rows\)"):  # not "the target is missing in all 0 rows"
-        Task(pd.DataFrame({"a": [], "b": []}), np.array([]))
+    from automl_meta import AutoMetaClassifier
+
+    with pytest.raises(DataError, match=r"data is empty \(0 rows"):  # not "the target is missing in all 0 rows"
+        AutoMetaClassifier(n_trials=1, metadataset=False).fit(pd.DataFrame({"a": [], "b": []}), np.array([]))
 
 
 def test_no_feature_columns():
