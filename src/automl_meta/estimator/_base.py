@@ -398,6 +398,8 @@ class _AutoMetaBase(BaseEstimator):
                 raise ConfigError("Give sample_weight or X_val/y_val, not both (the validation rows have no weights).")
             frame, y, mask = _with_validation_rows(frame, y, *validation, groups)
         present = pd.Series(y).dropna()  # rows with a missing target are dropped (with a warning) by Task
+        if len(y) == 0:
+            raise DataError("The data is empty (0 rows). Pass a table with some rows and their target values.")
         if present.empty:
             raise DataError(f"The target is missing in all {len(y)} rows. Pass y with known values.")
         target_type = type_of_target(present.to_numpy(), input_name="y", raise_unknown=True)
