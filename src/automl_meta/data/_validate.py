@@ -121,8 +121,6 @@ def rows_with_a_target(y: pd.Series, target_name: str) -> np.ndarray:
     """The rows to keep: those whose target is not missing (the others are dropped, with a warning); in a text
     target a missing marker such as ``?`` or ``n/a`` (:data:`automl_meta.data._numbers.TARGET_MISSING_MARKERS`)
     is missing too, not a class."""
-    if len(y) == 0:
-        raise DataError("The data is empty (0 rows). Pass a table with some rows and their target values.")
     missing = (is_missing_marker(y, TARGET_MISSING_MARKERS) if is_text(y) else y.isna()).to_numpy()
     if missing.all():
         raise DataError(
