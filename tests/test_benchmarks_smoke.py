@@ -250,6 +250,15 @@ def test_bench_large_tables_fits_each_method_in_a_process_of_its_own(tmp_path):
     assert "Large tables, 6 s fits" in out and (tmp_path / "large.md").exists()
 
 
+def test_bench_wide_tables_reports_the_budget_and_the_finished_trials(tmp_path):
+    out = _run("bench_wide_tables.py", "--shapes", "200x300", "--budget", "8", "--seeds", "0",
+               "--out", str(tmp_path / "wide.csv"))
+    rows = pd.read_csv(tmp_path / "wide.csv")
+    assert list(rows["shape"]) == ["200x300"] and list(rows["method"]) == ["automl_meta"]
+    assert rows["test_roc_auc"].between(0, 1).all() and (rows["trials_ok"] + rows["timeouts"] >= 1).all()
+    assert "Wide tables, 8 s fits" in out and (tmp_path / "wide.md").exists()
+
+
 def test_bench_reading_times_reading_the_large_table(tmp_path):
     out = _run("bench_reading.py", "--sizes", "2000", "--repeats", "1", "--out", str(tmp_path / "reading.csv"))
     rows = pd.read_csv(tmp_path / "reading.csv")
