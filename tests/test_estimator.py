@@ -192,6 +192,7 @@ def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count
     assert model.search_rows_ == 2000 and model.refit_rows_ == 8000  # folds of 1,333 rows, a refit on 6 times them
     grown = model.best_estimator_[-1]
     assert isinstance(grown, HeldOutStopping) and grown.metric == "auc"
+    assert grown.held_out_rows is None  # a refit on every row: a tenth of them held out, none from elsewhere
     assert 1 <= grown.n_trees_ <= min(2000, 4 * model.best_strategy_.params["n_estimators"])
     assert model.score(X, y) > 0.9
     # searched on every row (no budget): the booster as searched
@@ -271,6 +272,29 @@ def test_the_fallback_holds_the_recommendations_to_what_the_timed_out_trials_mea
     if chosen.family != "linear" or "defaults" not in why:
         predicted = shipped.predict_seconds(model.metafeatures_, [chosen], n_rows=300, folds=1, device="cpu")[0]
         assert predicted * RATIO_BOUNDS[1] <= left
+
+
+def test_a_refit_on_a_subsample_is_given_rows_to_stop_on_from_the_rows_it_left_out():
+    """A grown booster's refit on a subsample stops on rows the subsample left out (stratified, at most
+    STOPPING_ROWS), so that it fits on every row it planned; every row, or a task with groups, gets none."""
+    from types import SimpleNamespace
+
+    from automl_meta.estimator._base import STOPPING_ROWS, _with_stopping_rows
+
+    y = pd.Series(np.r_[np.zeros(90_000), np.ones(10_000)])
+    task = SimpleNamespace(n_rows=100_000, groups=None, y=y, is_classification=True)
+    subsample = np.sort(np.random.default_rng(0).choice(100_000, 30_000, replace=False))
+    positions, held_out = _with_stopping_rows(task, subsample, 0)
+    assert abs(held_out - STOPPING_ROWS) <= 2 and len(positions) == 30_000 + held_out
+    np.testing.assert_array_equal(positions[:30_000], subsample)
+    given = positions[30_000:]
+    assert not np.isin(given, subsample).any() and len(np.unique(given)) == held_out
+    assert y.iloc[given].mean() == pytest.approx(0.1, abs=0.01)  # stratified: the classes' shares
+    assert _with_stopping_rows(task, None, 0) == (None, 0)
+    grouped = SimpleNamespace(**{**vars(task), "groups": np.arange(100_000) // 10})
+    assert _with_stopping_rows(grouped, subsample, 0)[1] == 0
+    small = np.arange(99_990)
+    assert _with_stopping_rows(task, small, 0)[1] == 10  # what is left, when fewer
 
 
 def test_budget_the_refit_leaves_goes_to_more_trials(monkeypatch, caplog):

@@ -53,6 +53,19 @@ def _ok(strategy, score):
     return Evaluation(strategy=strategy, metric="r2", status="ok", score=score, fit_seconds=0.1)
 
 
+def test_rows_given_to_stop_on_are_left_out_of_a_model_that_does_not_grow():
+    """The last ``held_out`` of a refit's rows are for a grown booster to stop on; a model that does not grow
+    (here every model: the cache has no ``more_trees``) is fitted on the others only."""
+    from sklearn.dummy import DummyRegressor
+    from sklearn.pipeline import Pipeline
+
+    X, y = _data()
+    refits = RefitCache(lambda strategy, n_rows=len(X): Pipeline([("model", DummyRegressor())]), X, y, n_jobs=1)
+    rows = np.arange(100)
+    model, _ = refits.fit(Strategy.default("linear"), rows=rows, held_out=30)
+    assert model.predict(X.iloc[:1])[0] == pytest.approx(float(np.mean(y.iloc[:70])))
+
+
 def test_a_strategy_is_refitted_once_per_fit():
     X, y = _data()
     builds = []

@@ -103,3 +103,23 @@ def test_a_table_of_categories_and_missing_values_is_held_out_with_the_same_enco
     # the held-out ROC AUC reaches 1.0 at once: the searched trees are kept all the same (not one tree's
     # probabilities of about 0.5)
     assert isinstance(model[-1], HeldOutStopping) and model[-1].n_trees_ >= 20 and model.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("family", BOOSTERS)
+def test_held_out_rows_given_at_the_end_are_the_ones_stopped_on_and_never_fitted(family):
+    """``held_out_rows``: the last rows (from outside a refit's subsample) are the held-out ones and every other row
+    is fitted on; held-out rows that lack a class leave the booster as searched, on every row."""
+    X, y = _table()
+    stopping = with_more_trees(build_model(Strategy(family, {"n_estimators": 20, "learning_rate": 0.05}), "binary"),
+                               400, "auc", held_out_rows=1000)[-1]
+    assert stopping.held_out_rows == 1000
+    stopping.classes_ = np.array(["no", "yes"])
+    target = (np.asarray(y) == "yes").astype(int)
+    fit_rows, held_out = stopping._split(target)
+    np.testing.assert_array_equal(fit_rows, np.arange(5000))
+    np.testing.assert_array_equal(held_out, np.arange(5000, 6000))
+    target[5000:] = 1  # the rows given to stop on hold one class
+    assert stopping._split(target)[1] is None
+    model = with_more_trees(build_model(Strategy(family, {"n_estimators": 20, "learning_rate": 0.05}), "binary"),
+                            400, "auc", held_out_rows=1000).fit(X, y)
+    assert 20 < model[-1].n_trees_ <= 400 and model.score(X, y) > 0.9

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from automl_meta._internal._threads import quiet_fit
 from automl_meta.estimator._bagging import bagged_model, fit_fold_models
-from automl_meta.models import fit_model, with_time_limit, with_trees
+from automl_meta.models import fit_model, stops_on_held_out, with_time_limit, with_trees
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -70,9 +70,9 @@ class RefitCache:
         starting them then (``models.with_time_limit``): a refit estimated from a subsample can take longer
         than estimated (an MLP on 100,000 rows, searched on 18,000: +55% over a 60 s budget).
     more_trees : callable, optional
-        ``more_trees(model, strategy, rows)``: the model a refit that is not bagged fits on ``rows`` rows (a
-        booster refitted on many more rows than searched grows its trees, stopped on held-out rows:
-        ``RefitPlan.refit_trees``); None: as built.
+        ``more_trees(model, strategy, rows, held_out)``: the model a refit that is not bagged fits on ``rows``
+        rows, given ``held_out`` more to stop on (a booster refitted on many more rows than searched grows its
+        trees, stopped on held-out rows: ``RefitPlan.refit_trees``); None: as built.
     """
 
     def __init__(self, build, X, y, n_jobs: int, sample_weight=None, bag_folds=None, classes=None, seconds_left=None,
@@ -80,15 +80,16 @@ class RefitCache:
         self._build, self._X, self._y, self._n_jobs = build, X, y, n_jobs
         self._weights, self._bag_folds, self._classes = sample_weight, bag_folds, classes
         self._seconds_left = seconds_left or (lambda: None)
-        self._more_trees = more_trees or (lambda model, strategy, rows: model)
+        self._more_trees = more_trees or (lambda model, strategy, rows, held_out: model)
         self._models, self._seconds, self._bags = {}, {}, set()
 
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
 
-    def fit(self, strategy, bag: bool = False, rows=None, again: bool = False) -> tuple[object, float]:
+    def fit(self, strategy, bag: bool = False, rows=None, again: bool = False, held_out: int = 0) -> tuple[object, float]:
         """``strategy``'s model fitted on every row (``bag``: bagged over ``bag_folds``, when given; ``rows``: on
-        these row positions only, not bagged), and the seconds that took (0 when refitted already: the first
+        these row positions only, not bagged; of them, the last ``held_out`` are only for a grown booster to stop
+        on, and left out of any other model), and the seconds that took (0 when refitted already: the first
         refit of a strategy is its model; ``again``: fitted anew, replacing it)."""
         if strategy.key in self._models and not again:
             return self._models[strategy.key], 0.0
@@ -98,8 +99,12 @@ class RefitCache:
                                  self._weights, self._classes)
             self._bags.add(strategy.key)
         else:
-            n_rows = len(self._X) if rows is None else len(rows)
-            model = self._fit_on(self._builder(grow=True)(strategy, n_rows=n_rows), rows)
+            held_out = held_out if rows is not None else 0
+            model = self._builder(grow=True)(strategy, n_rows=(len(self._X) if rows is None else len(rows)) - held_out,
+                                             held_out=held_out)
+            if held_out and not stops_on_held_out(model):  # rows to stop on are no rows to fit on
+                rows = rows[:-held_out]
+            model = self._fit_on(model, rows)
         self._models[strategy.key] = model
         self._seconds[strategy.key] = time.perf_counter() - began
         return model, self._seconds[strategy.key]
@@ -128,9 +133,9 @@ class RefitCache:
         left = self._seconds_left()
         limit = None if left is None else left - END_SECONDS
 
-        def build(s, **options):
+        def build(s, held_out: int = 0, **options):
             model = self._build(s, **options)
-            return with_time_limit(self._more_trees(model, s, options["n_rows"]) if grow else model, limit)
+            return with_time_limit(self._more_trees(model, s, options["n_rows"], held_out) if grow else model, limit)
 
         return build
 

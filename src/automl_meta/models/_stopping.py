@@ -62,6 +62,11 @@ class HeldOutStopping(BaseEstimator):
     validation_fraction : float, default=0.1
         Share of the rows held out (stratified for a classifier), at most ``max_validation_rows``.
     max_validation_rows : int, default=20000
+    held_out_rows : int, optional
+        The last ``held_out_rows`` rows of ``X`` are the held-out ones, instead of a share drawn from every row:
+        rows from outside a refit's subsample, given with it, so that the refit fits on every row it planned
+        (:func:`with_more_trees`). When they do not hold every class, the booster is fitted as searched on every
+        row.
     patience : int, default=50
     max_seconds : float, optional
         No tree beyond the searched ``n_estimators`` is started after this many seconds of training, less
@@ -83,12 +88,14 @@ class HeldOutStopping(BaseEstimator):
     """
 
     def __init__(self, estimator=None, max_trees=2000, metric="logloss", validation_fraction=0.1,
-                 max_validation_rows=20000, patience=50, max_seconds=None, keep_seconds=0.0, random_state=0):
+                 max_validation_rows=20000, held_out_rows=None, patience=50, max_seconds=None, keep_seconds=0.0,
+                 random_state=0):
         self.estimator = estimator
         self.max_trees = max_trees
         self.metric = metric
         self.validation_fraction = validation_fraction
         self.max_validation_rows = max_validation_rows
+        self.held_out_rows = held_out_rows
         self.patience = patience
         self.max_seconds = max_seconds
         self.keep_seconds = keep_seconds
@@ -128,6 +135,13 @@ class HeldOutStopping(BaseEstimator):
         """Positions of the rows fitted on and of the rows held out (None when too few can be held out)."""
         from sklearn.model_selection import train_test_split
 
+        if self.held_out_rows:  # given from outside the rows to fit on: the last ones
+            fit_rows = np.arange(len(target) - self.held_out_rows)
+            held_out = np.arange(len(target) - self.held_out_rows, len(target))
+            if is_classifier(self.estimator) and not all(len(np.unique(target[r])) == len(self.classes_)
+                                                         for r in (fit_rows, held_out)):
+                return np.arange(len(target)), None
+            return fit_rows, held_out
         n_held_out = min(self.max_validation_rows, int(len(target) * self.validation_fraction))
         if n_held_out < _MIN_VALIDATION_ROWS:
             return np.arange(len(target)), None
@@ -261,13 +275,22 @@ def with_trees(model, trees: int):
     return model
 
 
-def with_more_trees(model, max_trees: int | None, metric: str, random_state=0, keep_seconds: float = 0.0):
+def with_more_trees(model, max_trees: int | None, metric: str, random_state=0, keep_seconds: float = 0.0,
+                    held_out_rows: int | None = None):
     """``model`` (a :func:`build_model` pipeline of a LightGBM or XGBoost strategy) whose booster grows to at most
-    ``max_trees`` trees, stopped on held-out rows by ``metric`` and ``keep_seconds`` before its time limit
-    (:class:`HeldOutStopping`); unchanged when ``max_trees`` is None."""
+    ``max_trees`` trees, stopped on held-out rows (the last ``held_out_rows`` of those it is fitted on, when given)
+    by ``metric`` and ``keep_seconds`` before its time limit (:class:`HeldOutStopping`); unchanged when
+    ``max_trees`` is None."""
     if max_trees is None:
         return model
     name, booster = model.steps[-1]
     model.steps[-1] = (name, HeldOutStopping(booster, max_trees=max_trees, metric=metric, keep_seconds=keep_seconds,
-                                             random_state=random_state))
+                                             held_out_rows=held_out_rows, random_state=random_state))
     return model
+
+
+def stops_on_held_out(model) -> bool:
+    """Whether ``model`` (a :func:`build_model` pipeline) grows its booster stopped on held-out rows
+    (:func:`with_more_trees`)."""
+    steps = getattr(model, "steps", None)
+    return bool(steps) and isinstance(steps[-1][1], HeldOutStopping)
