@@ -147,6 +147,8 @@ def test_trials_on_a_small_share_of_a_table_s_rows_use_at_most_three_folds():
 
 
 def test_a_failed_refit_on_more_rows_keeps_the_model_fitted_first():
+    from types import SimpleNamespace
+
     from automl_meta import AutoMetaRegressor
     from automl_meta.data import Task
     from automl_meta.search import Budget
@@ -158,7 +160,8 @@ def test_a_failed_refit_on_more_rows_keeps_the_model_fitted_first():
     rng = np.random.RandomState(0)
     task = Task(pd.DataFrame({"a": rng.randn(3000)}), pd.Series(rng.randn(3000)), kind="regression")
     first = object()
-    kept = AutoMetaRegressor()._on_more_rows(task, _Failing(), Strategy.default("linear"), (first, 300), 0.1,
+    plan = SimpleNamespace(refit_trees=lambda strategy, rows: None)
+    kept = AutoMetaRegressor()._on_more_rows(task, plan, _Failing(), Strategy.default("linear"), (first, 300), 0.1,
                                               Budget(60))
     assert kept == (first, 300)
 
@@ -173,22 +176,29 @@ def test_a_second_refit_on_more_rows_is_sized_by_a_grown_boosters_searched_trees
     from automl_meta.search import Budget
 
     class _Recorder:
-        rows = None
+        rows = held_out = None
 
-        def fit(self, strategy, rows=None, again=False):
-            _Recorder.rows = rows
+        def fit(self, strategy, rows=None, again=False, held_out=0):
+            _Recorder.rows, _Recorder.held_out = rows, held_out
             return "refitted", 1.0
 
     rng = np.random.RandomState(0)
     task = Task(pd.DataFrame({"a": rng.randn(3000)}), pd.Series(rng.randn(3000)), kind="regression")
     grown = SimpleNamespace(steps=[("model", SimpleNamespace(grown_seconds_=6.0))])
-    refit = AutoMetaRegressor()._on_more_rows(task, _Recorder(), Strategy.default("lightgbm"), (grown, 300), 7.0,
-                                               Budget(20))
+    grows = SimpleNamespace(refit_trees=lambda strategy, rows: 2000)
+    refit = AutoMetaRegressor()._on_more_rows(task, grows, _Recorder(), Strategy.default("lightgbm"), (grown, 300),
+                                               7.0, Budget(20))
     assert refit == ("refitted", 3000) and _Recorder.rows is None  # every row: 300 rows * 19.7 s / 1.5 / 1 s
+    assert _Recorder.held_out == 0  # no row left out to stop on
     as_searched = SimpleNamespace(steps=[("model", SimpleNamespace())])
-    _, rows = AutoMetaRegressor()._on_more_rows(task, _Recorder(), Strategy.default("lightgbm"), (as_searched, 300),
-                                                7.0, Budget(20))
-    assert 450 <= rows < 600 and len(_Recorder.rows) == rows  # 300 rows * 19.7 s / 1.5 / 7 s
+    fixed = SimpleNamespace(refit_trees=lambda strategy, rows: None)
+    _, rows = AutoMetaRegressor()._on_more_rows(task, fixed, _Recorder(), Strategy.default("lightgbm"),
+                                                (as_searched, 300), 7.0, Budget(20))
+    assert 450 <= rows < 600 and len(_Recorder.rows) == rows and _Recorder.held_out == 0  # 300 * 19.7 s / 1.5 / 7 s
+    # a booster that grows on those rows is given the other rows of the table to stop on, after them
+    _, rows = AutoMetaRegressor()._on_more_rows(task, grows, _Recorder(), Strategy.default("lightgbm"),
+                                                (as_searched, 300), 7.0, Budget(20))
+    assert _Recorder.held_out == 3000 - rows and len(_Recorder.rows) == 3000
 
 
 def test_a_probe_of_a_tenth_of_the_trees_sizes_a_grown_boosters_refit_on_a_subsample():
@@ -249,18 +259,22 @@ def test_only_a_refit_on_one_set_of_rows_grows_its_trees_not_a_bags_fold_models(
     y = pd.Series(X["a"] + 0.3 * rng.randn(6000))
     grown = []
 
-    def more_trees(model, strategy, rows):
+    def more_trees(model, strategy, rows, held_out):
         grown.append(rows)
-        return with_more_trees(model, 80, "l2")
+        return with_more_trees(model, 80, "l2", held_out_rows=held_out or None)
 
     strategy = Strategy("lightgbm", {"n_estimators": 20})
     build = lambda s, n_rows=6000: build_model(s, "regression", n_rows=n_rows)  # noqa: E731
     refits = RefitCache(build, X, y, n_jobs=1, more_trees=more_trees)
     model, _ = refits.fit(strategy)
     assert isinstance(model[-1], HeldOutStopping) and grown == [6000] and 20 < model[-1].n_trees_ <= 80
+    # on 4,000 rows, with 1,000 others after them to stop on: it plans for 4,000 and holds out those 1,000
+    model, _ = refits.fit(strategy, rows=np.arange(5000), again=True, held_out=1000)
+    assert grown == [6000, 4000] and model[-1].held_out_rows == 1000
+    grown.clear()
     bags = RefitCache(build, X, y, n_jobs=1, bag_folds=splits(Task(X, y), 3, 0), more_trees=more_trees)
     bag, _ = bags.fit(strategy, bag=True)
-    assert bags.is_bag(strategy) and grown == [6000]  # the fold models were built as searched
+    assert bags.is_bag(strategy) and grown == []  # the fold models were built as searched
     assert not any(isinstance(m[-1], HeldOutStopping) for m in bag.models)
 
 

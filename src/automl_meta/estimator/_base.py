@@ -144,6 +144,15 @@ def _refit_rows(task, rows: int, seed: int):
     return row_subsample(task, rows, seed)
 
 
+def _refit_positions(task, plan, strategy, rows: int, seed: int) -> tuple[np.ndarray | None, int]:
+    """The row positions of ``strategy``'s refit on ``rows`` rows (None: every row), with rows to stop on after
+    them where its booster grows (``_with_stopping_rows``), and how many of those."""
+    positions = _refit_rows(task, rows, seed)
+    if plan.refit_trees(strategy, rows) is None:
+        return positions, 0
+    return _with_stopping_rows(task, positions, seed)
+
+
 def _with_stopping_rows(task, positions, seed: int) -> tuple[np.ndarray | None, int]:
     """A refit's row ``positions`` (a subsample; None: every row) and, after them, up to :data:`STOPPING_ROWS` of
     the rows the subsample left out (stratified, seeded), and how many: a grown booster stops on those instead of
@@ -502,11 +511,10 @@ class _AutoMetaBase(BaseEstimator):
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         if budget is not None and rows < task.n_rows and plan.refit_trees(strategy, rows) is not None:
             rows = self._probed_rows(task, refits, strategy, rows, budget)
-        positions, held_out = _with_stopping_rows(task, _refit_rows(task, rows, self._seed()), self._seed())
-        model, seconds = refits.fit(strategy, bag, positions, held_out=held_out)
+        model, seconds = refits.fit(strategy, bag, *_refit_positions(task, plan, strategy, rows, self._seed()))
         refitted_on = rows
         if budget is not None and rows < task.n_rows:  # a large table's refit on a subsample, sooner than estimated
-            model, refitted_on = self._on_more_rows(task, refits, strategy, (model, rows), seconds, budget)
+            model, refitted_on = self._on_more_rows(task, plan, refits, strategy, (model, rows), seconds, budget)
         final = replace(FinalModel.single(model, strategy, score), refit_rows=refitted_on if refitted_on < task.n_rows else None)
         if self._ensembles() and best is not None:
             # the members are refitted now, so that a top-up spends what they leave, not a guess of it
@@ -543,7 +551,7 @@ class _AutoMetaBase(BaseEstimator):
                  trees, rows, seconds, expected, probed)
         return probed
 
-    def _on_more_rows(self, task, refits, strategy, fitted, seconds, budget):
+    def _on_more_rows(self, task, plan, refits, strategy, fitted, seconds, budget):
         """``fitted`` (the model, and the rows it was refitted on in ``seconds``), or the strategy refitted on as
         many more rows as the time left surely allows at that refit's measured cost (``more_rows``), and those
         rows. The estimate scaled from the search's trials is pessimistic for boosters (a LightGBM refit on
@@ -557,7 +565,7 @@ class _AutoMetaBase(BaseEstimator):
         if more is None:
             return model, rows
         try:
-            positions, held_out = _with_stopping_rows(task, _refit_rows(task, more, self._seed()), self._seed())
+            positions, held_out = _refit_positions(task, plan, strategy, more, self._seed())
             return refits.fit(strategy, rows=positions, again=True, held_out=held_out)[0], more
         except Exception as exc:
             log.warning("refit of %s on %d rows failed (%s: %s); keeping its refit on %d", strategy, more,
