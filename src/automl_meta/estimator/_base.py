@@ -420,8 +420,9 @@ class _AutoMetaBase(BaseEstimator):
         frame = X if isinstance(X, pd.DataFrame) else _as_frame(check_array(
             X, dtype=None, ensure_all_finite=False, accept_sparse=False, ensure_min_samples=1))
         if not isinstance(y, pd.Series):
-            if np.ndim(y) == 2 and np.shape(y)[1] != 1:
-                raise DataError(f"The target must be one column; got shape {np.shape(y)}. Multi-output targets are "
+            y = np.asarray(y)
+            if y.ndim == 2 and y.shape[1] != 1:
+                raise DataError(f"The target must be one column; got shape {y.shape}. Multi-output targets are "
                                 "not supported: fit one model per target column.")
             y = column_or_1d(y, warn=True)
         n_features, mask = frame.shape[1], None
