@@ -123,3 +123,12 @@ def test_held_out_rows_given_at_the_end_are_the_ones_stopped_on_and_never_fitted
     model = with_more_trees(build_model(Strategy(family, {"n_estimators": 20, "learning_rate": 0.05}), "binary"),
                             400, "auc", held_out_rows=1000).fit(X, y)
     assert 20 < model[-1].n_trees_ <= 400 and model.score(X, y) > 0.9
+
+
+def test_a_model_pickled_before_held_out_rows_existed_still_reports_its_parameters():
+    stopping = HeldOutStopping(max_trees=100)
+    state = stopping.__getstate__()
+    state.pop("held_out_rows")
+    old = HeldOutStopping.__new__(HeldOutStopping)
+    old.__setstate__(state)
+    assert old.get_params()["held_out_rows"] is None and "HeldOutStopping" in repr(old)

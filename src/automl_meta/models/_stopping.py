@@ -87,6 +87,8 @@ class HeldOutStopping(BaseEstimator):
         what a fit as searched costs (``grown_seconds``).
     """
 
+    held_out_rows = None  # what a model pickled before the parameter existed reads (get_params, repr)
+
     def __init__(self, estimator=None, max_trees=2000, metric="logloss", validation_fraction=0.1,
                  max_validation_rows=20000, held_out_rows=None, patience=50, max_seconds=None, keep_seconds=0.0,
                  random_state=0):
