@@ -79,8 +79,7 @@ class CandidatePool(Sequence):
     @classmethod
     def from_arrays(cls, arrays, prefix: str = "pool.") -> "CandidatePool":
         specs, families = arrays[f"{prefix}specs"], arrays[f"{prefix}families"]
-        saved = set(getattr(arrays, "files", None) or arrays.keys())
-        params = {name: np.asarray(arrays[f"{prefix}param.{name}"], dtype=float) if f"{prefix}param.{name}" in saved
+        params = {name: np.asarray(arrays[f"{prefix}param.{name}"], dtype=float) if f"{prefix}param.{name}" in arrays
                   else _read_param(specs, families, name) for name in TIMING_PARAMS}
         return cls(specs, arrays[f"{prefix}encodings"], arrays[f"{prefix}keys"], families, params)
 

@@ -209,8 +209,8 @@ def tree_floor(seconds: np.ndarray, strategies, n_rows: float, n_features: float
     for family, names in _BOOSTER_PARAMS.items():
         rows = families == family
         if rows.any():
-            out[rows] = np.maximum(out[rows], folds * _booster_seconds(fit_rows, n_features, *(p[rows] for p in (
-                params[names[0]], params[names[1]], params[names[2]], params["early_stopping"]))))
+            least = _booster_seconds(fit_rows, n_features, *(params[name][rows] for name in (*names, "early_stopping")))
+            out[rows] = np.maximum(out[rows], folds * least)
     return out
 
 
@@ -218,7 +218,8 @@ def _booster_seconds(fit_rows: float, n_features: float, leaves, leaf_rows, tree
     """The least seconds of one fit of a histogram booster: its rounds (those early stopping runs at least) times a
     tree's binning and its splits' scans, with no more leaves than its rows can fill (half of rows over the
     least rows of a leaf: a lower bound)."""
-    leaves = np.minimum(np.nan_to_num(leaves, nan=31), np.maximum(fit_rows / (2 * np.maximum(np.nan_to_num(leaf_rows, nan=20), 1)), 2))
+    fillable = np.maximum(fit_rows / (2 * np.maximum(np.nan_to_num(leaf_rows, nan=20), 1)), 2)
+    leaves = np.minimum(np.nan_to_num(leaves, nan=31), fillable)
     rounds = np.nan_to_num(trees, nan=100)
     rounds = np.where(np.nan_to_num(early_stopping, nan=0) > 0, np.minimum(rounds, _EARLY_STOPPED_ROUNDS), rounds)
     per_tree = (fit_rows * n_features * BOOSTER_SECONDS_PER_ROW_COLUMN
