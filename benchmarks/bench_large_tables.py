@@ -86,7 +86,7 @@ def run_one(n_rows: int, method: str, budget: float, n_jobs: int = -1, seed: int
             seconds = time.perf_counter() - began
             proba = model.predict_proba(X_test)[:, 1]
             chose = ", ".join(f"{m['weight']:.2f}*{m['strategy'].family}" for m in model.ensemble_)
-            chose += f" (searched on {model.search_rows_} rows)"
+            chose += f" (searched on {model.search_rows_} rows, machine factor {model.machine_factor_:.2f})"
     mib = 1024.0  # ru_maxrss is in KiB on Linux
     return {"rows": n_rows, "method": method, "seed": seed, "budget_s": budget, "n_jobs": n_jobs, "seconds": round(seconds, 1),
             "overshoot_pct": round(100 * (seconds / budget - 1), 1), "test_roc_auc": round(float(roc_auc_score(y_test, proba)), 4),

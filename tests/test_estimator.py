@@ -180,6 +180,27 @@ def test_a_time_budget_searches_on_a_row_subsample():
     assert unbounded.search_rows_ == 3000
 
 
+def test_a_boosters_refit_on_a_subsample_fits_its_rows_and_stops_on_the_rows_left_out(monkeypatch):
+    """The refit's rows are fitted on, and the rows the subsample left out only stop the growth (a refit of
+    3,000 of 8,000 rows: 3,000 fitted, 5,000 held out)."""
+    pytest.importorskip("lightgbm")
+    from sklearn.datasets import make_classification
+
+    from automl_meta.estimator._base import _AutoMetaBase
+    from automl_meta.estimator._refit import RefitPlan
+    from automl_meta.models import HeldOutStopping
+
+    chosen = RefitPlan.choose
+    monkeypatch.setattr(RefitPlan, "choose", lambda self, evaluations, left: (chosen(self, evaluations, left)[0], 3000))
+    monkeypatch.setattr(_AutoMetaBase, "_probed_rows", lambda self, task, refits, strategy, rows, budget: rows)
+    monkeypatch.setattr(_AutoMetaBase, "_on_more_rows", lambda self, task, plan, refits, strategy, fitted, *a: fitted)
+    X, y = make_classification(n_samples=8000, n_features=5, random_state=0)
+    model = AutoMetaClassifier(n_trials=1, time_budget=60, warm_start=False, families=["lightgbm"], cv=3,
+                               random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
+    grown = model.best_estimator_[-1]
+    assert model.refit_rows_ == 3000 and isinstance(grown, HeldOutStopping) and grown.held_out_rows == 5000
+
+
 def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count_on_held_out_rows():
     pytest.importorskip("lightgbm")
     from sklearn.datasets import make_classification
@@ -257,7 +278,7 @@ def test_the_fallback_holds_the_recommendations_to_what_the_timed_out_trials_mea
                                ensemble=False)
     with pytest.warns(UserWarning, match="No trial finished"):
         model.fit(X, y)
-    task, setting = SimpleNamespace(kind="binary", n_rows=300), SimpleNamespace(machine_factor=1.0)
+    task, setting = SimpleNamespace(kind="binary", n_rows=300), SimpleNamespace(machine_factor=1.0, search_rows=300)
     first = shipped.recommend(model.metafeatures_, k=1, kind="binary", n_rows=300, folds=1, device="cpu")[0]
     left = 0.55  # (the fallback counts at least 0.5 s left)
     assert first.predicted_seconds <= left < RATIO_BOUNDS[1] * first.predicted_seconds  # fits only as predicted

@@ -23,8 +23,17 @@ def test_the_best_strategy_is_refitted_on_the_rows_that_fit_rather_than_swapped_
     assert chosen is booster and 18_000 <= rows < 500_000
     assert plan.seconds(booster, rows=rows) <= 15.0  # the refit on those rows fits, pessimistically
     assert plan.choose([linear, booster], left=60.0) == (booster, 500_000)  # every row fits
-    # not even the search's rows fit: the next best that does (here on every row)
-    assert plan.choose([linear, booster], left=0.5) == (linear, 500_000)
+    # not even the search's rows fit (here the linear model's import is owed): the fastest, on the fewest rows
+    assert plan.choose([linear, booster], left=0.5) == (linear, 2_000)
+    # none fits even on the search's rows (a first trial slowed by a busy core): the fastest on the rows that
+    # fit the time left, never every row of a large table, nor fewer than the smallest subsample searched
+    slow = _trial("lightgbm", 0.97, 36.0)  # 9 s a fit on 18,000 rows (five folds), 1 s to import
+    chosen, rows = plan.choose([slow], left=12.0)
+    assert chosen is slow and rows == plan.rows_within(slow, 12.0) and 2_000 < rows < 18_000
+    assert plan.seconds(slow, rows=rows) <= 12.0
+    assert plan.choose([slow], left=0.1) == (slow, 2_000)
+    whole = RefitPlan(n_rows=18_000, search_rows=18_000, folds=5, budget_seconds=60)
+    assert whole.choose([slow], left=0.1) == (slow, 18_000)  # the search scored every row: refitted on them
 
 
 def test_a_large_table_keeps_at_most_a_share_of_the_budget_for_its_refit():
@@ -241,7 +250,10 @@ def test_a_booster_refitted_on_many_times_its_folds_rows_may_grow_its_trees_and_
     lightgbm = Strategy("lightgbm", {"n_estimators": 468})
     assert plan.refit_trees(lightgbm, 64_000) == 4 * 468  # a refit on 5.3 times the folds' rows
     assert plan.refit_trees(Strategy("xgboost", {"n_estimators": 500}), 400_000) == 2000  # at most 2,000
-    assert plan.refit_trees(lightgbm, 20_000) is None  # under twice the folds' rows: as searched
+    # under twice the folds' rows of a larger table: grows too, stopped on rows its subsample left out
+    assert plan.refit_trees(lightgbm, 20_000) == 4 * 468
+    whole = RefitPlan(n_rows=20_000, search_rows=18_000, folds=3, budget_seconds=60)
+    assert whole.refit_trees(lightgbm, 20_000) is None  # every row, under twice the folds': as searched
     assert plan.refit_trees(Strategy.default("random_forest"), 400_000) is None  # not a booster
     small = RefitPlan(n_rows=5_000, search_rows=5_000, folds=5, budget_seconds=60)
     assert small.refit_trees(lightgbm, 5_000) is None  # searched on every row
@@ -284,3 +296,22 @@ def test_an_ensemble_selections_seconds_per_trial_are_kept_for_the_next_one():
     plan.time_selection(1.5, 3)
     plan.time_selection(0.1, 4)  # the slowest per trial stands
     assert plan.selection_seconds(6) == pytest.approx(3.0)
+
+
+def test_the_model_owed_when_no_trial_finished_fits_the_search_rows_of_a_larger_table():
+    """No trial finished (a 60 s fit of 500,000 rows on a busy machine, its only trial timed out at 45 s): the
+    fallback fits on the search's subsample, not on every row of a larger table; on a table searched whole, on
+    every row."""
+    from types import SimpleNamespace
+
+    from automl_meta import AutoMetaClassifier
+    from automl_meta.search import Budget
+
+    timed_out = Evaluation(strategy=Strategy.default("lightgbm"), metric="roc_auc", status="timeout",
+                           score=float("nan"), fit_seconds=45.0)
+    result, linear = SimpleNamespace(best=None, evaluations=[timed_out]), Strategy.default("linear")
+    for n_rows, rows in ((500_000, 18_000), (18_000, 18_000)):
+        plan = RefitPlan(n_rows=n_rows, search_rows=18_000, folds=3, budget_seconds=60)
+        with pytest.warns(UserWarning, match="No trial finished"):
+            chosen = AutoMetaClassifier(time_budget=60)._choose(result, plan, Budget(60), lambda: (linear, "why"))
+        assert chosen[0] == linear and chosen[2] is None and chosen[3] == rows

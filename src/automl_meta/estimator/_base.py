@@ -512,7 +512,8 @@ class _AutoMetaBase(BaseEstimator):
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         if budget is not None and rows < task.n_rows and plan.refit_trees(strategy, rows) is not None:
             rows = self._probed_rows(task, refits, strategy, rows, budget)
-        model, seconds = refits.fit(strategy, bag, *_refit_positions(task, plan, strategy, rows, self._seed()))
+        positions, held_out = _refit_positions(task, plan, strategy, rows, self._seed())
+        model, seconds = refits.fit(strategy, bag, positions, held_out=held_out)
         refitted_on = rows
         if budget is not None and rows < task.n_rows:  # a large table's refit on a subsample, sooner than estimated
             model, refitted_on = self._on_more_rows(task, plan, refits, strategy, (model, rows), seconds, budget)
@@ -601,14 +602,16 @@ class _AutoMetaBase(BaseEstimator):
             strategy, why = fallback()
             warn(f"No trial finished within time_budget={self.time_budget} s; fitted {strategy} ({why}) without "
                  "cross-validation. Give a larger budget for a searched model.", UserWarning)
-            return strategy, float("nan"), None, plan.n_rows
+            # on a table larger than the search's subsample, fitted on that many rows: on every row of a
+            # 500,000-row table the linear model owed after a 60 s fit's only trial timed out ended it at 73 s
+            return strategy, float("nan"), None, min(plan.n_rows, plan.search_rows)
         first = (result.evaluations[0].error or "").splitlines()[0] if result.evaluations else "no trial ran"
         raise ConfigError(f"Every one of the {len(result.evaluations)} strategies tried failed on this data; the first "
                           f"error: {first}. See leaderboard_ for all of them.")
 
     def _fallback(self, metamodel, task, budget, metafeatures, setting: _Setting, costs=None):
         """The strategy fitted when no trial finished, and why it: the meta-model's first recommendation predicted
-        to fit on every row in the time left, its predicted seconds times what its family's timed-out trials
+        to fit on the rows it is fitted on (every row; the search's subsample of a larger table) in the time left, its predicted seconds times what its family's timed-out trials
         measured against theirs (``costs``, a ``TrialCosts``; a family not tried: the worst family's, when the
         predictions fell short); the linear model's defaults without a meta-model, or when none of its first
         recommendations is predicted to fit.
@@ -623,7 +626,7 @@ class _AutoMetaBase(BaseEstimator):
         if metamodel is not None and task is not None:
             try:
                 firsts = metamodel.recommend(metafeatures, k=FALLBACK_CANDIDATES, kind=task.kind, families=self.families_,
-                                             n_rows=task.n_rows, folds=1, max_seconds=left,
+                                             n_rows=setting.search_rows, folds=1, max_seconds=left,
                                              device=resolve_device(self.device), seconds_scale=setting.machine_factor)
             except ConfigError:  # no candidate of the searched families
                 firsts = []

@@ -86,7 +86,7 @@ class RefitCache:
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
 
-    def fit(self, strategy, bag: bool = False, rows=None, again: bool = False, held_out: int = 0) -> tuple[object, float]:
+    def fit(self, strategy, bag: bool = False, rows=None, *, again: bool = False, held_out: int = 0) -> tuple[object, float]:
         """``strategy``'s model fitted on every row (``bag``: bagged over ``bag_folds``, when given; ``rows``: on
         these row positions only, not bagged; of them, the last ``held_out`` are only for a grown booster to stop
         on, and left out of any other model), and the seconds that took (0 when refitted already: the first

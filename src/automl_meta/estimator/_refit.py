@@ -64,7 +64,10 @@ _NOT_SCALING = ("svm_rbf", "knn")
 # _GROWN_FACTOR times as many rows, it keeps them and may grow up to _MORE_TREES times as many (at most
 # _MAX_TREES) while its metric on held-out rows of the refit improves (``models.HeldOutStopping``). The LightGBM
 # a 60 s fit chose on a 500,000-row table (468 trees, searched on 12,000 fold rows) scored a test ROC AUC of
-# 0.9745 refitted on 100,000 rows, and 0.9793 grown so (1,591 trees).
+# 0.9745 refitted on 100,000 rows, and 0.9793 grown so (1,591 trees). A refit on a subsample of a larger table
+# grows on any number of rows: it stops on rows the subsample left out, which cost it none of its own, and its
+# growth spends time that a refit sized pessimistically leaves (refits on 21,000-23,000 rows of the 500,000-row
+# table, under twice the folds' rows, left 12-17 s of 60 to a search that found nothing better).
 _GROWN_FAMILIES = ("lightgbm", "xgboost")
 _GROWN_FACTOR = 2
 _MORE_TREES = 4
@@ -236,8 +239,9 @@ class RefitPlan:
 
     def refit_trees(self, strategy, rows: int) -> int | None:
         """The most trees a refit of ``strategy`` on ``rows`` rows may grow, stopped on held-out rows: for a
-        booster refitted on at least _GROWN_FACTOR times its folds' rows; else None (as searched)."""
-        if strategy.family not in _GROWN_FAMILIES or rows < _GROWN_FACTOR * self.fold_rows:
+        booster refitted on at least _GROWN_FACTOR times its folds' rows, or on a subsample of a larger table;
+        else None (as searched)."""
+        if strategy.family not in _GROWN_FAMILIES or (rows < _GROWN_FACTOR * self.fold_rows and rows >= self.n_rows):
             return None
         return min(_MAX_TREES, _MORE_TREES * int(strategy.params["n_estimators"]))
 
@@ -249,8 +253,9 @@ class RefitPlan:
     def choose(self, evaluations, left: float | None):
         """The successful evaluation with the best expected score (``expected_score``) among those whose refit
         is expected to fit in ``left`` seconds, on every row or on no fewer rows than the search scored it on,
-        and the rows to refit it on (every row without a budget; the fastest evaluation, on every row, when
-        none fits). Of equal expected scores, the better cross-validated one."""
+        and the rows to refit it on (every row without a budget). When none fits: the fastest evaluation, on
+        every row of a table the search scored whole, else on the rows it fits in ``left`` (at least
+        _MIN_SEARCH_ROWS). Of equal expected scores, the better cross-validated one."""
         ok = sorted((e for e in evaluations if e.ok), key=lambda e: -e.score)
         if left is None:
             return ok[0], self.n_rows
@@ -260,7 +265,12 @@ class RefitPlan:
             if rows >= self.search_rows:
                 fitting.append((self.expected_score(e.score, e.strategy.family, rows), e, rows))
         if not fitting:
-            return min(ok, key=lambda e: e.fit_seconds), self.n_rows
+            fastest = min(ok, key=lambda e: e.fit_seconds)
+            if self.n_rows <= self.search_rows:
+                return fastest, self.n_rows
+            # not every row of a large table: its first trial slowed by a busy core, a 60 s fit of 500,000 rows
+            # had no refit fitting the search's rows and refitted its LightGBM on all of them, ending at 105 s
+            return fastest, min(self.n_rows, max(self.rows_within(fastest, left), _MIN_SEARCH_ROWS))
         _, best, rows = max(fitting, key=lambda chosen: chosen[0])  # max keeps the first of equal ones
         return best, rows
 
