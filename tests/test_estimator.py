@@ -201,12 +201,17 @@ def test_a_boosters_refit_on_a_subsample_fits_its_rows_and_stops_on_the_rows_lef
     assert model.refit_rows_ == 3000 and isinstance(grown, HeldOutStopping) and grown.held_out_rows == 5000
 
 
-def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count_on_held_out_rows():
+def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count_on_held_out_rows(monkeypatch):
     pytest.importorskip("lightgbm")
     from sklearn.datasets import make_classification
 
+    from automl_meta.estimator._refit import RefitPlan
     from automl_meta.models import HeldOutStopping
 
+    # the refit on every row, as where it fits the time left (a slow machine would refit on a subsample)
+    chosen = RefitPlan.choose
+    monkeypatch.setattr(RefitPlan, "choose", lambda self, evaluations, left: (chosen(self, evaluations, left)[0],
+                                                                              self.n_rows))
     X, y = make_classification(n_samples=8000, n_features=5, random_state=0)
     model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["lightgbm"], cv=3,
                                random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)

@@ -611,8 +611,8 @@ class _AutoMetaBase(BaseEstimator):
 
     def _fallback(self, metamodel, task, budget, metafeatures, setting: _Setting, costs=None):
         """The strategy fitted when no trial finished, and why it: the meta-model's first recommendation predicted
-        to fit on the rows it is fitted on (every row; the search's subsample of a larger table) in the time left, its predicted seconds times what its family's timed-out trials
-        measured against theirs (``costs``, a ``TrialCosts``; a family not tried: the worst family's, when the
+        to fit on the rows it is fitted on (every row; the search's subsample of a larger table) in the time left,
+        its predicted seconds times what its family's timed-out trials measured against theirs (``costs``, a ``TrialCosts``; a family not tried: the worst family's, when the
         predictions fell short); the linear model's defaults without a meta-model, or when none of its first
         recommendations is predicted to fit.
 
