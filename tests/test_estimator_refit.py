@@ -24,7 +24,7 @@ def test_the_best_strategy_is_refitted_on_the_rows_that_fit_rather_than_swapped_
     assert plan.seconds(booster, rows=rows) <= 15.0  # the refit on those rows fits, pessimistically
     assert plan.choose([linear, booster], left=60.0) == (booster, 500_000)  # every row fits
     # not even the search's rows fit: the fastest, on the rows that fit (here fewer than the least searched)
-    assert plan.choose([linear, booster], left=0.1) == (linear, 2_000)
+    assert plan.choose([linear, booster], left=0.001) == (linear, 2_000)
     # none fits even on the search's rows (a first trial slowed by a busy core): the fastest on the rows that
     # fit the time left, never every row of a large table, nor fewer than the smallest subsample searched
     slow = _trial("lightgbm", 0.97, 36.0)  # 9 s a fit on 18,000 rows (five folds), 1 s to import
