@@ -18,8 +18,12 @@ venv: $(BIN)/automl-meta
 demo: venv  # under a minute: recommend, a 20 s fit, the held-out score beside a default model's
 	$(BIN)/python -m automl_meta.examples.demo
 
+# The default suite in TEST_WORKERS processes (pytest-xdist): most tests wait on a worker process or a server
+# and use under one core, so two of them on 2 cores took 623 s where one took 908 s (a slow hour of this VM).
+TEST_WORKERS ?= 2
+
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 test-slow: venv  # the benchmark scripts run whole at their smoke sizes (minutes); CI runs it after `make test`
 	$(BIN)/python -m pytest -q -m slow

@@ -165,13 +165,18 @@ def test_init_only_stores_parameters():
     assert clf.get_params()["n_trials"] == -5 and clf.get_params()["metric"] == "nonsense"
 
 
-def test_a_time_budget_searches_on_a_row_subsample():
+def test_a_time_budget_searches_on_a_row_subsample(monkeypatch):
     from sklearn.datasets import make_classification
 
+    from automl_meta.estimator import _refit
+
+    # a budget that no machine spends before its first trial (a 6 s one, on a busy machine, ended on the
+    # fallback), and the search's rows of a 6 s one: n_trials ends the fit long before the budget does
+    monkeypatch.setattr(_refit, "_SEARCH_ROWS_PER_SECOND", 60)
     X, y = make_classification(n_samples=3000, n_features=5, random_state=0)
-    model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["linear"], cv=3,
+    model = AutoMetaClassifier(n_trials=2, time_budget=30, warm_start=False, families=["linear"], cv=3,
                                random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
-    assert model.search_rows_ == 2000  # max(2000, 6 s x 300 rows/s)
+    assert model.search_rows_ == 2000  # max(2000, 30 s x 60 rows/s)
     assert model.n_rows_ == model.refit_rows_ == 3000  # a linear model's refit on every row fits
     assert model.best_estimator_[-1].n_features_in_ == 5
     # without a budget every row is searched
@@ -205,15 +210,18 @@ def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count
     pytest.importorskip("lightgbm")
     from sklearn.datasets import make_classification
 
+    from automl_meta.estimator import _refit
     from automl_meta.estimator._refit import RefitPlan
     from automl_meta.models import HeldOutStopping
 
-    # the refit on every row, as where it fits the time left (a slow machine would refit on a subsample)
+    # the refit on every row, as where it fits the time left (a slow machine would refit on a subsample), and
+    # budgets that no machine spends before its first trial, with the search's rows of a 6 s one
+    monkeypatch.setattr(_refit, "_SEARCH_ROWS_PER_SECOND", 60)
     chosen = RefitPlan.choose
     monkeypatch.setattr(RefitPlan, "choose", lambda self, evaluations, left: (chosen(self, evaluations, left)[0],
                                                                               self.n_rows))
     X, y = make_classification(n_samples=8000, n_features=5, random_state=0)
-    model = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["lightgbm"], cv=3,
+    model = AutoMetaClassifier(n_trials=2, time_budget=30, warm_start=False, families=["lightgbm"], cv=3,
                                random_state=0, metadataset=False, ensemble=False, n_jobs=1).fit(X, y)
     assert model.search_rows_ == 2000 and model.refit_rows_ == 8000  # folds of 1,333 rows, a refit on 6 times them
     grown = model.best_estimator_[-1]
@@ -226,7 +234,7 @@ def test_a_booster_refitted_on_many_more_rows_than_searched_finds_its_tree_count
                                    metadataset=False, ensemble=False, n_jobs=1).fit(X[:3000], y[:3000])
     assert not isinstance(unbounded.best_estimator_[-1], HeldOutStopping)
     # rows of groups: held-out rows would share groups with the fitted ones, so the booster is kept as searched
-    grouped = AutoMetaClassifier(n_trials=2, time_budget=6, warm_start=False, families=["lightgbm"], cv=3,
+    grouped = AutoMetaClassifier(n_trials=2, time_budget=30, warm_start=False, families=["lightgbm"], cv=3,
                                  random_state=0, metadataset=False, ensemble=False, n_jobs=1)
     grouped.fit(X, y, groups=np.arange(8000) // 8)
     assert grouped.refit_rows_ == 8000 and not isinstance(grouped.best_estimator_[-1], HeldOutStopping)
