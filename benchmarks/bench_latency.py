@@ -16,7 +16,12 @@
 With ``--fit-budget S`` part (d) also fits every task with ``time_budget=S`` on one core: its seconds, and
 whether it ended with a finished trial.
 
-Usage: python benchmarks/bench_latency.py [--parts a,b,c,d] [--repeats 5] [--busy] [--fit-budget S] [--out-dir DIR]
+(e) a new user's first fits, each in a fresh process as a user runs them: the penguins (the shipped example,
+    344 rows) with ``time_budget=10`` and the defaults (the user's meta-dataset, every core), in a data home of
+    its own: the first fit (whose store is first copied from the shipped meta-dataset), then a second; seconds,
+    trials finished, and whether the fit ended on the no-trial fallback. Not in the default parts.
+
+Usage: python benchmarks/bench_latency.py [--parts a,b,c,d,e] [--repeats 5] [--busy] [--fit-budget S] [--out-dir DIR]
 """
 
 from __future__ import annotations
@@ -178,6 +183,40 @@ def part_c(repeats: int) -> list[dict]:
     return rows
 
 
+_FIRST_FIT = """
+import json, sys, time, warnings
+from automl_meta import AutoMetaClassifier
+from automl_meta.examples import load_example
+task = load_example()
+start = time.perf_counter()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model = AutoMetaClassifier(time_budget=float(sys.argv[1]), random_state=0).fit(task.X, task.y)
+board = model.leaderboard_
+print(json.dumps({"seconds": time.perf_counter() - start, "finished": int((board["status"] == "ok").sum()),
+                  "fallback": any("No trial finished" in str(w.message) for w in caught)}))
+"""
+
+
+def part_e(repeats: int, budget: float = 10.0) -> list[dict]:
+    """A new user's first and second fit (each a fresh process, a fresh data home per repeat)."""
+    import json
+    import os
+
+    runs = {"first": [], "second": []}
+    for _ in range(max(1, repeats // 2)):
+        with tempfile.TemporaryDirectory() as home:
+            env = dict(os.environ, AUTOML_META_HOME=home)
+            for which in runs:
+                out = subprocess.run([sys.executable, "-c", _FIRST_FIT, str(budget)], env=env, capture_output=True,
+                                     text=True, check=True).stdout
+                runs[which].append(json.loads(out.strip().splitlines()[-1]))
+    return [{"part": "e", "what": f"a new user's {which} fit, time_budget={budget:g} s, the penguins (344 rows)",
+             "seconds": statistics.median(r["seconds"] for r in rs), "max_seconds": max(r["seconds"] for r in rs),
+             "trials": statistics.median(r["finished"] for r in rs),
+             "fallbacks": sum(r["fallback"] for r in rs), "runs": len(rs)} for which, rs in runs.items()]
+
+
 def part_d(fit_budget: float | None = None, n_tasks: int = ZERO_SHOT_TASKS) -> list[dict]:
     from automl_meta.data import default_manifest_path
 
@@ -291,6 +330,8 @@ def main() -> None:
             rows += part_c(args.repeats)
         if "d" in parts:
             rows += part_d(args.fit_budget, args.tasks)
+        if "e" in parts:
+            rows += part_e(args.repeats)
     frame = pd.DataFrame(rows)
     frame.to_csv(out_dir / f"{name}.csv", index=False)
     text = report(frame, machine_stamp(), command_line(parser, args), args.busy)

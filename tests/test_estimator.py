@@ -272,14 +272,16 @@ def test_when_no_trial_finishes_the_first_recommendation_that_fits_the_time_left
     assert model.predict(X).shape == (300,)
 
 
-def test_the_fallback_holds_the_recommendations_to_what_the_timed_out_trials_measured():
+def test_the_fallback_holds_the_recommendations_to_what_the_timed_out_trials_measured(monkeypatch):
     """When no trial finished, a recommendation whose family's trials took several times their prediction is
     not taken for one that fits the time left (a 15 s fit of a 300 x 3,000 table refitted the LightGBM whose
-    trial had just timed out, and ended at 24.8 s); a family not tried counts the worst family's shortfall."""
+    trial had just timed out, and ended at 24.8 s); a family not tried counts the worst family's shortfall, and
+    one whose library this process has still to import, that import (an MLP ended a 10 s fit at 13.6 s)."""
     from types import SimpleNamespace
 
     from sklearn.datasets import make_classification
 
+    from automl_meta.estimator import _base
     from automl_meta.evaluate import Evaluation
     from automl_meta.metamodel import resolve_metamodel
     from automl_meta.search import TrialCosts
@@ -296,7 +298,11 @@ def test_the_fallback_holds_the_recommendations_to_what_the_timed_out_trials_mea
     left = 0.55  # (the fallback counts at least 0.5 s left)
     assert first.predicted_seconds <= left < RATIO_BOUNDS[1] * first.predicted_seconds  # fits only as predicted
     budget = SimpleNamespace(left=lambda: left)
+    monkeypatch.setattr(_base, "import_seconds", lambda family: 0.0)  # whichever libraries other tests imported
     assert model._fallback(shipped, task, budget, model.metafeatures_, setting)[0] == first.strategy
+    monkeypatch.setattr(_base, "import_seconds", lambda family: 4.0 if family == first.strategy.family else 0.0)
+    assert model._fallback(shipped, task, budget, model.metafeatures_, setting)[0] != first.strategy
+    monkeypatch.setattr(_base, "import_seconds", lambda family: 0.0)
     costs = TrialCosts(lambda strategy: 1.0)
     costs.observe(first.strategy, 1.0, Evaluation(strategy=first.strategy, metric="roc_auc", status="timeout",
                                                   score=float("nan"), fit_seconds=100.0))
@@ -406,6 +412,27 @@ def test_task_name_names_the_recorded_task(tasks_by_kind, tmp_path):
     assert list(store.tasks()["name"]) == ["churn-2026"]
     with pytest.raises(ConfigError, match="task_name must be a non-empty string"):
         AutoMetaClassifier(**FAST).fit(task.X, task.y, task_name="")
+
+
+def test_the_users_store_is_copied_from_the_shipped_one_before_the_budget_starts(monkeypatch):
+    """On its first use the user's meta-dataset is a copy of the shipped one (seconds): the copy is made before
+    the fit's budget starts, not out of its search (a first fit of 10 s ran no trial)."""
+    from sklearn.datasets import make_classification
+
+    from automl_meta.metadataset import MetaDataset
+    from automl_meta.search import _budget
+
+    events = []
+    real_import, real_budget = MetaDataset.import_file, _budget.Budget.__init__
+    monkeypatch.setattr(MetaDataset, "import_file", lambda self, path: events.append("copy") or real_import(self, path))
+    monkeypatch.setattr(_budget.Budget, "__init__", lambda self, *a, **kw: events.append("budget") or real_budget(self, *a, **kw))
+    X, y = make_classification(n_samples=120, n_features=4, random_state=0)
+    AutoMetaClassifier(n_trials=1, time_budget=30, warm_start=False, families=["linear"], cv=3, n_jobs=1).fit(X, y)
+    assert events[:2] == ["copy", "budget"]
+    assert len(MetaDataset().tasks()) > 1  # the shipped tasks, and the one fitted
+    events.clear()
+    AutoMetaClassifier(n_trials=1, time_budget=30, warm_start=False, families=["linear"], cv=3, n_jobs=1).fit(X, y)
+    assert "copy" not in events  # once
 
 
 def test_a_time_budget_alone_is_the_only_stopping_rule(monkeypatch):

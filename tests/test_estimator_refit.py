@@ -315,3 +315,17 @@ def test_the_model_owed_when_no_trial_finished_fits_the_search_rows_of_a_larger_
         with pytest.warns(UserWarning, match="No trial finished"):
             chosen = AutoMetaClassifier(time_budget=60)._choose(result, plan, Budget(60), lambda: (linear, "why"))
         assert chosen[0] == linear and chosen[2] is None and chosen[3] == rows
+
+
+def test_an_import_owed_is_allowed_for_until_the_library_is_in_this_process(monkeypatch):
+    """torch, not yet imported here, is allowed its seconds; a library imported (or importing: it is in
+    sys.modules from the start) costs nothing more; a family without a library of its own neither."""
+    import sys
+    import types
+
+    from automl_meta.estimator._refit import import_seconds
+
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    assert import_seconds("mlp") == 4.0
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    assert import_seconds("mlp") == 0.0 and import_seconds("not_a_family") == 0.0

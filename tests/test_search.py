@@ -56,6 +56,19 @@ def test_adaptive_warm_starts_choose_each_after_the_scores_before_it(tasks_by_ki
         assert [(s, pytest.approx(v)) for s, v in observed] == [(e.strategy, e.score) for e in result.evaluations[:n]]
 
 
+def test_warm_starts_of_a_family_whose_library_a_new_worker_imports_last_run_after_the_others(tasks_by_kind):
+    """An MLP warm start waits for the worker's torch import: it goes behind the others, which run meanwhile;
+    the rest keep the meta-model's order."""
+    from automl_meta.evaluate import LATE_IMPORT_FAMILIES
+
+    assert LATE_IMPORT_FAMILIES == {"mlp"}
+    warm = [Strategy.default("mlp"), Strategy.default("linear"), Strategy.default("knn")]
+    result = search(tasks_by_kind["binary"], n_trials=2, enqueue=warm, metadataset=False,
+                    families=["mlp", "linear", "knn"], evaluator=Evaluator(cv=3, isolate=False))
+    assert [e.strategy for e in result.evaluations] == warm[1:]
+    assert [t.state.name for t in result.study.trials] == ["COMPLETE", "COMPLETE", "WAITING"]  # the MLP's turn next
+
+
 def test_failures_are_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
     monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: Raises())
     monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: NaNPredictor())

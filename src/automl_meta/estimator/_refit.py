@@ -85,6 +85,15 @@ _PROBE_SHARE = 0.1
 _GROWTH_KEEPS_SHARE = 0.05
 
 
+def import_seconds(family: str) -> float:
+    """The seconds allowed for importing ``family``'s library into this process before its first fit here (0
+    once imported, or while a background import is under way: it is in ``sys.modules`` from its start)."""
+    library = FAMILY_LIBRARY.get(family)
+    if library is not None and library not in sys.modules:
+        return _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
+    return 0.0
+
+
 def search_rows(n_rows: int, time_budget: float | None) -> int:
     """Rows each trial scores strategies on: all of them without a budget, else a share that fits it."""
     if time_budget is None:
@@ -188,10 +197,7 @@ class RefitPlan:
 
     @staticmethod
     def _import_seconds(evaluation) -> float:
-        library = FAMILY_LIBRARY.get(evaluation.strategy.family)
-        if library is not None and library not in sys.modules:
-            return _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
-        return 0.0
+        return import_seconds(evaluation.strategy.family)
 
     def rows_within(self, evaluation, seconds: float) -> int:
         """The rows ``evaluation``'s refit is expected to fit on within ``seconds``, pessimistically (at most every

@@ -33,6 +33,10 @@ GRACE_SECONDS = 0.25
 #: Talk to the worker through a listener it opens instead of inherited pipes (the only way on Windows; tests
 #: force it on Linux).
 PORTABLE_CHANNEL = sys.platform == "win32"
+#: Families whose library a new worker imports after it says it is ready (torch: about 1 s, 3 s on a slow
+#: machine): their first evaluation waits for that import (``_worker_main``), so a search runs them after the
+#: others (``search``).
+LATE_IMPORT_FAMILIES = frozenset({"mlp"})
 
 
 class EvaluationWorker:

@@ -11,6 +11,7 @@ import sys
 from multiprocessing.connection import Connection
 
 from automl_meta.evaluate._result import ERROR
+from automl_meta.evaluate._worker import LATE_IMPORT_FAMILIES
 
 
 def _serve(conn, reply, memory_limit_mb) -> None:  # runs in the child
@@ -46,7 +47,7 @@ def _serve(conn, reply, memory_limit_mb) -> None:  # runs in the child
         elif op == "eval":
             _, key, strategy, kwargs = msg
             assert key == task_key, "task not sent"
-            if strategy.get("family") in _LATE_FAMILIES:
+            if strategy.get("family") in LATE_IMPORT_FAMILIES:
                 late.join()  # its library is being imported: the fit's own clock starts after it
             try:
                 result = cross_validate(Strategy.from_dict(strategy), task, **kwargs).to_dict()
@@ -61,10 +62,10 @@ def _serve(conn, reply, memory_limit_mb) -> None:  # runs in the child
 #: Imported before the worker says it is ready: every family but the MLP needs one of them, and they are quick.
 _EARLY = ("sklearn.ensemble", "sklearn.linear_model", "sklearn.neighbors", "sklearn.svm", "sklearn.calibration",
           "lightgbm", "xgboost")
-#: Imported after it (about 1 s, several on a slow machine): torch, which only the MLP needs. A fit's first trials
-#: need not wait for it; an MLP's evaluation waits for the import to end, and its fit is timed from there.
+#: Imported after it (about 1 s, several on a slow machine): torch, which only the MLP (LATE_IMPORT_FAMILIES)
+#: needs. A fit's first trials need not wait for it; an MLP's evaluation waits for the import to end, and its fit
+#: is timed from there.
 _LATE = ("torch",)
-_LATE_FAMILIES = {"mlp"}
 
 
 def _preload(names) -> None:

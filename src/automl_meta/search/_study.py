@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from automl_meta.errors import ConfigError
-from automl_meta.evaluate import Evaluation, Evaluator
+from automl_meta.evaluate import LATE_IMPORT_FAMILIES, Evaluation, Evaluator
 from automl_meta.search._budget import Budget
 from automl_meta.search._costs import TrialCosts
 from automl_meta._internal._callbacks import TrialReport, check_callbacks, notify
@@ -260,7 +260,8 @@ def search(
         How trials are scored (folds, time limit per trial, device, threads, isolation, subsample); by default
         an isolated ``Evaluator(random_state=random_state)``, closed at the end.
     enqueue : iterable of Strategy, or AdaptiveWarmStarts
-        Strategies tried first, in order (the meta-model's recommendations); recorded with ``enqueue_origin``.
+        Strategies tried first, in order (the meta-model's recommendations), but a family whose library a new
+        evaluation worker imports last (the MLP) after the others; recorded with ``enqueue_origin``.
         An :class:`~automl_meta.search.AdaptiveWarmStarts` gives its first ones (as many as trials run at
         once), then one more after each of its warm starts is scored.
     families : list of str, optional
@@ -342,8 +343,17 @@ def _start_warm(study, created: bool, enqueue, origin: str, families, n_parallel
     """Enqueue the first warm starts; the AdaptiveWarmStarts that gives the later ones, or None (a list, or
     another process enqueues this study's warm starts)."""
     warm = enqueue if isinstance(enqueue, AdaptiveWarmStarts) else None
-    enqueued = _enqueue(study, created, warm.start(n_parallel) if warm else enqueue, origin, families, log)
+    first = _late_imports_last(warm.start(n_parallel) if warm else enqueue)
+    enqueued = _enqueue(study, created, first, origin, families, log)
     return warm if enqueued else None
+
+
+def _late_imports_last(strategies) -> list:
+    """``strategies`` in their order, but those of a family whose library a new evaluation worker imports last
+    (the MLP's torch) after the others: they run while it imports. First, an MLP waited for the import (3 s on a
+    slow 2-core machine) and its refit for this process's: a 10 s fit of a 344-row table ran one trial."""
+    strategies = list(strategies)
+    return sorted(strategies, key=lambda s: s.family in LATE_IMPORT_FAMILIES)  # sorted is stable
 
 
 def _enqueue(study, created: bool, strategies, origin: str, families, log) -> bool:
