@@ -208,6 +208,15 @@ def test_bench_latency_times_the_recommender_and_reports_it(tmp_path):
     assert (tmp_path / "latency.md").read_text().startswith("## Latency of the meta-learning step")
 
 
+def test_bench_latency_fits_as_a_new_user_does(tmp_path):
+    """bench_latency's part e: a first fit in a fresh data home (its store copied from the shipped one) and a
+    second, each in a process of its own, with their seconds and finished trials."""
+    _run("bench_latency.py", "--parts", "e", "--repeats", "1", "--out-dir", str(tmp_path))
+    frame = pd.read_csv(tmp_path / "latency.csv")
+    assert list(frame["part"]) == ["e", "e"] and frame["what"].str.contains("first fit").iloc[0]
+    assert (frame["seconds"] > 0).all() and (frame["runs"] == 1).all() and (frame["trials"] >= 0).all()
+
+
 def test_bench_pool_compares_the_full_and_the_coverage_pool(tmp_path):
     """bench_pool at its smallest: two folds, one-member networks; both pools recommend on every held-out task."""
     out = _run("bench_pool.py", "--folds", "2", "--size", "200", "--members", "1", "--epochs", "1", "--out-dir", str(tmp_path))
