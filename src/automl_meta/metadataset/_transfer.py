@@ -71,20 +71,23 @@ def _rows(frame: pd.DataFrame, table: sa.Table, names: list[str], prefix: str = 
     return [dict(zip(names, row)) for row in zip(*values)]
 
 
+def _task_ids(conn) -> dict:
+    """The stored tasks' ids by (fingerprint, metric)."""
+    return {(r.fingerprint, r.metric): r.id for r in conn.execute(sa.select(S.tasks.c.id, S.tasks.c.fingerprint, S.tasks.c.metric))}
+
+
 def import_frame(store, frame: pd.DataFrame) -> tuple[int, int]:
     """Merge ``frame`` (an export) into ``store`` in one transaction; (new tasks, new evaluations). Tasks are
     matched by (fingerprint, metric), evaluations by uid; each kind is written in one statement."""
     frame = frame.reset_index(drop=True)
     key = ["task_fingerprint", "task_metric"]
     with store._write() as conn:
-        ids = {(r.fingerprint, r.metric): r.id for r in conn.execute(sa.select(S.tasks.c.id, S.tasks.c.fingerprint,
-                                                                                  S.tasks.c.metric))}
+        ids = _task_ids(conn)
         firsts = frame.drop_duplicates(key)
         added = firsts[[(f, m) not in ids for f, m in zip(firsts["task_fingerprint"], firsts["task_metric"])]]
         if len(added):
             conn.execute(sa.insert(S.tasks), _rows(added, S.tasks, TASK_COLUMNS, prefix="task_"))
-            ids = {(r.fingerprint, r.metric): r.id for r in conn.execute(sa.select(S.tasks.c.id, S.tasks.c.fingerprint,
-                                                                                      S.tasks.c.metric))}
+            ids = _task_ids(conn)
         existing_uids = {r[0] for r in conn.execute(sa.select(S.evaluations.c.uid))}
         # each evaluation once: not one the store holds (by uid), not a repeat within the file; a task's own row
         # (a task without evaluations) has none
