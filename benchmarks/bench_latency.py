@@ -21,6 +21,8 @@ whether it ended with a finished trial.
     its own: the first fit (whose store is first copied from the shipped meta-dataset), then a second; seconds,
     trials finished, and whether the fit ended on the no-trial fallback. Not in the default parts.
 
+Other parts than the default a,b,c,d write ``latency_<parts>`` (``latency_e.csv``), not the default run's files.
+
 Usage: python benchmarks/bench_latency.py [--parts a,b,c,d,e] [--repeats 5] [--busy] [--fit-budget S] [--out-dir DIR]
 """
 
@@ -319,7 +321,8 @@ def main() -> None:
     parts = [p for p in args.parts.split(",") if p]
     out_dir = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = "latency_busy" if args.busy else "latency"
+    # a run of other parts than the default ones writes files of its own: the committed latency.csv holds a-d
+    name = ("latency_busy" if args.busy else "latency") + ("" if args.parts == "a,b,c,d" else "_" + "".join(parts))
     rows = []
     with busy_core(args.busy), tempfile.TemporaryDirectory() as tmp:
         if "a" in parts:

@@ -202,17 +202,17 @@ def test_text_smoke_reads_mail_into_a_table_and_scores_methods(tmp_path, monkeyp
 def test_bench_latency_times_the_recommender_and_reports_it(tmp_path):
     """bench_latency's part b (MetaModel.load and recommend on seven tasks) writes its rows and its report."""
     out = _run("bench_latency.py", "--parts", "b", "--repeats", "1", "--out-dir", str(tmp_path))
-    frame = pd.read_csv(tmp_path / "latency.csv")
+    frame = pd.read_csv(tmp_path / "latency_b.csv")  # not latency.csv: the default parts' file
     assert list(frame["part"]) == ["b", "b", "b"] and (frame["seconds"] > 0).all()
     assert "MetaModel.recommend, first call on a task (7 tasks" in out
-    assert (tmp_path / "latency.md").read_text().startswith("## Latency of the meta-learning step")
+    assert (tmp_path / "latency_b.md").read_text().startswith("## Latency of the meta-learning step")
 
 
 def test_bench_latency_fits_as_a_new_user_does(tmp_path):
     """bench_latency's part e: a first fit in a fresh data home (its store copied from the shipped one) and a
     second, each in a process of its own, with their seconds and finished trials."""
     _run("bench_latency.py", "--parts", "e", "--repeats", "1", "--out-dir", str(tmp_path))
-    frame = pd.read_csv(tmp_path / "latency.csv")
+    frame = pd.read_csv(tmp_path / "latency_e.csv")
     assert list(frame["part"]) == ["e", "e"] and frame["what"].str.contains("first fit").iloc[0]
     assert (frame["seconds"] > 0).all() and (frame["runs"] == 1).all() and (frame["trials"] >= 0).all()
 
