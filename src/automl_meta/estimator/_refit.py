@@ -187,7 +187,7 @@ class RefitPlan:
         seconds = self._per_fit(evaluation) * max(1.0, (rows or self.n_rows) / self.search_rows)
         if bagged:
             seconds *= max(self.folds - 1, 1)
-        return seconds + self._import_seconds(evaluation)
+        return seconds + import_seconds(evaluation.strategy.family)
 
     def _per_fit(self, evaluation) -> float:
         """Seconds of one fit on the search's rows."""
@@ -195,15 +195,11 @@ class RefitPlan:
         # folds - 1 fits' (dividing them underestimated a 100,000-row refit by half)
         return evaluation.fit_seconds / (1 if evaluation.strategy.family == "mlp" else max(self.folds - 1, 1))
 
-    @staticmethod
-    def _import_seconds(evaluation) -> float:
-        return import_seconds(evaluation.strategy.family)
-
     def rows_within(self, evaluation, seconds: float) -> int:
         """The rows ``evaluation``'s refit is expected to fit on within ``seconds``, pessimistically (at most every
         row; fewer than the search's when not even those fit)."""
         per_row = self._per_fit(evaluation) / self.search_rows
-        room = seconds / _SAFETY - self._import_seconds(evaluation)
+        room = seconds / _SAFETY - import_seconds(evaluation.strategy.family)
         return int(min(self.n_rows, max(room, 0.0) / max(per_row, 1e-9)))
 
     def search_reserve(self, evaluations) -> float:

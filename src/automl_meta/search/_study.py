@@ -352,7 +352,6 @@ def _late_imports_last(strategies) -> list:
     """``strategies`` in their order, but those of a family whose library a new evaluation worker imports last
     (the MLP's torch) after the others: they run while it imports. First, an MLP waited for the import (3 s on a
     slow 2-core machine) and its refit for this process's: a 10 s fit of a 344-row table ran one trial."""
-    strategies = list(strategies)
     return sorted(strategies, key=lambda s: s.family in LATE_IMPORT_FAMILIES)  # sorted is stable
 
 
