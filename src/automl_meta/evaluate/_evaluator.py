@@ -204,6 +204,13 @@ class _Lease:
             return 0.0
         return self.worker.startup_left(_startup_guess(self.evaluator._pool))
 
+    def import_seconds(self, family: str) -> float:
+        """Seconds an evaluation of ``family`` in this slot would first spend importing its library (0
+        in-process: this process imports it as any other)."""
+        if self.worker is None:
+            return 0.0
+        return self.worker.import_seconds(family, _startup_guess(self.evaluator._pool))
+
     @property
     def starting(self) -> bool:
         """Whether this slot's worker is running and still importing its libraries."""

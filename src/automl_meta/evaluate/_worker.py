@@ -33,9 +33,9 @@ GRACE_SECONDS = 0.25
 #: Talk to the worker through a listener it opens instead of inherited pipes (the only way on Windows; tests
 #: force it on Linux).
 PORTABLE_CHANNEL = sys.platform == "win32"
-#: Families whose library a new worker imports after it says it is ready (torch: about 1 s, 3 s on a slow
-#: machine): their first evaluation waits for that import (``_worker_main``), so a search runs them after the
-#: others (``search``).
+#: Families whose library a worker imports only for their first evaluation (torch: about 1 s, 3 s on a slow
+#: machine; ``_worker_main``): that evaluation waits for it (``EvaluationWorker.import_seconds``), so a search
+#: runs them after the others (``search``), and a fit imports it into its own process only once one succeeded.
 LATE_IMPORT_FAMILIES = frozenset({"mlp"})
 
 
@@ -50,6 +50,7 @@ class EvaluationWorker:
         self._task_key = None
         self.startup_seconds = None  # measured at the first start
         self._ready = False
+        self._late_imported = False  # whether the running process has imported LATE_IMPORT_FAMILIES' library
 
     @property
     def alive(self) -> bool:
@@ -64,6 +65,14 @@ class EvaluationWorker:
         if not self.alive:
             return expected
         return max(expected - (time.perf_counter() - self._started), 0.0)
+
+    def import_seconds(self, family: str, guess: float) -> float:
+        """Seconds an evaluation of ``family`` would spend importing its library first: for a family of
+        LATE_IMPORT_FAMILIES not yet evaluated by this process, about its start-up (the one measured, else
+        ``guess``: both are imports of libraries of about torch's size); else 0."""
+        if family not in LATE_IMPORT_FAMILIES or (self.alive and self._late_imported):
+            return 0.0
+        return self.startup_seconds if self.startup_seconds is not None else guess
 
     @property
     def ready(self) -> bool:
@@ -107,7 +116,7 @@ class EvaluationWorker:
             self._send = Connection(to_child_w, readable=False)
             self._conn = Connection(from_child_r, writable=False)
         self._task_key = None
-        self._ready = False
+        self._ready = self._late_imported = False
 
     def _connected(self) -> bool:
         """Whether the channel is open: at once for pipes; for the portable channel, once the child has said
@@ -182,6 +191,7 @@ class EvaluationWorker:
             wait = None if time_limit is None else time_limit + GRACE_SECONDS
             if self._conn.poll(wait):
                 d = self._conn.recv()
+                self._late_imported |= strategy.family in LATE_IMPORT_FAMILIES  # it answered: it imported it
                 if "strategy" in d:
                     return Evaluation.from_dict(d)
                 return Evaluation(strategy, task.metric, d["status"], error=d["error"], fit_seconds=time.perf_counter() - start)

@@ -349,9 +349,9 @@ def _start_warm(study, created: bool, enqueue, origin: str, families, n_parallel
 
 
 def _late_imports_last(strategies) -> list:
-    """``strategies`` in their order, but those of a family whose library a new evaluation worker imports last
-    (the MLP's torch) after the others: they run while it imports. First, an MLP waited for the import (3 s on a
-    slow 2-core machine) and its refit for this process's: a 10 s fit of a 344-row table ran one trial."""
+    """``strategies`` in their order, but those of a family whose library an evaluation worker imports only for
+    it (the MLP's torch: 3 s on a slow 2-core machine) after the others, which need no such wait. First, an MLP
+    waited for the import and its refit for this process's: a 10 s fit of a 344-row table ran one trial."""
     return sorted(strategies, key=lambda s: s.family in LATE_IMPORT_FAMILIES)  # sorted is stable
 
 
@@ -400,7 +400,7 @@ class _TrialRunner:
             if limit is not None and limit < _MIN_TRIAL_SECONDS:
                 trial.study.stop()
                 raise optuna.TrialPruned("time budget spent")
-            predicted = self._skip_if_too_slow(strategy, limit)
+            predicted = self._skip_if_too_slow(strategy, limit, lease.import_seconds(strategy.family))
             evaluation = lease.evaluate(strategy, self.task, time_limit=limit)
         if predicted is not None:
             self.costs.observe(strategy, predicted, evaluation)
@@ -416,15 +416,16 @@ class _TrialRunner:
             trial.study.stop()
         return evaluation.score if evaluation.ok else float("nan")  # NaN: Optuna records a failed trial and goes on
 
-    def _skip_if_too_slow(self, strategy, limit: float | None) -> float | None:
+    def _skip_if_too_slow(self, strategy, limit: float | None, importing: float = 0.0) -> float | None:
         """Prune the trial, unscored, when ``strategy`` is expected to take longer than its time ``limit`` (see
-        :data:`_MAX_SKIPPED`); else its uncalibrated prediction (None: no predictor)."""
+        :data:`_MAX_SKIPPED`), counting the seconds its worker would first spend ``importing`` its library;
+        else its uncalibrated prediction (None: no predictor)."""
         import optuna
 
         if self.costs is None:
             return None
         raw = self.costs.raw(strategy)
-        expected = self.costs.seconds(strategy, raw)
+        expected = self.costs.seconds(strategy, raw) + importing
         if limit is not None and expected > limit and self.skipped < _MAX_SKIPPED:
             with self._lock:
                 self.skipped += 1
