@@ -56,6 +56,40 @@ def test_isolated_time_limit_ends_the_evaluation(tasks_by_kind):
         assert after.status == OK
 
 
+def test_a_worker_imports_torch_for_its_first_mlp_evaluation_and_says_what_that_costs(tasks_by_kind):
+    """A worker does not import torch while other families' first trials run (a thread importing it beside them
+    slowed them as much as the import took); its first MLP evaluation imports it, and until then the worker counts
+    the seconds owed (about its start-up); a new process owes them again."""
+    import sys
+    from pathlib import Path
+
+    from automl_meta.evaluate._worker import EvaluationWorker
+
+    task = tasks_by_kind["binary"]
+
+    def torch_loaded(worker) -> bool:
+        return "libtorch" in Path(f"/proc/{worker._proc.pid}/maps").read_text()
+
+    worker = EvaluationWorker()
+    try:
+        assert worker.import_seconds("mlp", 5.0) == 5.0  # no process yet: the guess
+        worker.prepare(task)
+        assert worker.import_seconds("mlp", 5.0) == worker.startup_seconds > 0
+        assert worker.import_seconds("linear", 5.0) == 0.0
+        assert worker.evaluate(Strategy.default("linear"), task, None, cv=3).status == OK
+        assert worker.import_seconds("mlp", 5.0) == worker.startup_seconds
+        on_linux = sys.platform.startswith("linux")
+        assert not (on_linux and torch_loaded(worker))
+        assert worker.evaluate(Strategy.default("mlp"), task, None, cv=3).status == OK
+        assert worker.import_seconds("mlp", 5.0) == 0.0
+        assert torch_loaded(worker) or not on_linux
+        worker.kill()
+        worker.spawn()
+        assert worker.import_seconds("mlp", 5.0) > 0
+    finally:
+        worker.close()
+
+
 def test_isolated_results_match_in_process(tasks_by_kind):
     task = tasks_by_kind["multiclass"]
     with Evaluator(cv=3) as ev:

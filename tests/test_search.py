@@ -69,6 +69,22 @@ def test_warm_starts_of_a_family_whose_library_a_new_worker_imports_last_run_aft
     assert [t.state.name for t in result.study.trials] == ["COMPLETE", "COMPLETE", "WAITING"]  # the MLP's turn next
 
 
+def test_a_trial_whose_worker_would_first_import_its_library_counts_that_import(tasks_by_kind, monkeypatch):
+    """Under a budget, an MLP trial whose worker has not imported torch is expected to take the import's seconds
+    too: more than the time left, it is pruned unscored, and the other trials run."""
+    from automl_meta.evaluate._worker import EvaluationWorker
+    from automl_meta.search import TrialCosts
+
+    monkeypatch.setattr(EvaluationWorker, "import_seconds", lambda self, family, guess: 1e6 if family == "mlp" else 0.0)
+    budget = Budget(30).stop_when(lambda evaluations: len(evaluations) >= 2)
+    result = search(tasks_by_kind["binary"], time_budget=budget, metadataset=False, families=["mlp", "linear"],
+                    enqueue=[Strategy.default("mlp"), Strategy.default("linear")],
+                    trial_seconds=TrialCosts(lambda strategy: 0.01), evaluator=Evaluator(cv=3, workers=1))
+    assert {e.strategy.family for e in result.evaluations} == {"linear"}
+    pruned = [t for t in result.study.trials if t.state == optuna.trial.TrialState.PRUNED]
+    assert pruned and all(t.params["family"] == "mlp" for t in pruned)
+
+
 def test_failures_are_recorded_and_the_search_goes_on(tasks_by_kind, tmp_path, monkeypatch):
     monkeypatch.setitem(_build._MAKERS, "knn", lambda *a: Raises())
     monkeypatch.setitem(_build._MAKERS, "linear", lambda *a: NaNPredictor())
