@@ -318,14 +318,29 @@ def test_the_model_owed_when_no_trial_finished_fits_the_search_rows_of_a_larger_
 
 
 def test_an_import_owed_is_allowed_for_until_the_library_is_in_this_process(monkeypatch):
-    """torch, not yet imported here, is allowed its seconds; a library imported (or importing: it is in
-    sys.modules from the start) costs nothing more; a family without a library of its own neither."""
+    """torch, not yet imported here, is allowed its seconds; a library imported costs nothing more; a family
+    without a library of its own neither; one a background import has started is allowed what is left of its
+    seconds until that import ends (it is in sys.modules from its start)."""
     import sys
+    import threading
+    import time
     import types
 
-    from automl_meta.estimator._refit import import_seconds
+    from automl_meta.estimator import _refit
+    from automl_meta.estimator._refit import import_in_background, import_seconds
 
     monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(_refit, "_BACKGROUND_IMPORTS", {})
     assert import_seconds("mlp") == 4.0
     monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
     assert import_seconds("mlp") == 0.0 and import_seconds("not_a_family") == 0.0
+    done = threading.Event()
+    _refit._BACKGROUND_IMPORTS["torch"] = (time.perf_counter() - 1.0, done)  # started a second ago, not done
+    assert 2.5 < import_seconds("mlp") <= 3.0
+    done.set()
+    assert import_seconds("mlp") == 0.0
+    import_in_background(["mlp"])  # once a process: nothing started again
+    assert _refit._BACKGROUND_IMPORTS["torch"][1] is done
+    import_in_background(["linear"])  # (already imported here: its thread ends at once)
+    _refit._BACKGROUND_IMPORTS["sklearn.linear_model"][1].wait(10)
+    assert import_seconds("linear") == 0.0

@@ -22,8 +22,8 @@ from automl_meta.estimator._importance import TrainingRows
 from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, pool_members, with_better_trial,
                                           with_ensemble, with_stack)
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
-from automl_meta.estimator._refit import (FALLBACK_SHARE, FAMILY_LIBRARY, RefitPlan, import_seconds, more_rows, probe_trees,
-                                          probed_rows, search_rows, searched_families, subsample_folds)
+from automl_meta.estimator._refit import (FALLBACK_SHARE, RefitPlan, import_in_background, import_seconds, more_rows,
+                                          probe_trees, probed_rows, search_rows, searched_families, subsample_folds)
 from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
 
 log = logging.getLogger("automl_meta.estimator")
@@ -207,40 +207,15 @@ def _trial_slots(n_jobs, device: str = "cpu", client=None) -> tuple[int, int]:
     return (min(cores, slots) if slots else cores), 1
 
 
-def _import_in_background(families) -> None:
-    """Import the model libraries of ``families`` (all by default) in a daemon thread: this process waits on
-    the evaluation worker during the search, so the imports cost the budget nothing there."""
-    import importlib
-    import threading
-
-    libraries = sorted({lib for fam, lib in FAMILY_LIBRARY.items() if families is None or fam in families})
-
-    def run():
-        for name in libraries:
-            try:
-                importlib.import_module(name)
-            except Exception:  # an optional family not installed: its refit never happens
-                pass
-
-    threading.Thread(target=run, name="automl-meta-imports", daemon=True).start()
-
-
-class _ImportOnceTried:
+def _import_once_tried(report) -> None:
     """A trial callback of a budgeted fit: the library of a family of ``LATE_IMPORT_FAMILIES`` (the MLP's torch) is
     imported in the background once a trial of the family has succeeded, when its refit becomes possible, not at
     the fit's start, where it took a core from the starting workers (a 10 s fit of a 344-row table on 2 cores ran
     7.5 trials, median of 4, with it and 16 without)."""
+    from automl_meta.evaluate import LATE_IMPORT_FAMILIES
 
-    def __init__(self):
-        self._started = set()
-
-    def __call__(self, report) -> None:
-        from automl_meta.evaluate import LATE_IMPORT_FAMILIES
-
-        family = report.strategy.family
-        if report.status == "ok" and family in LATE_IMPORT_FAMILIES and family not in self._started:
-            self._started.add(family)  # (two trial threads may both start it: an import happens once)
-            _import_in_background([family])
+    if report.status == "ok" and report.strategy.family in LATE_IMPORT_FAMILIES:
+        import_in_background([report.strategy.family])  # (once a process)
 
 
 def _open_users_store(metadataset) -> None:
@@ -368,7 +343,7 @@ class _AutoMetaBase(BaseEstimator):
                               keep_predictions=self._ensembles() or is_thresholded(task.scoring), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:  # so that the final refit does not pay for the imports
-            _import_in_background([f for f in self.families_ if f not in LATE_IMPORT_FAMILIES])  # the rest: _ImportOnceTried
+            import_in_background([f for f in self.families_ if f not in LATE_IMPORT_FAMILIES])  # the rest: _import_once_tried
         try:
             found = self._search_and_refit(task, evaluator, budget, setting)
         finally:
@@ -503,7 +478,7 @@ class _AutoMetaBase(BaseEstimator):
             # quality="best": exploring stops when more trials stop paying; the rest goes to more bag sets
             budget.stop_when(PlateauStop(budget) if self._bags(task) else None)
         # what the search and the top-up search after the refit share
-        callbacks = check_callbacks(self.callbacks) + ([_ImportOnceTried()] if budget is not None else [])
+        callbacks = check_callbacks(self.callbacks) + ([_import_once_tried] if budget is not None else [])
         searching = dict(families=self.families_, metadataset=self.metadataset, metafeatures=metafeatures,
                          random_state=self._seed(), progress=self.progress, callbacks=callbacks,
                          trial_seconds=self._trial_seconds(metamodel, metafeatures, setting))

@@ -10,6 +10,7 @@ leaves unused goes to more trials after the refit (see ``_AutoMetaBase._top_up``
 from __future__ import annotations
 
 import sys
+import time
 
 # Kept free for the refit: its expected seconds times _SAFETY, plus _SLACK seconds and _SLACK_SHARE of the
 # budget; before any trial has succeeded, _FALLBACK_SHARE of the budget (for the fallback model).
@@ -85,13 +86,49 @@ _PROBE_SHARE = 0.1
 _GROWTH_KEEPS_SHARE = 0.05
 
 
+# The libraries ``import_in_background`` is importing or has imported: name -> (when it started, set when done).
+_BACKGROUND_IMPORTS: dict = {}
+
+
 def import_seconds(family: str) -> float:
-    """The seconds allowed for importing ``family``'s library into this process before its first fit here (0
-    once imported, or while a background import is under way: it is in ``sys.modules`` from its start)."""
+    """The seconds allowed for importing ``family``'s library into this process before its first fit here: 0
+    once imported; while ``import_in_background`` imports it, what is left of its allowance (a library is in
+    ``sys.modules`` from its import's start, and torch's may start seconds before the refit: after the first MLP
+    trial succeeded); else the whole allowance."""
     library = FAMILY_LIBRARY.get(family)
-    if library is not None and library not in sys.modules:
-        return _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
-    return 0.0
+    if library is None:
+        return 0.0
+    allowance = _IMPORT_ALLOWANCE.get(library, _DEFAULT_IMPORT_ALLOWANCE)
+    under_way = _BACKGROUND_IMPORTS.get(library)
+    if under_way is not None:
+        started, done = under_way
+        return 0.0 if done.is_set() else max(allowance - (time.perf_counter() - started), 0.0)
+    return 0.0 if library in sys.modules else allowance
+
+
+def import_in_background(families) -> None:
+    """Import the model libraries of ``families`` in a daemon thread (each once a process): a fit waits on its
+    evaluation workers during the search, so there the imports cost the budget nothing; ``import_seconds`` counts
+    what is left of one under way."""
+    import importlib
+    import threading
+
+    libraries = sorted({FAMILY_LIBRARY[f] for f in families if f in FAMILY_LIBRARY} - set(_BACKGROUND_IMPORTS))
+    if not libraries:
+        return
+    done = {name: threading.Event() for name in libraries}
+    for name in libraries:
+        _BACKGROUND_IMPORTS[name] = (time.perf_counter(), done[name])
+
+    def run():
+        for name in libraries:
+            try:
+                importlib.import_module(name)
+            except Exception:  # an optional family not installed: its refit never happens
+                pass
+            done[name].set()
+
+    threading.Thread(target=run, name="automl-meta-imports", daemon=True).start()
 
 
 def search_rows(n_rows: int, time_budget: float | None) -> int:
