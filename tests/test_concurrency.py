@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import optuna
+import pandas as pd
 
 from automl_meta.metadataset import MetaDataset
 from helpers import stored
@@ -107,3 +108,29 @@ def test_postgresql_metadataset_round_trip_and_parameters(postgres, tasks_by_kin
     task_id = stored(store, Task(t.X, t.y, name=name))
     assert store.tasks()["name"].tolist() == [name]
     assert store.evaluations().empty
+
+
+def test_an_export_imports_into_postgresql_as_into_sqlite(postgres, tasks_by_kind, tmp_path):
+    """An import writes each table in one driver-level statement (SQLite's positional parameters, psycopg2's
+    named ones): the same rows, hostile text verbatim, in either store; a second import adds nothing."""
+    from automl_meta.data import Task
+    from automl_meta.evaluate import evaluate
+    from automl_meta.space import Strategy
+
+    source = MetaDataset(tmp_path / "source.sqlite")
+    t = tasks_by_kind["binary"]
+    task_id = stored(source, Task(t.X, t.y, name="x'); DROP TABLE evaluations; --"))
+    for strategy in (Strategy.default("linear"), Strategy.default("knn")):
+        source.add_evaluation(task_id, evaluate(strategy, t, cv=3), origin="it's a test")
+    source.export(tmp_path / "export.csv.gz")
+
+    def content(store):
+        tasks = store.tasks().drop(columns="id")
+        evaluations = store.evaluations().drop(columns=["id", "task_id"]).sort_values("uid", ignore_index=True)
+        return tasks, evaluations
+
+    for target in (MetaDataset(tmp_path / "copy.sqlite"), MetaDataset(postgres("imported"))):
+        assert target.import_file(tmp_path / "export.csv.gz") == (1, 2)
+        for got, expected in zip(content(target), content(source)):
+            pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+        assert target.import_file(tmp_path / "export.csv.gz") == (0, 0)
