@@ -207,17 +207,6 @@ def _trial_slots(n_jobs, device: str = "cpu", client=None) -> tuple[int, int]:
     return (min(cores, slots) if slots else cores), 1
 
 
-def _import_once_tried(report) -> None:
-    """A trial callback of a budgeted fit: the library of a family of ``LATE_IMPORT_FAMILIES`` (the MLP's torch) is
-    imported in the background once a trial of the family has succeeded, when its refit becomes possible, not at
-    the fit's start, where it took a core from the starting workers (10 s fits of a 344-row table on 2 cores, the
-    workers' own import deferred: 8.5 trials, median of 4, with it, 16 without)."""
-    from automl_meta.evaluate import LATE_IMPORT_FAMILIES
-
-    if report.status == "ok" and report.strategy.family in LATE_IMPORT_FAMILIES:
-        import_in_background([report.strategy.family])  # (once a process)
-
-
 def _open_users_store(metadataset) -> None:
     """Open the user's meta-dataset when ``metadataset`` is None (the default): on its first use it is made a copy
     of the shipped one (about 2 s, once), which is then not taken from the first fit's budget (a 10 s first fit
@@ -343,7 +332,11 @@ class _AutoMetaBase(BaseEstimator):
                               keep_predictions=self._ensembles() or is_thresholded(task.scoring), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
         if budget is not None:  # so that the final refit does not pay for the imports
-            import_in_background([f for f in self.families_ if f not in LATE_IMPORT_FAMILIES])  # the rest: _import_once_tried
+            # but torch's (3 s on a slow 2-core machine): at the fit's start it took a core from the starting
+            # workers (10 s fits of a 344-row table: 8.5 trials with it, 16 without, median of 4), and imported when
+            # an MLP trial had succeeded, its thread held the interpreter's lock that the refits after the search
+            # needed (a 20 s fit ended at 22 s). An MLP's refit imports it, its seconds counted (import_seconds).
+            import_in_background([f for f in self.families_ if f not in LATE_IMPORT_FAMILIES])
         try:
             found = self._search_and_refit(task, evaluator, budget, setting)
         finally:
@@ -455,7 +448,6 @@ class _AutoMetaBase(BaseEstimator):
         return task, n_features, task.cv  # with validation data, the Task's 2: its folds are the one split
 
     def _search_and_refit(self, task, evaluator, budget, setting: _Setting) -> _Found:
-        from automl_meta._internal._callbacks import check_callbacks
         from automl_meta.metafeatures import compute
         from automl_meta.search import AdaptiveWarmStarts, search
 
@@ -478,9 +470,8 @@ class _AutoMetaBase(BaseEstimator):
             # quality="best": exploring stops when more trials stop paying; the rest goes to more bag sets
             budget.stop_when(PlateauStop(budget) if self._bags(task) else None)
         # what the search and the top-up search after the refit share
-        callbacks = check_callbacks(self.callbacks) + ([_import_once_tried] if budget is not None else [])
         searching = dict(families=self.families_, metadataset=self.metadataset, metafeatures=metafeatures,
-                         random_state=self._seed(), progress=self.progress, callbacks=callbacks,
+                         random_state=self._seed(), progress=self.progress, callbacks=self.callbacks,
                          trial_seconds=self._trial_seconds(metamodel, metafeatures, setting))
         result = search(task, n_trials=self._n_trials(), time_budget=budget, evaluator=evaluator, enqueue=warm,
                         storage=self.storage, sampler=self._make_sampler(metamodel, task, metafeatures, self._sampler_seed()),

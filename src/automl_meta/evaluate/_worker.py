@@ -35,7 +35,7 @@ GRACE_SECONDS = 0.25
 PORTABLE_CHANNEL = sys.platform == "win32"
 #: Families whose library a worker imports only for their first evaluation (torch: about 1 s, 3 s on a slow
 #: machine; ``_worker_main``): that evaluation waits for it (``EvaluationWorker.import_seconds``), so a search
-#: runs them after the others (``search``), and a fit imports it into its own process only once one succeeded.
+#: runs them after the others (``search``), and a fit's own process imports it for an MLP's refit (``estimator``).
 LATE_IMPORT_FAMILIES = frozenset({"mlp"})
 
 
