@@ -331,11 +331,7 @@ class _AutoMetaBase(BaseEstimator):
                               max_rows=None if setting.search_rows >= task.n_rows else setting.search_rows,
                               keep_predictions=self._ensembles() or is_thresholded(task.scoring), scheduler=client)
         evaluator.spawn()  # the worker imports its libraries while the meta-features are computed
-        if budget is not None:  # so that the final refit does not pay for the imports
-            # but torch's (3 s on a slow 2-core machine): at the fit's start it took a core from the starting
-            # workers (10 s fits of a 344-row table: 8.5 trials with it, 16 without, median of 4), and imported when
-            # an MLP trial had succeeded, its thread held the interpreter's lock that the refits after the search
-            # needed (a 20 s fit ended at 22 s). An MLP's refit imports it, its seconds counted (import_seconds).
+        if budget is not None:  # so that the final refit does not pay for the imports; not torch (see _refit)
             import_in_background([f for f in self.families_ if f not in LATE_IMPORT_FAMILIES])
         try:
             found = self._search_and_refit(task, evaluator, budget, setting)

@@ -24,6 +24,10 @@ FALLBACK_SHARE = 0.05
 FAMILY_LIBRARY = {"linear": "sklearn.linear_model", "knn": "sklearn.neighbors", "svm_rbf": "sklearn.svm",
                   "random_forest": "sklearn.ensemble", "extra_trees": "sklearn.ensemble",
                   "hist_gb": "sklearn.ensemble", "mlp": "torch", "lightgbm": "lightgbm", "xgboost": "xgboost"}
+# A fit imports torch (LATE_IMPORT_FAMILIES' library) only to refit an MLP, its seconds counted: at the fit's start
+# it took a core from the starting workers (10 s fits of a 344-row table on 2 cores: 8.5 trials with it, 16
+# without, median of 4), and imported in the background once an MLP trial had succeeded, its thread held the
+# interpreter's lock that the refits after the search needed (20 s fits ended at 20.9-22.0 s).
 _IMPORT_ALLOWANCE = {"torch": 4.0}
 _DEFAULT_IMPORT_ALLOWANCE = 1.0
 # Under a time budget, trials score strategies on a seeded stratified subsample of at most this many rows per
