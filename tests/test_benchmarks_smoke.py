@@ -276,6 +276,15 @@ def test_bench_reading_times_reading_the_large_table(tmp_path):
     assert (rows[["task_s", "numbers_in_text_s"]] >= 0).all().all() and "task_s" in out
 
 
+def test_bench_refit_leaves_scores_each_leaf_count_at_each_time_limit(tmp_path):
+    out = _run("bench_refit_leaves.py", "--table-rows", "3000", "--rows", "1500", "--leaves", "4,16",
+               "--seconds", "0.5,1", "--out", str(tmp_path / "refit_leaves.csv"))
+    rows = pd.read_csv(tmp_path / "refit_leaves.csv")
+    assert sorted(set(rows["leaves"])) == [4, 16] and sorted(set(rows["seconds"])) == [0.5, 1.0]
+    assert (rows["best_trees"] <= rows["trees_grown"]).all() and rows["test_roc_auc"].between(0.5, 1).all()
+    assert "leaves" in out
+
+
 def test_bench_refit_rows_scores_a_strategy_on_more_rows(tmp_path):
     out = _run("bench_refit_rows.py", "--table-rows", "3000", "--rows", "500,1000",
                "--strategies", 'small=lightgbm:{"n_estimators": 20}', "--out", str(tmp_path / "refit_rows.csv"))
