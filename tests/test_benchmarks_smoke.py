@@ -285,6 +285,14 @@ def test_bench_refit_leaves_scores_each_leaf_count_at_each_time_limit(tmp_path):
     assert "leaves" in out
 
 
+def test_bench_refit_leaves_scores_multiples_of_the_leaves_on_a_corpus_table(corpus_manifest, tmp_path):
+    out = _run("bench_refit_leaves.py", "--corpus-tasks", "uci_regression/kin40k", "--leaves", "1,2", "--seconds",
+               "0.5", "--out", str(tmp_path / "refit_leaves.csv"))
+    rows = pd.read_csv(tmp_path / "refit_leaves.csv")
+    assert list(rows["leaves"]) == [60, 120] and set(rows["metric"]) == {"r2"} and rows["test_score"].between(0, 1).all()
+    assert "kin40k" in out
+
+
 def test_bench_refit_rows_scores_a_strategy_on_more_rows(tmp_path):
     out = _run("bench_refit_rows.py", "--table-rows", "3000", "--rows", "500,1000",
                "--strategies", 'small=lightgbm:{"n_estimators": 20}', "--out", str(tmp_path / "refit_rows.csv"))

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.base import is_classifier, is_regressor
 
-from automl_meta.models import (HeldOutStopping, build_model, grown_seconds, stop_metric, with_leaves,
-                                with_more_trees)
+from automl_meta.models import HeldOutStopping, build_model, grown_seconds, stop_metric, with_more_trees
 from automl_meta.space import Strategy
 
 BOOSTERS = [f for f in ("lightgbm", "xgboost") if importlib.util.find_spec(f) is not None]
@@ -133,13 +132,3 @@ def test_a_model_pickled_before_held_out_rows_existed_still_reports_its_paramete
     old = HeldOutStopping.__new__(HeldOutStopping)
     old.__setstate__(state)
     assert old.get_params()["held_out_rows"] is None and "HeldOutStopping" in repr(old)
-
-
-def test_larger_trees_than_searched_are_fewer_so_that_their_leaves_in_all_are_the_same():
-    pytest.importorskip("lightgbm")
-    model = with_leaves(build_model(Strategy("lightgbm", {"n_estimators": 468, "num_leaves": 60}), "binary"), 146)
-    assert (model.steps[-1][1].num_leaves, model.steps[-1][1].n_estimators) == (146, 192)  # 468 * 60 / 146
-    assert with_leaves(build_model(Strategy("lightgbm", {"n_estimators": 20, "num_leaves": 4}), "binary"),
-                       256).steps[-1][1].n_estimators == 1  # at least one tree
-    unchanged = build_model(Strategy("lightgbm", {"n_estimators": 20, "num_leaves": 4}), "binary")
-    assert with_leaves(unchanged, None) is unchanged and unchanged.steps[-1][1].num_leaves == 4

@@ -175,23 +175,16 @@ def _with_stopping_rows(task, positions, seed: int) -> tuple[np.ndarray | None, 
 
 def _tree_growth(task, plan, seed: int):
     """How a refit on one set of rows grows a booster's trees (``RefitCache``'s ``more_trees``: where
-    ``RefitPlan.refit_trees`` says so, stopped on held-out rows, with the leaves of ``RefitPlan.refit_leaves``),
-    or None: a task with ``groups``, whose held-out rows would share groups with the rows fitted on and so stop
-    the booster late (a panel table's other years of the same man score like training rows)."""
+    ``RefitPlan.refit_trees`` says so, stopped on held-out rows), or None: a task with ``groups``, whose held-out
+    rows would share groups with the rows fitted on and so stop the booster late (a panel table's other years
+    of the same man score like training rows)."""
     if task.groups is not None:
         return None
-    from automl_meta.models import stop_metric, with_leaves, with_more_trees
+    from automl_meta.models import stop_metric, with_more_trees
 
     metric = stop_metric(task.kind, task.metric)
-
-    def grown(model, strategy, rows, held_out=0):
-        leaves = plan.refit_leaves(strategy, rows)
-        if leaves is not None:
-            log.info("refit of %s on %d rows grows trees of %d leaves", strategy, rows, leaves)
-        return with_more_trees(with_leaves(model, leaves), plan.refit_trees(strategy, rows), metric, seed,
-                               plan.growth_keeps, held_out or None)
-
-    return grown
+    return lambda model, strategy, rows, held_out=0: with_more_trees(model, plan.refit_trees(strategy, rows), metric,
+                                                                     seed, plan.growth_keeps, held_out or None)
 
 
 def _cores(n_jobs) -> int:
@@ -537,8 +530,7 @@ class _AutoMetaBase(BaseEstimator):
     def _probed_rows(self, task, refits, strategy, rows, budget) -> int:
         """The rows a grown booster's refit on a subsample takes: ``rows`` (planned from its trials' seconds), or
         more where a probe of a share of its trees on them says more surely fit (``probed_rows``); its trees
-        beyond the searched ones stop at the deadline on their own (larger trees than searched, ``refit_leaves``,
-        are fewer: ``models.with_leaves``). A failed probe leaves ``rows``."""
+        beyond the searched ones stop at the deadline on their own. A failed probe leaves ``rows``."""
         from automl_meta.evaluate import row_subsample
 
         trees = probe_trees(strategy)

@@ -277,21 +277,6 @@ def with_trees(model, trees: int):
     return model
 
 
-def with_leaves(model, leaves: int | None):
-    """``model`` (a :func:`build_model` pipeline of a LightGBM strategy, unfitted, before :func:`with_more_trees`)
-    whose trees have ``leaves`` leaves instead of its searched ``num_leaves``, and as many fewer trees as keep their
-    leaves in all (at least one): the trees a grown refit always fits (``HeldOutStopping``) cost no more than the
-    searched ones, which a larger tree's do (a LightGBM tree of 127 leaves took 1.7 times one of 60, of 255 2.3
-    times), so a refit sized for the searched trees holds its budget. Unchanged when ``leaves`` is None."""
-    if leaves is None:
-        return model
-    booster = _booster(model.steps[-1][1])
-    searched = booster.get_params()
-    trees = max(1, round(int(searched["n_estimators"]) * int(searched["num_leaves"]) / int(leaves)))
-    booster.set_params(num_leaves=int(leaves), n_estimators=trees)
-    return model
-
-
 def with_more_trees(model, max_trees: int | None, metric: str, random_state=0, keep_seconds: float = 0.0,
                     held_out_rows: int | None = None):
     """``model`` (a :func:`build_model` pipeline of a LightGBM or XGBoost strategy) whose booster grows to at most
