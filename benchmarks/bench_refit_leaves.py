@@ -56,9 +56,29 @@ def grown(X, y, stop_X, stop_y, leaves: int, seconds: float, kind: str = "binary
     return model, np.array(ends), sign * np.array(model.evals_result_["valid_0"][metric])
 
 
-def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[float]) -> list[dict]:
-    from sklearn.metrics import roc_auc_score
+def score_at_trees(model, X_test, y_test, kind: str, trees: int) -> float:
+    """The test metric of ``model``'s first ``trees`` trees: ROC AUC (one-vs-rest for multiclass), R²."""
+    from sklearn.metrics import r2_score, roc_auc_score
 
+    if kind == "regression":
+        return float(r2_score(y_test, model.predict(X_test, num_iteration=trees)))
+    proba = model.predict_proba(X_test, num_iteration=trees)
+    if kind == "binary":
+        return float(roc_auc_score(y_test, proba[:, 1]))
+    return float(roc_auc_score(y_test, proba, multi_class="ovr", labels=np.arange(proba.shape[1])))
+
+
+def at_each_limit(grown_model, seconds: list[float], X_test, y_test, kind: str):
+    """For each time limit of ``seconds``: the trees ``grown``'s model finished within it, the best of them on
+    the rows stopped on, and that count's test metric (NaN when none finished)."""
+    model, ends, stop_metric = grown_model
+    for limit in seconds:
+        trees = int(np.searchsorted(ends, limit))
+        best = int(np.argmax(stop_metric[:trees])) + 1 if trees else 0
+        yield limit, trees, best, score_at_trees(model, X_test, y_test, kind, best) if best else np.nan
+
+
+def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[float]) -> list[dict]:
     X_train, X_test, y_train, y_test = split_table(table_rows)
     for column in ("region", "code"):  # LightGBM's own categorical handling, as the project's "native" encoding
         X_train[column] = X_train[column].astype("category")
@@ -71,12 +91,9 @@ def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[floa
         for leaf_count in leaves:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model, ends, auc = grown(X_train.iloc[fit_on], y_train[fit_on], X_train.iloc[stop], y_train[stop],
-                                         leaf_count, max(seconds))
-            for limit in seconds:
-                trees = int(np.searchsorted(ends, limit))  # the trees finished within the limit
-                best = int(np.argmax(auc[:trees])) + 1 if trees else 0
-                score = roc_auc_score(y_test, model.predict_proba(X_test, num_iteration=best)[:, 1]) if best else np.nan
+                fitted = grown(X_train.iloc[fit_on], y_train[fit_on], X_train.iloc[stop], y_train[stop], leaf_count,
+                               max(seconds))
+            for limit, trees, best, score in at_each_limit(fitted, seconds, X_test, y_test, "binary"):
                 rows.append({"rows": len(fit_on), "leaves": leaf_count, "seconds": limit, "trees_grown": trees,
                              "best_trees": best, "test_roc_auc": round(float(score), 4)})
                 print(rows[-1], flush=True)
@@ -85,8 +102,6 @@ def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[floa
 
 def run_corpus(name: str, multiples: list[float], seconds: list[float]) -> list[dict]:
     """``run``'s measure on a corpus task: half its training rows fitted on, a fifth stopped on."""
-    from sklearn.metrics import r2_score, roc_auc_score
-
     from automl_meta.models import TabularEncoder
     from bench_refit_rows import corpus_split
 
@@ -104,19 +119,9 @@ def run_corpus(name: str, multiples: list[float], seconds: list[float]) -> list[
         leaves = min(256, round(_CHOSEN["num_leaves"] * multiple))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model, ends, stop_metric = grown(_rows(X_train, fit_on), y_train[fit_on], _rows(X_train, stop),
-                                             y_train[stop], leaves, max(seconds), kind)
-        for limit in seconds:
-            trees = int(np.searchsorted(ends, limit))
-            best = int(np.argmax(stop_metric[:trees])) + 1 if trees else 0
-            if not best:
-                score = np.nan
-            elif kind == "regression":
-                score = r2_score(y_test, model.predict(X_test, num_iteration=best))
-            else:
-                proba = model.predict_proba(X_test, num_iteration=best)
-                score = roc_auc_score(y_test, proba[:, 1]) if kind == "binary" else roc_auc_score(
-                    y_test, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
+            fitted = grown(_rows(X_train, fit_on), y_train[fit_on], _rows(X_train, stop), y_train[stop], leaves,
+                           max(seconds), kind)
+        for limit, trees, best, score in at_each_limit(fitted, seconds, X_test, y_test, kind):
             rows.append({"table": name, "metric": metric, "rows": len(fit_on), "leaves": leaves, "seconds": limit,
                          "trees_grown": trees, "best_trees": best, "test_score": round(float(score), 4)})
             print(rows[-1], flush=True)
