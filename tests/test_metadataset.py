@@ -174,9 +174,12 @@ def test_default_store_starts_from_the_shipped_export(tmp_path, tasks_by_kind, m
     source.export(shipped)
     monkeypatch.setattr(store_module, "SHIPPED_FILE", shipped)
     monkeypatch.setenv("AUTOML_META_HOME", str(tmp_path / "fresh-home"))
-    assert MetaDataset().count() == (1, 4)  # first use: a copy of the shipped meta-dataset
-    assert MetaDataset().count() == (1, 4)  # later uses: the user's own store, not a second copy
-    assert MetaDataset(tmp_path / "explicit.sqlite").count() == (0, 0)  # an explicit location starts empty
+    first = MetaDataset()
+    assert first.count() == (1, 4) and first.made_from_shipped  # first use: a copy of the shipped meta-dataset
+    later = MetaDataset()
+    assert later.count() == (1, 4) and not later.made_from_shipped  # the user's own store, not a second copy
+    explicit = MetaDataset(tmp_path / "explicit.sqlite")
+    assert explicit.count() == (0, 0) and not explicit.made_from_shipped  # an explicit location starts empty
 
 
 def test_add_task_stores_the_given_metafeatures_and_computes_none(store, tasks_by_kind, monkeypatch):

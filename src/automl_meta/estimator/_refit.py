@@ -13,11 +13,14 @@ import sys
 import time
 
 # Kept free for the refit: its expected seconds times _SAFETY, plus _SLACK seconds and _SLACK_SHARE of the
-# budget; before any trial has succeeded, _FALLBACK_SHARE of the budget (for the fallback model).
+# budget; before any trial has succeeded, _FALLBACK_SHARE of the budget (for the fallback model) plus _SLACK (what
+# follows any refit: the leaderboard's costs, closing the workers). Without the slack a 5 s fit whose workers
+# never started on a busy machine waited for them until 0.5 s were left, then needed 0.6-0.9 s for the fallback
+# and the rest (5.3-5.5 s; benchmarks/NOTES.md, session 31).
 _SAFETY = 1.5
 _SLACK = 0.3
 _SLACK_SHARE = 0.02
-FALLBACK_SHARE = 0.05
+_FALLBACK_SHARE = 0.05
 # The library each family's refit imports in this process (the evaluation worker imported it in its own), and
 # the seconds allowed for that import when it has not happened yet: the refit of a hist_gb was seen to take
 # three times its estimate for want of it.
@@ -249,7 +252,7 @@ class RefitPlan:
 
         likely = best_per_strategy(evaluations)[: self.members]
         if not likely:
-            return FALLBACK_SHARE * self.budget_seconds
+            return _FALLBACK_SHARE * self.budget_seconds + _SLACK
         reserve = _SAFETY * sum(self.seconds(e, self.bagged) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
         if self.n_rows > self.search_rows:  # the refit may be on fewer rows, but not on fewer than the search's
             least = _SAFETY * self.seconds(likely[0], rows=self.search_rows) + _SLACK + _SLACK_SHARE * self.budget_seconds

@@ -113,6 +113,12 @@ class MetaDataset:
     Every write is one transaction: a batch of evaluations is stored whole or not at all. SQLite files are
     opened in WAL mode with immediate write transactions and a long busy timeout, so several processes can
     record into one file at once.
+
+    Attributes
+    ----------
+    made_from_shipped : bool
+        Whether this opening made the user's default store, as a copy of the meta-dataset shipped in the package
+        (its first use; a one-off of about 2 s that an estimator's time budget does not count).
     """
 
     def __init__(self, location=None):
@@ -123,9 +129,10 @@ class MetaDataset:
             self._create_schema()
         except (SQLAlchemyError, OSError) as exc:
             raise StorageError(f"Cannot open the meta-dataset at {self._safe_url()!r}: {exc}. Check the path or URL and its permissions.") from exc
-        if first_use and shipped_path() is not None:
-            # The user's store starts as a copy of the meta-dataset shipped in the package (imports are
-            # idempotent, so two processes doing this at once add it once).
+        # whether this opening made the user's store, a copy of the meta-dataset shipped in the package (imports
+        # are idempotent, so two processes doing this at once add it once): a one-off cost a caller may set apart
+        self.made_from_shipped = first_use and shipped_path() is not None
+        if self.made_from_shipped:
             self.import_file(shipped_path())
 
     def _create_schema(self, attempts: int = 5) -> None:
