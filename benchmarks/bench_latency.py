@@ -11,7 +11,7 @@
     the ``benchmarks`` extra; skipped with the reason otherwise). Seconds only: the shipped meta-model is used.
 
 ``--busy`` keeps one core busy with a CPU-bound process the whole run (the "slow machine" of the issue: a
-2-core laptop with another job). Medians over ``--repeats``. Writes a Markdown report and a CSV.
+2-core laptop with another job); ``--busy 2`` two such processes (both cores of a 2-core machine). Medians over ``--repeats``. Writes a Markdown report and a CSV.
 
 With ``--fit-budget S`` part (d) also fits every task with ``time_budget=S`` on one core: its seconds, and
 whether it ended with a finished trial.
@@ -19,11 +19,13 @@ whether it ended with a finished trial.
 (e) a new user's first fits, each in a fresh process as a user runs them: the penguins (the shipped example,
     344 rows) with ``time_budget=10`` and the defaults (the user's meta-dataset, every core), in a data home of
     its own: the first fit (whose store is first copied from the shipped meta-dataset), then a second; seconds,
-    trials finished, and whether the fit ended on the no-trial fallback. Not in the default parts.
+    trials finished, and whether the fit ended on the no-trial fallback; ``--e-budget S`` another budget than
+    10 s. Not in the default parts.
 
 Other parts than the default a,b,c,d write ``latency_<parts>`` (``latency_e.csv``), not the default run's files.
 
-Usage: python benchmarks/bench_latency.py [--parts a,b,c,d,e] [--repeats 5] [--busy] [--fit-budget S] [--out-dir DIR]
+Usage: python benchmarks/bench_latency.py [--parts a,b,c,d,e] [--repeats 5] [--busy [N]] [--fit-budget S]
+       [--e-budget S] [--out-dir DIR]
 """
 
 from __future__ import annotations
@@ -63,20 +65,20 @@ def _spin(parent: int) -> None:  # pragma: no cover - runs in the busy process
 
 
 @contextlib.contextmanager
-def busy_core(enabled: bool):
-    """A CPU-bound process for the duration (one core kept busy), when ``enabled``."""
-    if not enabled:
-        yield
-        return
+def busy_core(processes: int):
+    """``processes`` CPU-bound processes for the duration (as many cores kept busy); none for 0."""
     import os
 
-    proc = multiprocessing.get_context("spawn").Process(target=_spin, args=(os.getpid(),), daemon=True)
-    proc.start()
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_spin, args=(os.getpid(),), daemon=True) for _ in range(int(processes))]
+    for proc in procs:
+        proc.start()
     try:
         yield
     finally:
-        proc.terminate()
-        proc.join()
+        for proc in procs:
+            proc.terminate()
+            proc.join()
 
 
 def table_csv(folder: Path, n_rows: int) -> Path:
@@ -287,8 +289,9 @@ def _zero_shot(method: str, task, fit_budget: float | None = None):
     return cls(n_trials=1, metric=task.metric, metadataset=False, n_jobs=1, random_state=0)
 
 
-def report(frame: pd.DataFrame, stamp: str, command: str, busy: bool) -> str:
-    lines = [f"## Latency of the meta-learning step ({stamp}{'; one core kept busy by a CPU-bound process' if busy else ''})",
+def report(frame: pd.DataFrame, stamp: str, command: str, busy: int) -> str:
+    kept = {0: "", 1: "; one core kept busy by a CPU-bound process"}.get(busy, f"; {busy} cores kept busy by CPU-bound processes")
+    lines = [f"## Latency of the meta-learning step ({stamp}{kept})",
              "", f"Command: `{command}`", ""]
     for part, sub in frame.groupby("part", sort=True):
         shown = sub.dropna(axis=1, how="all").drop(columns=["part"] + (["method", "task"] if part == "d" else []),
@@ -315,14 +318,17 @@ def main() -> None:
     parser = benchmark_parser(__doc__, tasks=(ZERO_SHOT_TASKS, "part d: the first N end-to-end tasks"), out_dir=RESULTS)
     parser.add_argument("--parts", default="a,b,c,d")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--busy", action="store_true", help="keep one core busy with a CPU-bound process")
+    parser.add_argument("--busy", type=int, nargs="?", const=1, default=0,
+                        help="keep one core (or N) busy with a CPU-bound process each")
+    parser.add_argument("--e-budget", type=float, default=10.0, help="part e's time budget (s)")
     parser.add_argument("--fit-budget", type=float, help="part d also fits each task with this time budget (s)")
     args = parser.parse_args()
     parts = [p for p in args.parts.split(",") if p]
     out_dir = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     # a run of other parts than the default ones writes files of its own: the committed latency.csv holds a-d
-    name = ("latency_busy" if args.busy else "latency") + ("" if args.parts == "a,b,c,d" else "_" + "".join(parts))
+    name = ({0: "latency", 1: "latency_busy"}.get(args.busy, f"latency_busy{args.busy}")
+            + ("" if args.parts == "a,b,c,d" else "_" + "".join(parts)) + ("" if args.e_budget == 10 else f"_{args.e_budget:g}s"))
     rows = []
     with busy_core(args.busy), tempfile.TemporaryDirectory() as tmp:
         if "a" in parts:
@@ -334,7 +340,7 @@ def main() -> None:
         if "d" in parts:
             rows += part_d(args.fit_budget, args.tasks)
         if "e" in parts:
-            rows += part_e(args.repeats)
+            rows += part_e(args.repeats, args.e_budget)
     frame = pd.DataFrame(rows)
     frame.to_csv(out_dir / f"{name}.csv", index=False)
     text = report(frame, machine_stamp(), command_line(parser, args), args.busy)

@@ -329,15 +329,12 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.metamodel import machine_factor, prefetch_metamodel
         from automl_meta.models import resolve_device
         from automl_meta._internal._callbacks import check_callbacks, notify
-        from automl_meta.search import Budget
 
         start = time.perf_counter()
         self._check_params()
         callbacks = check_callbacks(self.callbacks)
         notify(callbacks, "on_fit_start", self)
-        budget = None if self.time_budget is None else Budget(self.time_budget)
-        if _open_users_store(self.metadataset) and budget is not None:
-            budget = Budget(self.time_budget)  # the store's one-off first copy is not this fit's time
+        budget = self._budget()
         machine = machine_factor()  # this machine's speed, before the workers compete for the cores (25 ms)
         if self.warm_start or self.sampler == "guided":
             prefetch_metamodel(self.metamodel)  # read while the data is checked and described
@@ -385,6 +382,17 @@ class _AutoMetaBase(BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         notify(callbacks, "on_fit_end", self)
         return self
+
+    def _budget(self):
+        """The fit's time budget (None without one), with the user's store opened (``_open_users_store``): started
+        before the opening, which is the fit's time, or after it when that opening made the store's one-off
+        first copy."""
+        from automl_meta.search import Budget
+
+        budget = None if self.time_budget is None else Budget(self.time_budget)
+        if _open_users_store(self.metadataset) and budget is not None:
+            budget = Budget(self.time_budget)
+        return budget
 
     def _setting(self, task, cv: int, machine: float) -> _Setting:
         """The trials' folds and rows (``subsample_folds``, ``search_rows``) and this machine's speed."""
@@ -891,7 +899,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         Trials of the search (the warm starts included). None (the default): with ``time_budget``, as many as
         fit in it (the budget is then the only stopping rule); without one, 30.
     time_budget : float, optional
-        Seconds for the whole ``fit`` (meta-features, search and refit); honoured within a few percent. Trials
+        Seconds for the whole ``fit`` (opening the user's store, meta-features, search and refit; not the
+        store's one-off first copy of the shipped meta-dataset); honoured within a few percent. Trials
         then score strategies on a stratified subsample of at most 300 rows per second of budget (at least
         2,000; ``search_rows_``), and the search keeps free what the refit of its best strategy on every row is
         expected to take.

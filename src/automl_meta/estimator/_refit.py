@@ -13,10 +13,9 @@ import sys
 import time
 
 # Kept free for the refit: its expected seconds times _SAFETY, plus _SLACK seconds and _SLACK_SHARE of the
-# budget; before any trial has succeeded, _FALLBACK_SHARE of the budget (for the fallback model) plus _SLACK (what
-# follows any refit: the leaderboard's costs, closing the workers). Without the slack a 5 s fit whose workers
-# never started on a busy machine waited for them until 0.5 s were left, then needed 0.6-0.9 s for the fallback
-# and the rest (5.3-5.5 s; benchmarks/NOTES.md, session 31).
+# budget; before any trial has succeeded, _FALLBACK_SHARE of the budget (for the fallback model). Not more: with
+# _SLACK added there, 5 s fits with one core busy waited 0.3 s less for their starting workers and all ended on
+# the fallback with no trial, where 2 trials had finished (benchmarks/NOTES.md, session 31).
 _SAFETY = 1.5
 _SLACK = 0.3
 _SLACK_SHARE = 0.02
@@ -252,7 +251,7 @@ class RefitPlan:
 
         likely = best_per_strategy(evaluations)[: self.members]
         if not likely:
-            return _FALLBACK_SHARE * self.budget_seconds + _SLACK
+            return _FALLBACK_SHARE * self.budget_seconds
         reserve = _SAFETY * sum(self.seconds(e, self.bagged) for e in likely) + _SLACK + _SLACK_SHARE * self.budget_seconds
         if self.n_rows > self.search_rows:  # the refit may be on fewer rows, but not on fewer than the search's
             least = _SAFETY * self.seconds(likely[0], rows=self.search_rows) + _SLACK + _SLACK_SHARE * self.budget_seconds
