@@ -351,18 +351,3 @@ def test_an_import_owed_is_allowed_for_until_the_library_is_in_this_process(monk
     import_in_background(["linear"])  # (already imported here: its thread ends at once)
     _refit._BACKGROUND_IMPORTS["sklearn.linear_model"][1].wait(10)
     assert import_seconds("linear") == 0.0
-
-
-def test_the_best_predicted_strategy_within_half_the_budget_leads_the_warm_starts_when_it_is_not_among_them():
-    from automl_meta.estimator._base import _led_by_best
-    from automl_meta.metamodel import Recommendation
-
-    def rec(family, score):
-        return Recommendation(Strategy.default(family), score, 0.01, 1.0)
-
-    plan = [rec("hist_gb", 0.97), rec("xgboost", 0.95), rec("extra_trees", 0.93)]
-    led = _led_by_best(plan, [rec("lightgbm", 0.98)])  # predicted better, dropped by the quarter's cut
-    assert [r.strategy.family for r in led] == ["lightgbm", "hist_gb", "xgboost"]  # as many as before
-    assert _led_by_best(plan, [rec("hist_gb", 0.97)]) is plan  # already the first
-    assert _led_by_best(plan, [rec("lightgbm", 0.96)]) is plan  # not predicted better than the plan's first
-    assert _led_by_best(plan, []) is plan

@@ -34,14 +34,6 @@ DEFAULT_N_TRIALS = 30
 #: cross-validate within this many seconds on the trials' rows: unbounded, the best-predicted strategy on a
 #: large table can be an MLP of several minutes per fit where a boosted model does as well in seconds.
 WARM_START_SECONDS = 60.0
-# With a budget, warm starts are predicted to cross-validate within a quarter of it, but the meta-model's
-# best-predicted strategy leads them when predicted within this share: the seconds it is predicted are scaled by
-# a machine-speed reading (``machine_factor``) that one transient read can double, and the quarter's cut then
-# dropped the strategy the fit needed. The 500,000-row table's 60 s fit, seed 5, the reading forced to 1.17 (that
-# seed's own): its 60-leaf LightGBM (~15 s predicted) left the warm starts and the fit ended on extra trees,
-# 0.9725; led by it, 0.9779 in 59.7 s (the reading at 0.5, as the other seeds read: 0.9781). Its trial's own
-# time limit still bounds it.
-_BEST_WARM_START_SHARE = 0.5
 # The refits a budgeted search with an ensemble keeps time for (the best strategy and the next ones, the likely
 # members).
 _LIKELY_MEMBERS = 3
@@ -193,17 +185,6 @@ def _tree_growth(task, plan, seed: int):
     metric = stop_metric(task.kind, task.metric)
     return lambda model, strategy, rows, held_out=0: with_more_trees(model, plan.refit_trees(strategy, rows), metric,
                                                                      seed, plan.growth_keeps, held_out or None)
-
-
-def _led_by_best(plan: list, best: list) -> list:
-    """The warm starts ``plan`` (recommendations), led by ``best`` (the best-predicted one within a larger share
-    of the budget, ``_BEST_WARM_START_SHARE``) where it is predicted better than the plan's first and is not in
-    the plan; the plan's last then makes room. Else ``plan``."""
-    if not best or best[0].strategy.key in {r.strategy.key for r in plan}:
-        return plan
-    if best[0].predicted_score <= plan[0].predicted_score:
-        return plan
-    return [best[0], *plan[:-1]]
 
 
 def _cores(n_jobs) -> int:
@@ -745,9 +726,6 @@ class _AutoMetaBase(BaseEstimator):
             warm = AdaptiveWarmStarts(metamodel, metafeatures, k=self.n_warm_start, **params)
             return warm.plan, warm
         plan = metamodel.recommend(metafeatures, k=self.n_warm_start, **params)
-        if budget is not None and plan:
-            wider = dict(params, max_seconds=budget.seconds * _BEST_WARM_START_SHARE)
-            plan = _led_by_best(plan, metamodel.recommend(metafeatures, k=1, **wider))
         return plan, [r.strategy for r in plan]
 
     def _trial_seconds(self, metamodel, metafeatures, setting: _Setting):
