@@ -11,7 +11,8 @@
     the ``benchmarks`` extra; skipped with the reason otherwise). Seconds only: the shipped meta-model is used.
 
 ``--busy`` keeps one core busy with a CPU-bound process the whole run (the "slow machine" of the issue: a
-2-core laptop with another job); ``--busy 2`` two such processes (both cores of a 2-core machine). Medians over ``--repeats``. Writes a Markdown report and a CSV.
+2-core laptop with another job); ``--busy 2`` two such processes (both cores of a 2-core machine). Medians
+over ``--repeats``. Writes a Markdown report and a CSV.
 
 With ``--fit-budget S`` part (d) also fits every task with ``time_budget=S`` on one core: its seconds, and
 whether it ended with a finished trial.
@@ -290,7 +291,8 @@ def _zero_shot(method: str, task, fit_budget: float | None = None):
 
 
 def report(frame: pd.DataFrame, stamp: str, command: str, busy: int) -> str:
-    kept = {0: "", 1: "; one core kept busy by a CPU-bound process"}.get(busy, f"; {busy} cores kept busy by CPU-bound processes")
+    kept = {0: "", 1: "; one core kept busy by a CPU-bound process"}.get(
+        busy, f"; {busy} cores kept busy by CPU-bound processes")
     lines = [f"## Latency of the meta-learning step ({stamp}{kept})",
              "", f"Command: `{command}`", ""]
     for part, sub in frame.groupby("part", sort=True):
@@ -328,7 +330,8 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     # a run of other parts than the default ones writes files of its own: the committed latency.csv holds a-d
     name = ({0: "latency", 1: "latency_busy"}.get(args.busy, f"latency_busy{args.busy}")
-            + ("" if args.parts == "a,b,c,d" else "_" + "".join(parts)) + ("" if args.e_budget == 10 else f"_{args.e_budget:g}s"))
+            + ("" if args.parts == "a,b,c,d" else "_" + "".join(parts))
+            + ("" if args.e_budget == 10 else f"_{args.e_budget:g}s"))
     rows = []
     with busy_core(args.busy), tempfile.TemporaryDirectory() as tmp:
         if "a" in parts:
