@@ -68,6 +68,17 @@ def score_at_trees(model, X_test, y_test, kind: str, trees: int) -> float:
     return float(roc_auc_score(y_test, proba, multi_class="ovr", labels=np.arange(proba.shape[1])))
 
 
+def probe_gain(stop_metric) -> float:
+    """What a refit's probe says of a grown model (``automl_meta.estimator._base._gaining_at_its_last_tree``): the
+    metric on the rows stopped on after a tenth of the chosen strategy's searched trees less after half of them
+    (positive: still gaining, so a refit on a subsample may take larger trees; NaN where fewer trees grew)."""
+    from automl_meta.estimator._refit import probe_trees
+    from automl_meta.space import Strategy
+
+    trees = probe_trees(Strategy("lightgbm", _CHOSEN))
+    return float(stop_metric[trees - 1] - stop_metric[max(1, trees // 2) - 1]) if len(stop_metric) >= trees else np.nan
+
+
 def at_each_limit(grown_model, seconds: list[float], X_test, y_test, kind: str):
     """For each time limit of ``seconds``: the trees ``grown``'s model finished within it, the best of them on
     the rows stopped on, and that count's test metric (NaN when none finished)."""
@@ -95,7 +106,8 @@ def run(table_rows: int, sizes: list[int], leaves: list[int], seconds: list[floa
                                max(seconds))
             for limit, trees, best, score in at_each_limit(fitted, seconds, X_test, y_test, "binary"):
                 rows.append({"rows": len(fit_on), "leaves": leaf_count, "seconds": limit, "trees_grown": trees,
-                             "best_trees": best, "test_roc_auc": round(float(score), 4)})
+                             "best_trees": best, "test_roc_auc": round(float(score), 4),
+                             "probe_gain": probe_gain(fitted[2])})
                 print(rows[-1], flush=True)
     return rows
 
@@ -123,7 +135,8 @@ def run_corpus(name: str, multiples: list[float], seconds: list[float]) -> list[
                            max(seconds), kind)
         for limit, trees, best, score in at_each_limit(fitted, seconds, X_test, y_test, kind):
             rows.append({"table": name, "metric": metric, "rows": len(fit_on), "leaves": leaves, "seconds": limit,
-                         "trees_grown": trees, "best_trees": best, "test_score": round(float(score), 4)})
+                         "trees_grown": trees, "best_trees": best, "test_score": round(float(score), 4),
+                         "probe_gain": probe_gain(fitted[2])})
             print(rows[-1], flush=True)
     return rows
 

@@ -197,7 +197,7 @@ def test_a_boosters_refit_on_a_subsample_fits_its_rows_and_stops_on_the_rows_lef
 
     chosen = RefitPlan.choose
     monkeypatch.setattr(RefitPlan, "choose", lambda self, evaluations, left: (chosen(self, evaluations, left)[0], 3000))
-    monkeypatch.setattr(_AutoMetaBase, "_probed_rows", lambda self, task, refits, strategy, rows, budget: rows)
+    monkeypatch.setattr(_AutoMetaBase, "_probed_rows", lambda self, task, plan, refits, strategy, rows, budget: rows)
     monkeypatch.setattr(_AutoMetaBase, "_on_more_rows", lambda self, task, plan, refits, strategy, fitted, *a: fitted)
     X, y = make_classification(n_samples=8000, n_features=5, random_state=0)
     model = AutoMetaClassifier(n_trials=1, time_budget=60, warm_start=False, families=["lightgbm"], cv=3,

@@ -244,15 +244,42 @@ def test_a_grown_boosters_refit_takes_the_rows_its_probe_says_fit_and_a_failed_p
     task = Task(X, pd.Series(np.where(X["a"] + rng.randn(20_000) > 0, "y", "n")), kind="classification")
     refits = RefitCache(lambda s, n_rows=None: build_model(s, "binary", n_rows=n_rows), task.X, task.y, n_jobs=1)
     booster = Strategy("lightgbm", {"n_estimators": 40})
-    assert refits.probe(booster, np.arange(3000), 4) > 0 and booster not in refits  # measured, not kept
+    seconds, probe = refits.probe(booster, np.arange(3000), 4)
+    assert seconds > 0 and len(probe.steps[-1][1].booster_.dump_model()["tree_info"]) == 4 and booster not in refits
     # 4 trees on 3,000 rows take well under the 600 s the budget leaves: every row fits
-    assert AutoMetaClassifier()._probed_rows(task, refits, booster, 3000, Budget(600)) == 20_000
+    plan = RefitPlan(n_rows=20_000, search_rows=3000, folds=3, budget_seconds=600)
+    assert AutoMetaClassifier()._probed_rows(task, plan, refits, booster, 3000, Budget(600)) == 20_000
 
     class _Failing:
         def probe(self, *args):
             raise MemoryError("no room")
 
-    assert AutoMetaClassifier()._probed_rows(task, _Failing(), booster, 3000, Budget(600)) == 3000
+    assert AutoMetaClassifier()._probed_rows(task, plan, _Failing(), booster, 3000, Budget(600)) == 3000
+
+
+@pytest.mark.parametrize("noise, strategy, gaining", [
+    (0.3, {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 8}, True),  # a signal it learns slowly
+    (3.0, {"n_estimators": 200, "learning_rate": 0.3, "num_leaves": 256, "min_child_samples": 2}, False),  # noise
+])
+def test_only_a_lightgbm_whose_probe_still_gains_at_its_last_tree_may_refit_with_larger_trees(noise, strategy,
+                                                                                              gaining):
+    pytest.importorskip("lightgbm")
+    from automl_meta import AutoMetaClassifier
+    from automl_meta.data import Task
+    from automl_meta.estimator._final import RefitCache
+    from automl_meta.models import build_model
+    from automl_meta.search import Budget
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(20_000), "b": rng.randn(20_000)})
+    target = X["a"] + X["a"] * X["b"] + noise * rng.randn(20_000) > 0
+    task = Task(X, pd.Series(np.where(target, "y", "n")), kind="classification")
+    refits = RefitCache(lambda s, n_rows=None: build_model(s, "binary", n_rows=n_rows), task.X, task.y, n_jobs=1)
+    plan = RefitPlan(n_rows=20_000, search_rows=3000, folds=3, budget_seconds=600)  # folds of 2,000 rows
+    booster = Strategy("lightgbm", strategy)
+    AutoMetaClassifier()._probed_rows(task, plan, refits, booster, 3000, Budget(600))  # 20 trees on 3,000 rows
+    # scored on the other 17,000 rows after 10 and 20 trees: still gaining, or past its best
+    assert (plan.refit_leaves(booster, 8000) is not None) is gaining
 
 
 def test_a_booster_refitted_on_many_times_its_folds_rows_may_grow_its_trees_and_nothing_else_does():
@@ -267,6 +294,45 @@ def test_a_booster_refitted_on_many_times_its_folds_rows_may_grow_its_trees_and_
     assert plan.refit_trees(Strategy.default("random_forest"), 400_000) is None  # not a booster
     small = RefitPlan(n_rows=5_000, search_rows=5_000, folds=5, budget_seconds=60)
     assert small.refit_trees(lightgbm, 5_000) is None  # searched on every row
+
+
+def test_a_lightgbm_grown_on_a_subsample_takes_leaves_that_grow_with_the_square_root_of_its_rows_over_its_folds():
+    plan = RefitPlan(n_rows=500_000, search_rows=18_000, folds=3, budget_seconds=60)  # folds of 12,000 rows
+    lightgbm = Strategy("lightgbm", {"n_estimators": 468, "num_leaves": 60})
+    assert plan.refit_leaves(lightgbm, 48_000) is None  # its probe not (yet) seen gaining to its last tree
+    plan.still_gaining(lightgbm)
+    assert plan.refit_leaves(lightgbm, 48_000) == 120  # 4 times the folds' rows: twice the leaves
+    assert plan.refit_leaves(lightgbm, 399_999) == 256  # at most the space's highest
+    assert plan.refit_leaves(lightgbm, 500_000) is None  # on every row: grown to its held-out best, as searched
+    assert plan.refit_leaves(Strategy("lightgbm", {"num_leaves": 256}), 400_000) is None  # no more to take
+    assert plan.refit_leaves(lightgbm, 12_000) is None  # the folds' rows: as searched
+    xgboost = Strategy("xgboost", {"n_estimators": 500})
+    assert plan.refit_trees(xgboost, 48_000) is not None and plan.refit_leaves(xgboost, 48_000) is None  # grown only
+    assert plan.refit_trees(lightgbm, 500_000) is not None  # grown, though
+
+
+def test_a_refit_that_grows_a_lightgbm_fits_the_leaves_of_its_plan():
+    pytest.importorskip("lightgbm")
+    from automl_meta.data import Task
+    from automl_meta.estimator._base import _tree_growth
+    from automl_meta.estimator._final import RefitCache
+    from automl_meta.models import build_model
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(6000), "b": rng.randn(6000)})
+    task = Task(X, pd.Series(np.where(X["a"] * X["b"] + rng.randn(6000) > 0, "y", "n")), kind="classification")
+    plan = RefitPlan(n_rows=6000, search_rows=1500, folds=3, budget_seconds=60)  # folds of 1,000 rows
+    assert plan.refit_leaves(Strategy("lightgbm", {"num_leaves": 8}), 6000) is None  # every row: as searched
+    refits = RefitCache(lambda s, n_rows=None: build_model(s, "binary", n_rows=n_rows), task.X, task.y, n_jobs=1,
+                        more_trees=_tree_growth(task, plan, 0))
+    booster = Strategy("lightgbm", {"n_estimators": 20, "num_leaves": 8})
+    plan.still_gaining(booster)
+    model, _ = refits.fit(booster, rows=np.arange(4000))
+    searched = model.steps[-1][1].estimator.get_params()  # 4,000 rows over 1,000: twice 8 leaves, half the trees
+    assert (searched["num_leaves"], searched["n_estimators"]) == (16, 10) and model.steps[-1][1].n_trees_ >= 10
+    assert model.steps[-1][1].estimator_.booster_.dump_model()["tree_info"][0]["num_leaves"] > 8
+    forest = Strategy("random_forest", {"n_estimators": 32})
+    assert "num_leaves" not in refits.fit(forest, rows=np.arange(4000))[0].steps[-1][1].get_params()
 
 
 def test_only_a_refit_on_one_set_of_rows_grows_its_trees_not_a_bags_fold_models():

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.base import is_classifier, is_regressor
 
-from automl_meta.models import HeldOutStopping, build_model, grown_seconds, stop_metric, with_more_trees
+from automl_meta.models import (HeldOutStopping, build_model, grown_seconds, scores_by_trees, stop_metric,
+                                with_leaves, with_more_trees)
 from automl_meta.space import Strategy
 
 BOOSTERS = [f for f in ("lightgbm", "xgboost") if importlib.util.find_spec(f) is not None]
@@ -132,3 +133,28 @@ def test_a_model_pickled_before_held_out_rows_existed_still_reports_its_paramete
     old = HeldOutStopping.__new__(HeldOutStopping)
     old.__setstate__(state)
     assert old.get_params()["held_out_rows"] is None and "HeldOutStopping" in repr(old)
+
+
+def test_larger_trees_than_searched_are_fewer_so_that_their_leaves_in_all_are_the_same():
+    pytest.importorskip("lightgbm")
+    model = with_leaves(build_model(Strategy("lightgbm", {"n_estimators": 468, "num_leaves": 60}), "binary"), 146)
+    assert (model.steps[-1][1].num_leaves, model.steps[-1][1].n_estimators) == (146, 192)  # 468 * 60 / 146
+    assert with_leaves(build_model(Strategy("lightgbm", {"n_estimators": 20, "num_leaves": 4}), "binary"),
+                       256).steps[-1][1].n_estimators == 1  # at least one tree
+    unchanged = build_model(Strategy("lightgbm", {"n_estimators": 20, "num_leaves": 4}), "binary")
+    assert with_leaves(unchanged, None) is unchanged and unchanged.steps[-1][1].num_leaves == 4
+
+
+@pytest.mark.parametrize("kind, classes, metric", [("binary", ("no", "yes"), "auc"),
+                                                   ("multiclass", ("a", "b", "c"), "logloss"),
+                                                   ("regression", None, "l2")])
+def test_a_fitted_lightgbm_is_scored_with_its_first_trees_higher_is_better(kind, classes, metric):
+    pytest.importorskip("lightgbm")
+    X, y = _table(classes=classes or ("no", "yes"))
+    if classes is None:
+        y = X["a"].to_numpy() + 0.5 * X["b"].to_numpy() ** 2
+    model = build_model(Strategy("lightgbm", {"n_estimators": 40, "learning_rate": 0.1}), kind).fit(X[:4000], y[:4000])
+    one, some, every = scores_by_trees(model, X[4000:], y[4000:], metric, [1, 10, 40])
+    assert one < some < every and (every <= 1 if metric == "auc" else every < 0)  # a loss or error: negated
+    if classes is not None:  # a class the booster never saw cannot be scored
+        assert scores_by_trees(model, X[4000:], np.where(y[4000:] == classes[0], "new", y[4000:]), metric, [1]) is None

@@ -175,16 +175,47 @@ def _with_stopping_rows(task, positions, seed: int) -> tuple[np.ndarray | None, 
 
 def _tree_growth(task, plan, seed: int):
     """How a refit on one set of rows grows a booster's trees (``RefitCache``'s ``more_trees``: where
-    ``RefitPlan.refit_trees`` says so, stopped on held-out rows), or None: a task with ``groups``, whose held-out
-    rows would share groups with the rows fitted on and so stop the booster late (a panel table's other years
-    of the same man score like training rows)."""
+    ``RefitPlan.refit_trees`` says so, stopped on held-out rows, with the leaves of ``RefitPlan.refit_leaves``),
+    or None: a task with ``groups``, whose held-out rows would share groups with the rows fitted on and so stop
+    the booster late (a panel table's other years of the same man score like training rows)."""
     if task.groups is not None:
         return None
-    from automl_meta.models import stop_metric, with_more_trees
+    from automl_meta.models import stop_metric, with_leaves, with_more_trees
 
     metric = stop_metric(task.kind, task.metric)
-    return lambda model, strategy, rows, held_out=0: with_more_trees(model, plan.refit_trees(strategy, rows), metric,
-                                                                     seed, plan.growth_keeps, held_out or None)
+
+    def grown(model, strategy, rows, held_out=0):
+        leaves = plan.refit_leaves(strategy, rows)
+        if leaves is not None:
+            log.info("refit of %s on %d rows grows trees of %d leaves", strategy, rows, leaves)
+        return with_more_trees(with_leaves(model, leaves), plan.refit_trees(strategy, rows), metric, seed,
+                               plan.growth_keeps, held_out or None)
+
+    return grown
+
+
+def _gaining_at_its_last_tree(task, probe, positions, trees: int, seed: int) -> bool:
+    """Whether ``probe`` (a LightGBM strategy's first ``trees`` trees fitted on ``positions``) scores better with all
+    of them than with half on the rows its refit stops on (``_with_stopping_rows``): a booster whose refit will end
+    at its deadline still gaining, which larger trees serve (``RefitPlan.refit_leaves``), not one already past its
+    best that they would fit to noise. False where it cannot be told (no rows to stop on, a class unseen)."""
+    from automl_meta.models import scores_by_trees, stop_metric
+
+    with_stopping, n_stopping = _with_stopping_rows(task, positions, seed)
+    if n_stopping == 0:
+        return False
+    stopping, counts = with_stopping[-n_stopping:], [max(1, trees // 4), max(1, trees // 2), trees]
+    try:
+        scores = scores_by_trees(probe, task.X.iloc[stopping], task.y.iloc[stopping],
+                                 stop_metric(task.kind, task.metric), counts)
+    except Exception as exc:  # a refit as searched is never worse off for it
+        log.warning("scoring the probe failed (%s: %s); refitting with its searched trees", type(exc).__name__, exc)
+        return False
+    if scores is None:
+        return False
+    log.info("probe scored on %d rows to stop on after %s trees: %s", n_stopping, " / ".join(map(str, counts)),
+             " / ".join(f"{s:.5f}" for s in scores))
+    return scores[-1] > scores[1]
 
 
 def _cores(n_jobs) -> int:
@@ -514,7 +545,7 @@ class _AutoMetaBase(BaseEstimator):
         # the worker stays (idle) through the refit: time the refit leaves unused goes to more trials
         bag = best is not None and rows == task.n_rows and plan.bags(best, None if budget is None else budget.left())
         if budget is not None and rows < task.n_rows and plan.refit_trees(strategy, rows) is not None:
-            rows = self._probed_rows(task, refits, strategy, rows, budget)
+            rows = self._probed_rows(task, plan, refits, strategy, rows, budget)
         positions, held_out = _refit_positions(task, plan, strategy, rows, self._seed())
         model, seconds = refits.fit(strategy, bag, positions, held_out=held_out)
         refitted_on = rows
@@ -538,15 +569,17 @@ class _AutoMetaBase(BaseEstimator):
                                  searching)
         return final
 
-    def _probed_rows(self, task, refits, strategy, rows, budget) -> int:
+    def _probed_rows(self, task, plan, refits, strategy, rows, budget) -> int:
         """The rows a grown booster's refit on a subsample takes: ``rows`` (planned from its trials' seconds), or
         more where a probe of a share of its trees on them says more surely fit (``probed_rows``); its trees
-        beyond the searched ones stop at the deadline on their own. A failed probe leaves ``rows``."""
+        beyond the searched ones stop at the deadline on their own. A LightGBM's probe still gaining at its last
+        tree (``_gaining_at_its_last_tree``) lets its refit take larger trees (``RefitPlan.refit_leaves``; fewer
+        of them: ``models.with_leaves``). A failed probe leaves ``rows`` and the searched trees."""
         from automl_meta.evaluate import row_subsample
 
-        trees = probe_trees(strategy)
+        trees, positions = probe_trees(strategy), row_subsample(task, rows, self._seed())
         try:
-            seconds = refits.probe(strategy, row_subsample(task, rows, self._seed()), trees)
+            seconds, probe = refits.probe(strategy, positions, trees)
         except Exception as exc:
             log.warning("probe of %s on %d rows failed (%s: %s); refitting on them", strategy, rows, type(exc).__name__, exc)
             return rows
@@ -554,6 +587,8 @@ class _AutoMetaBase(BaseEstimator):
         probed = probed_rows(rows, expected, budget.left() - END_SECONDS, task.n_rows)
         log.info("probe: %d trees on %d rows in %.2f s (the refit's searched trees ~%.1f s): refit on %d rows",
                  trees, rows, seconds, expected, probed)
+        if strategy.family == "lightgbm" and _gaining_at_its_last_tree(task, probe, positions, trees, self._seed()):
+            plan.still_gaining(strategy)
         return probed
 
     def _on_more_rows(self, task, plan, refits, strategy, fitted, seconds, budget):

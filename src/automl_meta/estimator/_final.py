@@ -109,13 +109,14 @@ class RefitCache:
         self._seconds[strategy.key] = time.perf_counter() - began
         return model, self._seconds[strategy.key]
 
-    def probe(self, strategy, rows, trees: int) -> float:
+    def probe(self, strategy, rows, trees: int) -> tuple[float, object]:
         """Seconds of ``strategy``'s booster fitted with ``trees`` of its trees on ``rows`` (positions), as built
-        (not grown; not kept): what its refit on those rows costs, measured on a share of its trees."""
+        (not grown; not kept), and that model: what its refit on those rows costs, measured on a share of its
+        trees."""
         model = with_trees(self._build(strategy, n_rows=len(rows)), trees)
         began = time.perf_counter()
         self._fit_on(model, rows)
-        return time.perf_counter() - began
+        return time.perf_counter() - began, model
 
     def _fit_on(self, model, rows=None):
         """``model`` fitted on every row, or on ``rows`` (positions) only."""

@@ -8,8 +8,8 @@
 from automl_meta.models._build import build_model, fit_model, with_time_limit
 from automl_meta.models._device import adapt_to_device, gpu_trial_slots, resolve_device
 from automl_meta.models._encoding import TabularEncoder
-from automl_meta.models._stopping import (HeldOutStopping, grown_seconds, stop_metric, stops_on_held_out,
-                                          with_more_trees, with_trees)
+from automl_meta.models._stopping import (HeldOutStopping, grown_seconds, scores_by_trees, stop_metric,
+                                          stops_on_held_out, with_leaves, with_more_trees, with_trees)
 from automl_meta.models._torch_mlp import TorchMLPClassifier, TorchMLPRegressor, fit_pipelines_stacked, is_stackable
 
 __all__ = [
@@ -20,6 +20,8 @@ __all__ = [
     "stops_on_held_out",
     "grown_seconds",
     "with_trees",
+    "with_leaves",
+    "scores_by_trees",
     "stop_metric",
     "HeldOutStopping",
     "TabularEncoder",
