@@ -204,7 +204,7 @@ def _gaining_at_its_last_tree(task, probe, positions, trees: int, seed: int) -> 
     with_stopping, n_stopping = _with_stopping_rows(task, positions, seed)
     if n_stopping == 0:
         return False
-    stopping, counts = with_stopping[-n_stopping:], [max(1, trees // 4), max(1, trees // 2), trees]
+    stopping, counts = with_stopping[-n_stopping:], [max(1, trees // 2), trees]
     try:
         scores = scores_by_trees(probe, task.X.iloc[stopping], task.y.iloc[stopping],
                                  stop_metric(task.kind, task.metric), counts)
@@ -215,7 +215,7 @@ def _gaining_at_its_last_tree(task, probe, positions, trees: int, seed: int) -> 
         return False
     log.info("probe scored on %d rows to stop on after %s trees: %s", n_stopping, " / ".join(map(str, counts)),
              " / ".join(f"{s:.5f}" for s in scores))
-    return scores[-1] > scores[1]
+    return scores[-1] > scores[0]
 
 
 def _cores(n_jobs) -> int:
