@@ -24,7 +24,7 @@ from automl_meta.estimator._final import (END_SECONDS, FinalModel, RefitCache, p
 from automl_meta.estimator._threshold import choose_threshold, decision_weights, is_thresholded
 from automl_meta.estimator._refit import (RefitPlan, import_in_background, import_seconds, more_rows,
                                           probe_trees, probed_rows, search_rows, searched_families, subsample_folds)
-from automl_meta.estimator._variance import MAX_BAG_SETS, PlateauStop, with_more_bag_sets
+from automl_meta.estimator._plateau import PlateauStop
 
 log = logging.getLogger("automl_meta.estimator")
 
@@ -505,7 +505,7 @@ class _AutoMetaBase(BaseEstimator):
                 raise ConfigError(f"time_budget={self.time_budget!r} s leaves no time to search after computing the "
                                   "meta-features. Give a larger budget.")
             budget.reserve(plan.search_reserve)
-            # quality="best": exploring stops when more trials stop paying; the rest goes to more bag sets
+            # quality="best": exploring stops when more trials stop paying, and the fit ends there
             budget.stop_when(PlateauStop(budget) if self._bags(task) else None)
         # what the search and the top-up search after the refit share
         searching = dict(families=self.families_, metadataset=self.metadataset, metafeatures=metafeatures,
@@ -561,9 +561,7 @@ class _AutoMetaBase(BaseEstimator):
             plan.calibrate(strategy.family, seconds, plan.seconds(best, bag, rows))
             stop = budget.stopped_by
             budget.stop_when(None)  # what follows (a top-up search) runs to the budget's end
-            if getattr(stop, "fired", False):  # the search plateaued: variance, not more trials
-                fold_sets = [splits(task, plan.folds, self._seed() + r) for r in range(1, MAX_BAG_SETS)]
-                with_more_bag_sets(final, refits, fold_sets, budget, END_SECONDS)
+            if getattr(stop, "fired", False):  # the search plateaued: neither more trials nor more bag sets pay
                 return final
             final = self._top_up(task, evaluator, result, plan, budget, target, refits, _with_costs_measured(final, task),
                                  searching)
@@ -993,8 +991,8 @@ class AutoMetaClassifier(ClassifierMixin, _AutoMetaBase):
         members that score better on unseen rows (``benchmarks/results/ensemble_v2.md``: 9 of 12 held-out
         tasks). With validation data (``X_val``) the members are refitted on every row, as with ``"medium"``.
         Under a time budget ``"best"`` stops exploring once more trials stop paying (no gain beyond the best
-        trial's fold noise over the latest third of the trials) and spends the time left on a second bag set
-        (repeated k-fold bagging); the fit may then end well before its budget (docs/USER_GUIDE.md).
+        trial's fold noise over the latest third of the trials) and ends the fit there, often well before its
+        budget: more bag sets (repeated k-fold bagging) were measured not to help (docs/USER_GUIDE.md).
 
     Attributes
     ----------

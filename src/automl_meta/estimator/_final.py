@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from automl_meta._internal._threads import quiet_fit
-from automl_meta.estimator._bagging import bagged_model, fit_fold_models
+from automl_meta.estimator._bagging import bagged_model
 from automl_meta.models import fit_model, stops_on_held_out, with_time_limit, with_trees
 
 log = logging.getLogger("automl_meta.estimator")
@@ -81,7 +81,7 @@ class RefitCache:
         self._weights, self._bag_folds, self._classes = sample_weight, bag_folds, classes
         self._seconds_left = seconds_left or (lambda: None)
         self._more_trees = more_trees or (lambda model, strategy, rows, held_out: model)
-        self._models, self._seconds, self._bags = {}, {}, set()
+        self._models = {}
 
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
@@ -97,7 +97,6 @@ class RefitCache:
         if bag and self._bag_folds is not None and rows is None:
             model = bagged_model(self._builder(), strategy, self._X, self._y, self._bag_folds, self._n_jobs,
                                  self._weights, self._classes)
-            self._bags.add(strategy.key)
         else:
             held_out = held_out if rows is not None else 0
             model = self._builder(grow=True)(strategy, n_rows=(len(self._X) if rows is None else len(rows)) - held_out,
@@ -106,8 +105,7 @@ class RefitCache:
                 rows = rows[:-held_out]
             model = self._fit_on(model, rows)
         self._models[strategy.key] = model
-        self._seconds[strategy.key] = time.perf_counter() - began
-        return model, self._seconds[strategy.key]
+        return model, time.perf_counter() - began
 
     def probe(self, strategy, rows, trees: int) -> tuple[float, object]:
         """Seconds of ``strategy``'s booster fitted with ``trees`` of its trees on ``rows`` (positions), as built
@@ -139,25 +137,6 @@ class RefitCache:
             return with_time_limit(self._more_trees(model, s, options["n_rows"], held_out) if grow else model, limit)
 
         return build
-
-    def is_bag(self, strategy) -> bool:
-        """Whether ``strategy``'s model here is a bag of fold models."""
-        return strategy.key in self._bags
-
-    def seconds(self, strategy) -> float:
-        """The seconds ``strategy``'s first fit here took (its first bag set, when bagged)."""
-        return self._seconds[strategy.key]
-
-    def bag_size(self, strategy) -> int:
-        return len(self._models[strategy.key].models)
-
-    def add_bag_set(self, strategy, folds) -> None:
-        """One more model per fold of ``folds`` in ``strategy``'s bag (repeated k-fold bagging), in place: the
-        final model, which holds the bag, predicts with every set."""
-        build = self._builder()
-        bag = self._models[strategy.key]
-        more = fit_fold_models(build, strategy, self._X, self._y, folds, self._n_jobs, self._weights)
-        bag.models, bag.weights = list(bag.models) + more, list(bag.weights) + [1.0] * len(more)
 
 
 def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:

@@ -1,11 +1,11 @@
-"""estimator/_variance.py: quality="best" stops exploring once more trials stop paying (the plateau) and spends
-the time left on more bag sets of its members."""
+"""estimator/_plateau.py: quality="best" stops exploring once more trials stop paying (the plateau), and the
+fit ends there."""
 
 import numpy as np
 import pandas as pd
 
 from automl_meta import AutoMetaClassifier
-from automl_meta.estimator import _variance
+from automl_meta.estimator import _plateau
 from automl_meta.evaluate import Evaluation
 from automl_meta.space import Strategy
 
@@ -20,33 +20,33 @@ def _evaluations(scores, spread=0.02):
 def test_a_search_has_plateaued_when_its_latest_trials_gained_less_than_the_best_s_noise():
     # standard error of the best's fold scores: std(linspace(-.02, .02, 5), ddof=1) / sqrt(5) = 0.0071
     flat = [0.80] * 20 + [0.801] * 10  # the last third gained 0.001: noise
-    assert _variance.plateaued(_evaluations(flat))
+    assert _plateau.plateaued(_evaluations(flat))
     rising = [0.80] * 20 + [0.83] * 10  # the last third gained 0.03: more than the noise
-    assert not _variance.plateaued(_evaluations(rising))
-    assert not _variance.plateaued(_evaluations(flat, spread=0.0001))  # precise folds: 0.001 is a real gain
-    assert not _variance.plateaued(_evaluations([0.80] * 19))  # too few trials to judge
+    assert not _plateau.plateaued(_evaluations(rising))
+    assert not _plateau.plateaued(_evaluations(flat, spread=0.0001))  # precise folds: 0.001 is a real gain
+    assert not _plateau.plateaued(_evaluations([0.80] * 19))  # too few trials to judge
     failed = [Evaluation(Strategy.default("linear"), "roc_auc", "error", error="x") for _ in range(30)]
-    assert not _variance.plateaued(failed + _evaluations([0.8] * 5))  # failures do not count
+    assert not _plateau.plateaued(failed + _evaluations([0.8] * 5))  # failures do not count
 
 
 def test_a_plateau_ends_the_search_only_after_its_share_of_the_budget_and_for_good(monkeypatch):
     from automl_meta.search import Budget
 
-    monkeypatch.setattr(_variance, "PLATEAU_MIN_SHARE", 0.5)
+    monkeypatch.setattr(_plateau, "PLATEAU_MIN_SHARE", 0.5)
     flat = _evaluations([0.80] * 30)
     budget = Budget(1000)
-    stop = _variance.PlateauStop(budget)
+    stop = _plateau.PlateauStop(budget)
     assert not stop(flat) and not stop.fired  # 0 of 1,000 s spent: a quiet spell, not yet a plateau
     budget.start -= 600  # (as if 600 s had passed)
     assert stop(flat) and stop.fired
     assert stop(_evaluations([0.80] * 20 + [0.9] * 10))  # once fired, the search stays ended
 
 
-def test_quality_best_adds_bag_sets_when_its_search_plateaus(monkeypatch, caplog):
+def test_quality_best_ends_its_fit_when_its_search_plateaus(monkeypatch, caplog):
     # a table the linear family fits at once: its trials hardly differ, so the search plateaus early
-    monkeypatch.setattr(_variance, "PLATEAU_MIN_TRIALS", 4)
-    monkeypatch.setattr(_variance, "PLATEAU_WINDOW", 2)
-    monkeypatch.setattr(_variance, "PLATEAU_MIN_SHARE", 0.2)
+    monkeypatch.setattr(_plateau, "PLATEAU_MIN_TRIALS", 4)
+    monkeypatch.setattr(_plateau, "PLATEAU_WINDOW", 2)
+    monkeypatch.setattr(_plateau, "PLATEAU_MIN_SHARE", 0.2)
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.randn(300), "b": rng.randn(300)})
     y = np.where(X["a"] + rng.randn(300) > 0, "pos", "neg")
@@ -54,7 +54,7 @@ def test_quality_best_adds_bag_sets_when_its_search_plateaus(monkeypatch, caplog
     model = AutoMetaClassifier(time_budget=15, cv=3, quality="best", families=["linear"], warm_start=False,
                                metadataset=False, random_state=0, n_jobs=1).fit(X, y)
     members = model.best_estimator_.models if len(model.ensemble_) > 1 else [model.best_estimator_]
-    assert any("more bag set" in r.getMessage() for r in caplog.records)
-    # 3 folds a set; more sets than the first (as many as fitted in the time left, at most MAX_BAG_SETS)
-    assert all(len(m.models) % 3 == 0 and 3 < len(m.models) <= 3 * _variance.MAX_BAG_SETS for m in members)
+    # no top-up search after the refit, and one bag set: one model per fold of the trials' 3
+    assert not any("searching on" in r.getMessage() for r in caplog.records)
+    assert all(len(m.models) == 3 for m in members)
     assert model.predict_proba(X).shape == (300, 2)

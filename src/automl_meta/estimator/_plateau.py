@@ -1,20 +1,21 @@
-"""``quality="best"`` with time to spare: stop exploring once more trials stop paying, and spend the rest on
-variance (more bag sets of the final model's members) instead of on more trials.
+"""``quality="best"`` under a time budget: stop exploring once more trials stop paying, and end the fit there.
 
 Why: on small tables a longer search fits the noise of the cross-validation folds (the best of more trials'
 noisy scores is more optimistic, not better on unseen rows: a default fit's mean test metric was 0.719 / 0.717 /
-0.719 at 30 / 120 / 600 s), while the average of more fold models, each fitted on a different (k-1)/k of the
-rows, predicts with less variance for every extra set (AutoGluon's ``num_bag_sets``: repeated k-fold bagging).
+0.719 at 30 / 120 / 600 s). The time left is not spent on variance either. Repeated k-fold bagging (AutoGluon's
+``num_bag_sets``: one more model per fold of a fresh split for every bagged member) was the fit's last step until
+it was measured: the same final models scored on the end-to-end tasks' test rows with and without their second
+set were level, +0.0005 [-0.0002, +0.0012] for one set (14 higher, 21 level, 9 lower over 11 tasks x 4 method
+seeds; ``benchmarks/results/endtoend_quality/session33/bag_sets/``), at half the predict time and size and
+without the set's fitting seconds; 4 sets against 2 had lost (0 wins, 6 ties, 4 losses on 10 tasks), and so had
+sets of 10 folds and a search of 10 folds.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 
 import numpy as np
-
-log = logging.getLogger("automl_meta.estimator")
 
 #: A search is judged only after this many successful trials (four times the warm starts: the sampler has
 #: had time to find what they missed).
@@ -27,17 +28,6 @@ PLATEAU_WINDOW = 10
 #: table and gained elsewhere); at 120 s it left the search to chase the folds' noise for another minute of
 #: trials: mean test metric 0.7216 on the end-to-end tasks, against 0.7289 without it (5/2/5).
 PLATEAU_MIN_SHARE = 0.0
-#: Bag sets per member at most (each one more model per fold: the predict time and size grow with them; with 3
-#: sets a bagged forest ensemble of a 12,000-row table took 260 MB). Measured, not guessed: at 600 s, 4 sets
-#: against 2 after the same searches lost on 4 of 10 end-to-end tasks and won none (mean test metric 0.7523
-#: against 0.7541) at twice the predict time and size; sets of 10 folds rather than the search's 5 lost too
-#: (pneumon 0.674 against 0.701, the same ensemble), and so did a search of 10 folds (``cv=10``: 0.7177 against
-#: 0.7289 at 120 s). So a longer budget does not buy more sets: the fit ends.
-MAX_BAG_SETS = 2
-# A set's seconds are expected within this factor of its first set's (the same fits on other rows), and a set
-# leaves this share of the budget free (a 9-class table's 30 s fit ended at 31.6 s without it: +5.4%).
-_SAFETY = 1.25
-_MARGIN = 0.03
 
 
 def plateaued(evaluations) -> bool:
@@ -71,22 +61,3 @@ class PlateauStop:
             self.fired = plateaued(evaluations)
         return self.fired
 
-
-def with_more_bag_sets(final, refits, fold_sets, budget, end_seconds: float) -> int:
-    """Add bag sets to ``final``'s bagged members (in place, through ``refits``) while a whole set of every member
-    fits in what is left of ``budget``: set ``r`` is one more model per fold of ``fold_sets[r]`` (folds of
-    another seed; the caller gives at most ``MAX_BAG_SETS - 1``). The seconds of a set are those its first set
-    took, member by member. Returns the sets added."""
-    bagged = [m["strategy"] for m in final.members if refits.is_bag(m["strategy"])]
-    if not bagged:
-        return 0
-    added = 0
-    for folds in fold_sets:
-        if _SAFETY * sum(refits.seconds(s) for s in bagged) > budget.left() - end_seconds - _MARGIN * budget.seconds:
-            break
-        for strategy in bagged:
-            refits.add_bag_set(strategy, folds)
-        added += 1
-    if added:
-        log.info("%d more bag set(s) of %d member(s): %d fold models each", added, len(bagged), refits.bag_size(bagged[0]))
-    return added
