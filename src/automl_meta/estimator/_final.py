@@ -81,7 +81,7 @@ class RefitCache:
         self._weights, self._bag_folds, self._classes = sample_weight, bag_folds, classes
         self._seconds_left = seconds_left or (lambda: None)
         self._more_trees = more_trees or (lambda model, strategy, rows, held_out: model)
-        self._models = {}
+        self._models, self._bags = {}, set()
 
     def __contains__(self, strategy) -> bool:
         return strategy.key in self._models
@@ -97,6 +97,7 @@ class RefitCache:
         if bag and self._bag_folds is not None and rows is None:
             model = bagged_model(self._builder(), strategy, self._X, self._y, self._bag_folds, self._n_jobs,
                                  self._weights, self._classes)
+            self._bags.add(strategy.key)
         else:
             held_out = held_out if rows is not None else 0
             model = self._builder(grow=True)(strategy, n_rows=(len(self._X) if rows is None else len(rows)) - held_out,
@@ -137,6 +138,10 @@ class RefitCache:
             return with_time_limit(self._more_trees(model, s, options["n_rows"], held_out) if grow else model, limit)
 
         return build
+
+    def is_bag(self, strategy) -> bool:
+        """Whether ``strategy``'s model here is a bag of fold models."""
+        return strategy.key in self._bags
 
 
 def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:

@@ -6,7 +6,7 @@ noisy scores is more optimistic, not better on unseen rows: a default fit's mean
 ``num_bag_sets``: one more model per fold of a fresh split for every bagged member) was the fit's last step until
 it was measured: the same final models scored on the end-to-end tasks' test rows with and without their second
 set were level, +0.0005 [-0.0002, +0.0012] for one set (14 higher, 21 level, 9 lower over 11 tasks x 4 method
-seeds; ``benchmarks/results/endtoend_quality/session33/bag_sets/``), at half the predict time and size and
+seeds; ``benchmarks/results/endtoend_quality/session33/bag_sets/``), at up to half the predict time and size and
 without the set's fitting seconds; 4 sets against 2 had lost (0 wins, 6 ties, 4 losses on 10 tasks), and so had
 sets of 10 folds and a search of 10 folds.
 """
