@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from automl_meta import AutoMetaClassifier
-from automl_meta.estimator import _plateau
+from automl_meta.estimator import _base, _plateau
 from automl_meta.evaluate import Evaluation
 from automl_meta.space import Strategy
 
@@ -47,6 +47,14 @@ def test_quality_best_ends_its_fit_when_its_search_plateaus(monkeypatch, caplog)
     monkeypatch.setattr(_plateau, "PLATEAU_MIN_TRIALS", 4)
     monkeypatch.setattr(_plateau, "PLATEAU_WINDOW", 2)
     monkeypatch.setattr(_plateau, "PLATEAU_MIN_SHARE", 0.2)
+    stops = []  # the fit's stop conditions, to see that the plateau is what ended its search
+
+    class RecordedStop(_plateau.PlateauStop):
+        def __init__(self, budget):
+            super().__init__(budget)
+            stops.append(self)
+
+    monkeypatch.setattr(_base, "PlateauStop", RecordedStop)
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.randn(300), "b": rng.randn(300)})
     y = np.where(X["a"] + rng.randn(300) > 0, "pos", "neg")
@@ -54,7 +62,8 @@ def test_quality_best_ends_its_fit_when_its_search_plateaus(monkeypatch, caplog)
     model = AutoMetaClassifier(time_budget=15, cv=3, quality="best", families=["linear"], warm_start=False,
                                metadataset=False, random_state=0, n_jobs=1).fit(X, y)
     members = model.best_estimator_.models if len(model.ensemble_) > 1 else [model.best_estimator_]
-    # no top-up search after the refit, and one bag set: one model per fold of the trials' 3
+    # the plateau ended the search; no top-up search after the refit, and one bag set: one model per fold of 3
+    assert len(stops) == 1 and stops[0].fired
     assert not any("searching on" in r.getMessage() for r in caplog.records)
     assert all(len(m.models) == 3 for m in members)
     assert model.predict_proba(X).shape == (300, 2)
