@@ -368,9 +368,9 @@ def test_a_top_up_keeps_time_to_measure_costs_and_measures_a_model_it_keeps_once
 
     measured = []
     real = _base.member_costs
-    def counted(final, X, classes):  # when: before the top-up search, or after it
+    def counted(final, X, classes, known=None):  # when: before the top-up search, or after it
         measured.append("searching on" in caplog.text)
-        return real(final, X, classes)
+        return real(final, X, classes, known)
 
     monkeypatch.setattr(_base, "member_costs", counted)
     monkeypatch.setattr(RefitPlan, "seconds", lambda self, evaluation, bagged=False, rows=None: 2.0)  # a top-up follows

@@ -132,3 +132,54 @@ def test_an_ensemble_that_scores_better_becomes_the_final_model():
     assert sorted(m["strategy"].family for m in chosen.members) == ["knn", "linear"]
     assert sum(m["weight"] for m in chosen.members) == pytest.approx(1.0)
     assert len(chosen.estimator.models) == 2 and any(m is refits.fit(a)[0] for m in chosen.estimator.models)
+
+
+def test_a_better_trial_is_refitted_only_when_what_must_follow_it_fits_too():
+    """``keep``: seconds a top-up keeps free after a refit (measuring the new model's costs): a refit that fits in
+    the time left but not with them is not made."""
+    X, y = _data()
+    refits = _cache(X, y)
+    linear, knn = Strategy.default("linear"), Strategy.default("knn")
+    final = FinalModel.single(refits.fit(linear)[0], linear, 0.80)
+    budget = Budget(60)
+    assert with_better_trial(final, [_ok(knn, 0.9)], _Plan(10.0), budget, refits, keep=budget.left() - 5) is final
+    assert with_better_trial(final, [_ok(knn, 0.9)], _Plan(10.0), budget, refits, keep=1.0).strategy == knn
+
+
+class _StackPlan(_Plan):
+    """A refit plan that remembers the stacking steps timed, and expects each to take ``stacking`` seconds."""
+
+    def __init__(self, seconds, stacking=0.0):
+        super().__init__(seconds)
+        self.stacking, self.stacks = stacking, []
+
+    def time_stacking(self, seconds, members):
+        self.stacks.append((seconds, members))
+
+    def stacking_seconds(self, members):
+        return self.stacking
+
+
+def _two_noisy_trials(y):
+    rng = np.random.default_rng(1)
+    truth = y.to_numpy()
+    noise = rng.normal(scale=1.0, size=len(truth))
+    a, b = Strategy.default("linear"), Strategy.default("knn")
+    ea, eb = _ok(a, 0.5), _ok(b, 0.5)
+    ea.predictions, eb.predictions = (truth + noise).astype(np.float32), (truth - noise).astype(np.float32)
+    return ea, eb
+
+
+def test_a_stacking_step_is_timed_and_not_tried_when_its_time_would_not_fit():
+    from automl_meta.estimator._final import with_stack
+
+    X, y = _data()
+    refits = _cache(X, y)
+    evaluations = _two_noisy_trials(y)
+    final = FinalModel.single(refits.fit(evaluations[0].strategy)[0], evaluations[0].strategy, 0.5)
+    target = (y.to_numpy(), "r2", None, [np.arange(i, len(y), 4) for i in range(4)])
+    plan = _StackPlan(0.01)
+    with_stack(final, evaluations, target, plan, Budget(60), refits)
+    assert len(plan.stacks) == 1 and plan.stacks[0][0] > 0 and plan.stacks[0][1] == 2  # its seconds, over 2 members
+    slow = _StackPlan(0.01, stacking=50.0)  # 50 s expected: 60 s left, 20 of them kept free
+    assert with_stack(final, evaluations, target, slow, Budget(60), refits, keep=20.0) is final and slow.stacks == []

@@ -374,6 +374,18 @@ def test_an_ensemble_selections_seconds_per_trial_are_kept_for_the_next_one():
     assert plan.selection_seconds(6) == pytest.approx(3.0)
 
 
+def test_a_stacking_step_is_expected_from_the_selection_until_one_is_timed():
+    """A stacking step's nested fits are a Caruana selection per fold: expected so before one was timed, then as
+    long per member as the slowest timed."""
+    plan = RefitPlan(n_rows=5_000, search_rows=5_000, folds=5, budget_seconds=30)
+    assert plan.stacking_seconds(4) == 0.0  # nothing timed yet
+    plan.time_selection(2.0, 10)  # 0.2 s per trial
+    assert plan.stacking_seconds(4) == pytest.approx(5 * 0.8)
+    plan.time_stacking(7.0, 4)
+    plan.time_stacking(1.0, 4)
+    assert plan.stacking_seconds(2) == pytest.approx(3.5)
+
+
 def test_the_model_owed_when_no_trial_finished_fits_the_search_rows_of_a_larger_table():
     """No trial finished (a 60 s fit of 500,000 rows on a busy machine, its only trial timed out at 45 s): the
     fallback fits on the search's subsample, not on every row of a larger table; on a table searched whole, on

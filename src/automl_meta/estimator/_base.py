@@ -124,12 +124,13 @@ def _with_ensemble_row(board: pd.DataFrame, final: FinalModel) -> pd.DataFrame:
     return ranked(pd.concat([pd.DataFrame([row]), board.reset_index(drop=True)], ignore_index=True))
 
 
-def _with_costs_measured(final: FinalModel, task) -> FinalModel:
-    """``final`` with its members' costs (the leaderboard's) measured, and the seconds that took. A top-up search
-    keeps that many seconds free for measuring the final model it may make, and one it leaves unchanged is not
-    measured twice (a bagged ensemble of three 5-class members took 0.55 s of a 30 s fit)."""
+def _with_costs_measured(final: FinalModel, task, known: dict | None = None) -> FinalModel:
+    """``final`` with its members' costs (the leaderboard's) measured, but for those ``known``, and the seconds
+    that took. A top-up search keeps that many seconds free for measuring the final model it may make, and one it
+    leaves unchanged is not measured twice (a bagged ensemble of three 5-class members took 0.55 s of a 30 s
+    fit)."""
     began = time.perf_counter()
-    costs = member_costs(final, task.X, task.classes)
+    costs = member_costs(final, task.X, task.classes, known)
     return replace(final, costs=costs, costs_seconds=time.perf_counter() - began)
 
 
@@ -676,7 +677,8 @@ class _AutoMetaBase(BaseEstimator):
 
     def _top_up(self, task, evaluator, result, plan, budget, target, refits, final, searching) -> FinalModel:
         """Spend the part of the budget that the refit did not use on more trials of the same study; returns
-        ``final``, or the ensemble or better trial they lead to, refitted when its refit surely fits in what is left.
+        ``final``, or the ensemble, stack or better trial they lead to (its costs measured), made when its refits
+        and what follows them surely fit in what is left.
 
         Why: the search keeps a pessimistic refit reserve, and refit estimates scaled from a subsample are
         pessimistic for boosters (a LightGBM refit estimated at 2.6 s took 0.6 s), so the budget was under-used
@@ -690,7 +692,8 @@ class _AutoMetaBase(BaseEstimator):
             return final
         top_up_reserve = plan.top_up_reserve(final.score)
         # choosing the ensemble again among the new trials too: its measured cost per trial chosen among (a
-        # 60 s fit of a 15,000-row table of several classes took 2.8 s for it after its top-up had ended)
+        # 60 s fit of a 15,000-row table of several classes took 2.8 s for it after its top-up had ended). Not the
+        # stacking step: it is tried only where its last measured time fits (``with_stack``)
         selecting = (lambda evaluations: plan.selection_seconds(pool_members(list(result.evaluations) + list(evaluations)))
                      if self._ensembles() else 0.0)
         budget.reserve(lambda evaluations: top_up_reserve(evaluations) + closing + selecting(evaluations))
@@ -699,14 +702,16 @@ class _AutoMetaBase(BaseEstimator):
         result.extend(more)
         if budget.left() <= closing + selecting(()):  # no new trial can be refitted now: choosing again would only cost time
             return final
+        chosen = final
         if self._ensembles() and more.evaluations:  # the new trials may join (members that fit)
-            if final.predictions is None:  # (a stack's score is nested, an average's is not: only a stack replaces it)
-                final = with_ensemble(final, result.evaluations, target, plan, budget, refits)
+            if chosen.predictions is None:  # (a stack's score is nested, an average's is not: only a stack replaces it)
+                chosen = with_ensemble(chosen, result.evaluations, target, plan, budget, refits, keep=closing)
             if self._bags(task):
-                final = with_stack(final, result.evaluations, target, plan, budget, refits)
-            if final.predictions is not None:  # a stack; likewise, a trial's score does not compare with its nested one
-                return final
-        return with_better_trial(final, more.evaluations, plan, budget, refits)
+                chosen = with_stack(chosen, result.evaluations, target, plan, budget, refits, keep=closing)
+        if chosen.predictions is None:  # likewise, a trial's score does not compare with a stack's nested one
+            chosen = with_better_trial(chosen, more.evaluations, plan, budget, refits, keep=closing)
+        # a new model's members measured before are not measured again (what ``closing`` kept free is an upper bound)
+        return final if chosen is final else _with_costs_measured(chosen, task, known=final.costs)
 
     def _metamodel(self):
         """The meta-model to use, or None (with a warning) when none is available and none was asked for."""

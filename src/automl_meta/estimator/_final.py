@@ -144,11 +144,13 @@ class RefitCache:
         return strategy.key in self._bags
 
 
-def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:
+def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache,
+                  keep: float = 0.0) -> FinalModel:
     """``final``, or an ensemble that scores better: Caruana's selection over the trials' out-of-fold
     predictions (``target``: y, metric, classes and folds they score against). Models refitted already are
-    reused, the others refitted on every row while the budget allows (best weight first); the weights of the
-    members that did not fit are dropped, and the ensemble's score is that of the members kept."""
+    reused, the others refitted on every row while the budget allows, leaving ``keep`` seconds free for what
+    follows (best weight first); the weights of the members that did not fit are dropped, and the ensemble's
+    score is that of the members kept."""
     from automl_meta.estimator._ensemble import EnsembleModel, score_average, select_ensemble
 
     with_predictions = [e for e in evaluations if e.ok and e.predictions is not None]
@@ -160,7 +162,7 @@ def with_ensemble(final: FinalModel, evaluations, target: tuple, plan, budget, r
     if len(selection.members) < 2:
         return final
     order = sorted(range(len(selection.members)), key=lambda i: -selection.weights[i])
-    kept = [(i, model) for i, model in ((i, _member_model(selection.members[i], plan, budget, refits)) for i in order)
+    kept = [(i, model) for i, model in ((i, _member_model(selection.members[i], plan, budget, refits, keep)) for i in order)
             if model is not None]
     if len(kept) < 2:
         return final
@@ -184,10 +186,10 @@ def pool_members(evaluations) -> int:
     return min(ENSEMBLE_POOL, len(best_per_strategy([e for e in evaluations if e.ok and e.predictions is not None])))
 
 
-def _member_model(member, plan, budget, refits: RefitCache):
-    """An ensemble member's model refitted on every row: reused, or refitted when the budget allows; None when
-    it does not, or when the refit fails (the other members remain)."""
-    left = None if budget is None else budget.left()
+def _member_model(member, plan, budget, refits: RefitCache, keep: float = 0.0):
+    """An ensemble member's model refitted on every row: reused, or refitted when the budget allows it and
+    ``keep`` seconds after it; None when it does not, or when the refit fails (the other members remain)."""
+    left = None if budget is None else budget.left() - keep
     bag = plan.bags(member, left)
     if member.strategy not in refits and left is not None and plan.expected(member, bag) > left - END_SECONDS:
         return None
@@ -198,9 +200,10 @@ def _member_model(member, plan, budget, refits: RefitCache):
         return None
 
 
-def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: RefitCache) -> FinalModel:
+def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: RefitCache, keep: float = 0.0) -> FinalModel:
     """``final``, or the best of ``evaluations`` that scores better than it, refitted, when its refit surely fits
-    in what is left of the budget (the model fitted first is kept when that refit fails: nothing is lost).
+    in what is left of the budget less ``keep`` seconds (the model fitted first is kept when that refit fails:
+    nothing is lost).
     Scores compare as ``plan.choose`` compares them: carried to a refit on every row (``expected_score``)."""
     def expected(score, family):
         return plan.expected_score(score, family, plan.n_rows)
@@ -209,10 +212,10 @@ def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: Refi
     better = sorted((e for e in evaluations if e.ok and expected(e.score, e.strategy.family) > bar),
                     key=lambda e: -expected(e.score, e.strategy.family))
     for e in better:
-        if plan.expected(e) <= budget.left() - END_SECONDS:
+        if plan.expected(e) <= budget.left() - keep - END_SECONDS:
             log.info("refitting %s (cross-validated %.5f, better than %.5f)", e.strategy, e.score, final.score)
             try:
-                model, _ = refits.fit(e.strategy, plan.bags(e, budget.left()))
+                model, _ = refits.fit(e.strategy, plan.bags(e, budget.left() - keep))
             except Exception as exc:
                 log.warning("refit of %s failed (%s: %s); keeping %s", e.strategy, type(exc).__name__, exc, final.strategy)
                 return final
@@ -220,18 +223,33 @@ def with_better_trial(final: FinalModel, evaluations, plan, budget, refits: Refi
     return final
 
 
-def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache) -> FinalModel:
+def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refits: RefitCache,
+               keep: float = 0.0) -> FinalModel:
     """``final``, or a stack (``quality="best"``): a linear stacker over the best distinct strategies' out-of-fold
     predictions, taken when its nested score beats the nested score of Caruana's average of the same members and
-    every member can be refitted (or bagged) within the budget."""
-    from automl_meta.estimator._stacking import StackedModel, choose_stack, member_shares
+    every member can be refitted (or bagged) within the budget, leaving ``keep`` seconds free. Not tried when
+    the stacking step would not fit as ``plan.stacking_seconds`` expects it (its nested fits then end a fit late:
+    7 s for 4 members of a 5-class table, 2 s before the end of a 30 s fit)."""
+    from automl_meta.estimator._stacking import STACK_POOL, StackedModel, choose_stack, member_shares
 
-    choice = choose_stack(evaluations, *target, seconds=None if budget is None else budget.left() - END_SECONDS)
+    seconds = None if budget is None else budget.left() - keep - END_SECONDS
+    if seconds is not None and plan.stacking_seconds(min(STACK_POOL, pool_members(evaluations))) > seconds:
+        log.info("no stack: its step would not end within the %.1f s left", seconds)
+        return final
+    timed = []
+
+    def timing(took, members):
+        plan.time_stacking(took, members)
+        timed.append(took)
+
+    choice = choose_stack(evaluations, *target, seconds=seconds, timed=timing)
+    if choice is None and timed:
+        log.info("no stack: its nested fits would take ~%.1f s, %.1f s left", timed[0], seconds)
     if choice is None or not choice.score > choice.average_score:
         if choice is not None:
             log.info("stack not taken: nested %s %.5f, the weighted average's %.5f", target[1], choice.score, choice.average_score)
         return final
-    models = [_member_model(member, plan, budget, refits) for member in choice.members]
+    models = [_member_model(member, plan, budget, refits, keep) for member in choice.members]
     if any(model is None for model in models):
         return final
     log.info("stack of %d: nested out-of-fold %s %.5f (weighted average %.5f)", len(models), target[1], choice.score,

@@ -63,10 +63,13 @@ def make_stacker(classes):
     return make_pipeline(StandardScaler(), model)
 
 
-def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight=None, seconds=None) -> StackChoice | None:
+def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight=None, seconds=None,
+                 timed=None) -> StackChoice | None:
     """A stacker over the ``STACK_POOL`` best distinct strategies that kept out-of-fold predictions, with its
     nested score and the nested score of Caruana's selection over the same members; None with fewer than two,
-    or when the nested fits would not end within ``seconds`` (judged after the first fold)."""
+    or when the nested fits would not end within ``seconds`` (judged after the first fold). ``timed(seconds,
+    members)``, when given, is told what the nested fits over that many members took (stopped after the first
+    fold: would have taken): what a later choice costs (the budget keeps it free)."""
     from automl_meta.estimator._ensemble import _fold_mean, _weighted_average, select_ensemble
     from automl_meta.evaluate import best_per_strategy
 
@@ -82,7 +85,10 @@ def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight
     averaged = np.zeros_like(stacked)
     began = time.perf_counter()
     for i, test in enumerate(folds):
-        if i == 1 and seconds is not None and (time.perf_counter() - began) * (len(folds) + 1) > seconds:
+        projected = (time.perf_counter() - began) * (len(folds) + 1)
+        if i == 1 and seconds is not None and projected > seconds:
+            if timed is not None:
+                timed(projected, len(pool))
             return None  # the budget has no room for the other folds and the final stacker
         train = np.concatenate([f for j, f in enumerate(folds) if j != i])
         stacker = _fit(make_stacker(classes), features[train], y[train], None if sample_weight is None else sample_weight[train])
@@ -90,6 +96,8 @@ def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight
         chosen = select_ensemble(pool, y, metric, classes, [f for j, f in enumerate(folds) if j != i], sample_weight)
         averaged[test] = _weighted_average([m.predictions[test] for m in chosen.members], chosen.weights)
     stacker = _fit(make_stacker(classes), features[scored], y[scored], None if sample_weight is None else sample_weight[scored])
+    if timed is not None:
+        timed(time.perf_counter() - began, len(pool))
     return StackChoice(pool, stacker, _fold_mean(metric, y, stacked, classes, folds, sample_weight),
                        _fold_mean(metric, y, averaged, classes, folds, sample_weight), stacked)
 
