@@ -164,6 +164,10 @@ def test_corpus_sweep_smoke(tmp_path):
     assert results.loc["t/broken", "status"] == "failed" and "nope" in results.loc["t/broken", "error"]
     assert "2 tables, 1 fitted and predicted, 1 failed" in out
     assert "[1]" not in _run("bench_corpus_sweep.py", *args)  # resumed: nothing left to run
+    out = _run("bench_corpus_sweep.py", *args, "--quality", "best")  # the preset's own files; the default's stay
+    best = pd.read_csv(tmp_path / "out" / "corpus_sweep_best.csv").set_index("task")
+    assert best.loc["t/messy", "status"] == "ok" and 'quality="best"' in out and "--quality best" in out
+    assert len(pd.read_csv(tmp_path / "out" / "corpus_sweep.csv")) == 2
 
 
 def _message(i: int, spam: bool) -> str:
