@@ -232,22 +232,21 @@ def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refi
     7 s for 4 members of a 5-class table, 2 s before the end of a 30 s fit)."""
     from automl_meta.estimator._stacking import STACK_POOL, StackedModel, choose_stack, member_shares
 
+    pooled = min(STACK_POOL, pool_members(evaluations))
     seconds = None if budget is None else budget.left() - keep - END_SECONDS
-    if seconds is not None and plan.stacking_seconds(min(STACK_POOL, pool_members(evaluations))) > seconds:
-        log.info("no stack: its step would not end within the %.1f s left", seconds)
+    if pooled < 2:
         return final
-    timed = []
-
-    def timing(took, members):
-        plan.time_stacking(took, members)
-        timed.append(took)
-
-    choice = choose_stack(evaluations, *target, seconds=seconds, timed=timing)
-    if choice is None and timed:
-        log.info("no stack: its nested fits would take ~%.1f s, %.1f s left", timed[0], seconds)
-    if choice is None or not choice.score > choice.average_score:
-        if choice is not None:
-            log.info("stack not taken: nested %s %.5f, the weighted average's %.5f", target[1], choice.score, choice.average_score)
+    too_long = "no stack: its nested fits (~%.1f s) would not end in the %.1f s left"
+    if seconds is not None and plan.stacking_seconds(pooled) > seconds:
+        log.info(too_long, plan.stacking_seconds(pooled), seconds)
+        return final
+    choice = choose_stack(evaluations, *target, seconds=seconds, timed=plan.time_stacking)
+    if choice is None:
+        if seconds is not None:  # (its first fold said the others would not fit)
+            log.info(too_long, plan.stacking_seconds(pooled), seconds)
+        return final
+    if not choice.score > choice.average_score:
+        log.info("stack not taken: nested %s %.5f, the weighted average's %.5f", target[1], choice.score, choice.average_score)
         return final
     models = [_member_model(member, plan, budget, refits, keep) for member in choice.members]
     if any(model is None for model in models):

@@ -69,7 +69,7 @@ def choose_stack(evaluations, y, metric, classes=None, folds=None, sample_weight
     nested score and the nested score of Caruana's selection over the same members; None with fewer than two,
     or when the nested fits would not end within ``seconds`` (judged after the first fold). ``timed(seconds,
     members)``, when given, is told what the nested fits over that many members took (stopped after the first
-    fold: would have taken): what a later choice costs (the budget keeps it free)."""
+    fold: would have taken): what a later choice is expected to cost."""
     from automl_meta.estimator._ensemble import _fold_mean, _weighted_average, select_ensemble
     from automl_meta.evaluate import best_per_strategy
 
