@@ -230,15 +230,16 @@ def with_stack(final: FinalModel, evaluations, target: tuple, plan, budget, refi
     every member can be refitted (or bagged) within the budget, leaving ``keep`` seconds free. Not tried when
     the stacking step would not fit as ``plan.stacking_seconds`` expects it (its nested fits then end a fit late:
     7 s for 4 members of a 5-class table, 2 s before the end of a 30 s fit)."""
-    from automl_meta.estimator._stacking import STACK_POOL, StackedModel, choose_stack, member_shares
+    from automl_meta.estimator._stacking import MIN_STACK_SECONDS, STACK_POOL, StackedModel, choose_stack, member_shares
 
     pooled = min(STACK_POOL, pool_members(evaluations))
     seconds = None if budget is None else budget.left() - keep - END_SECONDS
     if pooled < 2:
         return final
     too_long = "no stack: its nested fits (~%.1f s) would not end in the %.1f s left"
-    if seconds is not None and plan.stacking_seconds(pooled) > seconds:
-        log.info(too_long, plan.stacking_seconds(pooled), seconds)
+    # (choose_stack's own floor, MIN_STACK_SECONDS, judged here too: its None would be logged as a fold's verdict)
+    if seconds is not None and max(plan.stacking_seconds(pooled), MIN_STACK_SECONDS) > seconds:
+        log.info(too_long, max(plan.stacking_seconds(pooled), MIN_STACK_SECONDS), seconds)
         return final
     choice = choose_stack(evaluations, *target, seconds=seconds, timed=plan.time_stacking)
     if choice is None:
