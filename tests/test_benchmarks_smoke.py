@@ -170,6 +170,16 @@ def test_corpus_sweep_smoke(tmp_path):
     assert len(pd.read_csv(tmp_path / "out" / "corpus_sweep.csv")) == 2
 
 
+
+def test_importance_smoke(tmp_path):
+    """bench_importance on the bundled penguins: batched out-of-fold importances equal those of one call per
+    shuffled copy, and the held-out ones rank the columns as scikit-learn's permutation_importance does."""
+    _run("bench_importance.py", "--smoke", "--out-dir", str(tmp_path))
+    frame = pd.read_csv(tmp_path / "importance.csv")
+    assert list(frame["table"]) == ["penguins"] and frame.loc[0, "oof_max_diff"] < 1e-9
+    assert frame.loc[0, "heldout_spearman"] > 0.5 and (frame[["oof_batched_s", "heldout_batched_s"]] > 0).all(axis=None)
+    assert "python benchmarks/bench_importance.py --smoke" in (tmp_path / "importance.md").read_text()
+
 def _message(i: int, spam: bool) -> str:
     """A raw e-mail: a spam one is multipart with an encoded subject, a ham one plain text."""
     words = "win free money now, click this offer" if spam else f"notes from the meeting about release {i}"

@@ -121,3 +121,50 @@ def test_fit_prints_the_most_important_features_out_of_fold(tmp_path, capsys):
     assert out.splitlines()[heading + 3].startswith("signal")
     assert main(argv + ["--no-importance"]) == 0
     assert "most important features" not in capsys.readouterr().out
+
+
+def test_stacked_copies_shuffle_one_column_each_and_keep_the_dtypes():
+    from automl_meta.estimator._importance import stacked_copies
+
+    X = pd.DataFrame({"n": [1.0, 2.0, 3.0], "c": pd.Categorical(["a", "b", "a"], categories=["a", "b", "z"]),
+                      "d": pd.to_datetime(["2020-01-01", "2021-06-30", "2022-12-31"])})
+    batch = stacked_copies(X, [(1, np.array([2, 0, 1])), (0, np.array([1, 2, 0]))])
+    assert list(batch.columns) == ["n", "c", "d"] and (batch.dtypes == X.dtypes).all()
+    assert list(batch.loc[0:2, "c"]) == ["a", "a", "b"] and list(batch.loc[0:2, "n"]) == [1.0, 2.0, 3.0]
+    assert list(batch.loc[3:5, "n"]) == [2.0, 3.0, 1.0] and list(batch.loc[3:5, "c"]) == ["a", "b", "a"]
+    assert list(batch["c"].cat.categories) == ["a", "b", "z"] and (batch["d"].iloc[3:].to_numpy() == X["d"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "balanced_accuracy", "neg_log_loss"])
+def test_batched_shuffles_score_as_the_scorer_scores_each_shuffled_copy(metric, monkeypatch):
+    # a copy's score from the batch's answers equals the scorer called on the estimator with that copy (a label
+    # metric included: the estimator's own predict, its threshold), whatever the batches' size
+    from sklearn.metrics import get_scorer
+
+    from automl_meta import AutoMetaClassifier
+    from automl_meta.estimator import _importance
+    from automl_meta.estimator._importance import permutation_importances, stacked_copies
+
+    rng = np.random.RandomState(4)
+    X = pd.DataFrame({"signal": rng.randn(240), "noise": rng.randn(240), "color": rng.choice(["r", "g", "b"], 240)})
+    y = pd.Series(np.where(X["signal"] + 0.7 * rng.randn(240) > 0.4, "yes", "no"))
+    model = AutoMetaClassifier(n_trials=2, cv=3, warm_start=False, families=["linear", "random_forest"], metric=metric,
+                               metadataset=False, random_state=0, n_jobs=1).fit(X.iloc[:160], y.iloc[:160])
+    X_test, y_test = X.iloc[160:].reset_index(drop=True), y.iloc[160:].reset_index(drop=True)
+    monkeypatch.setattr(_importance, "BATCH_CELLS", 2 * X_test.size)  # two copies a batch: three batches
+    table = permutation_importances(model, X_test, y_test, metric, 2, 0, None)
+    scorer, rng = get_scorer(metric), np.random.default_rng(0)
+    shuffles = [(j, rng.permutation(len(X_test))) for j in range(3) for _ in range(2)]
+    one_by_one = np.array([scorer(model, stacked_copies(X_test, [s]), y_test) for s in shuffles]).reshape(3, 2)
+    expected = (scorer(model, X_test, y_test) - one_by_one).mean(axis=1)
+    assert np.allclose(table.loc[["signal", "noise", "color"], "importance"], expected, atol=1e-12)
+    assert table.index[0] == "signal"
+
+
+def test_out_of_fold_importance_does_not_depend_on_the_batches(fitted, monkeypatch):
+    from automl_meta.estimator import _importance
+
+    model, _, _ = fitted
+    batched = model.feature_importances(n_repeats=2)
+    monkeypatch.setattr(_importance, "BATCH_CELLS", 1)  # one shuffled copy a prediction call
+    pd.testing.assert_frame_equal(model.feature_importances(n_repeats=2), batched, rtol=1e-9)

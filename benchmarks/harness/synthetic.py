@@ -27,3 +27,34 @@ def mixed_frame(n_rows: int, n_cols: int = 100, frac_categorical: float = 0.1, f
     logit = latent[:, 0] - 0.5 * latent[:, 1] + rng.normal(scale=0.5, size=n_rows)
     y = (logit > 0).astype(int)
     return frame, y
+
+
+def messy_customers(n_rows: int = 900, seed: int = 7) -> pd.DataFrame:
+    """A churn table as users bring them: a row id, currency and percent text, a city column with stray case and
+    spaces and missing values, day-first dates, yes/no text, a free-text note, a constant and an empty column,
+    numbers mixed with words, missing ages; target ``Churn`` ("churned"/"stayed", a few rows missing)."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, n_rows).astype(float)
+    income = rng.lognormal(10, 0.6, n_rows)
+    city = rng.choice(np.array(["Paris", "paris ", "Lyon", "Marseille", "Nice", None], dtype=object), n_rows,
+                      p=[0.3, 0.05, 0.25, 0.2, 0.15, 0.05])
+    signup = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n_rows), unit="D")
+    score = 0.04 * (age - 45) + 0.8 * np.log(income / 22000) + (city == "Lyon") * 0.7 + rng.normal(0, 1, n_rows)
+    frame = pd.DataFrame({
+        "Customer ID": [f"C{100000 + i}" for i in range(n_rows)],
+        "Âge (years)": age,
+        "Income": [f"${v:,.2f}" for v in income],
+        "discount": [f"{v:.0f}%" for v in rng.uniform(0, 30, n_rows)],
+        "City": city,
+        "signup date": signup.strftime("%d/%m/%Y"),
+        "vip": rng.choice(["yes", "no", "Yes", "NO"], n_rows),
+        "notes": rng.choice(["called twice about billing", "happy customer", "asked for refund on the order", "",
+                             "n/a"], n_rows),
+        "constant": 1,
+        "empty": np.nan,
+        "mixed": rng.choice(["1", "2", "three", "4", "?"], n_rows),
+        "Churn": np.where(score > 0.3, "churned", "stayed").astype(object),
+    })
+    frame.loc[rng.choice(n_rows, 40, replace=False), "Âge (years)"] = np.nan
+    frame.loc[rng.choice(n_rows, 5, replace=False), "Churn"] = None
+    return frame
