@@ -172,11 +172,13 @@ def test_corpus_sweep_smoke(tmp_path):
 
 
 def test_importance_smoke(tmp_path):
-    """bench_importance on the bundled penguins: batched out-of-fold importances equal those of one call per
-    shuffled copy, and the held-out ones rank the columns as scikit-learn's permutation_importance does."""
+    """bench_importance on the bundled penguins, both presets: batched out-of-fold importances equal those of one
+    call per shuffled copy (best: its bags reused, and timed refitted), and the held-out ones rank the columns as
+    scikit-learn's permutation_importance does."""
     _run("bench_importance.py", "--smoke", "--out-dir", str(tmp_path))
     frame = pd.read_csv(tmp_path / "importance.csv")
-    assert list(frame["table"]) == ["penguins"] and frame.loc[0, "oof_max_diff"] < 1e-9
+    assert list(frame["table"]) == ["penguins"] * 2 and list(frame["quality"]) == ["medium", "best"]
+    assert (frame["oof_max_diff"] < 1e-9).all() and frame["oof_bags_refitted_s"].notna().tolist() == [False, True]
     assert frame.loc[0, "heldout_spearman"] > 0.5 and (frame[["oof_batched_s", "heldout_batched_s"]] > 0).all(axis=None)
     assert "python benchmarks/bench_importance.py --smoke" in (tmp_path / "importance.md").read_text()
 

@@ -145,6 +145,7 @@ def test_refit_full_fits_each_member_once_on_every_row(tmp_path):
     model.refit_full()
     members = getattr(model.best_estimator_, "models", [model.best_estimator_])
     assert not any(hasattr(m, "models") for m in members)  # no member is a bag of fold models any more
+    assert model._training_rows.bags is None  # nor kept for importance: a lighter model in memory too
     assert model.leaderboard_["size_bytes"].iloc[0] < size
     after = model.predict_proba(X)
     assert after.shape == before.shape and np.mean(np.argmax(after, 1) == np.argmax(before, 1)) > 0.9

@@ -168,3 +168,30 @@ def test_out_of_fold_importance_does_not_depend_on_the_batches(fitted, monkeypat
     batched = model.feature_importances(n_repeats=2)
     monkeypatch.setattr(_importance, "BATCH_CELLS", 1)  # one shuffled copy a prediction call
     pd.testing.assert_frame_equal(model.feature_importances(n_repeats=2), batched, rtol=1e-9)
+
+
+def test_out_of_fold_importance_of_a_best_fit_reuses_its_bags_and_equals_fitting_them_again(monkeypatch):
+    import dataclasses
+
+    from automl_meta import AutoMetaClassifier
+    from automl_meta.estimator import _importance
+
+    rng = np.random.RandomState(5)
+    X = pd.DataFrame({"signal": rng.randn(200), "noise": rng.randn(200), "color": rng.choice(["r", "g"], 200)})
+    y = pd.Series(np.where(X["signal"] + 0.5 * rng.randn(200) > 0, "yes", "no"))
+    model = AutoMetaClassifier(n_trials=3, cv=3, warm_start=False, families=["linear", "random_forest"], quality="best",
+                               metadataset=False, random_state=0, n_jobs=1).fit(X, y)
+    rows = model._training_rows
+    folds, bags = rows.bags
+    assert len(folds) == 3 and all(b is not None and len(b) == 3 for b in bags) and len(bags) == len(rows.members)
+    fitted = []
+    real = _importance.fit_fold_models
+    monkeypatch.setattr(_importance, "fit_fold_models", lambda *a, **k: fitted.append(a[1]) or real(*a, **k))
+    reused = _importance.out_of_fold_importances(rows, 2, 0, 1000)
+    assert fitted == []  # every member's fold models were its bag's
+    again = _importance.out_of_fold_importances(dataclasses.replace(rows, bags=None), 2, 0, 1000)
+    assert len(fitted) == len(rows.members)
+    pd.testing.assert_frame_equal(reused, again)
+    # on a sample of the rows the folds are other rows: the members are fitted again
+    _importance.out_of_fold_importances(rows, 2, 0, 150)
+    assert len(fitted) == 2 * len(rows.members)

@@ -53,7 +53,8 @@ def _register_fit(sub) -> None:
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
     p.add_argument("--importance", action=argparse.BooleanOptionalAction, default=True,
                    help="print the 10 most important features (default): permutation importance out of fold on up "
-                   "to 1,000 of the rows, 3 shuffles each; it fits the model's members once per fold after the search")
+                   "to 1,000 of the rows, 3 shuffles each; it fits the model's members once per fold after the search (with "
+                   "--quality best on up to 1,000 rows, a bagged member's fold models are reused)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
 

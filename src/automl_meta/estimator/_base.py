@@ -388,13 +388,22 @@ class _AutoMetaBase(BaseEstimator):
         self.ensemble_ = list(final.members)
         if task.is_classification:
             self.classes_, self.threshold_, self.class_weights_ = final.estimator.classes_, found.threshold, class_weights
-        # in memory only (see __getstate__): the rows and members out-of-fold importance refits
-        self._training_rows = TrainingRows(task, tuple((m["strategy"], m["weight"]) for m in final.members), cv,
-                                           self._seed(), self.device, _cores(self.n_jobs),
-                                           getattr(final.estimator, "stacker", None))
+        self._training_rows = self._rows_kept(task, final, cv, setting)  # in memory only (see __getstate__)
         self.fit_seconds_ = time.perf_counter() - start
         notify(callbacks, "on_fit_end", self)
         return self
+
+    def _rows_kept(self, task, final, cv: int, setting) -> TrainingRows:
+        """What out-of-fold importance needs of this fit: its rows, the final model's members (fitted again on
+        each fold, or, where they are bags over the importance's folds, their fold models reused)."""
+        from automl_meta.estimator._bagging import bagged_fold_models
+        from automl_meta.evaluate import splits
+
+        folds = splits(task, setting.cv, self._seed()) if self._bags(task) else None
+        members = final.estimator.models if len(final.members) > 1 else [final.estimator]
+        return TrainingRows(task, tuple((m["strategy"], m["weight"]) for m in final.members), cv, self._seed(),
+                            self.device, _cores(self.n_jobs), getattr(final.estimator, "stacker", None),
+                            bags=None if folds is None else (folds, bagged_fold_models(members, folds)))
 
     def _budget(self):
         """The fit's time budget (None without one), with the user's store opened (``_open_users_store``): started
@@ -871,6 +880,7 @@ class _AutoMetaBase(BaseEstimator):
             raise ConfigError("refit_full needs the rows fit was given, which live only in the process that fitted "
                               "(this model was loaded from a file, or copied): call it right after fit, before saving.")
         self.best_estimator_ = refitted_on_every_row(rows)
+        self._training_rows = replace(rows, bags=None)  # the bags' models are let go (importance refits them)
         final = FinalModel(self.best_estimator_, self.best_strategy_, self.best_score_, tuple(self.ensemble_))
         board = self.leaderboard_.drop(columns=["predict_s_per_1k_rows", "size_bytes"])
         self.leaderboard_ = with_costs(board, member_costs(final, rows.task.X, rows.task.classes))

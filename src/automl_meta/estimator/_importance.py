@@ -32,6 +32,9 @@ class TrainingRows:
     n_jobs: int
     #: a stack's stacker (fitted on every row's out-of-fold predictions), None: the members' weighted average
     stacker: object = None
+    #: a ``quality="best"`` fit's bags: their (train, test) folds, and each member's fold models (None for a
+    #: member not bagged); where the importance's folds are these, its fold models are these, not fitted again
+    bags: tuple | None = None
 
 
 def permutation_importances(estimator, X: pd.DataFrame, y, metric, n_repeats: int, random_state,
@@ -79,9 +82,10 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
     weights = None if task.sample_weight is None else task.sample_weight[sample]
     classes = None if task.classes is None else list(task.classes)
     folds = splits(task, rows.cv, rows.seed, max_rows)
-    # each member's fold models, fitted as the trials fitted them (an MLP's folds at once)
-    by_member = [fit_fold_models(build_for(rows, len(X)), strategy, X, y, folds, rows.n_jobs, weights)
-                 for strategy, _ in rows.members]
+    # each member's fold models, fitted as the trials fitted them (an MLP's folds at once), or its bag's
+    bagged = _bagged_over(rows, folds) if len(sample) == task.n_rows else [None] * len(rows.members)
+    by_member = [models or fit_fold_models(build_for(rows, len(X)), strategy, X, y, folds, rows.n_jobs, weights)
+                 for (strategy, _), models in zip(rows.members, bagged)]
     rng = np.random.default_rng(random_state)
     drops = np.zeros((X.shape[1], n_repeats))
     for f, (_, test) in enumerate(folds):
@@ -96,6 +100,17 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
             drops.shape) / len(folds)
     return _frame(X.columns, drops, n_repeats)
 
+
+
+def _bagged_over(rows: TrainingRows, folds) -> list:
+    """Each member's fold models where the fit bagged it over these very ``folds`` (the same models as fitting
+    them again would make: the same strategy, rows, seed and build), else None."""
+    if rows.bags is None:
+        return [None] * len(rows.members)
+    bag_folds, models = rows.bags
+    same = len(bag_folds) == len(folds) and all(np.array_equal(a, c) and np.array_equal(b, d)
+                                                 for (a, b), (c, d) in zip(bag_folds, folds))
+    return list(models) if same else [None] * len(rows.members)
 
 #: Cells (rows x columns) of the shuffled copies of the scored rows predicted in one call: a prediction call
 #: costs milliseconds whatever its rows (a pipeline's column encoding, a forest's thread pool), so one call per
