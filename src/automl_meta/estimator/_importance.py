@@ -115,17 +115,19 @@ def _bagged_over(rows: TrainingRows, folds) -> list:
 #: Cells (rows x columns) of the shuffled copies of the scored rows predicted in one call: a prediction call
 #: costs milliseconds whatever its rows (a pipeline's column encoding, a forest's thread pool), so one call per
 #: shuffle made a CLI fit's importance 34 s of predictions for 5 folds x 13 columns x 3 shuffles of 180 rows
-#: (an ensemble of 5, one a 457-tree forest); batched, one call per fold at that size. The cap bounds the memory
-#: of wide tables (5,000,000 cells: about 40 MB of float64).
+#: (an ensemble of 5, one a 457-tree forest); batched, one call per fold at that size. The caps bound the memory
+#: of wide tables (5,000,000 cells: about 40 MB of float64) and of what a model makes of its rows (a one-hot
+#: encoding, a network's activations: 100,000 rows).
 BATCH_CELLS = 5_000_000
+BATCH_ROWS = 100_000
 
 
 def shuffled_scores(X: pd.DataFrame, shuffles: list, scores_of) -> np.ndarray:
     """The score of ``X`` with, for each ``(column position, permutation)`` of ``shuffles``, that column's values
     permuted: the shuffled copies are stacked (:func:`stacked_copies`), as many a batch as :data:`BATCH_CELLS`
-    holds, and ``scores_of(batch, copies)`` returns each copy's score (a model's prediction of a row depends on
+    and :data:`BATCH_ROWS` hold, and ``scores_of(batch, copies)`` returns each copy's score (a model's prediction of a row depends on
     that row alone, so a batch's predictions are those of its copies one by one)."""
-    per_call = max(1, BATCH_CELLS // max(1, X.shape[0] * X.shape[1]))
+    per_call = max(1, min(BATCH_CELLS // max(1, X.shape[0] * X.shape[1]), BATCH_ROWS // max(1, X.shape[0])))
     scores = []
     for first in range(0, len(shuffles), per_call):
         batch = shuffles[first:first + per_call]
