@@ -31,7 +31,6 @@ def bagged_model(build, strategy, X: pd.DataFrame, y: pd.Series, folds, n_jobs: 
     return EnsembleModel(models, [1.0] * len(models), classes)
 
 
-
 def bagged_fold_models(members: list, folds) -> tuple:
     """For each of a final model's ``members``, its fold models where it is bagged over ``folds`` (one model per
     fold, in fold order: ``bagged_model``'s), else None (a member refitted on every row)."""
@@ -39,6 +38,7 @@ def bagged_fold_models(members: list, folds) -> tuple:
 
     return tuple(list(m.models) if isinstance(m, EnsembleModel) and len(m.models) == len(folds) else None
                  for m in members)
+
 
 def refitted_on_every_row(rows):
     """The final model of a fit (``TrainingRows``: its members, weights or stacker) with each member fitted once

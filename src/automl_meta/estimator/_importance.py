@@ -101,7 +101,6 @@ def out_of_fold_importances(rows: TrainingRows, n_repeats: int, random_state, ma
     return _frame(X.columns, drops, n_repeats)
 
 
-
 def _bagged_over(rows: TrainingRows, folds) -> list:
     """Each member's fold models where the fit bagged it over these very ``folds`` (the same models as fitting
     them again would make: the same strategy, rows, seed and build), else None."""
@@ -111,6 +110,7 @@ def _bagged_over(rows: TrainingRows, folds) -> list:
     same = len(bag_folds) == len(folds) and all(np.array_equal(a, c) and np.array_equal(b, d)
                                                  for (a, b), (c, d) in zip(bag_folds, folds))
     return list(models) if same else [None] * len(rows.members)
+
 
 #: Cells (rows x columns) of the shuffled copies of the scored rows predicted in one call: a prediction call
 #: costs milliseconds whatever its rows (a pipeline's column encoding, a forest's thread pool), so one call per
@@ -125,8 +125,8 @@ BATCH_ROWS = 100_000
 def shuffled_scores(X: pd.DataFrame, shuffles: list, scores_of) -> np.ndarray:
     """The score of ``X`` with, for each ``(column position, permutation)`` of ``shuffles``, that column's values
     permuted: the shuffled copies are stacked (:func:`stacked_copies`), as many a batch as :data:`BATCH_CELLS`
-    and :data:`BATCH_ROWS` hold, and ``scores_of(batch, copies)`` returns each copy's score (a model's prediction of a row depends on
-    that row alone, so a batch's predictions are those of its copies one by one)."""
+    and :data:`BATCH_ROWS` hold, and ``scores_of(batch, copies)`` returns each copy's score (a model's prediction
+    of a row depends on that row alone, so a batch's predictions are those of its copies one by one)."""
     per_call = max(1, min(BATCH_CELLS // max(1, X.shape[0] * X.shape[1]), BATCH_ROWS // max(1, X.shape[0])))
     scores = []
     for first in range(0, len(shuffles), per_call):
