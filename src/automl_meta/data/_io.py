@@ -80,7 +80,20 @@ def _bom_encoding(head: bytes) -> str:
     return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
 
 
-def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.DataFrame:
+def _first_non_utf8(head: bytes, error: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8, for a message: the first such byte of its first bytes ``head`` and its
+    line, or, past them, the byte pandas' decoder stopped at (its position is within pandas' chunk, not the
+    file: a file's first line's byte was reported "at position 0")."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not a character cut at the sample's end
+            line = head[:exc.start].count(b"\n") + 1
+            return f"byte {head[exc.start:exc.start + 1]!r} on line {line}"
+    return f"byte {error.object[error.start:error.start + 1]!r}, past the first {len(head) // 1024} KB"
+
+
+def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs, head: bytes) -> pd.DataFrame:
     """A file that is not UTF-8 (and has no NUL byte, so is no UTF-16 or binary file) read as Windows-1252,
     or as latin-1 where it uses the five bytes Windows-1252 leaves undefined, with a warning: such files are
     common (spreadsheets saved as CSV), every byte means something in latin-1, and an accented letter read
@@ -89,8 +102,7 @@ def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.Data
         frame, encoding = pd.read_csv(p, encoding=LEGACY_ENCODING, encoding_errors="strict", **kwargs), LEGACY_ENCODING
     except UnicodeDecodeError:
         frame, encoding = pd.read_csv(p, encoding="latin-1", **kwargs), "latin-1"
-    byte = error.object[error.start:error.start + 1]
-    warn(f"{str(p)!r} is not UTF-8 (byte {byte!r} at position {error.start}); read it as {encoding}. "
+    warn(f"{str(p)!r} is not UTF-8 ({_first_non_utf8(head, error)}); read it as {encoding}. "
          "If accented letters look wrong, re-save the file as UTF-8.", DataWarning)
     return frame
 
@@ -99,17 +111,18 @@ def _read_legacy_encoding(p: Path, error: UnicodeDecodeError, kwargs) -> pd.Data
 MAX_PREAMBLE_LINES = 10
 
 
-def sniff_layout(head: bytes) -> tuple[str, int]:
+def sniff_layout(head: bytes, delimiters: tuple = DELIMITERS) -> tuple[str, int]:
     """The delimiter of a delimited text file and the number of lines before its header, from its first bytes
     ``head`` (:func:`_head`).
 
-    Of :data:`DELIMITERS`, the delimiter is the one that splits the first lines of the file into the same
+    Of ``delimiters`` (:data:`DELIMITERS`; a ``.tsv`` file's name gives its one), the delimiter is the one that splits the first lines of the file into the same
     number of fields (more than one) on every line, the most fields winning ("," when none does): spreadsheets
     in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt`` and ``.data`` files are
     often tab- or pipe-separated. Where no delimiter does from the first line, up to
     :data:`MAX_PREAMBLE_LINES` leading lines with at least two filled fields fewer than the rest (a report's
     title and date, blank lines: what spreadsheet exports put above a table) are taken for a preamble, to skip.
-    One field fewer is not: that is R's ``write.table`` header, which has no field for the row names."""
+    One field fewer is not: that is R's ``write.table`` header, which has no field for the row names. The first
+    of ``delimiters`` and no preamble when none fits."""
     import csv
     import io
 
@@ -124,7 +137,7 @@ def sniff_layout(head: bytes) -> tuple[str, int]:
 
     for skip in range(min(MAX_PREAMBLE_LINES, max(len(lines) - 2, 0)) + 1):
         best, best_fields = None, 1
-        for delimiter in DELIMITERS:
+        for delimiter in delimiters:
             try:
                 counts = set(fields("\n".join(lines[skip:]), delimiter))
                 preamble = fields("\n".join(lines[:skip]), delimiter, filled=True)  # "Title;;;" is one field
@@ -136,7 +149,7 @@ def sniff_layout(head: bytes) -> tuple[str, int]:
             while skip and skip < len(lines) and not lines[skip].strip():
                 skip += 1  # the blank lines between a preamble and the header are part of it
             return best, skip
-    return ",", 0
+    return delimiters[0], 0
 
 
 def _warn_preamble(p: Path, head: bytes, n_lines: int) -> None:
@@ -157,13 +170,11 @@ def read_csv(path, **kwargs) -> pd.DataFrame:
         _check_gzip(p)
     head = _head(p)
     if "sep" not in kwargs:
-        if ".tsv" in p.name.lower():
-            kwargs["sep"] = "\t"
-        else:
-            kwargs["sep"], preamble = sniff_layout(head)
-            if preamble and "skiprows" not in kwargs:
-                _warn_preamble(p, head, preamble)
-                kwargs["skiprows"] = preamble
+        # a .tsv name says the delimiter, not that the table starts on the first line (a report's title above it)
+        kwargs["sep"], preamble = sniff_layout(head, ("\t",) if ".tsv" in p.name.lower() else DELIMITERS)
+        if preamble and "skiprows" not in kwargs:
+            _warn_preamble(p, head, preamble)
+            kwargs["skiprows"] = preamble
         if kwargs["sep"] == ";":
             kwargs.setdefault("decimal", ",")  # a column written with points stays text here and is parsed later
     encoding = _bom_encoding(head)
@@ -173,7 +184,7 @@ def read_csv(path, **kwargs) -> pd.DataFrame:
         except UnicodeDecodeError as exc:
             if encoding != "utf-8" or b"\x00" in head:
                 raise  # UTF-16 without a BOM, a binary file, or text in mixed encodings: no guess is safe
-            frame = _read_legacy_encoding(p, exc, kwargs)
+            frame = _read_legacy_encoding(p, exc, kwargs, head)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{str(p)!r} is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position {exc.start}). "
