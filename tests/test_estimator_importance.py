@@ -195,3 +195,20 @@ def test_out_of_fold_importance_of_a_best_fit_reuses_its_bags_and_equals_fitting
     # on a sample of the rows the folds are other rows: the members are fitted again
     _importance.out_of_fold_importances(rows, 2, 0, 150)
     assert len(fitted) == 2 * len(rows.members)
+
+
+def test_fit_skips_an_importance_too_wide_to_be_quick_unless_asked(tmp_path, capsys, monkeypatch):
+    from automl_meta.cli import _fit, main
+
+    X, y = _signal_and_noise(200, seed=3)
+    X.assign(y=y).to_csv(tmp_path / "train.csv", index=False)
+    argv = ["fit", str(tmp_path / "train.csv"), "--target", "y", "--trials", "1", "--jobs", "1", "--cv", "3",
+            "--no-warm-start", "--no-ensemble", "--no-progress", "--metadataset", str(tmp_path / "md.sqlite"),
+            "--out", str(tmp_path / "m.amm")]
+    monkeypatch.setattr(_fit, "AUTO_IMPORTANCE_CELLS", 5399)  # 3 columns x 3 shuffles x 200 rows x 3 columns: 5,400
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "feature importance not computed: shuffling each of the 3 columns 3 times predicts 5,400 cells" in out
+    assert "most important features" not in out
+    assert main(argv + ["--importance"]) == 0
+    assert "most important features out of fold" in capsys.readouterr().out

@@ -9,6 +9,15 @@ import time
 from automl_meta.cli._common import add_data_arguments, format_table, load_task, reported_data_warnings, safe_text
 
 
+#: Cells the importance ``fit`` prints unasked may predict: each column's shuffled copies of the scored rows are
+#: predicted whole, so the work is columns x shuffles x rows x columns, the square of the columns. A 200-column
+#: table of 400 rows took 12 s of predictions for 32,000,000 cells (and 7 s refitting the members per fold); a
+#: 2,000-column one had not finished in 14 minutes. Past this, ``fit`` says so and skips it (``--importance`` asks).
+AUTO_IMPORTANCE_CELLS = 50_000_000
+#: Shuffles per column and rows of the importance ``fit`` prints.
+IMPORTANCE_REPEATS, IMPORTANCE_ROWS = 3, 1000
+
+
 def register(sub) -> None:
     _register_fit(sub)
     _register_model_commands(sub)
@@ -51,10 +60,11 @@ def _register_fit(sub) -> None:
                    "probabilities are the unweighted fit's)")
     p.add_argument("--mlflow", metavar="URI", help="log the fit to MLflow at this tracking URI (sqlite:///mlflow.db, "
                    "http://host:5000): one run, a nested run per trial, the model; needs automl-meta[mlflow]")
-    p.add_argument("--importance", action=argparse.BooleanOptionalAction, default=True,
-                   help="print the 10 most important features (default): permutation importance out of fold on up "
-                   "to 1,000 of the rows, 3 shuffles each; it fits the model's members once per fold after the search (with "
-                   "--quality best on up to 1,000 rows, a bagged member's fold models are reused)")
+    p.add_argument("--importance", action=argparse.BooleanOptionalAction, default=None,
+                   help="print the 10 most important features (default, but for tables so wide that it would predict "
+                   f"over {AUTO_IMPORTANCE_CELLS:,} cells: --importance asks for it there): permutation importance out "
+                   "of fold on up to 1,000 of the rows, 3 shuffles each; it fits the model's members once per fold "
+                   "after the search (with --quality best on up to 1,000 rows, a bagged member's fold models are reused)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_fit)
 
@@ -129,12 +139,7 @@ def run_fit(args) -> int:
               "--time-budget for a searched model.")
     print(format_table(board, ["rank", "trial", "family", "score", "status", "fit_seconds", "origin", "strategy"]
                        + (["ran_here"] if (~ran).any() else [])))
-    if args.importance:
-        began = time.perf_counter()
-        table = est.feature_importances(n_repeats=3, max_rows=1000)
-        _print_importance(table.head(10), f"most important features out of fold ({time.perf_counter() - began:.1f} s): the "
-                          f"drop of {task.metric} when a column of a fold's test rows is shuffled (3 shuffles, up to "
-                          "1,000 rows, the members fitted on the fold's other rows; --no-importance skips it)")
+    _print_fit_importance(est, task, args.importance)
     save_model(est, args.out)
     print(f"saved the model to {safe_text(args.out)}")
     return 0
@@ -186,6 +191,26 @@ def _model_and_table(args):
 
     est = load_model(args.model, trust=args.trust)
     return est, read_table(args.data), getattr(est, "target_name_", None)
+
+
+def _print_fit_importance(est, task, asked: bool | None) -> None:
+    """The importance out of fold that ``fit`` prints: unless ``--no-importance``, or, unasked, on a table so wide
+    that it would predict more than :data:`AUTO_IMPORTANCE_CELLS` cells (then a line says so)."""
+    columns = task.X.shape[1]  # as the models see them (dates expanded)
+    cells = columns * IMPORTANCE_REPEATS * min(task.n_rows, IMPORTANCE_ROWS) * columns
+    if asked is False:
+        return
+    if asked is None and cells > AUTO_IMPORTANCE_CELLS:
+        print(f"feature importance not computed: shuffling each of the {columns:,} columns {IMPORTANCE_REPEATS} "
+              f"times predicts {cells:,} cells (the work grows with the square of the columns); pass --importance "
+              "to compute it anyway")
+        return
+    began = time.perf_counter()
+    table = est.feature_importances(n_repeats=IMPORTANCE_REPEATS, max_rows=IMPORTANCE_ROWS)
+    _print_importance(table.head(10), f"most important features out of fold ({time.perf_counter() - began:.1f} s): the "
+                      f"drop of {task.metric} when a column of a fold's test rows is shuffled ({IMPORTANCE_REPEATS} "
+                      f"shuffles, up to {IMPORTANCE_ROWS:,} rows, the members fitted on the fold's other rows; "
+                      "--no-importance skips it)")
 
 
 def _print_importance(table, heading: str) -> None:
