@@ -400,10 +400,9 @@ class _AutoMetaBase(BaseEstimator):
         from automl_meta.evaluate import splits
 
         folds = splits(task, setting.cv, self._seed()) if self._bags(task) else None
-        members = final.estimator.models if len(final.members) > 1 else [final.estimator]
         return TrainingRows(task, tuple((m["strategy"], m["weight"]) for m in final.members), cv, self._seed(),
                             self.device, _cores(self.n_jobs), getattr(final.estimator, "stacker", None),
-                            bags=None if folds is None else (folds, bagged_fold_models(members, folds)))
+                            bags=None if folds is None else (folds, bagged_fold_models(final.member_models, folds)))
 
     def _budget(self):
         """The fit's time budget (None without one), with the user's store opened (``_open_users_store``): started

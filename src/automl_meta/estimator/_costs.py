@@ -47,11 +47,9 @@ def member_costs(final, X: pd.DataFrame, classes, known: dict | None = None) -> 
     """{str(strategy): (prediction seconds per 1,000 rows, bytes)} of each member of the final model; those in
     ``known`` (an earlier final model's, of the same fit: one refit per strategy) are not measured again."""
     sample, known = X.iloc[:COST_ROWS], known or {}
-    # an ensemble's models are its members' (a single member may be an ensemble itself: a bagged one)
-    models = final.estimator.models if len(final.members) > 1 else [final.estimator]
     return {str(member["strategy"]): known.get(str(member["strategy"]))
             or (predict_seconds_per_1k(model, sample, classes), pickled_size(model))
-            for member, model in zip(final.members, models)}
+            for member, model in zip(final.members, final.member_models)}
 
 
 def with_costs(board: pd.DataFrame, costs: dict) -> pd.DataFrame:

@@ -47,6 +47,12 @@ class FinalModel:
     def single(cls, estimator, strategy, score: float) -> FinalModel:
         return cls(estimator, strategy, score, ({"strategy": strategy, "weight": 1.0, "score": score},))
 
+    @property
+    def member_models(self) -> list:
+        """Each member's fitted model, in ``members`` order: an ensemble's or a stack's models, or the model
+        itself when it has one member (which may be a bag of fold models)."""
+        return self.estimator.models if len(self.members) > 1 else [self.estimator]
+
 
 class RefitCache:
     """The models refitted on every row during one fit, by strategy: the ensemble reuses the refit of the best
