@@ -196,10 +196,10 @@ def _model_and_table(args):
 def _print_fit_importance(est, task, asked: bool | None) -> None:
     """The importance out of fold that ``fit`` prints: unless ``--no-importance``, or, unasked, on a table so wide
     that it would predict more than :data:`AUTO_IMPORTANCE_CELLS` cells (then a line says so)."""
-    columns = task.X.shape[1]  # as the models see them (dates expanded)
-    cells = columns * IMPORTANCE_REPEATS * min(task.n_rows, IMPORTANCE_ROWS) * columns
     if asked is False:
         return
+    columns = task.X.shape[1]  # as the models see them (dates expanded)
+    cells = columns * IMPORTANCE_REPEATS * min(task.n_rows, IMPORTANCE_ROWS) * columns
     if asked is None and cells > AUTO_IMPORTANCE_CELLS:
         print(f"feature importance not computed: shuffling each of the {columns:,} columns {IMPORTANCE_REPEATS} "
               f"times predicts {cells:,} cells (the work grows with the square of the columns); pass --importance "

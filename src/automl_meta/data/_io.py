@@ -115,8 +115,9 @@ def sniff_layout(head: bytes, delimiters: tuple = DELIMITERS) -> tuple[str, int]
     """The delimiter of a delimited text file and the number of lines before its header, from its first bytes
     ``head`` (:func:`_head`).
 
-    Of ``delimiters`` (:data:`DELIMITERS`; a ``.tsv`` file's name gives its one), the delimiter is the one that splits the first lines of the file into the same
-    number of fields (more than one) on every line, the most fields winning ("," when none does): spreadsheets
+    Of ``delimiters`` (:data:`DELIMITERS`; a ``.tsv`` file's name gives its one), the delimiter is the one that
+    splits the first lines of the file into the same number of fields (more than one) on every line, the most
+    fields winning (the first of ``delimiters``, ",", when none does): spreadsheets
     in much of Europe write ``;`` (the comma being their decimal mark), and ``.txt`` and ``.data`` files are
     often tab- or pipe-separated. Where no delimiter does from the first line, up to
     :data:`MAX_PREAMBLE_LINES` leading lines with at least two filled fields fewer than the rest (a report's
