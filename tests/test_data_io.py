@@ -2,6 +2,8 @@
 
 import gzip
 
+import numpy as np
+
 import pandas as pd
 import pytest
 
@@ -225,3 +227,45 @@ def test_a_name_twice_in_the_header_is_a_warning_naming_it(tmp_path):
     with pytest.warns(DataWarning, match=r"the header names 'a' more than once; the copies were renamed 'a.1'"):
         frame = read_table(tmp_path / "twice.csv")
     assert list(frame.columns) == ["a", "a.1", "b", "y"]
+
+
+def test_a_workbook_s_sheet_is_the_first_that_has_the_columns_asked_for(tmp_path, mixed_frame):
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"Read me": ["Exported 2024-03-01", "The data is on the next sheet"]}).to_excel(
+            book, sheet_name="Notes", index=False)
+        mixed_frame.to_excel(book, sheet_name="data", index=False)
+    with pytest.warns(DataWarning, match=r"read the sheet 'data': the first sheet, 'Notes', has no column 'y_reg'"):
+        task = Task.from_file(path, target="y_reg")
+    assert task.n_rows == len(mixed_frame)
+    assert list(read_table(path).columns) == ["Read me"]  # nothing asked for: the first sheet, as before
+    with pytest.raises(DataError, match=r"Target column 'nope' not found. Columns are: 'Read me'"):
+        Task.from_file(path, target="nope")  # no sheet has it: the first sheet's columns named
+
+
+def test_predict_reads_the_sheet_with_the_model_s_columns(tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    from automl_meta.cli import main
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=80), "when": pd.date_range("2024-01-01", periods=80, freq="D")})
+    frame["y"] = frame["x"] * 2 + rng.normal(scale=0.1, size=80)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    with pd.ExcelWriter(tmp_path / "new.xlsx") as book:
+        pd.DataFrame({"note": ["rows to score"]}).to_excel(book, sheet_name="Cover", index=False)
+        frame.drop(columns="y").to_excel(book, sheet_name="rows", index=False)
+    assert main(["fit", str(tmp_path / "train.csv"), "--target", "y", "--out", str(tmp_path / "m"), "--time-budget",
+                 "3", "--no-importance"]) == 0
+    assert main(["predict", str(tmp_path / "m"), str(tmp_path / "new.xlsx"), "--out", str(tmp_path / "p.csv")]) == 0
+    # the date column named, not the parts the model made of it ("when__year", ...), which no sheet has
+    assert "read the sheet 'rows': the first sheet, 'Cover', has no column 'when'" in capsys.readouterr().err
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 80
+
+
+def test_a_file_without_a_header_is_named_as_such(tmp_path):
+    path = tmp_path / "plain.data"
+    path.write_text("".join(f"{i * 0.5},{i % 3},{i % 2}\n" for i in range(30)))
+    with pytest.raises(DataError, match=r"every column name is a number \('0.0', '0', '0.1'\), so the first row "
+                                        r"looks like data, not a header"):
+        Task.from_file(path, target="y")

@@ -265,8 +265,10 @@ def read_parquet(path) -> pd.DataFrame:
         raise DataError(f"{str(p)!r} could not be read as Parquet ({exc}). Pass a valid Parquet file or a CSV.") from exc
 
 
-def read_excel(path) -> pd.DataFrame:
-    """Read the first sheet of an Excel workbook (``.xlsx``; needs ``openpyxl``)."""
+def read_excel(path, columns=()) -> pd.DataFrame:
+    """Read a sheet of an Excel workbook (``.xlsx``; needs ``openpyxl``): the first one, or, where the first
+    lacks one of ``columns`` (the target a fit needs, the features a model predicts from), the first sheet that
+    has them all, with a :class:`DataWarning` naming it. A title above the table's header is skipped."""
     p = _checked_path(path)
     try:
         import openpyxl  # noqa: F401  (pandas' engine for .xlsx)
@@ -274,18 +276,46 @@ def read_excel(path) -> pd.DataFrame:
         raise DataError(f"Reading Excel workbooks needs openpyxl: pip install 'automl-meta[excel]', or save "
                         f"{p.name!r} as CSV.") from exc
     try:
-        frame = pd.read_excel(p, sheet_name=0, engine="openpyxl")
+        with pd.ExcelFile(p, engine="openpyxl") as book:
+            sheet, frame = _sheet_with(book, [str(c) for c in columns], p)
+    except DataError:
+        raise
     except Exception as exc:
         raise DataError(f"{str(p)!r} could not be read as an Excel workbook ({exc}). Pass a valid .xlsx file or "
                         "a CSV.") from exc
+    if frame.shape[0] == 0:
+        raise DataError(f"The sheet {sheet!r} of {str(p)!r} has no data rows. Put the table on the first sheet.")
+    return frame
+
+
+def _sheet_with(book, columns: list[str], p: Path) -> tuple[str, pd.DataFrame]:
+    """(name, table) of the first sheet of ``book`` whose header holds every name of ``columns`` (compared
+    stripped, as :func:`split_target` does), or of the first sheet where none does: its table's error then names
+    its columns. Sheets after the first are read only when the first lacks a column."""
+    wanted = {c.strip() for c in columns}
+    first = None
+    for i, name in enumerate(book.sheet_names):
+        frame = _sheet_table(book, name, p)
+        if first is None:
+            first = (name, frame)
+        if wanted <= {str(c).strip() for c in frame.columns}:
+            if i:
+                missing = sorted(wanted - {str(c).strip() for c in first[1].columns})
+                warn(f"{str(p)!r}: read the sheet {name!r}: the first sheet, {first[0]!r}, has no column "
+                     f"{missing[0]!r}. Put the table on the first sheet to avoid this.", DataWarning)
+            return name, frame
+    return first
+
+
+def _sheet_table(book, sheet: str, p: Path) -> pd.DataFrame:
+    """One sheet's table, a title above its header skipped (with a :class:`DataWarning`)."""
+    frame = pd.read_excel(book, sheet_name=sheet)
     header = _excel_header_row(frame)
     if header:
         warn(f"{str(p)!r}: skipped {header} row(s) above the table's header (starting "
              f"{str(frame.columns[0])[:60]!r}): they have fewer filled cells than the table. Put the "
              "header in the first row to avoid this.", DataWarning)
-        frame = pd.read_excel(p, sheet_name=0, engine="openpyxl", header=header)
-    if frame.shape[0] == 0:
-        raise DataError(f"The first sheet of {str(p)!r} has no data rows. Put the table on the first sheet.")
+        frame = pd.read_excel(book, sheet_name=sheet, header=header)
     return frame
 
 
@@ -305,16 +335,25 @@ def _excel_header_row(frame: pd.DataFrame) -> int:
     return 0
 
 
-def read_table(path) -> pd.DataFrame:
-    """Read a CSV, Parquet or Excel file, chosen by the extension (CSV when unknown)."""
+def read_table(path, columns=()) -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel file, chosen by the extension (CSV when unknown). ``columns``: names the
+    table must hold (a target, a model's features), which choose the sheet of a workbook (:func:`read_excel`)."""
     name = str(path).lower()
     if name.endswith(_PARQUET_SUFFIXES):
         return read_parquet(path)
     if name.endswith(_EXCEL_SUFFIXES):
-        return read_excel(path)
+        return read_excel(path, columns)
     if name.endswith(".xls"):
         raise DataError(f"{str(path)!r} is an old-style .xls workbook. Save it as .xlsx or CSV.")
     return read_csv(path)
+
+
+def _is_number_text(name: str) -> bool:
+    try:
+        float(name.rsplit(".", 1)[0] if name.count(".") > 1 else name)  # pandas renames a repeated "1.5" to "1.5.1"
+    except ValueError:
+        return False
+    return True
 
 
 def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -332,6 +371,11 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
         target = padded[0]
     if target not in columns:
         close = difflib.get_close_matches(str(target), columns, n=3, cutoff=0.4)
+        if len(columns) > 1 and all(_is_number_text(c) for c in columns):  # a .data file of UCI's, say
+            raise DataError(f"Target column {target!r} not found: every column name is a number "
+                            f"({', '.join(map(repr, columns[:5]))}{' ...' if len(columns) > 5 else ''}), so the "
+                            "first row looks like data, not a header. Add a header line naming the columns, the "
+                            "target's among them, and pass --target / target= with its name.")
         if close:
             hint = f"Closest column names: {', '.join(map(repr, close))}."
         else:

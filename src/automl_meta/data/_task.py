@@ -11,6 +11,7 @@ import pandas as pd
 from automl_meta._internal._byvalue import by_value, unwrapped
 from automl_meta.data import _validate as v
 from automl_meta.data._dates import date_orders, expand_datetimes
+from automl_meta.data._summary_rows import rows_before_summary_rows
 from automl_meta.data._kinds import BINARY, MULTICLASS, REGRESSION, is_categorical_dtype, normalize_kind, resolve_scoring
 from automl_meta.errors import ConfigError, DataError
 
@@ -102,7 +103,9 @@ class Task:
         target = v.read_numbers_in_target(target.reset_index(drop=True), kind, target_name)
         aligned = {"groups": v.as_groups(groups, len(frame)), "validation": v.as_validation(validation, len(frame)),
                    "sample_weight": v.as_weights(sample_weight, len(frame))}
-        frame, target, aligned = _rows(v.rows_with_a_target(target, target_name), frame.reset_index(drop=True), target, aligned)
+        frame, target, aligned = _rows(rows_before_summary_rows(frame, target, target_name), frame.reset_index(drop=True),
+                                       target, aligned)
+        frame, target, aligned = _rows(v.rows_with_a_target(target, target_name), frame, target, aligned)
         target = v.merge_spacing_variants(target, target_name)
         v.check_row_count(len(frame))
         frame = v.read_numbers_in_text(frame)
@@ -165,11 +168,12 @@ class Task:
 
     @classmethod
     def from_file(cls, path, target: str, **kwargs) -> "Task":
-        """Read a CSV, Parquet or Excel (.xlsx) file, chosen by its extension, and build a task."""
+        """Read a CSV, Parquet or Excel (.xlsx: the first sheet with a column ``target``) file, chosen by its
+        extension, and build a task."""
         from automl_meta.data._io import read_table, task_name_from_path
 
         kwargs.setdefault("name", task_name_from_path(path))
-        return cls.from_frame(read_table(path), target, **kwargs)
+        return cls.from_frame(read_table(path, columns=[target]), target, **kwargs)
 
     def __getstate__(self):
         # a metric of the user's own travels by value: a function of the user's script or notebook is not
