@@ -122,6 +122,57 @@ class TestTabularEncoder:
         assert enc.has_other_["c"] and enc.transform(frame).shape == (100, 4)
 
 
+class TestTargetEncoding:
+    """A categorical column with more levels than the encoding keeps also gets its target encoding."""
+
+    def data(self, n=400, levels=60, seed=0):
+        rng = np.random.default_rng(seed)
+        effect = rng.normal(size=levels)
+        code = rng.integers(0, levels, n)
+        X = pd.DataFrame({"x": rng.normal(size=n), "city": [f"c{i}" for i in code], "few": rng.choice(["a", "b"], n)})
+        return X, pd.Series(effect[code] + rng.normal(scale=0.3, size=n)), effect, code
+
+    @pytest.mark.parametrize("output, width", [("onehot", 1 + 1 + 33 + 2), ("ordinal", 1 + 1 + 2), ("native", 4)])
+    def test_a_pooled_column_gets_one_target_column_in_every_output(self, output, width):
+        X, y, effect, code = self.data()
+        enc = TabularEncoder(output, max_levels=32, target_type="continuous")
+        out = enc.fit_transform(X, y)
+        assert list(enc.target_encoders_) == ["city"] and out.shape == (len(X), width)  # not "few": 2 levels
+        new = enc.transform(X)
+        column = new["num_1"].to_numpy() if output == "native" else new[:, 1]
+        # on new rows, the encoder fitted on every training row: each level's shrunk mean target
+        assert np.corrcoef(np.asarray(column, dtype=float), effect[code])[0, 1] > 0.95
+
+    def test_training_rows_get_out_of_fold_encodings(self):
+        """A level of one row says nothing of a new row; in-sample it would be that row's own target."""
+        rng = np.random.default_rng(1)
+        X = pd.DataFrame({"id_like": [f"r{i}" for i in range(300)], "x": rng.normal(size=300)})
+        y = pd.Series(rng.normal(size=300))
+        enc = TabularEncoder("ordinal", max_levels=10, target_type="continuous")
+        oof = enc.fit_transform(X, y)[:, 1]
+        in_sample = enc.transform(X)[:, 1]
+        assert abs(np.corrcoef(oof, y)[0, 1]) < 0.2 < np.corrcoef(in_sample, y)[0, 1]
+
+    def test_classes_none_and_old_encoders(self):
+        X, y, _, _ = self.data()
+        labels = pd.Series(np.array(["lo", "mid", "hi"])[np.digitize(y, [-0.5, 0.5])])
+        enc = TabularEncoder("ordinal", max_levels=32, target_type="multiclass")
+        assert enc.fit_transform(X, labels).shape == (len(X), 1 + 3 + 2)  # one column per class
+        assert TabularEncoder("ordinal", max_levels=32, target_type=None).fit(X, y).transform(X).shape == (len(X), 3)
+        assert TabularEncoder("ordinal", max_levels=32).fit(X).transform(X).shape == (len(X), 3)  # no target
+        for name in ("target_encoders_", "target_means_", "target_scales_"):
+            delattr(enc, name)  # a model saved before target encoding
+        assert enc.transform(X).shape == (len(X), 3)
+
+    def test_build_model_gives_the_encoder_the_task_s_target_type(self):
+        """An integer regression target is not classes: the pipeline says "continuous", so one column."""
+        X, y, _, _ = self.data()
+        counts = pd.Series(np.round(y * 10).astype(int))
+        pipe = build_model(Strategy("linear", {}), "regression").fit(X, counts)
+        assert pipe.named_steps["encode"].target_type == "continuous"
+        assert pipe.named_steps["encode"].target_encoders_["city"].target_type_ == "continuous"
+
+
 class TestTorchMLP:
     def data(self, seed=0):
         rng = np.random.default_rng(seed)

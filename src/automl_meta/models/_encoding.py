@@ -15,6 +15,12 @@ unseen levels and changed column types:
 A free-text column (``automl_meta.data.is_free_text``) is neither: its words become a few numeric columns
 (``_text.TextColumn``: TF-IDF reduced by a truncated SVD, fitted on the training rows), in every output after
 the numeric columns (standardized in ``onehot``).
+
+A categorical column with more levels than ``max_levels`` (a ZIP code, a product, a city) loses the pooled
+levels' information to the "other" code, so it also gets its target encoding (scikit-learn's ``TargetEncoder``:
+each level's shrunk mean target, one column, or one per class), after the text columns in every output. The
+training rows get out-of-fold values (``fit_transform``'s cross fitting), so that a model does not learn from
+encodings that saw each row's own target; rows transformed later get the encoder fitted on every training row.
 """
 
 from __future__ import annotations
@@ -71,16 +77,35 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         was fitted on (what the one-hot output standardizes them with).
     levels_ : dict of column -> ndarray of str
         The kept levels; ``has_other_[column]`` says whether other levels were pooled.
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
+        The target's type for the target encoding of the columns with more levels than ``max_levels`` (scikit-learn's
+        ``TargetEncoder``; "auto" infers it from ``y``, which takes an integer regression target for classes);
+        None: no target encoding. Without ``y`` in ``fit`` there is none either.
+
     lows_, highs_ : ndarray
         The numeric columns' range in ``fit`` (missing values filled), what ``clip`` holds them to.
+    target_encoders_ : dict of column -> TargetEncoder
+        The target encoding of each column with more levels than ``max_levels``, fitted on every training row;
+        ``target_means_`` and ``target_scales_`` standardize its out-of-fold values in ``onehot``.
     """
 
-    def __init__(self, output="onehot", max_levels=None, clip=False):
+    def __init__(self, output="onehot", max_levels=None, clip=False, target_type="auto"):
         self.output = output
         self.max_levels = max_levels
         self.clip = clip
+        self.target_type = target_type
 
     def fit(self, X, y=None):
+        self._fit(X, y)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit, and transform the training rows with their out-of-fold target encodings (see the module)."""
+        encoded = self._fit(X, y)
+        return self._transform(X, encoded)
+
+    def _fit(self, X, y) -> np.ndarray:
+        """Fit every part; return the training rows' out-of-fold target encodings."""
         if self.output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}; got {self.output!r}")
         X = self._as_frame(X, fitting=True)
@@ -108,17 +133,30 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             counts = pd.Series(_as_strings(X[c])).value_counts(sort=True)
             self.levels_[c] = counts.index.to_numpy(dtype=object)[:max_levels]
             self.has_other_[c] = len(counts) > max_levels
-        return self
+        pooled = [c for c in self.categorical_columns_ if self.has_other_[c]]
+        self.target_encoders_, encoded = fit_target_encoders(
+            {c: _as_strings(X[c]) for c in pooled}, y, None if y is None else self.target_type)
+        std = encoded.std(axis=0) if encoded.shape[1] else np.zeros(0)
+        self.target_means_ = encoded.mean(axis=0) if encoded.shape[1] else np.zeros(0)
+        self.target_scales_ = np.where(std > 0, std, 1.0)
+        return encoded
 
     # -- transform ------------------------------------------------------------------------------------------
     def transform(self, X):
         check_is_fitted(self, "levels_")
+        return self._transform(X, None)
+
+    def _transform(self, X, target_encoded: np.ndarray | None) -> np.ndarray | pd.DataFrame:
+        """``X`` encoded; ``target_encoded``: its target encodings where known (the training rows' out-of-fold
+        ones), else computed by the fitted target encoders."""
         X = self._as_frame(X, fitting=False)
         num = self._numeric(X)
         codes = [self._codes(X[c], c) for c in self.categorical_columns_]
         text = self._text(X)
+        targets = self._target_encoded(X) if target_encoded is None else target_encoded
         if self.output == "native":
-            frame = pd.DataFrame(np.hstack([num, text]), columns=[f"num_{i}" for i in range(num.shape[1] + text.shape[1])])
+            dense = np.hstack([num, text, targets])
+            frame = pd.DataFrame(dense, columns=[f"num_{i}" for i in range(dense.shape[1])])
             for i, (c, code) in enumerate(zip(self.categorical_columns_, codes)):
                 n_levels = len(self.levels_[c]) + int(self.has_other_[c])
                 frame[f"cat_{i}"] = pd.Categorical.from_codes(code, categories=list(range(n_levels)))
@@ -126,13 +164,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         filled = np.where(np.isnan(num), self.medians_, num)
         if self.output == "ordinal":
             cat = np.column_stack(codes).astype(float) if codes else np.zeros((len(X), 0))
-            return np.hstack([filled, text, cat])
+            return np.hstack([filled, text, targets, cat])
         if getattr(self, "clip", False):  # getattr: an encoder pickled before the parameter existed
             filled = np.clip(filled, self.lows_, self.highs_)
         blocks = [(filled - self.means_) / self.scales_, np.isnan(num[:, self.missing_indicator_]).astype(float)]
         if text.shape[1]:
             mean, scale = self._text_mean_and_scale()
             blocks.append((text - mean) / scale)
+        if targets.shape[1]:
+            blocks.append((targets - self.target_means_) / self.target_scales_)
         for c, code in zip(self.categorical_columns_, codes):
             width = len(self.levels_[c]) + int(self.has_other_[c])
             onehot = np.zeros((len(X), width))
@@ -152,6 +192,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         """The text columns' components, side by side (``_text.TextColumn``)."""
         columns = getattr(self, "text_columns_", [])  # getattr: an encoder pickled before text columns existed
         blocks = [self.text_[c].transform(X[c]) for c in columns]
+        return np.hstack(blocks) if blocks else np.zeros((len(X), 0))
+
+    def _target_encoded(self, X: pd.DataFrame) -> np.ndarray:
+        """The target encodings of the pooled columns, side by side (none: zero columns)."""
+        encoders = getattr(self, "target_encoders_", {})  # getattr: an encoder pickled before they existed
+        blocks = [encoder.transform(_as_strings(X[c]).reshape(-1, 1)) for c, encoder in encoders.items()]
         return np.hstack(blocks) if blocks else np.zeros((len(X), 0))
 
     def _text_mean_and_scale(self) -> tuple[np.ndarray, np.ndarray]:
@@ -212,3 +258,33 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 "Pass the same columns as in training (extra columns are ignored, order does not matter)."
             )
         return X[expected]
+
+
+def fit_target_encoders(columns: dict, y, target_type: str | None) -> tuple[dict, np.ndarray]:
+    """({column: scikit-learn ``TargetEncoder`` fitted on every row}, the rows' out-of-fold encodings side by side)
+    for ``columns`` (name -> strings); none where ``target_type`` is None or there are no columns. The cross
+    fitting's folds are shuffled with a fixed seed (stratified for classes, 5 or the rarest class's count)."""
+    n = len(y) if y is not None else len(next(iter(columns.values()), []))
+    if target_type is None or not columns:
+        return {}, np.zeros((n, 0))
+    import sklearn
+    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.preprocessing import TargetEncoder
+    from sklearn.utils.multiclass import type_of_target
+
+    y = np.asarray(y)
+    kind = type_of_target(y) if target_type == "auto" else target_type
+    if kind == "continuous":
+        y, folds = y.astype(float), KFold(5, shuffle=True, random_state=0)
+    else:
+        rarest = int(np.unique(y, return_counts=True)[1].min())
+        folds = StratifiedKFold(max(2, min(5, rarest)), shuffle=True, random_state=0)
+    # scikit-learn takes a splitter as cv from 1.9; before, the same folds through cv, shuffle and random_state
+    new = tuple(int(v) for v in sklearn.__version__.split(".")[:2]) >= (1, 9)
+    options = {"cv": folds} if new else {"cv": folds.n_splits, "shuffle": True, "random_state": 0}
+    encoders, blocks = {}, []
+    for c, values in columns.items():
+        encoder = TargetEncoder(target_type=kind, **options)
+        blocks.append(encoder.fit_transform(values.reshape(-1, 1), y))
+        encoders[c] = encoder
+    return encoders, np.hstack(blocks)

@@ -184,8 +184,9 @@ def fit_pipelines_stacked(template, datasets: list, n_jobs=None) -> list:
     from sklearn.pipeline import Pipeline
 
     with quiet_fit(n_jobs):
-        encoders = [clone(template.named_steps["encode"]).fit(X, y) for X, y in datasets]
-        encoded = [encoder.transform(X) for encoder, (X, _) in zip(encoders, datasets)]
+        encoders = [clone(template.named_steps["encode"]) for _ in datasets]
+        # fit_transform: the training rows' target encodings out of fold, as a Pipeline's fit gives them
+        encoded = [encoder.fit_transform(X, y) for encoder, (X, y) in zip(encoders, datasets)]
         models = fit_stacked([clone(template.named_steps["model"]) for _ in datasets], encoded, [y for _, y in datasets])
     return [Pipeline([("encode", encoder), ("model", model)]) for encoder, model in zip(encoders, models)]
 
