@@ -67,6 +67,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         units extrapolates linearly, so one value far outside that range (in a fold of
         ``uci_regression/keggdirected``, a column near-constant in training) made an MLP predict 4e16 for a
         target of standard deviation 1 (R² -6e28); the MLP family uses it.
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
+        The target's type for the target encoding of the columns with more levels than ``max_levels``
+        (scikit-learn's ``TargetEncoder``; "auto" infers it from ``y``, which takes an integer regression target
+        for classes; ``build_model`` gives the task's); None: no target encoding. Without ``y`` in ``fit``
+        there is none either.
 
     Attributes
     ----------
@@ -77,11 +82,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         was fitted on (what the one-hot output standardizes them with).
     levels_ : dict of column -> ndarray of str
         The kept levels; ``has_other_[column]`` says whether other levels were pooled.
-    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
-        The target's type for the target encoding of the columns with more levels than ``max_levels`` (scikit-learn's
-        ``TargetEncoder``; "auto" infers it from ``y``, which takes an integer regression target for classes);
-        None: no target encoding. Without ``y`` in ``fit`` there is none either.
-
     lows_, highs_ : ndarray
         The numeric columns' range in ``fit`` (missing values filled), what ``clip`` holds them to.
     target_encoders_ : dict of column -> TargetEncoder
