@@ -258,8 +258,12 @@ def test_predict_reads_the_sheet_with_the_model_s_columns(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "train.csv"), "--target", "y", "--out", str(tmp_path / "m"), "--time-budget",
                  "3", "--no-importance"]) == 0
     assert main(["predict", str(tmp_path / "m"), str(tmp_path / "new.xlsx"), "--out", str(tmp_path / "p.csv")]) == 0
-    # the date column named, not the parts the model made of it ("when__year", ...), which no sheet has
-    assert "read the sheet 'rows': the first sheet, 'Cover', has no column 'when'" in capsys.readouterr().err
+    assert "read the sheet 'rows': the first sheet, 'Cover', has no column 'x'" in capsys.readouterr().err
+    from automl_meta.cli._fit import _input_columns
+    from automl_meta.estimator import load_model
+
+    # the date column by its name, not the parts the model made of it ("when__year", ...), which no sheet has
+    assert _input_columns(load_model(tmp_path / "m")) == ["x", "when"]
     assert len(pd.read_csv(tmp_path / "p.csv")) == 80
 
 
@@ -269,3 +273,14 @@ def test_a_file_without_a_header_is_named_as_such(tmp_path):
     with pytest.raises(DataError, match=r"every column name is a number \('0.0', '0', '0.1'\), so the first row "
                                         r"looks like data, not a header"):
         Task.from_file(path, target="y")
+
+
+def test_a_target_name_in_another_case_is_found(tmp_path):
+    path = tmp_path / "cased.csv"
+    path.write_text("Size,Price\n" + "".join(f"{i},{i * 3.5 + (i % 4)}\n" for i in range(30)))
+    with pytest.warns(DataWarning, match=r"Target column 'price' is 'Price' in the file \(another case\)"):
+        task = Task.from_file(path, target="price")
+    assert task.n_rows == 30 and list(task.X.columns) == ["Size"]
+    path.write_text("Aa,aA,b\n" + "".join(f"{i % 2},{i % 2},{i}\n" for i in range(30)))
+    with pytest.raises(DataError, match="Target column 'AA' not found"):  # two columns match but for case: no guess
+        Task.from_file(path, target="AA")

@@ -290,17 +290,18 @@ def read_excel(path, columns=()) -> pd.DataFrame:
 
 def _sheet_with(book, columns: list[str], p: Path) -> tuple[str, pd.DataFrame]:
     """(name, table) of the first sheet of ``book`` whose header holds every name of ``columns`` (compared
-    stripped, as :func:`split_target` does), or of the first sheet where none does: its table's error then names
-    its columns. Sheets after the first are read only when the first lacks a column."""
-    wanted = {c.strip() for c in columns}
+    stripped and in any case, as :func:`split_target` finds a target), or of the first sheet where none does:
+    its table's error then names its columns. Sheets after the first are read only when the first lacks one."""
+    wanted = {c.strip().casefold() for c in columns}
     first = None
     for i, name in enumerate(book.sheet_names):
         frame = _sheet_table(book, name, p)
         if first is None:
             first = (name, frame)
-        if wanted <= {str(c).strip() for c in frame.columns}:
+        if wanted <= {str(c).strip().casefold() for c in frame.columns}:
             if i:
-                missing = sorted(wanted - {str(c).strip() for c in first[1].columns})
+                have = {str(c).strip().casefold() for c in first[1].columns}
+                missing = [c for c in columns if c.strip().casefold() not in have]
                 warn(f"{str(p)!r}: read the sheet {name!r}: the first sheet, {first[0]!r}, has no column "
                      f"{missing[0]!r}. Put the table on the first sheet to avoid this.", DataWarning)
             return name, frame
@@ -369,6 +370,11 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
         warn(f"Target column {target!r} is {padded[0]!r} in the file (spaces around the name); using it.",
              DataWarning)
         target = padded[0]
+    key = str(target).strip().casefold()
+    cased = [c for c in columns if c.strip().casefold() == key] if target not in columns else []
+    if len(cased) == 1:  # "price" for "Price": one column only differs by case, so it is the one meant
+        warn(f"Target column {target!r} is {cased[0]!r} in the file (another case); using it.", DataWarning)
+        target = cased[0]
     if target not in columns:
         close = difflib.get_close_matches(str(target), columns, n=3, cutoff=0.4)
         if len(columns) > 1 and all(_is_number_text(c) for c in columns):  # a .data file of UCI's, say
