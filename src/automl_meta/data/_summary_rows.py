@@ -30,7 +30,7 @@ def rows_before_summary_rows(X: pd.DataFrame, y: pd.Series, target_name: str) ->
     """The rows to keep (a boolean mask): all but the summary rows at the end of ``X`` and ``y`` (row-aligned,
     indexed 0..n-1), which are dropped with a :class:`~automl_meta.data.DataWarning` naming them."""
     frame = pd.concat([X.reset_index(drop=True), y.reset_index(drop=True).rename(target_name)], axis=1)
-    frame.columns = [*map(str, X.columns), "\0target"]  # the target apart from a feature of the same name
+    frame.columns = range(frame.shape[1])  # by position: names may repeat; the target is the last column
     keep = np.ones(len(frame), dtype=bool)
     # the largest block of rows at the end that all summarize the rows above the block ("Total" then "Average")
     for size in range(min(MAX_SUMMARY_ROWS, len(frame) - 3), 0, -1):
@@ -89,5 +89,5 @@ def _is_mean(value: float, values: np.ndarray) -> bool:
 
 def _described(row: pd.Series, target_name: str) -> str:
     label = next((v.strip() for v in row if isinstance(v, str) and SUMMARY_LABEL.match(_normalized(v))), None)
-    target = row["\0target"]
+    target = row.iloc[-1]
     return (f"{label!r}, " if label else "") + f"{target_name} {value_repr(target)}"
