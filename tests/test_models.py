@@ -6,6 +6,7 @@ import pytest
 
 from automl_meta.errors import ConfigError, DataError
 from automl_meta.models import TabularEncoder, TorchMLPClassifier, TorchMLPRegressor, build_model, resolve_device
+from automl_meta.models._encoding import OUTPUTS
 from automl_meta.space import FAMILIES, Strategy, available_families
 
 
@@ -160,6 +161,8 @@ class TestTargetEncoding:
         assert enc.fit_transform(X, labels).shape == (len(X), 1 + 3 + 2)  # one column per class
         assert TabularEncoder("ordinal", max_levels=32, target_type=None).fit(X, y).transform(X).shape == (len(X), 3)
         assert TabularEncoder("ordinal", max_levels=32).fit(X).transform(X).shape == (len(X), 3)  # no target
+        for output in OUTPUTS:  # fit_transform without a target, as a user's own pipeline may call it
+            assert TabularEncoder(output).fit_transform(X).shape[0] == len(X)
         for name in ("target_encoders_", "target_means_", "target_scales_"):
             delattr(enc, name)  # a model saved before target encoding
         assert enc.transform(X).shape == (len(X), 3)

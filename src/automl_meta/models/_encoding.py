@@ -135,7 +135,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self.has_other_[c] = len(counts) > max_levels
         pooled = [c for c in self.categorical_columns_ if self.has_other_[c]]
         self.target_encoders_, encoded = fit_target_encoders(
-            {c: _as_strings(X[c]) for c in pooled}, y, None if y is None else self.target_type)
+            {c: _as_strings(X[c]) for c in pooled}, y, None if y is None else self.target_type, len(X))
         std = encoded.std(axis=0) if encoded.shape[1] else np.zeros(0)
         self.target_means_ = encoded.mean(axis=0) if encoded.shape[1] else np.zeros(0)
         self.target_scales_ = np.where(std > 0, std, 1.0)
@@ -260,13 +260,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return X[expected]
 
 
-def fit_target_encoders(columns: dict, y, target_type: str | None) -> tuple[dict, np.ndarray]:
-    """({column: scikit-learn ``TargetEncoder`` fitted on every row}, the rows' out-of-fold encodings side by side)
-    for ``columns`` (name -> strings); none where ``target_type`` is None or there are no columns. The cross
-    fitting's folds are shuffled with a fixed seed (stratified for classes, 5 or the rarest class's count)."""
-    n = len(y) if y is not None else len(next(iter(columns.values()), []))
+def fit_target_encoders(columns: dict, y, target_type: str | None, n_rows: int) -> tuple[dict, np.ndarray]:
+    """({column: scikit-learn ``TargetEncoder`` fitted on every row}, the ``n_rows`` rows' out-of-fold encodings
+    side by side) for ``columns`` (name -> strings); none where ``target_type`` is None or there are no columns.
+    The cross fitting's folds are shuffled with a fixed seed (stratified for classes, 5 or the rarest class's
+    count)."""
     if target_type is None or not columns:
-        return {}, np.zeros((n, 0))
+        return {}, np.zeros((n_rows, 0))
     import sklearn
     from sklearn.model_selection import KFold, StratifiedKFold
     from sklearn.preprocessing import TargetEncoder
