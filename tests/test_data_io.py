@@ -259,11 +259,11 @@ def test_predict_reads_the_sheet_with_the_model_s_columns(tmp_path, capsys):
                  "3", "--no-importance"]) == 0
     assert main(["predict", str(tmp_path / "m"), str(tmp_path / "new.xlsx"), "--out", str(tmp_path / "p.csv")]) == 0
     assert "read the sheet 'rows': the first sheet, 'Cover', has no column 'x'" in capsys.readouterr().err
-    from automl_meta.cli._fit import _input_columns
+    from automl_meta.data import columns_before_expansion
     from automl_meta.estimator import load_model
 
     # the date column by its name, not the parts the model made of it ("when__year", ...), which no sheet has
-    assert _input_columns(load_model(tmp_path / "m")) == ["x", "when"]
+    assert columns_before_expansion(load_model(tmp_path / "m").feature_names_in_) == ["x", "when"]
     assert len(pd.read_csv(tmp_path / "p.csv")) == 80
 
 

@@ -186,20 +186,14 @@ def run_importance(args) -> int:
 
 def _model_and_table(args):
     """The model file ``args.model`` loaded, the table ``args.data`` read, and the model's target column's name."""
-    from automl_meta.data import read_table
+    from automl_meta.data import columns_before_expansion, read_table
     from automl_meta.estimator import load_model
 
     est = load_model(args.model, trust=args.trust)
-    # the columns the model reads choose a workbook's sheet (not the target: rows to predict need not have it)
-    return est, read_table(args.data, columns=_input_columns(est)), getattr(est, "target_name_", None)
-
-
-def _input_columns(est) -> list[str]:
-    """The columns of a user's table that ``est`` reads: its ``feature_names_in_`` less the parts a date column
-    was expanded into (``"<date>__year"``, ...), which the table does not have."""
-    names = [str(c) for c in getattr(est, "feature_names_in_", ())]
-    dates = [c for c in names if f"{c}__year" in names]
-    return [c for c in names if not any(c.startswith(f"{d}__") for d in dates)]
+    # the columns the model reads choose a workbook's sheet (not the target: rows to predict need not have it);
+    # not the parts a date column was expanded into ("<date>__year", ...), which the user's table does not have
+    columns = columns_before_expansion(getattr(est, "feature_names_in_", ()))
+    return est, read_table(args.data, columns=columns), getattr(est, "target_name_", None)
 
 
 def _print_fit_importance(est, task, asked: bool | None) -> None:

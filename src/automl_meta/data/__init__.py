@@ -6,7 +6,7 @@
 
 from automl_meta.data._home import data_home
 from automl_meta.data._sampling import stratified_subsample
-from automl_meta.data._dates import expand_datetimes, read_dates
+from automl_meta.data._dates import columns_before_expansion, expand_datetimes, expanded_dates, read_dates
 from automl_meta.data._text import is_free_text
 from automl_meta.data._numbers import is_missing_marker, parse_numbers
 from automl_meta.data._corpus import default_manifest_path, iter_corpus, load_manifest
@@ -33,6 +33,8 @@ __all__ = [
     "group_fold_count",
     "resolve_scoring",
     "expand_datetimes",
+    "expanded_dates",
+    "columns_before_expansion",
     "read_dates",
     "is_free_text",
     "parse_numbers",

@@ -178,6 +178,21 @@ def expand_datetimes(frame: pd.DataFrame, hour: str = "auto", dates=None) -> pd.
     return pd.DataFrame(columns, index=frame.index)
 
 
+def expanded_dates(names) -> list[str]:
+    """The date columns :func:`expand_datetimes` expanded, among ``names`` (the columns it returned): each has
+    its ``<name>__year`` beside it."""
+    names = [str(c) for c in names]
+    present = set(names)
+    return [c for c in names if f"{c}__year" in present]
+
+
+def columns_before_expansion(names) -> list[str]:
+    """``names`` (the columns :func:`expand_datetimes` returned) less the ``<date>__<part>`` columns it added:
+    the columns of the table it was given."""
+    added = {f"{d}__{part}" for d in expanded_dates(names) for part in (*PARTS, "hour")}
+    return [str(c) for c in names if str(c) not in added]
+
+
 def read_dates(frame: pd.DataFrame, orders: dict[str, str]) -> pd.DataFrame:
     """``frame`` with its text columns named in ``orders`` (:func:`date_orders` of the training data) parsed to
     ``datetime64`` in that order, so that a batch at prediction (a single row, say) is read as the training

@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from automl_meta._internal._warnings import warn
-from automl_meta.data import expand_datetimes, is_free_text, is_missing_marker, parse_numbers
+from automl_meta.data import expand_datetimes, expanded_dates, is_free_text, is_missing_marker, parse_numbers
 from automl_meta.errors import DataError
 from automl_meta.models._text import TextColumn
 
@@ -248,8 +248,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         # at prediction is expanded here the same way, and only the fitted columns are kept below
         if fitting:
             return expand_datetimes(X)
-        fitted = set(self.feature_names_in_)
-        X = expand_datetimes(X, hour="always", dates=[c for c in fitted if f"{c}__year" in fitted])
+        X = expand_datetimes(X, hour="always", dates=expanded_dates(self.feature_names_in_))
         expected = list(self.feature_names_in_)
         missing = [c for c in expected if c not in X.columns]
         if missing:
